@@ -1,0 +1,55 @@
+"""The shape every reader produces: a report as an ordered list of paragraphs and table rows.
+
+Readers (text, DOCX, PDF, HTML, XLSX, ...) differ only in how they reach this shape; from
+here on the pipeline (sections → tables → frames → checks) is the same for every format.
+Each item carries ``source``: where a person finds it in the original ("line 51",
+"table 2 row 5 cell 3", "page 3 table 1 row 5 cell 3").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One table cell: its text exactly as printed, and where it is."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    """A paragraph (or heading, or line) of running text."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One table row. ``table`` numbers the tables of the document (0-based) when known."""
+
+    cells: tuple[Cell, ...]
+    source: str
+    table: int | None = None
+
+
+Item = Para | Row
+
+
+@dataclass
+class Document:
+    """A report as read: items in reading order plus what the reader learned on the way."""
+
+    items: list[Item]
+    source_format: str
+    encoding: str | None = None
+    # Extracted plain text (one string, lines as printed), used for prose and facts.
+    text: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class ReadError(Exception):
+    """A file that cannot be read. The message names the reason; the caller adds the file."""

@@ -1,0 +1,583 @@
+"""The report template as data: every part, table, row, column, code and label.
+
+Both national formats are declared here: 国办公开办函〔2019〕60号 ("2019") and
+国办公开办函〔2021〕30号 ("2021"). The parser, the checks, the chart labels and the docs
+read this module; no other module spells a template label.
+
+Matching works on *normalised* label text (see :func:`gxparse.normalize.label_key`):
+NFKC, whitespace and punctuation removed, brackets unified. Each row declares ``keys``:
+short distinctive fragments that identify it even when a PDF extraction cut the label
+in half ("保护第三方合法权" still holds "保护第三方"). A key starting with ``=`` must equal
+the whole normalised label (after numbering is stripped), for generic labels like 其他.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TEMPLATES: tuple[str, ...] = ("2021", "2019")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A code with its Chinese and English labels and the fragments that identify it."""
+
+    code: str
+    zh: str
+    en: str
+    keys: tuple[str, ...] = ()
+    templates: tuple[str, ...] = TEMPLATES
+    unit: str | None = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the six numbered parts of a report."""
+
+    number: int
+    code: str
+    zh: str
+    en: str
+    keys: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------
+# Parts 一–六
+# ---------------------------------------------------------------------------------------
+PARTS: tuple[Part, ...] = (
+    Part(1, "overview", "总体情况", "Overview", ("总体情况",)),
+    Part(
+        2,
+        "active_disclosure",
+        "主动公开政府信息情况",
+        "Active disclosure",
+        ("主动公开政府信息情况", "主动公开政府信息"),
+    ),
+    Part(
+        3,
+        "applications",
+        "收到和处理政府信息公开申请情况",
+        "Requests received and handled",
+        ("收到和处理政府信息公开申请", "收到和处理政府信息公开申请情况"),
+    ),
+    Part(
+        4,
+        "appeals",
+        "政府信息公开行政复议、行政诉讼情况",
+        "Administrative reviews and lawsuits",
+        ("行政复议、行政诉讼情况", "行政复议和行政诉讼情况", "行政复议行政诉讼情况", "行政复议、行政诉讼"),
+    ),
+    Part(
+        5,
+        "problems",
+        "存在的主要问题及改进情况",
+        "Problems and improvements",
+        ("存在的主要问题及改进情况", "存在的主要问题及改进", "主要问题及改进情况", "存在的主要问题和改进情况"),
+    ),
+    Part(6, "other", "其他需要报告的事项", "Other matters", ("其他需要报告的事项",)),
+)
+PART_BY_CODE = {p.code: p for p in PARTS}
+TABLE_PARTS = ("active_disclosure", "applications", "appeals")
+
+# ---------------------------------------------------------------------------------------
+# Part 二: items (rows) and measures (columns)
+# ---------------------------------------------------------------------------------------
+DISCLOSURE_ITEMS: tuple[Entry, ...] = (
+    Entry("regulations", "规章", "Regulations", ("=规章",)),
+    Entry(
+        "normative_documents",
+        "行政规范性文件",
+        "Normative documents",
+        ("规范性文件",),
+    ),
+    Entry("licensing", "行政许可", "Administrative licensing", ("行政许可",)),
+    Entry(
+        "other_external_services",
+        "其他对外管理服务事项",
+        "Other external management services",
+        ("其他对外管理服务事项", "对外管理服务"),
+        templates=("2019",),
+    ),
+    Entry("penalty", "行政处罚", "Administrative penalties", ("行政处罚",)),
+    Entry("coercion", "行政强制", "Administrative coercion", ("行政强制",)),
+    Entry("fees", "行政事业性收费", "Administrative fees", ("行政事业性收费", "事业性收费")),
+    Entry(
+        "procurement",
+        "政府集中采购",
+        "Centralised government procurement",
+        ("政府集中采购", "集中采购"),
+        templates=("2019",),
+    ),
+)
+
+DISCLOSURE_MEASURES: tuple[Entry, ...] = (
+    Entry("issued", "本年制发件数", "Issued this year", ("本年制发", "制发件数"), ("2021",), "件"),
+    Entry("repealed", "本年废止件数", "Repealed this year", ("本年废止", "废止件数"), ("2021",), "件"),
+    Entry("in_force", "现行有效件数", "In force", ("现行有效",), ("2021",), "件"),
+    Entry(
+        "decisions",
+        "本年处理决定数量",
+        "Decisions this year",
+        ("处理决定数量", "处理决定"),
+        TEMPLATES,
+        "件",
+    ),
+    Entry(
+        "fee_amount",
+        "本年收费金额（单位：万元）",
+        "Fees collected (10k yuan)",
+        ("收费金额",),
+        ("2021",),
+        "万元",
+    ),
+    Entry("newly_made", "本年新制作数量", "Newly made", ("新制作",), ("2019",), "件"),
+    Entry("newly_published", "本年新公开数量", "Newly published", ("新公开",), ("2019",), "件"),
+    Entry(
+        "total_published",
+        "对外公开总数量",
+        "Total published",
+        ("对外公开总数", "公开总数量"),
+        ("2019",),
+        "件",
+    ),
+    Entry(
+        "previous_year_count",
+        "上一年项目数量",
+        "Items previous year",
+        ("上一年项目", "上年项目"),
+        ("2019",),
+        "项",
+    ),
+    Entry("change", "本年增/减", "Change this year", ("增/减", "增减"), ("2019",), "项"),
+    Entry(
+        "procurement_projects",
+        "采购项目数量",
+        "Procurement projects",
+        ("采购项目数量", "采购项目"),
+        ("2019",),
+        "项",
+    ),
+    Entry(
+        "procurement_amount",
+        "采购总金额",
+        "Procurement amount",
+        ("采购总金额",),
+        ("2019",),
+        "万元",
+    ),
+)
+
+# Which measures each item carries, per template, in printed column order.
+DISCLOSURE_LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
+    "2021": {
+        "regulations": ("issued", "repealed", "in_force"),
+        "normative_documents": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "penalty": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("fee_amount",),
+    },
+    "2019": {
+        "regulations": ("newly_made", "newly_published", "total_published"),
+        "normative_documents": ("newly_made", "newly_published", "total_published"),
+        "licensing": ("previous_year_count", "change", "decisions"),
+        "other_external_services": ("previous_year_count", "change", "decisions"),
+        "penalty": ("previous_year_count", "change", "decisions"),
+        "coercion": ("previous_year_count", "change", "decisions"),
+        "fees": ("previous_year_count", "change"),
+        "procurement": ("procurement_projects", "procurement_amount"),
+    },
+}
+
+# Article 20 sub-items that head each small table of part 二 (第二十条第（X）项).
+ARTICLE20_GROUPS: dict[str, tuple[str, ...]] = {
+    "一": ("regulations", "normative_documents"),
+    "五": ("licensing", "other_external_services"),
+    "六": ("penalty", "coercion"),
+    "八": ("fees",),
+    "九": ("procurement",),
+}
+
+# Labels of header cells in part 二 (not data).
+DISCLOSURE_HEADER_KEYS: tuple[str, ...] = ("信息内容", "第二十条")
+
+# ---------------------------------------------------------------------------------------
+# Part 三: applicant columns and rows
+# ---------------------------------------------------------------------------------------
+APPLICANTS: tuple[Entry, ...] = (
+    Entry("natural_person", "自然人", "Natural persons", ("自然人",)),
+    Entry("enterprise", "商业企业", "Businesses", ("商业企业",), parent="legal_person"),
+    Entry("research_institution", "科研机构", "Research institutions", ("科研机构",), parent="legal_person"),
+    Entry(
+        "public_interest_org",
+        "社会公益组织",
+        "Public-interest organisations",
+        ("社会公益组织", "公益组织"),
+        parent="legal_person",
+    ),
+    Entry(
+        "legal_service_org",
+        "法律服务机构",
+        "Legal service providers",
+        ("法律服务机构",),
+        parent="legal_person",
+    ),
+    Entry("other_org", "其他", "Other organisations", ("=其他",), parent="legal_person"),
+    Entry("total", "总计", "Total", ("总计",)),
+)
+APPLICANT_CODES: tuple[str, ...] = tuple(a.code for a in APPLICANTS)
+APPLICANT_PARTS: tuple[str, ...] = APPLICANT_CODES[:-1]
+LEGAL_PERSON_ZH = "法人或其他组织"
+
+# Groups of outcome rows (side labels, not rows themselves, except 2019's （六）其他处理).
+APPLICATION_GROUPS: tuple[Entry, ...] = (
+    Entry("outcomes", "三、本年度办理结果", "Outcomes this year", ("本年度办理结果", "办理结果")),
+    Entry("denied", "（三）不予公开", "Not disclosed", ("不予公开",)),
+    Entry("unable", "（四）无法提供", "Cannot be provided", ("无法提供",)),
+    Entry("rejected", "（五）不予处理", "Not processed", ("不予处理",)),
+    Entry("other_handling", "（六）其他处理", "Other handling", ("其他处理",), ("2021",)),
+)
+
+APPLICATION_ROWS: tuple[Entry, ...] = (
+    Entry(
+        "received_new",
+        "一、本年新收政府信息公开申请数量",
+        "New requests received",
+        ("本年新收",),
+    ),
+    Entry(
+        "carried_over",
+        "二、上年结转政府信息公开申请数量",
+        "Carried over from last year",
+        ("上年结转",),
+    ),
+    Entry("granted", "（一）予以公开", "Granted", ("予以公开",), parent="outcomes"),
+    Entry(
+        "partially_granted",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "Partially granted",
+        ("部分公开",),
+        parent="outcomes",
+    ),
+    Entry(
+        "denied_state_secret",
+        "（三）1.属于国家秘密",
+        "Denied: state secret",
+        ("国家秘密",),
+        parent="denied",
+    ),
+    Entry(
+        "denied_law_prohibited",
+        "（三）2.其他法律行政法规禁止公开",
+        "Denied: prohibited by other laws",
+        ("其他法律行政法规", "法律行政法规禁止", "禁止公开"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_three_safeties",
+        "（三）3.危及“三安全一稳定”",
+        "Denied: endangers the 'three safeties, one stability'",
+        ("危及", "三安全一稳定"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_third_party",
+        "（三）4.保护第三方合法权益",
+        "Denied: protects third-party rights",
+        ("保护第三方", "第三方合法权益"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_internal_affairs",
+        "（三）5.属于三类内部事务信息",
+        "Denied: internal affairs",
+        ("三类内部事务", "内部事务"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_process_info",
+        "（三）6.属于四类过程性信息",
+        "Denied: process information",
+        ("四类过程性", "过程性信息", "过程性"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_enforcement_files",
+        "（三）7.属于行政执法案卷",
+        "Denied: enforcement files",
+        ("行政执法案卷", "执法案卷"),
+        parent="denied",
+    ),
+    Entry(
+        "denied_query_matters",
+        "（三）8.属于行政查询事项",
+        "Denied: administrative query matters",
+        ("行政查询事项", "查询事项"),
+        parent="denied",
+    ),
+    Entry(
+        "unable_not_held",
+        "（四）1.本机关不掌握相关政府信息",
+        "Unable: information not held",
+        ("不掌握",),
+        parent="unable",
+    ),
+    Entry(
+        "unable_needs_creation",
+        "（四）2.没有现成信息需要另行制作",
+        "Unable: would need to be created",
+        ("没有现成信息", "另行制作"),
+        parent="unable",
+    ),
+    Entry(
+        "unable_unclear",
+        "（四）3.补正后申请内容仍不明确",
+        "Unable: still unclear after correction",
+        ("补正后", "仍不明确"),
+        parent="unable",
+    ),
+    Entry(
+        "rejected_petition",
+        "（五）1.信访举报投诉类申请",
+        "Not processed: petitions and complaints",
+        ("信访举报投诉", "信访"),
+        parent="rejected",
+    ),
+    Entry(
+        "rejected_duplicate",
+        "（五）2.重复申请",
+        "Not processed: duplicate",
+        ("重复申请",),
+        parent="rejected",
+    ),
+    Entry(
+        "rejected_publication",
+        "（五）3.要求提供公开出版物",
+        "Not processed: publications",
+        ("公开出版物", "出版物"),
+        parent="rejected",
+    ),
+    Entry(
+        "rejected_excessive",
+        "（五）4.无正当理由大量反复申请",
+        "Not processed: excessive repeated requests",
+        ("大量反复", "反复申请"),
+        parent="rejected",
+    ),
+    Entry(
+        "rejected_confirmation",
+        "（五）5.要求行政机关确认或重新出具已获取信息",
+        "Not processed: confirmation of held information",
+        ("确认或重新出具", "重新出具"),
+        parent="rejected",
+    ),
+    Entry(
+        "other_overdue_correction",
+        "（六）1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "Other: applicant did not correct in time",
+        ("逾期不补正", "不补正"),
+        ("2021",),
+        parent="other_handling",
+    ),
+    Entry(
+        "other_unpaid_fee",
+        "（六）2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "Other: fee not paid",
+        ("缴纳费用", "收费通知"),
+        ("2021",),
+        parent="other_handling",
+    ),
+    Entry(
+        "other_other",
+        "（六）3.其他",
+        "Other: other",
+        ("=其他",),
+        ("2021",),
+        parent="other_handling",
+    ),
+    Entry(
+        "other",
+        "（六）其他处理",
+        "Other handling (undivided)",
+        ("其他处理",),
+        ("2019",),
+        parent="outcomes",
+    ),
+    Entry("total_handled", "（七）总计", "Total handled", ("总计",), parent="outcomes"),
+    Entry(
+        "carried_forward",
+        "四、结转下年度继续办理",
+        "Carried into next year",
+        ("结转下年度", "结转下一年度", "继续办理"),
+    ),
+)
+APPLICATION_ROW_BY_CODE = {r.code: r for r in APPLICATION_ROWS}
+
+# Rows whose sum is （七）总计, per template.
+OUTCOME_ROWS: dict[str, tuple[str, ...]] = {
+    t: tuple(
+        r.code
+        for r in APPLICATION_ROWS
+        if t in r.templates and r.code not in ("received_new", "carried_over", "total_handled", "carried_forward")
+    )
+    for t in TEMPLATES
+}
+
+# Header phrases of part 三 that are never data rows.
+APPLICATION_HEADER_KEYS: tuple[str, ...] = ("勾稽关系", "申请人情况", LEGAL_PERSON_ZH)
+
+# ---------------------------------------------------------------------------------------
+# Part 四: proceedings × results
+# ---------------------------------------------------------------------------------------
+PROCEEDINGS: tuple[Entry, ...] = (
+    Entry("review", "行政复议", "Administrative review", ("行政复议",)),
+    Entry(
+        "litigation_direct",
+        "行政诉讼：未经复议直接起诉",
+        "Lawsuit without prior review",
+        ("未经复议直接起诉", "直接起诉"),
+    ),
+    Entry(
+        "litigation_after_review",
+        "行政诉讼：复议后起诉",
+        "Lawsuit after review",
+        ("复议后起诉",),
+    ),
+)
+RESULTS: tuple[Entry, ...] = (
+    Entry("upheld", "结果维持", "Upheld", ("维持",)),
+    Entry("corrected", "结果纠正", "Corrected", ("纠正",)),
+    Entry("other", "其他结果", "Other result", ("其他结果",)),
+    Entry("pending", "尚未审结", "Pending", ("尚未审结", "未审结")),
+    Entry("total", "总计", "Total", ("总计",)),
+)
+APPEAL_CELLS: tuple[tuple[str, str], ...] = tuple(
+    (p.code, r.code) for p in PROCEEDINGS for r in RESULTS
+)
+
+# ---------------------------------------------------------------------------------------
+# Template version evidence: label fragments only one version prints.
+# ---------------------------------------------------------------------------------------
+VERSION_MARKERS: dict[str, tuple[str, ...]] = {
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "收费金额"),
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "政府集中采购"),
+}
+
+# ---------------------------------------------------------------------------------------
+# Cell statuses and units
+# ---------------------------------------------------------------------------------------
+STATUSES: tuple[Entry, ...] = (
+    Entry("reported", "已填报", "Reported"),
+    Entry("blank", "空白", "Blank"),
+    Entry("missing", "缺失", "Missing"),
+    Entry("derived", "推算", "Derived"),
+    Entry("corrected", "已更正", "Corrected"),
+)
+STATUS_CODES: tuple[str, ...] = tuple(s.code for s in STATUSES)
+
+# Printed markers that mean "this cell is empty".
+BLANK_MARKERS: frozenset[str] = frozenset(
+    {"", "-", "--", "—", "——", "–", "/", "无", "空", "－", "╱", "\\", "…", "x", "X", "×"}
+)
+# Units that may follow a number inside a cell ("0件", "251000元").
+NUMBER_UNITS: tuple[str, ...] = ("万元", "元", "件", "条", "个", "项", "份", "次", "人", "篇")
+
+# ---------------------------------------------------------------------------------------
+# Administrative level of a body, from the suffix of its name (first match wins).
+# ---------------------------------------------------------------------------------------
+LEVELS: tuple[Entry, ...] = (
+    Entry("street_office", "街道", "Street office", ("街道办事处", "街道")),
+    Entry("township", "乡镇", "Township", ("镇人民政府", "乡人民政府", "苏木", "镇政府", "乡政府", "镇", "乡")),
+    Entry(
+        "department",
+        "部门",
+        "Department",
+        ("局", "委员会", "委", "办公室", "办", "厅", "中心", "院", "所", "队", "站", "署"),
+    ),
+    Entry(
+        "county",
+        "县级政府",
+        "County-level government",
+        ("县人民政府", "区人民政府", "旗人民政府", "县级市人民政府", "县", "区", "旗"),
+    ),
+    Entry(
+        "city",
+        "市级政府",
+        "City government",
+        ("市人民政府", "州人民政府", "盟行政公署", "地区行政公署", "市", "州"),
+    ),
+    Entry("province", "省级政府", "Provincial government", ("省人民政府", "自治区人民政府")),
+)
+
+# Province-level names, for locating a body.
+PROVINCES: tuple[str, ...] = (
+    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
+    "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
+    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
+    "香港特别行政区", "澳门特别行政区",
+)  # fmt: skip
+
+
+def label(code: str, lang: str = "zh") -> str:
+    """Return the display label of any template code (row, item, measure, applicant, ...)."""
+    for group in (
+        APPLICATION_ROWS,
+        APPLICANTS,
+        DISCLOSURE_ITEMS,
+        DISCLOSURE_MEASURES,
+        PROCEEDINGS,
+        RESULTS,
+        STATUSES,
+        LEVELS,
+        APPLICATION_GROUPS,
+    ):
+        for e in group:
+            if e.code == code:
+                return e.zh if lang == "zh" else e.en
+    for p in PARTS:
+        if p.code == code:
+            return p.zh if lang == "zh" else p.en
+    raise KeyError(code)
+
+
+def application_rows(template: str) -> tuple[Entry, ...]:
+    """The rows of part 三 in printed order for one template version."""
+    return tuple(r for r in APPLICATION_ROWS if template in r.templates)
+
+
+def measure(code: str) -> Entry:
+    return next(m for m in DISCLOSURE_MEASURES if m.code == code)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A template identity: sum(left) == sum(right), per applicant column where relevant."""
+
+    code: str
+    zh: str
+    en: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    templates: tuple[str, ...] = field(default=TEMPLATES)
+
+
+def application_identities(template: str) -> tuple[Identity, ...]:
+    """The 勾稽关系 of part 三 that hold within each applicant column."""
+    return (
+        Identity(
+            "balance",
+            "一＋二＝三＋四",
+            "new + carried over = handled + carried forward",
+            ("received_new", "carried_over"),
+            ("total_handled", "carried_forward"),
+        ),
+        Identity(
+            "outcomes_sum",
+            "（七）总计＝（一）至（六）之和",
+            "total handled = sum of outcomes",
+            ("total_handled",),
+            OUTCOME_ROWS[template],
+        ),
+    )
