@@ -1,0 +1,608 @@
+"""Derived metrics, each with its written definition, declared in one place.
+
+Every metric is a ratio (or a plain count) of *terms*: cells of the tidy tables named by
+code. Terms read the contract's tables:
+
+- ``applications``: a row code (``granted``) or a group of rows (``denied``, ``unable``,
+  ``rejected``, ``other_handling``), taken in one applicant column (``total`` by default);
+- ``disclosure``: ``item.measure`` (``penalty.decisions``);
+- ``appeals``: ``proceeding.result`` (``review.total``);
+- ``narrative``: ``narrative.metric`` (``narrative.active_disclosure_total``).
+
+A term is NA when its cell is blank or missing, and a sum is NA when any cell in it is NA:
+a blank is never read as 0. A group sums the rows the report's template has, so 2021's
+three （六） sub-rows and 2019's single （六）其他处理 both become ``other_handling``.
+
+Given the tidy tables, the functions here return tidy DataFrames: one row per report ×
+metric with ``value``, ``numerator`` and ``denominator``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gxparse import template
+
+__all__ = [
+    "CATALOG",
+    "METRIC_BY_CODE",
+    "OUTCOME_GROUPS",
+    "Metric",
+    "applicant_mix",
+    "catalog",
+    "compute",
+    "outcome_groups",
+    "report_totals",
+    "request_flow",
+    "request_rates",
+    "short_label",
+    "term_label",
+    "year_over_year",
+]
+
+REPORT_INFO: tuple[str, ...] = ("agency", "year", "level", "template")
+
+
+# ---------------------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------------------
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])+"
+)
+_TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
+
+
+def short_label(code: str, lang: str = "zh") -> str:
+    """Return a template label without its numbering and trailing note.
+
+    ``（二）部分公开（区分处理的，只计这一情形，不计其他情形）`` becomes ``部分公开``;
+    ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``.
+    """
+    text = template.label(code, lang)
+    if lang != "zh":
+        return text
+    text = _NUMBERING.sub("", text)
+    stripped = _TRAILING_NOTE.sub("", text)
+    return stripped or text
+
+
+# Groups of application rows, from the template's parents. ``other_handling`` also takes
+# 2019's undivided ``other`` row, so both templates compare.
+def _row_groups() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for row in template.APPLICATION_ROWS:
+        if row.parent and row.parent != "outcomes":
+            groups.setdefault(row.parent, []).append(row.code)
+    groups["other_handling"].append("other")
+    groups["outcomes"] = list(
+        dict.fromkeys(r for t in template.TEMPLATES for r in template.OUTCOME_ROWS[t])
+    )
+    return {k: tuple(v) for k, v in groups.items()}
+
+
+ROW_GROUPS: dict[str, tuple[str, ...]] = _row_groups()
+
+# The outcome groups of the mix charts, in printed order.
+OUTCOME_GROUPS: tuple[str, ...] = (
+    "granted",
+    "partially_granted",
+    "denied",
+    "unable",
+    "rejected",
+    "other_handling",
+)
+
+
+def term_label(term: str, lang: str = "zh") -> str:
+    """Display label of a term: an application row or group, ``item.measure``, ...."""
+    if term.startswith("narrative."):
+        key = term.split(".", 1)[1]
+        return _NARRATIVE_LABELS.get(key, {}).get(lang, key)
+    if "." in term:
+        a, b = term.split(".", 1)
+        sep = "" if lang == "zh" else ": "
+        return f"{short_label(a, lang)}{sep}{short_label(b, lang)}"
+    return short_label(term, lang)
+
+
+# Narrative metrics are named by the contract, not by the template.
+_NARRATIVE_LABELS: dict[str, dict[str, str]] = {
+    "active_disclosure_total": {
+        "zh": "主动公开信息总数（正文）",
+        "en": "Items actively disclosed (prose)",
+    },
+    "applications_received": {"zh": "依申请数量（正文）", "en": "Requests received (prose)"},
+    "fees_charged": {"zh": "收取信息处理费（正文）", "en": "Fees charged (prose)"},
+}
+
+
+# ---------------------------------------------------------------------------------------
+# The catalog
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Metric:
+    """A derived metric: sum(numerator terms) / sum(denominator terms).
+
+    A metric without denominator terms is a count (``value == numerator``). ``zh`` and
+    ``en`` may be left empty for counts; they then read the term's template label.
+    """
+
+    code: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...] = ()
+    zh: str = ""
+    en: str = ""
+    applicant: str = "total"
+
+    @property
+    def is_rate(self) -> bool:
+        return bool(self.denominator)
+
+    def name(self, lang: str = "zh") -> str:
+        given = self.zh if lang == "zh" else self.en
+        if given:
+            return given
+        return " + ".join(term_label(t, lang) for t in self.numerator)
+
+    def definition(self, lang: str = "zh") -> str:
+        """The formula as text, built from the template's labels."""
+        sep = "；" if lang == "zh" else "; "
+
+        def side(terms: Sequence[str]) -> str:
+            parts = [_term_definition(t, lang) for t in terms]
+            text = " + ".join(parts)
+            return f"({text})" if len(parts) > 1 else text
+
+        if not self.is_rate:
+            text = side(self.numerator)
+        else:
+            text = f"{side(self.numerator)} / {side(self.denominator)}"
+        if self.applicant != "total":
+            text += f"{sep}{short_label(self.applicant, lang)}"
+        return text
+
+
+def _term_definition(term: str, lang: str) -> str:
+    label = term_label(term, lang)
+    if term in ROW_GROUPS and term != "other_handling":
+        n = len(ROW_GROUPS[term])
+        return f"{label}（{n}项之和）" if lang == "zh" else f"{label} (sum of {n} rows)"
+    if term == "other_handling":
+        return f"{label}（各子项之和）" if lang == "zh" else f"{label} (sum of its sub-rows)"
+    return label
+
+
+def _intake() -> tuple[str, ...]:
+    return ("received_new", "carried_over")
+
+
+CATALOG: tuple[Metric, ...] = (
+    # Rates over the requests handled this year.
+    Metric(
+        "substantive_disclosure_rate",
+        ("granted", "partially_granted"),
+        ("total_handled",),
+        "实质公开率",
+        "Substantive disclosure rate",
+    ),
+    Metric("grant_rate", ("granted",), ("total_handled",), "全部公开率", "Full disclosure rate"),
+    Metric("denial_rate", ("denied",), ("total_handled",), "不予公开率", "Non-disclosure rate"),
+    Metric("unable_rate", ("unable",), ("total_handled",), "无法提供率", "Cannot-provide rate"),
+    Metric("rejection_rate", ("rejected",), ("total_handled",), "不予处理率", "Not-processed rate"),
+    Metric(
+        "other_handling_rate",
+        ("other_handling",),
+        ("total_handled",),
+        "其他处理率",
+        "Other-handling rate",
+    ),
+    Metric(
+        "not_held_rate",
+        ("unable_not_held",),
+        ("total_handled",),
+        "不掌握信息率",
+        "Information-not-held rate",
+    ),
+    # Rates over the requests on hand this year.
+    Metric(
+        "carry_forward_rate",
+        ("carried_forward",),
+        _intake(),
+        "结转率",
+        "Carry-forward rate",
+    ),
+    Metric(
+        "completion_rate",
+        ("total_handled",),
+        _intake(),
+        "办结率",
+        "Completion rate",
+    ),
+    # Appeals per request handled.
+    Metric(
+        "review_rate",
+        ("review.total",),
+        ("total_handled",),
+        "复议率",
+        "Administrative review rate",
+    ),
+    Metric(
+        "litigation_rate",
+        ("litigation_direct.total", "litigation_after_review.total"),
+        ("total_handled",),
+        "诉讼率",
+        "Lawsuit rate",
+    ),
+    Metric(
+        "review_correction_rate",
+        ("review.corrected",),
+        ("review.total",),
+        "复议纠错率",
+        "Review correction rate",
+    ),
+    # Per-report totals (counts).
+    Metric("received_new", ("received_new",)),
+    Metric("carried_over", ("carried_over",)),
+    Metric("total_handled", ("total_handled",)),
+    Metric("carried_forward", ("carried_forward",)),
+    Metric("granted", ("granted",)),
+    Metric("partially_granted", ("partially_granted",)),
+    Metric("denied", ("denied",)),
+    Metric("unable", ("unable",)),
+    Metric("rejected", ("rejected",)),
+    Metric("other_handling", ("other_handling",)),
+    Metric("licensing_decisions", ("licensing.decisions",)),
+    Metric("penalty_decisions", ("penalty.decisions",)),
+    Metric("coercion_decisions", ("coercion.decisions",)),
+    Metric("normative_documents_issued", ("normative_documents.issued",)),
+    Metric("normative_documents_repealed", ("normative_documents.repealed",)),
+    Metric("normative_documents_in_force", ("normative_documents.in_force",)),
+    Metric("fee_amount", ("fees.fee_amount",)),
+    Metric("reviews", ("review.total",)),
+    Metric(
+        "lawsuits",
+        ("litigation_direct.total", "litigation_after_review.total"),
+        zh="行政诉讼总计",
+        en="Lawsuits",
+    ),
+    Metric("active_disclosure_total", ("narrative.active_disclosure_total",)),
+    Metric("applications_received_prose", ("narrative.applications_received",)),
+)
+METRIC_BY_CODE: dict[str, Metric] = {m.code: m for m in CATALOG}
+RATES: tuple[str, ...] = tuple(m.code for m in CATALOG if m.is_rate)
+TOTALS: tuple[str, ...] = tuple(m.code for m in CATALOG if not m.is_rate)
+
+
+def catalog(lang: str = "zh") -> pd.DataFrame:
+    """The metric catalog as a table: code, zh, en, kind, definition (zh), definition_en."""
+    return pd.DataFrame(
+        {
+            "metric": [m.code for m in CATALOG],
+            "zh": [m.name("zh") for m in CATALOG],
+            "en": [m.name("en") for m in CATALOG],
+            "kind": ["rate" if m.is_rate else "count" for m in CATALOG],
+            "definition": [m.definition("zh") for m in CATALOG],
+            "definition_en": [m.definition("en") for m in CATALOG],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Terms: cells of the tidy tables keyed by (report_id, term)
+# ---------------------------------------------------------------------------------------
+def _values(df: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(df["value"], errors="coerce").astype("Float64")
+
+
+def _application_cells(applications: pd.DataFrame, applicant: str) -> pd.DataFrame:
+    a = applications[applications["applicant"] == applicant]
+    return pd.DataFrame({"report_id": a["report_id"], "term": a["row"], "value": _values(a)})
+
+
+def _term_cells(tables: object, terms: Iterable[str], applicant: str) -> pd.DataFrame:
+    """Long frame (report_id, term, value) for the plain (ungrouped) terms requested."""
+    terms = set(terms)
+    frames = []
+    apps = _table(tables, "applications")
+    if apps is not None and not apps.empty:
+        frames.append(_application_cells(apps, applicant))
+    dis = _table(tables, "disclosure")
+    if dis is not None and not dis.empty and any("." in t for t in terms):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "report_id": dis["report_id"],
+                    "term": dis["item"].astype(str) + "." + dis["measure"].astype(str),
+                    "value": _values(dis),
+                }
+            )
+        )
+    app = _table(tables, "appeals")
+    if app is not None and not app.empty and any("." in t for t in terms):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "report_id": app["report_id"],
+                    "term": app["proceeding"].astype(str) + "." + app["result"].astype(str),
+                    "value": _values(app),
+                }
+            )
+        )
+    nar = _table(tables, "narrative")
+    if nar is not None and not nar.empty and any(t.startswith("narrative.") for t in terms):
+        # A figure may be stated twice; the first statement counts.
+        first = nar.drop_duplicates(["report_id", "metric"], keep="first")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "report_id": first["report_id"],
+                    "term": "narrative." + first["metric"].astype(str),
+                    "value": _values(first),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({"report_id": [], "term": [], "value": pd.array([], "Float64")})
+    cells = pd.concat(frames, ignore_index=True)
+    return cells.drop_duplicates(["report_id", "term"], keep="first")
+
+
+def _table(tables: object, name: str) -> pd.DataFrame | None:
+    if isinstance(tables, dict):
+        return tables.get(name)
+    return getattr(tables, name, None)
+
+
+def _report_ids(tables: object) -> list[str]:
+    reports = _table(tables, "reports")
+    if reports is not None and "report_id" in reports:
+        return list(dict.fromkeys(reports["report_id"]))
+    ids: list[str] = []
+    for name in ("applications", "disclosure", "appeals", "narrative"):
+        t = _table(tables, name)
+        if t is not None and "report_id" in t:
+            ids.extend(t["report_id"])
+    return list(dict.fromkeys(ids))
+
+
+def _sum_terms(cells: pd.DataFrame, report_ids: Sequence[str], terms: Sequence[str]) -> pd.Series:
+    """Sum the terms per report: NA when a term has no cell or any cell in it is NA.
+
+    A group term sums the rows the report has (its template's rows); a group none of whose
+    rows the report has is NA.
+    """
+    wide = cells.pivot(index="report_id", columns="term", values="value").reindex(report_ids)
+    # A row counts when the report has a cell row for it at all, whatever its status.
+    has = cells.assign(one=True).pivot(index="report_id", columns="term", values="one")
+    has = has.reindex(report_ids).notna()
+    total = pd.Series(0.0, index=pd.Index(report_ids, name="report_id"), dtype="Float64")
+    for term in terms:
+        members = ROW_GROUPS.get(term, (term,))
+        present = [m for m in members if m in wide.columns]
+        if not present:
+            total[:] = pd.NA
+            continue
+        block = wide[present].astype("Float64")
+        has_row = has[present]
+        na_inside = (block.isna() & has_row).any(axis=1)
+        none_present = ~has_row.any(axis=1)
+        part = block.sum(axis=1, skipna=True).astype("Float64")
+        part[na_inside | none_present] = pd.NA
+        total = total + part
+    return total
+
+
+def compute(
+    tables: object,
+    metrics: Iterable[str | Metric] | None = None,
+) -> pd.DataFrame:
+    """Given the tidy tables (a Corpus or a dict of DataFrames), return one row per report × metric.
+
+    Columns: ``report_id, agency, year, level, template`` (those the reports table has),
+    ``metric, zh, en, kind, value, numerator, denominator, na_reason``. ``value`` is the
+    ratio for a rate, the count for a count; NA when an input is blank or missing
+    (``na_reason`` = ``input_na``) or the denominator is 0 (``zero_denominator``).
+    """
+    chosen = [METRIC_BY_CODE[m] if isinstance(m, str) else m for m in (metrics or CATALOG)]
+    report_ids = _report_ids(tables)
+    out = []
+    by_applicant: dict[str, list[Metric]] = {}
+    for m in chosen:
+        by_applicant.setdefault(m.applicant, []).append(m)
+    for applicant, group in by_applicant.items():
+        terms = {t for m in group for t in (*m.numerator, *m.denominator)}
+        cells = _term_cells(tables, terms, applicant)
+        for m in group:
+            num = _sum_terms(cells, report_ids, m.numerator)
+            if m.is_rate:
+                den = _sum_terms(cells, report_ids, m.denominator)
+                zero = den == 0
+                value = (num / den.where(~zero.fillna(False))).astype("Float64")
+                reason = np.where(
+                    num.isna() | den.isna(),
+                    "input_na",
+                    np.where(zero.fillna(False), "zero_denominator", ""),
+                )
+            else:
+                den = pd.Series(pd.NA, index=num.index, dtype="Float64")
+                value = num
+                reason = np.where(num.isna(), "input_na", "")
+            out.append(
+                pd.DataFrame(
+                    {
+                        "report_id": report_ids,
+                        "metric": m.code,
+                        "zh": m.name("zh"),
+                        "en": m.name("en"),
+                        "kind": "rate" if m.is_rate else "count",
+                        "value": value.to_numpy(),
+                        "numerator": num.to_numpy(),
+                        "denominator": den.to_numpy(),
+                        "na_reason": pd.array(reason, dtype="string").astype(object),
+                    }
+                )
+            )
+    if not out:
+        return _with_report_info(_empty_metrics(), tables)
+    result = pd.concat(out, ignore_index=True)
+    result["na_reason"] = result["na_reason"].replace("", pd.NA).astype("string")
+    for col in ("value", "numerator", "denominator"):
+        result[col] = result[col].astype("Float64")
+    return _with_report_info(result, tables)
+
+
+def _empty_metrics() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="Float64" if c in ("value", "numerator", "denominator") else object)
+            for c in (
+                "report_id",
+                "metric",
+                "zh",
+                "en",
+                "kind",
+                "value",
+                "numerator",
+                "denominator",
+                "na_reason",
+            )
+        }
+    )
+
+
+def _with_report_info(df: pd.DataFrame, tables: object) -> pd.DataFrame:
+    reports = _table(tables, "reports")
+    if reports is None or reports.empty:
+        return df
+    info = [c for c in REPORT_INFO if c in reports.columns]
+    meta = reports[["report_id", *info]].drop_duplicates("report_id")
+    merged = meta.merge(df, on="report_id", how="right")
+    return merged[["report_id", *info, *[c for c in df.columns if c != "report_id"]]]
+
+
+def request_rates(tables: object) -> pd.DataFrame:
+    """The rate metrics of the catalog, one row per report × rate."""
+    return compute(tables, RATES)
+
+
+def report_totals(tables: object) -> pd.DataFrame:
+    """The count metrics of the catalog (requests, decisions, appeals, prose figures)."""
+    return compute(tables, TOTALS)
+
+
+def request_flow(tables: object) -> pd.DataFrame:
+    """One row per report: received_new, carried_over, total_handled, carried_forward (总计 column).
+
+    NA where the cell is blank or missing. With the report's agency, year and level.
+    """
+    flow_rows = ("received_new", "carried_over", "total_handled", "carried_forward")
+    long = compute(tables, flow_rows)
+    wide = long.pivot(index="report_id", columns="metric", values="value")
+    wide = wide.reindex(index=_report_ids(tables), columns=list(flow_rows))
+    wide.columns.name = None
+    wide = _with_report_info(wide.rename_axis("report_id").reset_index(), tables)
+    for c in flow_rows:
+        wide[c] = wide[c].astype("Int64")
+    return wide
+
+
+# ---------------------------------------------------------------------------------------
+# Mixes
+# ---------------------------------------------------------------------------------------
+def outcome_groups(
+    tables: object,
+    *,
+    by_reason: bool = False,
+    applicant: str = "total",
+) -> pd.DataFrame:
+    """Outcomes per report in comparable groups, with their share of （七）总计.
+
+    Groups: 予以公开, 部分公开, 不予公开, 无法提供, 不予处理, 其他处理 (2021's three （六）
+    sub-rows summed, 2019's single row as is). With ``by_reason`` the 不予公开 group is
+    split into its eight reasons. Columns: ``report_id, ..., group, zh, en, value,
+    numerator, denominator`` where ``value`` is the share, ``numerator`` the count and
+    ``denominator`` the report's （七）总计.
+    """
+    groups: list[str] = []
+    for g in OUTCOME_GROUPS:
+        if by_reason and g == "denied":
+            groups.extend(ROW_GROUPS["denied"])
+        else:
+            groups.append(g)
+    metrics = [Metric(g, (g,), ("total_handled",), applicant=applicant) for g in groups]
+    df = compute(tables, metrics)
+    df = df.rename(columns={"metric": "group"}).drop(columns=["kind"])
+    df["zh"] = [term_label(g, "zh") for g in df["group"]]
+    df["en"] = [term_label(g, "en") for g in df["group"]]
+    return df
+
+
+def applicant_mix(tables: object, row: str = "received_new") -> pd.DataFrame:
+    """Each applicant column's share of a row's 总计 (default: new requests), per report.
+
+    Columns: ``report_id, ..., applicant, zh, en, value, numerator, denominator``.
+    """
+    parts = []
+    for applicant in template.APPLICANT_PARTS:
+        m = Metric(applicant, (row,), applicant=applicant)
+        count = compute(tables, [m])
+        total = compute(tables, [Metric("total", (row,))])
+        count = count.assign(applicant=applicant, denominator=total["value"].to_numpy())
+        parts.append(count)
+    if not parts:
+        return pd.DataFrame()
+    df = pd.concat(parts, ignore_index=True)
+    zero = df["denominator"] == 0
+    df["value"] = (df["numerator"] / df["denominator"].where(~zero.fillna(False))).astype("Float64")
+    df["zh"] = [short_label(a, "zh") for a in df["applicant"]]
+    df["en"] = [short_label(a, "en") for a in df["applicant"]]
+    keep = [c for c in df.columns if c not in ("metric", "kind", "na_reason")]
+    first = ["report_id", *[c for c in REPORT_INFO if c in df.columns], "applicant"]
+    return df[first + [c for c in keep if c not in first]]
+
+
+# ---------------------------------------------------------------------------------------
+# Year over year
+# ---------------------------------------------------------------------------------------
+def year_over_year(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Change of each metric for the same body (``agency``) from its previous reported year.
+
+    Given the output of :func:`compute` (with ``agency`` and ``year``), return one row per
+    agency × metric × year that has an earlier year: ``previous_year, value,
+    previous_value, change`` and, for rates, ``change_pp`` in percentage points
+    (``(value - previous_value) * 100``). Counts get ``change`` only. When one body has two
+    reports for the same year, the later ``report_id`` stands for that year.
+    """
+    cols = [
+        "agency",
+        "metric",
+        "zh",
+        "kind",
+        "year",
+        "previous_year",
+        "value",
+        "previous_value",
+        "change",
+        "change_pp",
+    ]
+    if metrics.empty or not {"agency", "year"} <= set(metrics.columns):
+        return pd.DataFrame(columns=cols)
+    df = metrics.dropna(subset=["agency", "year"]).sort_values(
+        ["agency", "metric", "year", "report_id"]
+    )
+    df = df.drop_duplicates(["agency", "metric", "year"], keep="last")
+    grouped = df.groupby(["agency", "metric"], sort=False)
+    df = df.assign(
+        previous_year=grouped["year"].shift(1),
+        previous_value=grouped["value"].shift(1),
+    )
+    df = df[df["previous_year"].notna()].copy()
+    df["previous_year"] = df["previous_year"].astype("Int64")
+    df["change"] = (df["value"] - df["previous_value"]).astype("Float64")
+    df["change_pp"] = (df["change"] * 100).where(df["kind"] == "rate").astype("Float64")
+    return df[cols].reset_index(drop=True)

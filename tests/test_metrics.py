@@ -1,0 +1,297 @@
+"""Derived metrics on small constructed tables in the contract's columns."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from gxparse import metrics, template
+
+BLANK = None  # a blank cell: status "blank", value NA
+MISSING = "missing"  # a missing cell: status "missing", value NA
+
+
+def applications(
+    report_id: str, tmpl: str, totals: dict[str, object], persons: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Part 三 of one report: every template row × applicant.
+
+    ``totals`` gives the 总计 column (rows not named are 0); the 自然人 column holds
+    ``persons`` where given, else the total; the other applicant columns are 0.
+    """
+    persons = persons or {}
+    rows = []
+    for r in template.application_rows(tmpl):
+        total = totals.get(r.code, 0)
+        for a in template.APPLICANT_CODES:
+            if a == "total":
+                v = total
+            elif a == "natural_person":
+                v = persons.get(r.code, total)
+            elif a == "enterprise" and r.code in persons and isinstance(total, int):
+                v = total - persons[r.code]
+            else:
+                v = 0
+            if v is BLANK:
+                status, value, raw = "blank", pd.NA, ""
+            elif v == MISSING:
+                status, value, raw = "missing", pd.NA, pd.NA
+            else:
+                status, value, raw = "reported", v, str(v)
+            rows.append((report_id, r.code, a, value, status, raw, "line 1"))
+    df = pd.DataFrame(
+        rows, columns=["report_id", "row", "applicant", "value", "status", "raw", "source"]
+    )
+    df["value"] = df["value"].astype("Int64")
+    return df
+
+
+def reports(*rows: tuple[str, str, int, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(rid, agency, year, tmpl, "township") for rid, agency, year, tmpl in rows],
+        columns=["report_id", "agency", "year", "template", "level"],
+    ).astype({"year": "Int64"})
+
+
+def disclosure(report_id: str, cells: dict[tuple[str, str], object]) -> pd.DataFrame:
+    rows = []
+    for (item, measure), v in cells.items():
+        status = "blank" if v is BLANK else "reported"
+        rows.append(
+            (
+                report_id,
+                item,
+                measure,
+                pd.NA if v is BLANK else float(v),
+                "件",
+                status,
+                "",
+                "line 2",
+            )
+        )
+    df = pd.DataFrame(
+        rows, columns=["report_id", "item", "measure", "value", "unit", "status", "raw", "source"]
+    )
+    df["value"] = df["value"].astype("Float64")
+    return df
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    a = applications(
+        "a2023",
+        "2021",
+        {
+            "received_new": 16,
+            "carried_over": 0,
+            "granted": 10,
+            "partially_granted": 2,
+            "denied_third_party": 1,
+            "unable_not_held": 1,
+            "other_overdue_correction": 0,
+            "other_other": 0,
+            "total_handled": 14,
+            "carried_forward": 2,
+        },
+        persons={"received_new": 12},
+    )
+    b = applications(
+        "b2019tmpl",
+        "2019",
+        {
+            "received_new": 5,
+            "carried_over": 1,
+            "granted": 3,
+            "other": 2,
+            "total_handled": 6,
+            "carried_forward": 0,
+        },
+    )
+    c = applications(
+        "c2023blank",
+        "2021",
+        {
+            "received_new": 3,
+            "granted": BLANK,
+            "partially_granted": 1,
+            "total_handled": 3,
+            "carried_forward": MISSING,
+        },
+    )
+    d = applications(
+        "a2024",
+        "2021",
+        {
+            "received_new": 20,
+            "carried_over": 2,
+            "granted": 18,
+            "total_handled": 20,
+            "carried_forward": 2,
+        },
+    )
+    z = applications("z2023zero", "2021", {})
+    rep = reports(
+        ("a2023", "甲镇人民政府", 2023, "2021"),
+        ("b2019tmpl", "乙镇人民政府", 2023, "2019"),
+        ("c2023blank", "丙镇人民政府", 2023, "2021"),
+        ("a2024", "甲镇人民政府", 2024, "2021"),
+        ("z2023zero", "丁镇人民政府", 2023, "2021"),
+    )
+    dis = pd.concat(
+        [
+            disclosure("a2023", {("penalty", "decisions"): 6, ("licensing", "decisions"): 0}),
+            disclosure(
+                "b2019tmpl", {("penalty", "decisions"): 1200, ("licensing", "decisions"): BLANK}
+            ),
+        ],
+        ignore_index=True,
+    )
+    return {
+        "reports": rep,
+        "applications": pd.concat([a, b, c, d, z], ignore_index=True),
+        "disclosure": dis,
+    }
+
+
+def one(df: pd.DataFrame, report_id: str, metric: str, col: str = "value") -> object:
+    key = "metric" if "metric" in df.columns else "group"
+    sel = df[(df["report_id"] == report_id) & (df[key] == metric)]
+    assert len(sel) == 1, sel
+    return sel[col].iloc[0]
+
+
+def test_catalog_has_written_definitions() -> None:
+    cat = metrics.catalog()
+    row = cat.set_index("metric").loc["substantive_disclosure_rate"]
+    assert row["zh"] == "实质公开率"
+    assert row["definition"] == "(予以公开 + 部分公开) / 总计"
+    assert cat.set_index("metric").loc["carry_forward_rate", "definition"] == (
+        "结转下年度继续办理 / (本年新收政府信息公开申请数量 + 上年结转政府信息公开申请数量)"
+    )
+    assert cat.set_index("metric").loc["denial_rate", "definition"] == "不予公开（8项之和） / 总计"
+    assert cat["metric"].is_unique
+    assert cat["definition"].str.len().gt(0).all()
+    assert set(cat["kind"]) == {"rate", "count"}
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        pytest.param("partially_granted", "部分公开", id="note-stripped"),
+        pytest.param("received_new", "本年新收政府信息公开申请数量", id="part-number"),
+        pytest.param("denied_state_secret", "属于国家秘密", id="sub-number"),
+        pytest.param("total_handled", "总计", id="seven"),
+        pytest.param("natural_person", "自然人", id="applicant"),
+    ],
+)
+def test_short_label(label: str, expected: str) -> None:
+    assert metrics.short_label(label) == expected
+
+
+def test_rates_value_numerator_denominator(tables: dict[str, pd.DataFrame]) -> None:
+    df = metrics.request_rates(tables)
+    assert one(df, "a2023", "substantive_disclosure_rate") == pytest.approx(12 / 14)
+    assert one(df, "a2023", "substantive_disclosure_rate", "numerator") == 12
+    assert one(df, "a2023", "substantive_disclosure_rate", "denominator") == 14
+    assert one(df, "a2023", "carry_forward_rate") == pytest.approx(2 / 16)
+    assert one(df, "a2023", "denial_rate") == pytest.approx(1 / 14)
+    assert one(df, "a2023", "grant_rate", "agency") == "甲镇人民政府"
+    assert one(df, "a2023", "grant_rate", "year") == 2023
+
+
+def test_blank_and_missing_are_not_zero(tables: dict[str, pd.DataFrame]) -> None:
+    df = metrics.request_rates(tables)
+    # 予以公开 is blank: 实质公开率 is unknown, not 1/3.
+    assert pd.isna(one(df, "c2023blank", "substantive_disclosure_rate"))
+    assert one(df, "c2023blank", "substantive_disclosure_rate", "na_reason") == "input_na"
+    # 结转下年度 is missing: 结转率 unknown.
+    assert pd.isna(one(df, "c2023blank", "carry_forward_rate"))
+    # Untouched inputs still compute.
+    assert one(df, "c2023blank", "completion_rate") == pytest.approx(1.0)
+
+
+def test_zero_denominator_is_na(tables: dict[str, pd.DataFrame]) -> None:
+    df = metrics.request_rates(tables)
+    assert pd.isna(one(df, "z2023zero", "substantive_disclosure_rate"))
+    assert one(df, "z2023zero", "substantive_disclosure_rate", "na_reason") == "zero_denominator"
+    assert one(df, "z2023zero", "substantive_disclosure_rate", "numerator") == 0
+
+
+def test_other_handling_compares_both_templates(tables: dict[str, pd.DataFrame]) -> None:
+    g = metrics.outcome_groups(tables)
+    # 2019 template: the undivided （六）其他处理 row.
+    assert one(g, "b2019tmpl", "other_handling", "numerator") == 2
+    assert one(g, "b2019tmpl", "other_handling") == pytest.approx(2 / 6)
+    # 2021 template: three sub-rows summed.
+    assert one(g, "a2023", "other_handling", "numerator") == 0
+    assert list(g[g["report_id"] == "a2023"]["group"]) == list(metrics.OUTCOME_GROUPS)
+    assert one(g, "a2023", "denied", "zh") == "不予公开"
+    assert one(g, "a2023", "other_handling", "zh") == "其他处理"
+    # Shares of a complete report sum to 1.
+    shares = g[g["report_id"] == "a2023"]["value"].sum()
+    assert shares == pytest.approx(1.0)
+
+
+def test_outcome_groups_by_reason(tables: dict[str, pd.DataFrame]) -> None:
+    g = metrics.outcome_groups(tables, by_reason=True)
+    groups = list(g[g["report_id"] == "a2023"]["group"])
+    assert "denied" not in groups
+    assert groups[2] == "denied_state_secret"
+    assert one(g, "a2023", "denied_third_party", "numerator") == 1
+    assert one(g, "a2023", "denied_third_party", "zh") == "保护第三方合法权益"
+
+
+def test_counts_and_flow(tables: dict[str, pd.DataFrame]) -> None:
+    totals = metrics.report_totals(tables)
+    assert one(totals, "b2019tmpl", "penalty_decisions") == 1200
+    assert pd.isna(one(totals, "b2019tmpl", "licensing_decisions"))
+    assert one(totals, "a2023", "licensing_decisions") == 0
+    # No disclosure rows for this report at all: NA, not 0.
+    assert pd.isna(one(totals, "c2023blank", "penalty_decisions"))
+    flow = metrics.request_flow(tables).set_index("report_id")
+    assert flow.loc[
+        "a2023", ["received_new", "carried_over", "total_handled", "carried_forward"]
+    ].tolist() == [16, 0, 14, 2]
+    assert pd.isna(flow.loc["c2023blank", "carried_forward"])
+    assert str(flow["received_new"].dtype) == "Int64"
+
+
+def test_applicant_mix(tables: dict[str, pd.DataFrame]) -> None:
+    mix = metrics.applicant_mix(tables)
+    a = mix[mix["report_id"] == "a2023"].set_index("applicant")
+    assert list(a.index) == list(template.APPLICANT_PARTS)
+    assert a.loc["natural_person", "value"] == pytest.approx(12 / 16)
+    assert a.loc["enterprise", "numerator"] == 4
+    assert a.loc["natural_person", "zh"] == "自然人"
+    assert a["value"].sum() == pytest.approx(1.0)
+    z = mix[mix["report_id"] == "z2023zero"]
+    assert z["value"].isna().all()
+
+
+def test_year_over_year_in_percentage_points(tables: dict[str, pd.DataFrame]) -> None:
+    m = metrics.compute(tables, ["substantive_disclosure_rate", "received_new"])
+    yoy = metrics.year_over_year(m)
+    rate = yoy[(yoy["agency"] == "甲镇人民政府") & (yoy["metric"] == "substantive_disclosure_rate")]
+    assert len(rate) == 1
+    r = rate.iloc[0]
+    assert (r["year"], r["previous_year"]) == (2024, 2023)
+    assert r["change_pp"] == pytest.approx((18 / 20 - 12 / 14) * 100)
+    count = yoy[(yoy["agency"] == "甲镇人民政府") & (yoy["metric"] == "received_new")].iloc[0]
+    assert count["change"] == 4
+    assert pd.isna(count["change_pp"])
+    # Bodies with one year have no change row.
+    assert set(yoy["agency"]) == {"甲镇人民政府"}
+
+
+def test_year_over_year_empty() -> None:
+    out = metrics.year_over_year(pd.DataFrame())
+    assert out.empty
+    assert "change_pp" in out.columns
+
+
+def test_compute_without_reports_table(tables: dict[str, pd.DataFrame]) -> None:
+    df = metrics.compute({"applications": tables["applications"]}, ["grant_rate"])
+    assert "agency" not in df.columns
+    assert math.isclose(one(df, "a2023", "grant_rate"), 10 / 14)
