@@ -606,3 +606,64 @@ def year_over_year(metrics: pd.DataFrame) -> pd.DataFrame:
     df["change"] = (df["value"] - df["previous_value"]).astype("Float64")
     df["change_pp"] = (df["change"] * 100).where(df["kind"] == "rate").astype("Float64")
     return df[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Cell status coverage
+# ---------------------------------------------------------------------------------------
+# From worst to best: a row's status is the worst status among its cells.
+STATUS_SEVERITY: tuple[str, ...] = ("missing", "blank", "derived", "corrected", "reported")
+_STATUS_KEYS: dict[str, str] = {
+    "disclosure": "item",
+    "applications": "row",
+    "appeals": "proceeding",
+}
+
+
+def cell_status(tables: object) -> pd.DataFrame:
+    """Given the tidy tables, return one row per report × table row with its cells' statuses.
+
+    A table row is a part 二 item, a part 三 row or a part 四 proceeding. Columns:
+    ``report_id, table, key, zh, status`` (the worst status among the row's cells, in the
+    order missing, blank, derived, corrected, reported), ``n_cells`` and one count column
+    per status (``n_reported``, ``n_blank``, ...), and ``n_not_reported``.
+    """
+    frames = []
+    for name, key in _STATUS_KEYS.items():
+        t = _table(tables, name)
+        if t is None or t.empty:
+            continue
+        counts = pd.crosstab([t["report_id"], t[key]], t["status"])
+        counts = counts.reindex(columns=list(STATUS_SEVERITY), fill_value=0)
+        counts.columns = [f"n_{c}" for c in counts.columns]
+        counts = counts.reset_index().rename(columns={key: "key"})
+        counts.insert(1, "table", name)
+        worst = np.full(len(counts), "reported", dtype=object)
+        for status in reversed(STATUS_SEVERITY):
+            worst = np.where(counts[f"n_{status}"] > 0, status, worst)
+        counts["status"] = worst
+        counts["n_cells"] = counts[[f"n_{s}" for s in STATUS_SEVERITY]].sum(axis=1)
+        counts["n_not_reported"] = counts["n_cells"] - counts["n_reported"]
+        # Keep the tables' own row order (template order as parsed).
+        order = {k: i for i, k in enumerate(dict.fromkeys(t[key]))}
+        counts = (
+            counts.assign(_o=counts["key"].map(order))
+            .sort_values(["report_id", "_o"])
+            .drop(columns="_o")
+        )
+        frames.append(counts)
+    if not frames:
+        return pd.DataFrame(
+            columns=["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["zh"] = [_safe_label(k) for k in out["key"]]
+    cols = ["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
+    return out[cols + [f"n_{s}" for s in STATUS_SEVERITY]]
+
+
+def _safe_label(code: str) -> str:
+    try:
+        return short_label(code)
+    except KeyError:
+        return code

@@ -295,3 +295,19 @@ def test_compute_without_reports_table(tables: dict[str, pd.DataFrame]) -> None:
     df = metrics.compute({"applications": tables["applications"]}, ["grant_rate"])
     assert "agency" not in df.columns
     assert math.isclose(one(df, "a2023", "grant_rate"), 10 / 14)
+
+
+def test_cell_status_worst_per_row(tables: dict[str, pd.DataFrame]) -> None:
+    st = metrics.cell_status(tables)
+    c = st[(st["report_id"] == "c2023blank") & (st["table"] == "applications")].set_index("key")
+    assert c.loc["granted", "status"] == "blank"
+    assert c.loc["granted", "n_blank"] == 2  # 自然人 and 总计
+    assert c.loc["granted", "n_cells"] == 7
+    assert c.loc["carried_forward", "status"] == "missing"
+    assert c.loc["received_new", "status"] == "reported"
+    assert c.loc["received_new", "n_not_reported"] == 0
+    assert list(c.index[:2]) == ["received_new", "carried_over"]
+    assert c.loc["carried_forward", "zh"] == "结转下年度继续办理"
+    d = st[(st["report_id"] == "b2019tmpl") & (st["table"] == "disclosure")].set_index("key")
+    assert d.loc["licensing", "status"] == "blank"
+    assert d.loc["penalty", "status"] == "reported"

@@ -1,0 +1,796 @@
+"""One house style for gxparse charts, with Chinese labels that need no system font.
+
+The CJK glyphs come from Noto Sans CJK SC (SIL Open Font License), the OpenType file the
+PyPI package ``mplfonts`` ships. :func:`use_style` registers that file with matplotlib's
+font manager (``fontManager.addfont``) and puts its family after the Latin font in
+``font.family``, so Latin text and digits keep DejaVu Sans and every Hanzi falls back to
+Noto. Nothing is written to disk: no ``mplfonts init``, no matplotlibrc, no font cache
+edits. Call :func:`use_style` again after a seaborn theme (which resets the fonts).
+
+Every chart carries a source footer (reports, years, build date); :func:`save` refuses a
+figure without one and writes ``<name>.png`` (300 dpi) and ``<name>.svg``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, NullLocator, SymmetricalLogLocator
+from matplotlib.transforms import offset_copy
+
+from gxparse import template
+from gxparse.metrics import OUTCOME_GROUPS, short_label
+
+__all__ = [
+    "CJK_FONT_FILE",
+    "LATIN_FAMILY",
+    "OUTCOME_COLORS",
+    "STATUS_COLORS",
+    "add_footer",
+    "bar_chart",
+    "cjk_font_path",
+    "dot_chart",
+    "flow_chart",
+    "report_labels",
+    "save",
+    "source_note",
+    "stacked_shares",
+    "status_heatmap",
+    "use_style",
+    "year_lines",
+]
+
+LATIN_FAMILY = "DejaVu Sans"
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FOOTER_ATTR = "_gxparse_footer"
+
+INK = "#222222"
+MUTED = "#6b6b6b"
+GRID = "#dddddd"
+# A qualitative palette (colour-blind safe, Okabe–Ito order).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+OUTCOME_COLORS: dict[str, str] = dict(
+    zip(
+        OUTCOME_GROUPS,
+        ("#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#CC79A7", "#999999"),
+        strict=True,
+    )
+)
+STATUS_COLORS: dict[str, str] = {
+    "reported": "#c6dbef",
+    "blank": "#f0f0f0",
+    "missing": "#d7301f",
+    "derived": "#fdae6b",
+    "corrected": "#9e9ac8",
+}
+NO_DATA_ZH = "无数据"
+
+
+# ---------------------------------------------------------------------------------------
+# Fonts and style
+# ---------------------------------------------------------------------------------------
+def cjk_font_path() -> Path:
+    """Path of the Noto Sans CJK SC file inside the installed ``mplfonts`` package.
+
+    Found from the package's location without importing it (no side effects).
+    """
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the PyPI package 'mplfonts' is needed for Chinese chart labels")
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "fonts" / CJK_FONT_FILE
+        if path.is_file():
+            return path
+    raise RuntimeError(f"{CJK_FONT_FILE} not found in the installed mplfonts package")
+
+
+_registered: str | None = None
+
+
+def _register_cjk_font() -> str:
+    """Register the bundled CJK font with matplotlib (once) and return its family name."""
+    global _registered
+    if _registered is None:
+        path = cjk_font_path()
+        font_manager.fontManager.addfont(str(path))
+        _registered = font_manager.FontProperties(fname=str(path)).get_name()
+    return _registered
+
+
+def house_rc() -> dict[str, object]:
+    """The rcParams of the house style (fonts included)."""
+    cjk = _register_cjk_font()
+    sans = [LATIN_FAMILY, cjk] + [
+        f for f in mpl.rcParamsDefault["font.sans-serif"] if f not in (LATIN_FAMILY, cjk)
+    ]
+    return {
+        "font.family": [LATIN_FAMILY, cjk],
+        "font.sans-serif": sans,
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.labelsize": 9,
+        "axes.labelcolor": INK,
+        "axes.edgecolor": MUTED,
+        "axes.linewidth": 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "x",
+        "axes.axisbelow": True,
+        "axes.facecolor": "white",
+        "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+        "axes.unicode_minus": True,
+        "grid.color": GRID,
+        "grid.linewidth": 0.6,
+        "xtick.color": MUTED,
+        "ytick.color": INK,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.frameon": False,
+        "legend.fontsize": 8,
+        "figure.facecolor": "white",
+        "figure.dpi": 100,
+        "figure.constrained_layout.use": True,
+        "savefig.dpi": 300,
+        "savefig.facecolor": "white",
+        "savefig.bbox": "tight",
+        "savefig.pad_inches": 0.08,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "gxparse",
+        "text.color": INK,
+    }
+
+
+def use_style() -> None:
+    """Apply the house style to matplotlib's rcParams (re-apply after a seaborn theme)."""
+    mpl.rcParams.update(house_rc())
+
+
+# ---------------------------------------------------------------------------------------
+# Footer and saving
+# ---------------------------------------------------------------------------------------
+def _years_text(years: Iterable[object]) -> str:
+    ys = sorted({int(y) for y in years if pd.notna(y)})
+    if not ys:
+        return "年度不详"
+    if len(ys) == 1:
+        return f"{ys[0]} 年度"
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}–{ys[-1]} 年度"
+    return "、".join(str(y) for y in ys) + " 年度"
+
+
+def source_note(
+    reports: pd.DataFrame,
+    build_date: dt.date | str | None = None,
+    *,
+    source: str = "政府信息公开工作年度报告",
+) -> str:
+    """The footer text: how many reports, which years, when built.
+
+    ``来源：政府信息公开工作年度报告 5 份（2023 年度）· gxparse 生成于 2026-11-22``
+    """
+    n = int(reports["report_id"].nunique()) if "report_id" in reports else len(reports)
+    years = reports["year"] if "year" in reports else []
+    when = build_date or dt.date.today()
+    if isinstance(when, dt.date):
+        when = when.isoformat()
+    return f"来源：{source} {n} 份（{_years_text(years)}）· gxparse 生成于 {when}"
+
+
+def add_footer(fig: Figure, note: str) -> Figure:
+    """Put the source note under the figure (outside the axes, so it never overlaps them)."""
+    old = getattr(fig, FOOTER_ATTR, None)
+    if old is not None:
+        old.remove()
+    transform = offset_copy(fig.transFigure, fig=fig, x=2, y=-6, units="points")
+    text = fig.text(
+        0.0, 0.0, note, transform=transform, ha="left", va="top", fontsize=7, color=MUTED
+    )
+    setattr(fig, FOOTER_ATTR, text)
+    return fig
+
+
+def footer_text(fig: Figure) -> str | None:
+    """The figure's source note, or None."""
+    text = getattr(fig, FOOTER_ATTR, None)
+    return None if text is None else text.get_text()
+
+
+def save(fig: Figure, name: str, outdir: str | Path) -> list[Path]:
+    """Write ``<outdir>/<name>.png`` (300 dpi) and ``<name>.svg``; return both paths.
+
+    Raises ValueError when the figure has no source footer (see :func:`add_footer`).
+    """
+    if not footer_text(fig):
+        raise ValueError(
+            f"chart {name!r} has no source footer: call add_footer(fig, source_note(...))"
+        )
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{name}.png", out / f"{name}.svg"]
+    fig.savefig(paths[0], dpi=300, metadata={"Software": "gxparse"})
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": "gxparse"})
+    return paths
+
+
+# ---------------------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------------------
+_BODY_SUFFIXES = ("人民政府", "办事处")
+
+
+def report_labels(
+    reports: pd.DataFrame, *, short: bool = True, with_year: bool | None = None
+) -> pd.Series:
+    """A display label per report_id: the body (``agency``), with the year when several years show.
+
+    ``short`` drops the suffixes 人民政府 / 办事处 (``瀛海镇人民政府`` → ``瀛海镇``). Two
+    reports that would get the same label get their report_id appended.
+    """
+    agency = reports["agency"].fillna(reports.get("agency_raw", reports["report_id"])).astype(str)
+    agency = agency.where(agency.str.len() > 0, reports["report_id"].astype(str))
+    if short:
+        for suffix in _BODY_SUFFIXES:
+            agency = agency.str.removesuffix(suffix)
+    if with_year is None:
+        with_year = "year" in reports and reports["year"].nunique(dropna=True) > 1
+    if with_year:
+        agency = agency + " " + reports["year"].astype("string").fillna("?")
+    dup = agency.duplicated(keep=False)
+    agency = agency.where(~dup, agency + "（" + reports["report_id"].astype(str) + "）")
+    return pd.Series(agency.to_numpy(), index=reports["report_id"].to_numpy(), name="label")
+
+
+def _int_format(x: float, _pos: object = None) -> str:
+    if not np.isfinite(x):
+        return ""
+    return f"{x:,.0f}" if abs(x) >= 1 or x == 0 else f"{x:g}"
+
+
+def _value_text(v: float, percent: bool = False) -> str:
+    if pd.isna(v):
+        return NO_DATA_ZH
+    if percent:
+        return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{v:.1%}"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
+    setter = ax.set_xscale if axis == "x" else ax.set_yscale
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if scale == "symlog":
+        setter("symlog", linthresh=1, linscale=0.6)
+        target.set_major_locator(SymmetricalLogLocator(base=10, linthresh=1, subs=[1.0]))
+        target.set_minor_locator(NullLocator())
+    elif scale == "log":
+        setter("log")
+    else:
+        setter("linear")
+    target.set_major_formatter(FuncFormatter(_int_format))
+
+
+def _new_figure(
+    n_rows: int, width: float = 7.0, per_row: float = 0.32, min_height: float = 2.4
+) -> tuple[Figure, plt.Axes]:
+    use_style()
+    height = max(min_height, 1.2 + per_row * n_rows)
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def _finish(
+    fig: Figure, ax: plt.Axes, title: str, source: str, subtitle: str | None = None
+) -> Figure:
+    ax.set_title(title)
+    if subtitle:
+        ax.text(
+            0,
+            1.0,
+            subtitle,
+            transform=ax.transAxes,
+            fontsize=8,
+            color=MUTED,
+            va="bottom",
+            ha="left",
+        )
+        ax.set_title(title, pad=16)
+    add_footer(fig, source)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------
+def bar_chart(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    title: str,
+    source: str,
+    xlabel: str = "",
+    scale: str = "linear",
+    percent: bool = False,
+    subtitle: str | None = None,
+    color: str = PALETTE[0],
+    sort: bool = True,
+) -> Figure:
+    """Horizontal bars, one per row of ``df`` (e.g. per body), values printed at the bar ends.
+
+    NA values draw no bar and read 无数据 (a blank cell is not a zero).
+    ``scale`` is ``linear``, ``log`` or ``symlog`` (0 stays visible; for counts 0..thousands).
+    """
+    data = df[[label, value]].copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
+    if sort:
+        data = data.sort_values(value, ascending=True, na_position="first")
+    fig, ax = _new_figure(len(data))
+    y = np.arange(len(data))
+    vals = data[value].to_numpy()
+    ax.barh(y, np.nan_to_num(vals, nan=0.0), color=color, height=0.6)
+    ax.set_yticks(y, data[label].astype(str).tolist())
+    ax.tick_params(axis="y", length=0)
+    _apply_scale(ax, scale)
+    if percent:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    finite = vals[np.isfinite(vals)]
+    top = float(finite.max()) if finite.size else 1.0
+    if scale == "linear":
+        ax.set_xlim(0, top * 1.18 if top > 0 else 1)
+    else:
+        ax.set_xlim(0, max(top, 1) * 6)
+    for yi, v in zip(y, vals, strict=True):
+        x = 0 if pd.isna(v) else v
+        ax.annotate(
+            _value_text(v, percent),
+            (x, yi),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+            color=MUTED if pd.isna(v) else INK,
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylim(-0.6, len(data) - 0.4)
+    return _finish(fig, ax, title, source, subtitle)
+
+
+def dot_chart(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    title: str,
+    source: str,
+    hue: str | None = None,
+    hue_labels: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    xlabel: str = "",
+    scale: str = "symlog",
+    subtitle: str | None = None,
+    annotate: bool = True,
+) -> Figure:
+    """Dot chart across bodies (one line per ``label``), one marker per ``hue`` series.
+
+    The default ``symlog`` scale is linear near 0 and logarithmic beyond, so 0, 6 and
+    3,000 all show. NA points are left out and listed as 无数据 at the right.
+    """
+    data = df.copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
+    series = list(dict.fromkeys(data[hue])) if hue else [None]
+    labels = list(order) if order is not None else _order_by_max(data, label, value)
+    fig, ax = _new_figure(len(labels), per_row=0.34 + 0.06 * max(0, len(series) - 1))
+    ypos = {lab: i for i, lab in enumerate(labels)}
+    markers = ("o", "s", "D", "^", "v", "P")
+    n = len(series)
+    offsets = np.linspace(-0.18, 0.18, n) if n > 1 else [0.0]
+    for k, s in enumerate(series):
+        part = data if s is None else data[data[hue] == s]
+        part = part[part[label].isin(ypos)]
+        ys = part[label].map(ypos).to_numpy(dtype=float) + offsets[k]
+        xs = part[value].to_numpy()
+        ok = np.isfinite(xs)
+        name = None if s is None else (hue_labels or {}).get(s, str(s))
+        ax.scatter(
+            xs[ok],
+            ys[ok],
+            s=28,
+            marker=markers[k % len(markers)],
+            color=PALETTE[k % len(PALETTE)],
+            label=name,
+            zorder=3,
+        )
+        if annotate:
+            for x, yv in zip(xs[ok], ys[ok], strict=True):
+                ax.annotate(
+                    _value_text(x),
+                    (x, yv),
+                    xytext=(5, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                    color=INK,
+                )
+    # Guide lines per body.
+    for i in range(len(labels)):
+        ax.axhline(i, color=GRID, lw=0.5, zorder=1)
+    missing = data[data[value].isna() & data[label].isin(ypos)]
+    for lab, grp in missing.groupby(label, sort=False):
+        names = "、".join((hue_labels or {}).get(s, str(s)) for s in grp[hue]) if hue else ""
+        text = f"{NO_DATA_ZH}：{names}" if names else NO_DATA_ZH
+        ax.annotate(
+            text,
+            (1.0, ypos[lab]),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=7,
+            color=MUTED,
+        )
+    ax.set_yticks(range(len(labels)), [str(x) for x in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    _apply_scale(ax, scale)
+    finite = data[value][np.isfinite(data[value])]
+    top = float(finite.max()) if len(finite) else 1.0
+    ax.set_xlim(0 if scale != "log" else 0.8, max(top, 1) * (4 if scale != "linear" else 1.15))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if hue and n > 1:
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=min(n, 4),
+            handletextpad=0.2,
+            columnspacing=1.0,
+            borderaxespad=0.2,
+        )
+        ax.set_title(title, pad=22)
+        add_footer(fig, source)
+        if subtitle:
+            fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
+        return fig
+    return _finish(fig, ax, title, source, subtitle)
+
+
+def _order_by_max(data: pd.DataFrame, label: str, value: str) -> list[str]:
+    agg = data.groupby(label, sort=False)[value].max()
+    return list(agg.sort_values(ascending=False, na_position="last").index)
+
+
+def stacked_shares(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    group: str,
+    value: str,
+    title: str,
+    source: str,
+    groups: Sequence[str] | None = None,
+    group_labels: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    subtitle: str | None = None,
+    min_label_share: float = 0.07,
+) -> Figure:
+    """100 % stacked horizontal bars: the mix of ``group`` within each ``label`` (shares in ``value``).
+
+    Bodies whose shares are all NA (blank inputs or nothing handled) show 无数据.
+    """
+    wide = df.pivot_table(
+        index=label, columns=group, values=value, aggfunc="first", dropna=False, sort=False
+    )
+    groups = list(groups) if groups is not None else list(wide.columns)
+    wide = wide.reindex(columns=groups).astype(float)
+    labels = list(dict.fromkeys(df[label]))
+    wide = wide.reindex(labels)
+    fig, ax = _new_figure(len(labels), per_row=0.36)
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    colors = colors or {}
+    for k, g in enumerate(groups):
+        vals = np.nan_to_num(wide[g].to_numpy(), nan=0.0)
+        ax.barh(
+            y,
+            vals,
+            left=left,
+            height=0.62,
+            color=colors.get(g, PALETTE[k % len(PALETTE)]),
+            label=(group_labels or {}).get(g, str(g)),
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        for yi, (lft, v) in enumerate(zip(left, vals, strict=True)):
+            if v >= min_label_share:
+                ax.text(
+                    lft + v / 2,
+                    yi,
+                    f"{v:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if g != "partially_granted" else INK,
+                )
+        left = left + vals
+    for yi, total in enumerate(left):
+        if total == 0:
+            ax.text(0.01, yi, NO_DATA_ZH, va="center", ha="left", fontsize=7.5, color=MUTED)
+    ax.set_yticks(y, [str(x) for x in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=min(len(groups), 6),
+        handlelength=1.0,
+        handletextpad=0.3,
+        columnspacing=0.8,
+        borderaxespad=0.2,
+    )
+    ax.set_title(title, pad=22)
+    if subtitle:
+        fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
+    add_footer(fig, source)
+    return fig
+
+
+def status_heatmap(
+    df: pd.DataFrame,
+    *,
+    row: str,
+    col: str,
+    title: str,
+    source: str,
+    status: str = "status",
+    row_order: Sequence[str] | None = None,
+    col_order: Sequence[str] | None = None,
+    annotate: str | None = None,
+    subtitle: str | None = None,
+) -> Figure:
+    """Categorical heatmap of cell status: ``row`` × ``col`` coloured by ``status``.
+
+    ``df`` is long (one row per cell); statuses are the contract's (reported, blank,
+    missing, derived, corrected) and the legend reads their Chinese labels. A cell with no
+    row in ``df`` is white. ``annotate`` names a column printed in each cell (e.g. counts).
+    """
+    codes = list(STATUS_COLORS)
+    rows = list(row_order) if row_order is not None else list(dict.fromkeys(df[row]))
+    cols = list(col_order) if col_order is not None else list(dict.fromkeys(df[col]))
+    grid = np.full((len(rows), len(cols)), np.nan)
+    notes = np.full((len(rows), len(cols)), "", dtype=object)
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: j for j, c in enumerate(cols)}
+    for rec in df.itertuples(index=False):
+        r, c = getattr(rec, row), getattr(rec, col)
+        if r in ri and c in ci:
+            grid[ri[r], ci[c]] = (
+                codes.index(getattr(rec, status)) if getattr(rec, status) in codes else np.nan
+            )
+            if annotate:
+                v = getattr(rec, annotate)
+                notes[ri[r], ci[c]] = "" if pd.isna(v) or v == "" else str(v)
+    use_style()
+    width = min(12.0, max(6.0, 2.6 + 0.55 * len(cols)))
+    height = max(2.6, 1.6 + 0.26 * len(rows))
+    fig, ax = plt.subplots(figsize=(width, height))
+    cmap = ListedColormap([STATUS_COLORS[c] for c in codes])
+    cmap.set_bad("white")
+    ax.imshow(
+        np.ma.masked_invalid(grid),
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=len(codes) - 0.5,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_xticks(
+        range(len(cols)), [str(c) for c in cols], rotation=35, ha="right", rotation_mode="anchor"
+    )
+    ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xticks(np.arange(-0.5, len(cols), 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, len(rows), 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.2)
+    ax.tick_params(which="minor", length=0)
+    if annotate:
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                if notes[i, j]:
+                    dark = grid[i, j] == codes.index("missing")
+                    ax.text(
+                        j,
+                        i,
+                        notes[i, j],
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if dark else INK,
+                    )
+    present = [c for c in codes if c in set(df[status])] or codes[:1]
+    handles = [
+        Patch(facecolor=STATUS_COLORS[c], edgecolor=GRID, label=template.label(c)) for c in present
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(handles),
+        handlelength=1.0,
+        borderaxespad=0.2,
+    )
+    ax.set_title(title, pad=22)
+    if subtitle:
+        fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
+    add_footer(fig, source)
+    return fig
+
+
+FLOW_PARTS: tuple[str, ...] = ("received_new", "carried_over", "total_handled", "carried_forward")
+FLOW_COLORS: dict[str, str] = {
+    "received_new": "#0072B2",
+    "carried_over": "#9ecae1",
+    "total_handled": "#009E73",
+    "carried_forward": "#E69F00",
+}
+
+
+def flow_labels(lang: str = "zh") -> dict[str, str]:
+    """Compact labels of the flow parts, from the template (common suffix dropped)."""
+    a, b = short_label("received_new", lang), short_label("carried_over", lang)
+    n = 0
+    while lang == "zh" and n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    suffix = a[len(a) - n :] if n else ""
+    return {
+        "received_new": a.removesuffix(suffix) if suffix else a,
+        "carried_over": b.removesuffix(suffix) if suffix else b,
+        "total_handled": short_label("outcomes", lang),
+        "carried_forward": short_label("carried_forward", lang),
+    }
+
+
+def flow_chart(
+    flow: pd.DataFrame,
+    *,
+    label: str,
+    title: str,
+    source: str,
+    subtitle: str | None = None,
+) -> Figure:
+    """Requests on hand → handled → carried forward, per body.
+
+    ``flow`` has one row per body with ``received_new, carried_over, total_handled,
+    carried_forward`` (see :func:`gxparse.metrics.request_flow`). Each body gets two
+    stacked bars: on hand (新收 + 上年结转) above, outcome (办结 + 结转下年度) below; when
+    the template's identity holds they are equally long. NA parts are not drawn and the
+    bar reads 无数据.
+    """
+    data = flow.reset_index(drop=True)
+    n = len(data)
+    fig, ax = _new_figure(n, per_row=0.62, width=7.5)
+    short = flow_labels()
+    pairs = (("received_new", "carried_over"), ("total_handled", "carried_forward"))
+    h = 0.34
+    top = 0.0
+    for i, rec in data.iterrows():
+        for k, pair in enumerate(pairs):
+            y = i + (k - 0.5) * (h + 0.04)
+            left = 0.0
+            vals = [rec[c] for c in pair]
+            for c, v in zip(pair, vals, strict=True):
+                if pd.isna(v):
+                    continue
+                ax.barh(
+                    y,
+                    float(v),
+                    left=left,
+                    height=h,
+                    color=FLOW_COLORS[c],
+                    edgecolor="white",
+                    linewidth=0.5,
+                )
+                left += float(v)
+            top = max(top, left)
+            text = NO_DATA_ZH if any(pd.isna(v) for v in vals) else f"{left:,.0f}"
+            detail = "＋".join(_value_text(v) for v in vals)
+            ax.annotate(
+                f"{text}（{detail}）"
+                if not any(pd.isna(v) for v in vals)
+                else f"{NO_DATA_ZH}（{detail}）",
+                (left, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=INK,
+            )
+    ax.set_yticks(range(n), [str(x) for x in data[label]])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, max(top, 1) * 1.3)
+    ax.xaxis.set_major_formatter(FuncFormatter(_int_format))
+    ax.set_xlabel("申请数（件）")
+    handles = [Patch(facecolor=FLOW_COLORS[c], label=short[c]) for c in FLOW_PARTS]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=4,
+        handlelength=1.0,
+        borderaxespad=0.2,
+    )
+    ax.set_title(title, pad=22)
+    sub = subtitle or (
+        f"上条：{short['received_new']}＋{short['carried_over']}；"
+        f"下条：{short['total_handled']}＋{short['carried_forward']}"
+    )
+    fig.suptitle(sub, x=0.01, ha="left", fontsize=7.5, color=MUTED)
+    add_footer(fig, source)
+    return fig
+
+
+def year_lines(
+    df: pd.DataFrame,
+    *,
+    label: str,
+    year: str,
+    value: str,
+    title: str,
+    source: str,
+    percent: bool = False,
+    ylabel: str = "",
+    subtitle: str | None = None,
+) -> Figure:
+    """One line per body across years (for year-over-year comparisons)."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    data = df.copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
+    for k, (lab, grp) in enumerate(data.sort_values(year).groupby(label, sort=False)):
+        ax.plot(
+            grp[year].astype(int),
+            grp[value],
+            marker="o",
+            color=PALETTE[k % len(PALETTE)],
+            label=str(lab),
+            lw=1.4,
+            ms=4,
+        )
+    years = sorted({int(y) for y in data[year].dropna()})
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.grid(axis="y", visible=True)
+    ax.grid(axis="x", visible=False)
+    if percent:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return _finish(fig, ax, title, source, subtitle)
