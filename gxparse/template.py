@@ -581,3 +581,25 @@ def application_identities(template: str) -> tuple[Identity, ...]:
             OUTCOME_ROWS[template],
         ),
     )
+
+# ---------------------------------------------------------------------------------------
+# Prose (part 一, 六): figures the narrative states, and the channels it names.
+# ---------------------------------------------------------------------------------------
+NARRATIVE_METRICS: tuple[Entry, ...] = (
+    Entry("active_disclosure_total", "主动公开信息总数", "Items actively disclosed", unit="条"),
+    Entry("active_disclosure_category", "主动公开分类数", "Disclosed items of a category", unit="条"),
+    Entry("applications_received", "收到申请数（正文）", "Requests received (prose)", unit="件"),
+    Entry("applications_handled", "办理申请数（正文）", "Requests handled (prose)", unit="件"),
+    Entry("applications_all_settled", "正文称申请均已办结", "Prose says all requests were settled"),
+    Entry("fees_charged", "信息处理费", "Information processing fees charged", unit="元"),
+)
+# Channel metric = "channel_" + code; keys are words naming the channel in a clause.
+CHANNELS: tuple[Entry, ...] = (
+    Entry("website", "政府网站", "Government website", ("门户网站", "政府网站", "网站", "信息公开平台", "公开平台")),
+    Entry("wechat", "微信", "WeChat", ("微信",)),
+    Entry("weibo", "微博", "Weibo", ("微博",)),
+    Entry("app", "客户端", "Mobile app", ("客户端", "APP", "App")),
+    Entry("new_media", "政务新媒体", "Government new media", ("新媒体", "抖音", "头条")),
+    Entry("bulletin_board", "公开栏", "Bulletin boards", ("公开栏", "公示栏", "宣传栏", "电子屏")),
+    Entry("press", "报刊", "Newspapers and gazettes", ("报刊", "报纸", "政府公报", "广播", "电视")),
+)

@@ -1,0 +1,44 @@
+"""Command line: ``gxparse build [RAW_DIR] [OUT_DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gxparse", description="Government information disclosure annual reports to tidy tables.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="parse RAW_DIR and write every table to OUT_DIR (Parquet + CSV)")
+    b.add_argument("raw_dir", nargs="?", default="data/raw")
+    b.add_argument("out_dir", nargs="?", default="data/processed")
+    b.add_argument("--jobs", type=int, default=1, help="parallel workers (0 = all cores)")
+    b.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT) or 'local'")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        from gxparse.build import build
+
+        start = time.perf_counter()
+        executor = None
+        if args.scheduler:
+            from gxparse.parallel import dask_executor
+
+            executor = dask_executor(None if args.scheduler == "local" else args.scheduler)
+        jobs = None if args.jobs == 0 else args.jobs
+        corpus = build(args.raw_dir, args.out_dir, executor=executor, jobs=jobs, progress=sys.stderr.isatty())
+        reports = corpus.reports
+        for _, r in reports[reports["parse_status"] == "failed"].iterrows():
+            print(f"error: {r['error']}", file=sys.stderr)
+        counts = reports["parse_status"].value_counts().to_dict()
+        print(
+            f"gxparse: {len(reports)} reports ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
+            f"{len(corpus.findings)} findings → {args.out_dir} in {time.perf_counter() - start:.1f} s"
+        )
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Fill missing cells that the template's identities and non-negativity force.
+
+Only ``missing`` cells are ever filled (a ``blank`` is what the report printed). A value is
+derived only when it is forced: an identity with a single unknown, or one whose unknowns
+all sit on one side and must sum to zero (counts are never negative). Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal
+
+from gxparse import template as T
+from gxparse.tables import CellValue, Key
+
+Equation = tuple[tuple[Key, ...], tuple[Key, ...]]  # sum(left) == sum(right)
+
+
+def application_equations(template: str, cells: dict[Key, CellValue]) -> list[Equation]:
+    """Every identity of part 三 as equations over (row, applicant) cells."""
+    eqs: list[Equation] = []
+    rows = [r.code for r in T.application_rows(template)]
+    outcomes = list(T.OUTCOME_ROWS[template])
+    subrows = [r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling"]
+    undivided = template == "2021" and any(
+        cells.get(("other", a), CellValue("missing")).status != "missing" for a in T.APPLICANT_CODES
+    )
+    if undivided:
+        rows = [*rows, "other"]
+    for a in T.APPLICANT_CODES:
+        for ident in T.application_identities(template):
+            eqs.append((tuple((r, a) for r in ident.left), tuple((r, a) for r in ident.right)))
+        if undivided:
+            eqs.append(((("other", a),), tuple((r, a) for r in subrows)))
+            outs = [o for o in outcomes if o not in subrows] + ["other"]
+            eqs.append(((("total_handled", a),), tuple((r, a) for r in outs)))
+    for r in rows:
+        eqs.append((((r, "total"),), tuple((r, a) for a in T.APPLICANT_PARTS)))
+    return eqs
+
+
+def appeal_equations() -> list[Equation]:
+    parts = [r.code for r in T.RESULTS if r.code != "total"]
+    return [(((p.code, "total"),), tuple((p.code, r) for r in parts)) for p in T.PROCEEDINGS]
+
+
+def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[Key, CellValue]:
+    """Return a copy of ``cells`` with forced missing cells set to status ``derived``."""
+    out = dict(cells)
+    eqs = list(equations)
+    changed = True
+    while changed:
+        changed = False
+        for left, right in eqs:
+            if any(out.get(k, CellValue("missing")).status == "blank" for k in left + right):
+                continue  # a printed empty cell: the identity cannot force anything
+            unknown_l = [k for k in left if out.get(k, CellValue("missing")).value is None]
+            unknown_r = [k for k in right if out.get(k, CellValue("missing")).value is None]
+            if not unknown_l and not unknown_r:
+                continue
+            diff = sum((out[k].value for k in left if k not in unknown_l), Decimal(0)) - sum(
+                (out[k].value for k in right if k not in unknown_r), Decimal(0)
+            )
+            # left_known + sum(unknown_l) == right_known + sum(unknown_r)
+            forced: dict[Key, Decimal] = {}
+            if len(unknown_l) + len(unknown_r) == 1:
+                if unknown_l:
+                    forced[unknown_l[0]] = -diff
+                else:
+                    forced[unknown_r[0]] = diff
+            elif not unknown_l and diff == 0:
+                forced = dict.fromkeys(unknown_r, Decimal(0))
+            elif not unknown_r and diff == 0:
+                forced = dict.fromkeys(unknown_l, Decimal(0))
+            for k, v in forced.items():
+                if v < 0 or v != v.to_integral_value():
+                    continue  # the report's own numbers disagree; leave it missing
+                out[k] = replace(out.get(k, CellValue("missing")), status="derived", value=v)
+                changed = True
+    return out

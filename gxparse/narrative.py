@@ -1,0 +1,146 @@
+"""Figures stated in prose: disclosure totals and channels (part 一), requests (part 一),
+fees (part 六). Each figure keeps the clause it came from; counts written with 余/多/约
+are flagged approximate. A sentence that states nothing countable yields nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from gxparse import template as T
+from gxparse.normalize import nfkc
+
+_CLAUSE = re.compile(r"[^。；;！!？?\n]+")
+_COUNT = r"(?P<approx1>约|近|超过)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<approx2>余|多)?\s*(?P<unit>条|篇|件|个|期|项)"
+_DISCLOSE = re.compile(r"(?:主动公开|发布|公开|推送|更新)[^，,、：:]{0,40}?" + _COUNT)
+_TOTAL_WORDS = ("共", "累计", "全年", "总计", "合计", "全年共")
+_RECEIVED = re.compile(r"(?:新收|收到|受理|接收|共收)[^。；，,]{0,20}?(?:政府信息公开|依申请公开)?[^。；，,]{0,10}?申请[^。；，,\d]{0,10}?" + _COUNT)
+_RECEIVED2 = re.compile(r"(?:受理|收到|新收)(?:依申请公开|政府信息公开申请)[^。；，,\d]{0,6}?" + _COUNT)
+_HANDLED = re.compile(r"(?:办理|办结|答复|处理)[^。；，,]{0,16}?申请[^。；，,\d]{0,6}?" + _COUNT)
+_NONE_RECEIVED = re.compile(r"(?:没有|未|未有|无)(?:收到|受理|接到)?[^。；，,]{0,8}?(?:依申请公开|政府信息公开申请|公开申请)")
+_ALL_SETTLED = re.compile(r"(?:均已|全部|均)(?:及时|按时|依法)?(?:办结|答复|处理完毕)")
+_FEE_ZERO = re.compile(r"(?:未|没有|无|不)(?:收取|产生|收)[^。；]{0,20}?(?:费)|(?:费)[^。；]{0,30}?(?:均为|为)\s*0(?!\d)|无收取[^。；]{0,12}费")
+_FEE_AMOUNT = re.compile(r"(?:收取|收费)[^。；\d]{0,20}?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)")
+_CATEGORY = re.compile(r"^(?P<label>[^\d，,、]{2,20}?)\s*" + _COUNT + r"$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    value: Decimal
+    approximate: bool
+    quote: str
+    source: str
+    label: str | None = None
+    parent: str | None = None
+    unit: str | None = None
+
+
+def _num(m: re.Match[str]) -> Decimal:
+    return Decimal(m.group("num").replace(",", ""))
+
+
+def _approx(m: re.Match[str]) -> bool:
+    return bool(m.group("approx1") or m.group("approx2"))
+
+
+def _channel(clause: str) -> str | None:
+    for ch in T.CHANNELS:
+        if any(k in clause for k in ch.keys):
+            return "channel_" + ch.code
+    return None
+
+
+def _unit(metric: str) -> str | None:
+    for e in T.NARRATIVE_METRICS:
+        if e.code == metric:
+            return e.unit
+    return "条" if metric.startswith("channel_") else None
+
+
+def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
+    """Total, per-channel counts and category breakdowns of actively disclosed items."""
+    out: list[Figure] = []
+    total_found = False
+    for text, source in paras:
+        t = nfkc(text)
+        for sentence in re.findall(r"[^。！!？?\n]+", t):
+            clauses = re.split(r"[，,；;]", sentence)
+            parent = None
+            in_breakdown = False
+            for clause in clauses:
+                c = clause.strip()
+                if in_breakdown and parent:
+                    cm = _CATEGORY.match(re.sub(r"^其中", "", c).strip())
+                    if cm:
+                        out.append(Figure("active_disclosure_category", _num(cm), _approx(cm), sentence.strip(), source, cm.group("label").strip(), parent, "条"))
+                        continue
+                    in_breakdown = False
+                m = _DISCLOSE.search(c)
+                if not m or "申请" in c:
+                    continue
+                channel = _channel(c[: m.start("num")])
+                is_total = any(w in c for w in _TOTAL_WORDS) and ("主动公开" in c or "发布" in c or "公开" in c)
+                metric = None
+                if is_total and not total_found and (channel is None or "全年" in c or "共" in c):
+                    out.append(Figure("active_disclosure_total", _num(m), _approx(m), sentence.strip(), source, None, None, "条"))
+                    total_found = True
+                    metric = "active_disclosure_total"
+                if channel and (metric is None or channel):
+                    out.append(Figure(channel, _num(m), _approx(m), sentence.strip(), source, None, "active_disclosure_total", "条"))
+                    metric = channel
+                elif metric is None and not total_found and "主动公开" in c:
+                    out.append(Figure("active_disclosure_total", _num(m), _approx(m), sentence.strip(), source, None, None, "条"))
+                    total_found = True
+                    metric = "active_disclosure_total"
+                if metric:
+                    parent = metric
+                    in_breakdown = True
+                    rest = c[m.end():]
+                    if "其中" in rest:
+                        cm = _CATEGORY.match(rest.split("其中", 1)[1].strip())
+                        if cm:
+                            out.append(Figure("active_disclosure_category", _num(cm), _approx(cm), sentence.strip(), source, cm.group("label").strip(), parent, "条"))
+    return out
+
+
+def request_figures(paras: list[tuple[str, str]]) -> list[Figure]:
+    out: list[Figure] = []
+    seen: set[str] = set()
+    for text, source in paras:
+        t = nfkc(text)
+        for clause in _CLAUSE.findall(t):
+            c = clause.strip()
+            if "applications_received" not in seen:
+                m = _RECEIVED.search(c) or _RECEIVED2.search(c)
+                if m:
+                    out.append(Figure("applications_received", _num(m), _approx(m), c, source, unit="件"))
+                    seen.add("applications_received")
+                elif _NONE_RECEIVED.search(c):
+                    out.append(Figure("applications_received", Decimal(0), False, c, source, unit="件"))
+                    seen.add("applications_received")
+            if "applications_handled" not in seen:
+                m = _HANDLED.search(c)
+                if m and not (_RECEIVED.search(c) or _RECEIVED2.search(c)):
+                    out.append(Figure("applications_handled", _num(m), _approx(m), c, source, unit="件"))
+                    seen.add("applications_handled")
+            if "applications_all_settled" not in seen and _ALL_SETTLED.search(c) and "申请" in t:
+                out.append(Figure("applications_all_settled", Decimal(1), False, c, source))
+                seen.add("applications_all_settled")
+    return out
+
+
+def fee_figures(paras: list[tuple[str, str]]) -> list[Figure]:
+    for text, source in paras:
+        t = nfkc(text)
+        for clause in re.findall(r"[^。；;\n]+", t):
+            if "费" not in clause:
+                continue
+            m = _FEE_AMOUNT.search(clause)
+            if m:
+                value = _num(m) * (Decimal(10000) if m.group("unit") == "万元" else 1)
+                return [Figure("fees_charged", value, False, clause.strip(), source, unit="元")]
+            if _FEE_ZERO.search(clause):
+                return [Figure("fees_charged", Decimal(0), False, clause.strip(), source, unit="元")]
+    return []

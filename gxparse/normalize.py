@@ -1,0 +1,87 @@
+"""Text normalisation for matching labels and reading numbers. Raw text is never changed;
+these functions produce keys for comparison only."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from gxparse.template import BLANK_MARKERS, NUMBER_UNITS
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# Punctuation removed from label keys: brackets, quotes, dots, commas, colons, dashes.
+_PUNCT = re.compile(r"[()\[\]{}<>\"'“”‘’「」『』《》〈〉【】,，.。、:：;；!！?？·•\-—_~/\\|*#＃]")
+# Leading enumerators: 一、 （三） (3) 1. 1、 3） 第一项 ...
+_ENUM = re.compile(
+    r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|[(（][0-9]+[)）]|[0-9]+[.．、)）](?![0-9]))\s*"
+)
+_NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_CN_ZERO = {"零": "0", "〇": "0", "○": "0"}
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+@lru_cache(maxsize=65536)
+def label_key(text: str) -> str:
+    """Normalised form of a label for matching: NFKC, no whitespace, no punctuation."""
+    t = nfkc(text)
+    t = _WS.sub("", t)
+    return _PUNCT.sub("", t)
+
+
+def strip_enumerators(text: str) -> str:
+    """Remove leading enumerators (一、 （三） 1. ...) repeatedly."""
+    t = _WS.sub(" ", nfkc(text)).strip()
+    while True:
+        new = _ENUM.sub("", t, count=1).strip()
+        if new == t:
+            return t
+        t = new
+
+
+def compact(text: str) -> str:
+    """NFKC with all whitespace removed."""
+    return _WS.sub("", nfkc(text))
+
+
+def is_blank_marker(text: str) -> bool:
+    return compact(text) in BLANK_MARKERS
+
+
+@lru_cache(maxsize=65536)
+def parse_number(text: str) -> Decimal | None:
+    """The number a cell prints, or None when the cell does not hold exactly one number.
+
+    Accepts full-width digits, spaces and line breaks, thousands separators, a trailing
+    unit (件, 万元, 元, ...) and the Chinese zero (零, 〇)."""
+    t = compact(text)
+    if not t:
+        return None
+    t = _CN_ZERO.get(t, t)
+    for unit in NUMBER_UNITS:
+        if t.endswith(unit) and len(t) > len(unit):
+            t = t[: -len(unit)]
+            break
+    if t.endswith("%"):
+        return None
+    if not _NUM.match(t):
+        return None
+    try:
+        return Decimal(t.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def is_number_cell(text: str) -> bool:
+    return parse_number(text) is not None
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def has_digit(text: str) -> bool:
+    return bool(_DIGITS.search(nfkc(text)))

@@ -1,0 +1,291 @@
+"""One file → the contract's seven tables for that report.
+
+The flow, one module per step: read bytes (:mod:`gxparse.readers`) → items
+(:mod:`gxparse.document`) → parts (:mod:`gxparse.sections`) → labelled rows
+(:mod:`gxparse.rows`) → template cells (:mod:`gxparse.tables`, :mod:`gxparse.derive`) →
+facts and prose figures (:mod:`gxparse.facts`, :mod:`gxparse.narrative`) → frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gxparse import template as T
+from gxparse.derive import appeal_equations, application_equations, derive
+from gxparse.document import Document, Para, ReadError
+from gxparse.facts import Facts, find_published, find_title, level_of, locate, normalise_agency
+from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
+from gxparse.rows import table_rows
+from gxparse.sections import Region, region_text, sectionize
+from gxparse.tables import (
+    CellValue,
+    TableResult,
+    Unplaced,
+    detect_template,
+    map_appeals,
+    map_applications,
+    map_disclosure,
+)
+
+TABLES: tuple[str, ...] = ("reports", "disclosure", "applications", "appeals", "narrative", "findings", "sections")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "reports": (
+        "report_id", "source_file", "source_format", "sha256", "agency_raw", "agency", "province",
+        "city", "county", "year", "template", "published", "parse_status", "error", "n_unplaced",
+        "level", "encoding", "notes",
+    ),
+    "disclosure": ("report_id", "item", "measure", "value", "unit", "status", "raw", "source"),
+    "applications": ("report_id", "row", "applicant", "value", "status", "raw", "source"),
+    "appeals": ("report_id", "proceeding", "result", "value", "status", "raw", "source"),
+    "narrative": ("report_id", "metric", "value", "approximate", "quote", "label", "parent", "unit", "source"),
+    "findings": (
+        "report_id", "check", "severity", "table", "row", "col", "expected", "actual", "message",
+        "location", "source",
+    ),
+    "sections": ("report_id", "section", "title", "text", "source"),
+}  # fmt: skip
+
+
+@dataclass
+class ReportTables:
+    """The seven tables of one report (or of many, concatenated)."""
+
+    reports: pd.DataFrame
+    disclosure: pd.DataFrame
+    applications: pd.DataFrame
+    appeals: pd.DataFrame
+    narrative: pd.DataFrame
+    findings: pd.DataFrame
+    sections: pd.DataFrame
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLES}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return typed(table, pd.DataFrame(columns=list(COLUMNS[table])))
+
+
+def typed(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Give a table its declared column order and dtypes."""
+    df = df.reindex(columns=list(COLUMNS[table]))
+    if table == "disclosure":
+        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
+    elif table in ("applications", "appeals"):
+        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Int64")
+    elif table == "narrative":
+        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
+        df["approximate"] = df["approximate"].astype("boolean")
+    elif table == "reports":
+        df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+        df["n_unplaced"] = pd.to_numeric(df["n_unplaced"], errors="coerce").astype("Int64")
+        df["published"] = pd.to_datetime(df["published"], errors="coerce")
+    for col in df.columns:
+        if df[col].dtype == object:
+            df[col] = df[col].astype("string")
+    return df.reset_index(drop=True)
+
+
+def _cell_rows(report_id: str, result: TableResult, names: tuple[str, str], units: dict[str, str] | None = None) -> list[dict]:
+    rows = []
+    for (a, b), cv in result.cells.items():
+        row = {
+            "report_id": report_id,
+            names[0]: a,
+            names[1]: b,
+            "value": None if cv.value is None else float(cv.value),
+            "status": cv.status,
+            "raw": cv.raw,
+            "source": cv.source if cv.status != "derived" else "derived from the template identities",
+        }
+        if units is not None:
+            row["unit"] = units.get(b)
+        rows.append(row)
+    return rows
+
+
+def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
+    """Cells in template order (known keys first, then anything extra as found)."""
+    ordered = {k: result.cells[k] for k in keys if k in result.cells}
+    ordered.update({k: v for k, v in result.cells.items() if k not in ordered})
+    return TableResult(ordered, result.unplaced, result.notes)
+
+
+def _region(regions: list[Region], code: str) -> Region | None:
+    return next((r for r in regions if r.part.code == code), None)
+
+
+def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
+    return [(i.text, i.source) for i in items[start:end] if isinstance(i, Para) and i.text.strip()]
+
+
+def parse_document(doc: Document, report_id: str, source_file: str = "", sha256: str = "") -> ReportTables:
+    """Map a read Document to the seven tables."""
+    items, regions = sectionize(doc.items)
+    first = regions[0].start - 1 if regions else min(len(items), 40)
+    head = [(i.text, i.source) for i in items[: max(first, 0)] if isinstance(i, Para)]
+    if not head:
+        head = [(i.text, i.source) for i in items[:10] if isinstance(i, Para)]
+    agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
+    published = find_published(doc.text or "\n".join(t for t, _ in head), year)
+    agency = normalise_agency(agency_raw) if agency_raw else None
+    province = city = county = None
+    if agency:
+        province, city, county = locate(agency, doc.text)
+    facts = Facts(agency_raw, agency, year, published, province, city, county, level_of(agency) if agency else None, _title_src)
+
+    table_regions = {code: _region(regions, code) for code in T.TABLE_PARTS}
+    if not any(table_regions.values()) and len(regions) < 2:
+        raise ReadError("not a government information disclosure annual report (no parts 一–六 found)")
+    # The span of the table parts: from part 二 to the start of part 五 (or the end).
+    rows_by_part = {}
+    for code, region in table_regions.items():
+        rows_by_part[code] = table_rows(items[region.start : region.end]) if region else []
+    all_rows = [r for rows in rows_by_part.values() for r in rows]
+    template = detect_template(all_rows, year)
+
+    disclosure = map_disclosure(rows_by_part["active_disclosure"], template)
+    applications, appeals_like = map_applications(rows_by_part["applications"], template)
+    if table_regions["appeals"] is not None:
+        appeal_rows = rows_by_part["appeals"]
+        for r in appeals_like:
+            applications.unplaced += [Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers]
+    else:
+        appeal_rows = appeals_like[-1:]
+        for r in appeals_like[:-1]:
+            applications.unplaced += [Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers]
+    appeals = map_appeals(appeal_rows)
+    applications.cells = derive(applications.cells, application_equations(template, applications.cells))
+    appeals.cells = derive(appeals.cells, appeal_equations())
+
+    disclosure = _order(disclosure, [(i, m) for i, ms in T.DISCLOSURE_LAYOUT[template].items() for m in ms])
+    applications = _order(applications, [(r.code, a) for r in T.application_rows(template) for a in T.APPLICANT_CODES])
+    appeals = _order(appeals, list(T.APPEAL_CELLS))
+    units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
+
+    unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced
+    statuses = [cv.status for res in (disclosure, applications, appeals) for cv in res.cells.values()]
+    missing_parts = [c for c, r in table_regions.items() if r is None]
+    parse_status = "ok" if "missing" not in statuses and not missing_parts and not unplaced else "partial"
+
+    overview = _region(regions, "overview")
+    part2 = table_regions["active_disclosure"]
+    o_start, o_end = (overview.start, overview.end) if overview else (0, part2.start - 1 if part2 else len(items))
+    overview_paras = _paras(items, o_start, o_end)
+    other = _region(regions, "other")
+    figures: list[Figure] = disclosure_figures(overview_paras) + request_figures(overview_paras)
+    figures += fee_figures(_paras(items, other.start, other.end) if other else _paras(items, 0, len(items)))
+
+    findings = [
+        {
+            "report_id": report_id,
+            "check": "unplaced_number",
+            "severity": "warning",
+            "table": None,
+            "row": None,
+            "col": None,
+            "expected": None,
+            "actual": u.text,
+            "message": f"第二至四部分的数字“{u.text}”（{u.source}）未能对应到任何表格单元格（{u.reason}）。",
+            "location": f"unplaced:{u.source}:{u.text}",
+            "source": u.source,
+        }
+        for u in unplaced
+    ]
+    report = {
+        "report_id": report_id,
+        "source_file": source_file,
+        "source_format": doc.source_format,
+        "sha256": sha256,
+        "agency_raw": facts.agency_raw,
+        "agency": facts.agency,
+        "province": facts.province,
+        "city": facts.city,
+        "county": facts.county,
+        "year": facts.year,
+        "template": template,
+        "published": facts.published,
+        "parse_status": parse_status,
+        "error": None,
+        "n_unplaced": len(unplaced),
+        "level": facts.level,
+        "encoding": doc.encoding,
+        "notes": "; ".join(doc.notes + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]) or None,
+    }
+    sections = [
+        {"report_id": report_id, "section": r.part.code, "title": r.heading, "text": region_text(items, r), "source": r.source}
+        for r in regions
+    ]
+    narrative = [
+        {
+            "report_id": report_id,
+            "metric": f.metric,
+            "value": float(f.value),
+            "approximate": f.approximate,
+            "quote": f.quote,
+            "label": f.label,
+            "parent": f.parent,
+            "unit": f.unit,
+            "source": f.source,
+        }
+        for f in figures
+    ]
+    return ReportTables(
+        reports=typed("reports", pd.DataFrame([report])),
+        disclosure=typed("disclosure", pd.DataFrame(_cell_rows(report_id, disclosure, ("item", "measure"), units))),
+        applications=typed("applications", pd.DataFrame(_cell_rows(report_id, applications, ("row", "applicant")))),
+        appeals=typed("appeals", pd.DataFrame(_cell_rows(report_id, appeals, ("proceeding", "result")))),
+        narrative=typed("narrative", pd.DataFrame(narrative)),
+        findings=typed("findings", pd.DataFrame(findings)),
+        sections=typed("sections", pd.DataFrame(sections)),
+    )
+
+
+def failed(report_id: str, source_file: str, reason: str, sha256: str = "", source_format: str | None = None) -> ReportTables:
+    """The tables of a file that could not be read: one reports row saying why."""
+    row = dict.fromkeys(COLUMNS["reports"])
+    row.update(
+        report_id=report_id,
+        source_file=source_file,
+        source_format=source_format,
+        sha256=sha256,
+        parse_status="failed",
+        error=f"{source_file}: {reason}",
+        n_unplaced=0,
+    )
+    out = ReportTables(
+        reports=typed("reports", pd.DataFrame([row])),
+        **{t: empty_frame(t) for t in TABLES if t != "reports"},
+    )
+    return out
+
+
+def parse_bytes(data: bytes, filename: str) -> ReportTables:
+    """Parse one file's bytes; never raises for a bad file (returns a failed report)."""
+    from gxparse.readers import read_bytes
+
+    report_id = Path(filename).stem
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        doc = read_bytes(data, filename)
+        return parse_document(doc, report_id, filename, sha)
+    except ReadError as exc:
+        return failed(report_id, filename, str(exc), sha)
+    except RecursionError:
+        return failed(report_id, filename, "document nested too deeply to read", sha)
+
+
+def parse_file(path: str | Path) -> ReportTables:
+    """Parse one file from disk (read-only)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        return failed(p.stem, p.name, f"cannot read file ({exc.strerror or exc})")
+    return parse_bytes(data, p.name)

@@ -1,0 +1,89 @@
+"""Plain text (as exported by sites, Word, PDF tools) → Document.
+
+Recognised line layouts, decided line by line so one file may mix them:
+
+* **cell per line** (Word export): a line that starts with a tab and holds no other tab is
+  one cell; a line without the leading tab continues the previous cell ("商业\\n企业",
+  "\\n0"); a blank line ends the row.
+* **tab-separated rows**: a line with tabs is one row, cells split at tabs.
+* **pipe rows**: ``| a | b |`` lines (Markdown tables); separator lines are skipped.
+* anything else is a paragraph. Paragraphs inside the table parts that hold a label and
+  numbers separated by spaces are split into cells later (see :mod:`gxparse.rows`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gxparse.decode import decode_bytes
+from gxparse.document import Cell, Document, Item, Para, Row
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def read_text(data: bytes) -> Document:
+    """Decode bytes (see :func:`gxparse.decode.decode_bytes`) and split into items."""
+    text, encoding = decode_bytes(data)
+    doc = text_to_document(text)
+    doc.encoding = encoding
+    return doc
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them (only CR, LF and CRLF break lines)."""
+    return _LINE_BREAK.split(text)
+
+
+def _is_cell_line(line: str) -> bool:
+    return line.startswith("\t") and "\t" not in line[1:]
+
+
+def _cell_source(start: int, text: str) -> str:
+    """Source of a cell that starts on line ``start`` and may continue on later lines:
+    the line holding its first visible character."""
+    offset = 0
+    for part in text.split("\n"):
+        if part.strip():
+            return f"line {start + offset}"
+        offset += 1
+    return f"line {start}"
+
+
+def text_to_document(text: str) -> Document:
+    """Split decoded text into paragraphs and table rows, keeping 1-based line numbers."""
+    lines = split_lines(text)
+    items: list[Item] = []
+    block: list[tuple[int, str]] = []  # (start line, cell text) of a cell-per-line row
+
+    def flush_block() -> None:
+        if block:
+            cells = tuple(Cell(t, _cell_source(n, t)) for n, t in block)
+            items.append(Row(cells, f"line {block[0][0]}"))
+            block.clear()
+
+    for no, line in enumerate(lines, start=1):
+        if _is_cell_line(line):
+            # Includes "\t" and "\t " alone: an empty cell of a Word export.
+            block.append((no, line[1:]))
+            continue
+        if not line.strip():
+            flush_block()
+            continue
+        if block and "\t" not in line and "|" not in line:
+            start, prev = block[-1]
+            block[-1] = (start, prev + "\n" + line)
+            continue
+        flush_block()
+        if "\t" in line:
+            cells = tuple(Cell(c, f"line {no}") for c in line.split("\t"))
+            items.append(Row(cells, f"line {no}"))
+        elif line.count("|") >= 2:
+            if _PIPE_SEPARATOR.match(line):
+                continue
+            parts = line.strip().strip("|").split("|")
+            items.append(Row(tuple(Cell(c, f"line {no}") for c in parts), f"line {no}"))
+        else:
+            items.append(Para(line, f"line {no}"))
+    flush_block()
+    return Document(items=items, source_format="txt", text=text)

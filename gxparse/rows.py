@@ -1,0 +1,114 @@
+"""Items inside the table parts → labelled rows of value cells.
+
+Whatever the layout, a table row becomes a :class:`TableRow`: the label text (the cells
+that are words) and the value cells after it (numbers or empty). A paragraph inside a
+table part ("行政处罚 6", "0 0 0 … 0") is split at whitespace the same way. A label
+followed directly by a run of digits ("行政许可3960181") is *glued*: the cell boundaries
+are lost, and the mapper decides whether that can still be read (one cell) or not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gxparse.document import Cell, Item, Para
+from gxparse.normalize import has_digit, is_blank_marker, nfkc, parse_number
+
+_TOKEN = re.compile(r"\S+")
+_GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    values: tuple[Cell, ...]
+    source: str
+    glued: Cell | None = None
+    label_cells: tuple[str, ...] = ()
+
+    @property
+    def numbers(self) -> list[Cell]:
+        return [c for c in self.values if parse_number(c.text) is not None]
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(parse_number(c.text) is not None for c in self.values) or self.glued is not None
+
+
+def is_value_cell(text: str) -> bool:
+    return parse_number(text) is not None or is_blank_marker(text)
+
+
+def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
+    """Split a row's cells into label (word cells) and trailing value cells."""
+    last_text = -1
+    for i, c in enumerate(cells):
+        if not is_value_cell(c.text):
+            last_text = i
+    label = " ".join(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
+    values = tuple(cells[last_text + 1 :])
+    glued = None
+    if last_text >= 0 and not any(parse_number(c.text) is not None for c in values):
+        m = _GLUED.match(nfkc(cells[last_text].text).strip())
+        if m and _CJK.search(m.group("label")):
+            glued = Cell(m.group("digits"), cells[last_text].source)
+    label_cells = tuple(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
+    return TableRow(label, values, source, glued, label_cells)
+
+
+def from_para(para: Para) -> TableRow:
+    """Split a paragraph into a label and the numbers after it (whitespace-separated)."""
+    text = nfkc(para.text)
+    tokens = _TOKEN.findall(text)
+    k = len(tokens)
+    while k > 0 and is_value_cell(tokens[k - 1]):
+        k -= 1
+    values = tuple(Cell(t, para.source) for t in tokens[k:])
+    label = " ".join(tokens[:k])
+    glued = None
+    if not values and tokens:
+        m = _GLUED.match(tokens[-1])
+        if m and _CJK.search(m.group("label")):
+            glued = Cell(m.group("digits"), para.source)
+            label = " ".join([*tokens[:-1], m.group("label")])
+    return TableRow(label, values, para.source, glued, tuple(label.split()))
+
+
+def table_rows(items: list[Item]) -> list[TableRow]:
+    """All rows of a table part, in order, paragraphs included."""
+    out = []
+    for item in items:
+        if isinstance(item, Para):
+            if not has_digit(item.text) and not item.text.strip():
+                continue
+            out.append(from_para(item))
+        else:
+            out.append(from_cells(item.cells, item.source))
+    return out
+
+
+def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:
+    """The n value cells of a row, or None when which cell is which cannot be known.
+
+    Exactly n cells: positional. Otherwise drop empty cells at both ends (merged-cell
+    artefacts of tab exports); otherwise, if exactly n cells print numbers, the empty
+    ones in between are artefacts too. Anything else is ambiguous."""
+    if len(values) == n:
+        return values
+    lo, hi = 0, len(values)
+    while lo < hi and not values[lo].text.strip():
+        lo += 1
+    while hi > lo and not values[hi - 1].text.strip():
+        hi -= 1
+    trimmed = values[lo:hi]
+    if len(trimmed) == n:
+        return trimmed
+    numeric = tuple(c for c in trimmed if parse_number(c.text) is not None)
+    if len(numeric) == n and all(parse_number(c.text) is not None or not c.text.strip() for c in trimmed):
+        return numeric
+    if not trimmed and len(values) > n:
+        # A row of only empty cells, wider than the table: every cell is blank.
+        return values[:n]
+    return None

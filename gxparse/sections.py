@@ -1,0 +1,131 @@
+"""Items → the six parts (一 总体情况 … 六 其他需要报告的事项).
+
+A heading is a short paragraph (or a one-cell row) that names a part's title, with or
+without its enumerator (一、 / 1、 / # / （2）). Parts must appear in order; a part whose
+heading was lost (a cut-off extraction) simply has no region, and its content stays in the
+region before it, where the table mapper can still look for it.
+
+Crawler text sometimes runs a whole report into one line; then headings are found inside
+paragraphs ("……。二、主动公开政府信息情况第二十条……") and the paragraph is split there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gxparse.document import Item, Para, Row
+from gxparse.normalize import label_key, nfkc, strip_enumerators
+from gxparse.template import PARTS, Part
+
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s*")
+# Word-export artefacts in front of a heading ("[bookmark: _GoBack]一、总体情况").
+_ARTEFACT = re.compile(r"^\s*(?:\[bookmark:[^\]]*\]\s*)+")
+_ENUMERATED = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:第[一二三四五六]部分|[一二三四五六][、.．]|[1-6][、.．]|[(（][一二三四五六1-6][)）])"
+)
+_CN_NUM = "一二三四五六"
+# Slack allowed around a title inside a heading line ("政府信息公开" prefixes, "情况" suffixes).
+_HEADING_SLACK = 10
+_PART_KEYS: tuple[tuple[Part, tuple[str, ...]], ...] = tuple(
+    (p, tuple(label_key(k) for k in p.keys)) for p in PARTS
+)
+
+
+@dataclass(frozen=True)
+class Region:
+    """The items of one part: ``items[start:end]``, heading at ``start - 1``."""
+
+    part: Part
+    heading: str
+    start: int
+    end: int
+    source: str
+
+
+def heading_part(text: str) -> Part | None:
+    """The part a heading line names, or None if the line is not a part heading."""
+    raw = _ARTEFACT.sub("", nfkc(text)).strip()
+    if not raw or len(raw) > 60:
+        return None
+    enumerated = bool(_ENUMERATED.match(raw)) or bool(_MD_HEADING.match(raw))
+    key = label_key(strip_enumerators(_MD_HEADING.sub("", raw)))
+    for part, keys in _PART_KEYS:
+        for k in keys:
+            if k in key and len(key) <= len(k) + _HEADING_SLACK:
+                if enumerated or key.startswith(k):
+                    return part
+    return None
+
+
+def _item_text(item: Item) -> str | None:
+    if isinstance(item, Para):
+        return item.text
+    texts = [c.text for c in item.cells if c.text.strip()]
+    return texts[0] if len(texts) == 1 else None
+
+
+def find_regions(items: list[Item]) -> list[Region]:
+    """Locate part headings in order and return the region of each part found."""
+    found: list[tuple[int, Part, str]] = []
+    last = 0
+    for idx, item in enumerate(items):
+        text = _item_text(item)
+        if text is None:
+            continue
+        part = heading_part(text)
+        if part is None or part.number <= last:
+            continue
+        found.append((idx, part, text.strip()))
+        last = part.number
+    regions = []
+    for n, (idx, part, text) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(items)
+        regions.append(Region(part, text, idx + 1, end, items[idx].source))
+    return regions
+
+
+_INLINE = re.compile(
+    "(" + "|".join(
+        rf"{_CN_NUM[p.number - 1]}[、.．]\s*(?:政府信息公开)?{re.escape(p.zh)}" for p in PARTS
+    ) + ")"
+)
+
+
+def split_inline_headings(items: list[Item]) -> list[Item]:
+    """Split paragraphs that run several parts together at the part headings inside them."""
+    out: list[Item] = []
+    for item in items:
+        if not isinstance(item, Para):
+            out.append(item)
+            continue
+        text = nfkc(item.text)
+        pieces = _INLINE.split(text)
+        if len(pieces) <= 1:
+            out.append(item)
+            continue
+        for piece in pieces:
+            if piece.strip():
+                out.append(Para(piece, item.source))
+    return out
+
+
+def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
+    """Return (items, regions); items are re-split when headings run inline."""
+    regions = find_regions(items)
+    if len(regions) < 3:
+        split = split_inline_headings(items)
+        if len(split) != len(items):
+            regions2 = find_regions(split)
+            if len(regions2) > len(regions):
+                return split, regions2
+    return items, regions
+
+
+def region_text(items: list[Item], region: Region) -> str:
+    """The prose of a region: paragraphs joined by newlines (table rows left out)."""
+    return "\n".join(i.text.strip() for i in items[region.start : region.end] if isinstance(i, Para) and i.text.strip())
+
+
+def rows_in(items: list[Item], start: int, end: int) -> list[Item]:
+    return [i for i in items[start:end] if isinstance(i, Row | Para)]

@@ -1,0 +1,289 @@
+"""Labelled rows → template cells with a status, the printed text and a source.
+
+One function per table (part 二, 三, 四). Rows are identified by their label, never by
+their position, so extra rows, lost rows and reordered rows do not shift values. A row
+is placed only when its value cells can be told apart; otherwise its cells are
+``missing`` and its numbers are listed as unplaced — never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from gxparse import template as T
+from gxparse.document import Cell
+from gxparse.normalize import label_key, nfkc, parse_number, strip_enumerators
+from gxparse.rows import TableRow, resolve_values
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A template cell as read: status, number, printed text, source."""
+
+    status: str
+    value: Decimal | None = None
+    raw: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A number inside parts 二–四 that no cell took."""
+
+    text: str
+    source: str
+    reason: str
+
+
+@dataclass
+class TableResult:
+    cells: dict[Key, CellValue] = field(default_factory=dict)
+    unplaced: list[Unplaced] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _cell_value(cell: Cell) -> CellValue:
+    number = parse_number(cell.text)
+    if number is None:
+        return CellValue("blank", None, cell.text, cell.source)
+    return CellValue("reported", number, cell.text, cell.source)
+
+
+def _numbers_unplaced(row: TableRow, reason: str) -> list[Unplaced]:
+    out = [Unplaced(c.text.strip(), c.source, reason) for c in row.numbers]
+    if row.glued is not None:
+        out.append(Unplaced(row.glued.text, row.glued.source, reason))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Label matching
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Matcher:
+    entries: tuple[T.Entry, ...]
+    contains: tuple[tuple[str, ...], ...]
+    equals: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, entries: Sequence[T.Entry]) -> _Matcher:
+        contains = tuple(tuple(label_key(k) for k in e.keys if not k.startswith("=")) for e in entries)
+        equals = tuple(tuple(label_key(k[1:]) for k in e.keys if k.startswith("=")) for e in entries)
+        return cls(tuple(entries), contains, equals)
+
+    def scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
+        """(score, index) of every entry the label matches; score = matched key length."""
+        key = label_key(label)
+        tail = label_key(strip_enumerators(last_piece))
+        out = []
+        for i in range(len(self.entries)):
+            best = max((len(k) for k in self.contains[i] if k and k in key), default=0)
+            best = max(best, max((len(k) for k in self.equals[i] if k == tail), default=0))
+            if best:
+                out.append((best, i))
+        return out
+
+    def match(self, label: str, last_piece: str, after: int = -1, prefer: Sequence[bool] | None = None) -> int | None:
+        """Index of the entry a label names: the longest key wins; among equals, entries
+        of the preferred template, then the first entry after ``after`` (printed order)."""
+        scores = self.scores(label, last_piece)
+        if not scores:
+            return None
+
+        def rank(si: tuple[int, int]) -> tuple[int, int, int, int]:
+            score, i = si
+            preferred = 1 if prefer is None or prefer[i] else 0
+            return (score, preferred, 1 if i > after else 0, -i)
+
+        return max(scores, key=rank)[1]
+
+
+_ITEMS = _Matcher.of(T.DISCLOSURE_ITEMS)
+_MEASURES = _Matcher.of(T.DISCLOSURE_MEASURES)
+_APP_ROWS = _Matcher.of(T.APPLICATION_ROWS)
+_PROCEEDINGS = _Matcher.of(T.PROCEEDINGS)
+_ARTICLE20 = label_key("第二十条")
+_DISCLOSURE_HEADERS = tuple(label_key(k) for k in T.DISCLOSURE_HEADER_KEYS)
+_APP_HEADERS = tuple(label_key(k) for k in T.APPLICATION_HEADER_KEYS)
+
+
+def _last_piece(row: TableRow) -> str:
+    if row.label_cells:
+        return row.label_cells[-1]
+    return row.label
+
+
+# --------------------------------------------------------------------------------------
+# Template version
+# --------------------------------------------------------------------------------------
+_MARKERS = {v: tuple(label_key(m) for m in ms) for v, ms in T.VERSION_MARKERS.items()}
+
+
+def detect_template(rows: Sequence[TableRow], year: int | None) -> str:
+    """'2021' or '2019', from label fragments only one version prints; the report year
+    decides when the tables carry no evidence."""
+    text = "".join(label_key(r.label) for r in rows)
+    votes = {v: sum(text.count(m) for m in ms) for v, ms in _MARKERS.items()}
+    if votes["2021"] != votes["2019"]:
+        return max(votes, key=lambda v: votes[v])
+    if year is not None and year < 2020:
+        return "2019"
+    return "2021"
+
+
+# --------------------------------------------------------------------------------------
+# Part 二
+# --------------------------------------------------------------------------------------
+def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
+    """Part 二's small tables: items × measures, columns read from the header rows."""
+    res = TableResult()
+    layout = T.DISCLOSURE_LAYOUT[template]
+    measures: tuple[str, ...] | None = None
+    for row in rows:
+        key = label_key(row.label)
+        if not key:
+            if row.has_numbers:
+                res.unplaced += _numbers_unplaced(row, "part 二: a row without a label")
+            continue
+        if _ARTICLE20 in key and not row.has_numbers:
+            measures = None
+            continue
+        header = [_MEASURES.match(c, c) for c in row.label_cells]
+        found = [T.DISCLOSURE_MEASURES[i].code for i in header if i is not None]
+        if found and not row.has_numbers and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found)):
+            measures = tuple(found)
+            continue
+        idx = _ITEMS.match(row.label, _last_piece(row))
+        if idx is None:
+            if row.has_numbers:
+                res.unplaced += _numbers_unplaced(row, f"part 二: unknown row label {row.label!r}")
+            continue
+        item = T.DISCLOSURE_ITEMS[idx].code
+        default = layout.get(item) or T.DISCLOSURE_LAYOUT["2019" if template == "2021" else "2021"].get(item, ())
+        cols = measures if measures else default
+        if measures and item in layout and len(measures) != len(layout[item]):
+            # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
+            # printed header only when it fits the row.
+            cols = measures if len(row.values) >= len(measures) else default
+        if any((item, m) in res.cells for m in cols):
+            res.unplaced += _numbers_unplaced(row, f"part 二: {item} printed twice")
+            continue
+        _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}")
+    for item, ms in layout.items():
+        for m in ms:
+            res.cells.setdefault((item, m), CellValue("missing"))
+    return res
+
+
+def _place_row(res: TableResult, row: TableRow, keys: Sequence[Key], what: str) -> bool:
+    """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
+    n = len(keys)
+    if row.glued is not None and not row.numbers:
+        if n == 1:
+            res.cells[keys[0]] = _cell_value(row.glued)
+            return True
+        for k in keys:
+            res.cells.setdefault(k, CellValue("missing"))
+        res.unplaced.append(Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together"))
+        return False
+    cells = resolve_values(row.values, n)
+    if cells is None:
+        for k in keys:
+            res.cells.setdefault(k, CellValue("missing"))
+        res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
+        return False
+    for k, c in zip(keys, cells, strict=True):
+        res.cells[k] = _cell_value(c)
+    # Numbers beyond the resolved cells (an extra column) are reported, not dropped.
+    used = {id(c) for c in cells}
+    for c in row.values:
+        if id(c) not in used and parse_number(c.text) is not None:
+            res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: extra cell"))
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# Part 三
+# --------------------------------------------------------------------------------------
+def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
+    """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
+    rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
+    lost)."""
+    res = TableResult()
+    ncol = len(T.APPLICANT_CODES)
+    prefer = [template in e.templates for e in T.APPLICATION_ROWS]
+    last = -1
+    leftovers: list[TableRow] = []
+    for row in rows:
+        key = label_key(row.label)
+        all_blank = len(row.values) >= ncol and not row.has_numbers
+        if not row.has_numbers and not all_blank:
+            continue
+        if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
+            continue
+        idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
+        if idx is None:
+            if row.has_numbers:
+                leftovers.append(row)
+            continue
+        code = T.APPLICATION_ROWS[idx].code
+        keys = [(code, a) for a in T.APPLICANT_CODES]
+        if any(k in res.cells for k in keys):
+            res.unplaced += _numbers_unplaced(row, f"part 三: row {code} printed twice")
+            continue
+        _place_row(res, row, keys, f"part 三 {code}")
+        last = max(last, idx)
+    expected = [r.code for r in T.application_rows(template)]
+    # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
+    for code in expected:
+        for a in T.APPLICANT_CODES:
+            res.cells.setdefault((code, a), CellValue("missing"))
+    appeals_like = [r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)]
+    for r in leftovers:
+        if r not in appeals_like:
+            res.unplaced += _numbers_unplaced(r, f"part 三: unknown row label {r.label!r}")
+    return res, appeals_like
+
+
+# --------------------------------------------------------------------------------------
+# Part 四
+# --------------------------------------------------------------------------------------
+def map_appeals(rows: Sequence[TableRow]) -> TableResult:
+    """Part 四: fifteen numbers (review ×5, direct suit ×5, suit after review ×5), printed
+    as one row, or as one row per proceeding."""
+    res = TableResult()
+    keys = list(T.APPEAL_CELLS)
+    nres = len(T.RESULTS)
+    data = [r for r in rows if r.has_numbers]
+    per_proc = {}
+    for r in data:
+        idx = _PROCEEDINGS.match(r.label, _last_piece(r)) if label_key(r.label) else None
+        if idx is not None and len(r.numbers) <= nres:
+            per_proc[T.PROCEEDINGS[idx].code] = r
+    if per_proc and len(per_proc) == len(data):
+        for proc, r in per_proc.items():
+            _place_row(res, r, [(proc, x.code) for x in T.RESULTS], f"part 四 {proc}")
+    elif data:
+        glued = [r for r in data if r.glued is not None and not r.numbers]
+        if glued:
+            for r in data:
+                res.unplaced += _numbers_unplaced(r, "part 四: digits of several cells run together")
+        else:
+            values = tuple(c for r in data for c in r.values)
+            merged = TableRow("", values, data[0].source)
+            _place_row(res, merged, keys, "part 四")
+    for k in keys:
+        res.cells.setdefault(k, CellValue("missing"))
+    return res
+
+
+def count_numeric_tokens(rows: Sequence[TableRow]) -> int:
+    return sum(len(r.numbers) + (1 if r.glued is not None else 0) for r in rows)
+
+
+def clean_raw(text: str | None) -> str | None:
+    return None if text is None else nfkc(text)
