@@ -26,7 +26,7 @@ from matplotlib import font_manager
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, NullLocator, SymmetricalLogLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator, SymmetricalLogLocator
 from matplotlib.transforms import offset_copy
 
 from gxparse import template
@@ -127,8 +127,8 @@ def house_rc() -> dict[str, object]:
         "font.family": [LATIN_FAMILY, cjk],
         "font.sans-serif": sans,
         "font.size": 9,
-        "axes.titlesize": 11,
-        "axes.titleweight": "bold",
+        "axes.titlesize": 11.5,
+        "axes.titleweight": "normal",
         "axes.titlelocation": "left",
         "axes.labelsize": 9,
         "axes.labelcolor": INK,
@@ -302,21 +302,25 @@ def _new_figure(
 
 
 def _finish(
-    fig: Figure, ax: plt.Axes, title: str, source: str, subtitle: str | None = None
+    fig: Figure,
+    ax: plt.Axes,
+    title: str,
+    source: str,
+    subtitle: str | None = None,
+    *,
+    legend: bool = False,
 ) -> Figure:
-    ax.set_title(title)
+    """Title, optional subtitle and legend row above the axes, source footer below."""
+    pad = 4.0
+    if legend:
+        pad += 18
     if subtitle:
+        transform = offset_copy(ax.transAxes, fig=fig, x=0, y=pad - 2, units="points")
         ax.text(
-            0,
-            1.0,
-            subtitle,
-            transform=ax.transAxes,
-            fontsize=8,
-            color=MUTED,
-            va="bottom",
-            ha="left",
+            0, 1.0, subtitle, transform=transform, fontsize=8, color=MUTED, va="bottom", ha="left"
         )
-        ax.set_title(title, pad=16)
+        pad += 14
+    ax.set_title(title, pad=pad)
     add_footer(fig, source)
     return fig
 
@@ -458,7 +462,8 @@ def dot_chart(
     _apply_scale(ax, scale)
     finite = data[value][np.isfinite(data[value])]
     top = float(finite.max()) if len(finite) else 1.0
-    ax.set_xlim(0 if scale != "log" else 0.8, max(top, 1) * (4 if scale != "linear" else 1.15))
+    left = {"log": 0.8, "symlog": -0.35}.get(scale, -0.02 * max(top, 1))
+    ax.set_xlim(left, max(top, 1) * (4 if scale != "linear" else 1.15))
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     if hue and n > 1:
@@ -470,12 +475,7 @@ def dot_chart(
             columnspacing=1.0,
             borderaxespad=0.2,
         )
-        ax.set_title(title, pad=22)
-        add_footer(fig, source)
-        if subtitle:
-            fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
-        return fig
-    return _finish(fig, ax, title, source, subtitle)
+    return _finish(fig, ax, title, source, subtitle, legend=bool(hue and n > 1))
 
 
 def _order_by_max(data: pd.DataFrame, label: str, value: str) -> list[str]:
@@ -553,11 +553,7 @@ def stacked_shares(
         columnspacing=0.8,
         borderaxespad=0.2,
     )
-    ax.set_title(title, pad=22)
-    if subtitle:
-        fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
-    add_footer(fig, source)
-    return fig
+    return _finish(fig, ax, title, source, subtitle, legend=True)
 
 
 def status_heatmap(
@@ -599,8 +595,7 @@ def status_heatmap(
     width = min(12.0, max(6.0, 2.6 + 0.55 * len(cols)))
     height = max(2.6, 1.6 + 0.26 * len(rows))
     fig, ax = plt.subplots(figsize=(width, height))
-    cmap = ListedColormap([STATUS_COLORS[c] for c in codes])
-    cmap.set_bad("white")
+    cmap = ListedColormap([STATUS_COLORS[c] for c in codes]).with_extremes(bad="white")
     ax.imshow(
         np.ma.masked_invalid(grid),
         cmap=cmap,
@@ -647,11 +642,7 @@ def status_heatmap(
         handlelength=1.0,
         borderaxespad=0.2,
     )
-    ax.set_title(title, pad=22)
-    if subtitle:
-        fig.suptitle(subtitle, x=0.01, ha="left", fontsize=8, color=MUTED)
-    add_footer(fig, source)
-    return fig
+    return _finish(fig, ax, title, source, subtitle, legend=True)
 
 
 FLOW_PARTS: tuple[str, ...] = ("received_new", "carried_over", "total_handled", "carried_forward")
@@ -737,6 +728,7 @@ def flow_chart(
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(0, max(top, 1) * 1.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(_int_format))
     ax.set_xlabel("申请数（件）")
     handles = [Patch(facecolor=FLOW_COLORS[c], label=short[c]) for c in FLOW_PARTS]
@@ -748,14 +740,11 @@ def flow_chart(
         handlelength=1.0,
         borderaxespad=0.2,
     )
-    ax.set_title(title, pad=22)
     sub = subtitle or (
-        f"上条：{short['received_new']}＋{short['carried_over']}；"
-        f"下条：{short['total_handled']}＋{short['carried_forward']}"
+        f"每个机关两条：上条 {short['received_new']}＋{short['carried_over']}，"
+        f"下条 {short['total_handled']}＋{short['carried_forward']}"
     )
-    fig.suptitle(sub, x=0.01, ha="left", fontsize=7.5, color=MUTED)
-    add_footer(fig, source)
-    return fig
+    return _finish(fig, ax, title, source, sub, legend=True)
 
 
 def year_lines(

@@ -1,0 +1,250 @@
+"""House style and chart helpers: Chinese glyphs render, footers are present, files written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from gxparse import metrics, plotting, template
+
+REPORTS = pd.DataFrame(
+    {
+        "report_id": ["r1", "r2", "r3"],
+        "agency": ["北京市大兴区瀛海镇人民政府", "承留镇人民政府", "郏县龙山街道办事处"],
+        "year": pd.array([2023, 2023, 2024], dtype="Int64"),
+    }
+)
+SOURCE = plotting.source_note(REPORTS, dt.date(2026, 11, 22))
+
+
+def render(fig: Figure) -> list[str]:
+    """Draw the figure and return the messages of the warnings raised while drawing."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    return [str(w.message) for w in caught]
+
+
+def glyph_warnings(messages: list[str]) -> list[str]:
+    return [m for m in messages if "missing from" in m.lower() or "glyph" in m.lower()]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_font_is_the_bundled_noto_file() -> None:
+    path = plotting.cjk_font_path()
+    assert path.name == "NotoSansCJKsc-Regular.otf"
+    assert "mplfonts" in path.parts
+    plotting.use_style()
+    family = matplotlib.rcParams["font.family"]
+    assert family[0] == plotting.LATIN_FAMILY
+    assert family[1] == "Noto Sans CJK SC"
+    found = font_manager.findfont(
+        font_manager.FontProperties(family="Noto Sans CJK SC"), fallback_to_default=False
+    )
+    assert Path(found) == path
+    assert "SimHei" not in family
+
+
+def test_matplotlibrc_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = Path(matplotlib.matplotlib_fname()).read_bytes()
+    plotting.use_style()
+    assert Path(matplotlib.matplotlib_fname()).read_bytes() == before
+
+
+def test_chinese_labels_render_without_missing_glyphs() -> None:
+    plotting.use_style()
+    fig, ax = plt.subplots()
+    ax.set_title(template.label("partially_granted"))
+    ax.set_xlabel(template.label("received_new"))
+    ax.set_yticks([0, 1], [template.label("denied_three_safeties"), "瀛海镇（２０２３）"])
+    plotting.add_footer(fig, SOURCE)
+    assert glyph_warnings(render(fig)) == []
+
+
+def test_default_style_does_warn() -> None:
+    """The check above can fail: without the house style DejaVu lacks Hanzi."""
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("实质公开率")
+        assert glyph_warnings(render(fig))
+
+
+def test_use_style_reapplies_after_a_theme() -> None:
+    plotting.use_style()
+    # What seaborn.set_theme() does to the fonts.
+    matplotlib.rcParams.update(
+        {"font.family": ["sans-serif"], "font.sans-serif": ["Arial", "DejaVu Sans"]}
+    )
+    plotting.use_style()
+    assert matplotlib.rcParams["font.family"][:2] == [plotting.LATIN_FAMILY, "Noto Sans CJK SC"]
+    fig, ax = plt.subplots()
+    ax.set_title("不予公开率")
+    assert glyph_warnings(render(fig)) == []
+
+
+def test_source_note() -> None:
+    assert (
+        SOURCE == "来源：政府信息公开工作年度报告 3 份（2023–2024 年度）· gxparse 生成于 2026-11-22"
+    )
+    one = plotting.source_note(REPORTS.iloc[:2], "2026-01-02")
+    assert "2 份（2023 年度）" in one
+    assert one.endswith("2026-01-02")
+
+
+def test_report_labels() -> None:
+    labels = plotting.report_labels(REPORTS)
+    assert labels["r1"] == "北京市大兴区瀛海镇 2023"
+    assert labels["r3"] == "郏县龙山街道 2024"
+    single = plotting.report_labels(REPORTS.iloc[:2])
+    assert single["r2"] == "承留镇"
+
+
+def test_save_refuses_a_chart_without_footer(tmp_path: Path) -> None:
+    fig, _ax = plt.subplots()
+    with pytest.raises(ValueError, match="footer"):
+        plotting.save(fig, "nofooter", tmp_path)
+
+
+def _bars() -> Figure:
+    df = pd.DataFrame({"body": ["甲镇", "乙镇", "丙街道"], "n": [0, 6, pd.NA]})
+    return plotting.bar_chart(
+        df, label="body", value="n", title="行政处罚决定数", source=SOURCE, scale="symlog"
+    )
+
+
+def _dots() -> Figure:
+    df = pd.DataFrame(
+        {
+            "body": ["甲镇"] * 3 + ["乙镇"] * 3,
+            "item": ["penalty", "coercion", "licensing"] * 2,
+            "value": [3000, 0, 12, 6, pd.NA, 1],
+        }
+    )
+    labels = {c: template.label(c) for c in ("penalty", "coercion", "licensing")}
+    return plotting.dot_chart(
+        df,
+        label="body",
+        value="value",
+        hue="item",
+        hue_labels=labels,
+        title="处理决定数量",
+        source=SOURCE,
+    )
+
+
+def _stacked() -> Figure:
+    rows = []
+    for body, counts in (("甲镇", [10, 2, 1, 1, 0, 0]), ("乙镇", [0, 0, 0, 0, 0, 0])):
+        total = sum(counts)
+        for g, c in zip(metrics.OUTCOME_GROUPS, counts, strict=True):
+            rows.append((body, g, c / total if total else pd.NA))
+    df = pd.DataFrame(rows, columns=["body", "group", "share"])
+    return plotting.stacked_shares(
+        df,
+        label="body",
+        group="group",
+        value="share",
+        groups=metrics.OUTCOME_GROUPS,
+        group_labels={g: metrics.term_label(g) for g in metrics.OUTCOME_GROUPS},
+        colors=plotting.OUTCOME_COLORS,
+        title="办理结果构成",
+        source=SOURCE,
+    )
+
+
+def _heatmap() -> Figure:
+    df = pd.DataFrame(
+        {
+            "report": ["甲镇", "甲镇", "乙镇", "乙镇"],
+            "row": [metrics.short_label("received_new"), metrics.short_label("granted")] * 2,
+            "status": ["reported", "blank", "missing", "derived"],
+            "n": ["", "2", "7", "1"],
+        }
+    )
+    return plotting.status_heatmap(
+        df, row="row", col="report", annotate="n", title="单元格状态", source=SOURCE
+    )
+
+
+def _flow() -> Figure:
+    flow = pd.DataFrame(
+        {
+            "label": ["甲镇", "乙镇"],
+            "received_new": pd.array([16, 6], dtype="Int64"),
+            "carried_over": pd.array([0, pd.NA], dtype="Int64"),
+            "total_handled": pd.array([14, 6], dtype="Int64"),
+            "carried_forward": pd.array([2, 0], dtype="Int64"),
+        }
+    )
+    return plotting.flow_chart(flow, label="label", title="申请办理流向", source=SOURCE)
+
+
+def _lines() -> Figure:
+    df = pd.DataFrame(
+        {"body": ["甲镇", "甲镇", "乙镇"], "year": [2023, 2024, 2024], "rate": [0.5, 0.75, 0.2]}
+    )
+    return plotting.year_lines(
+        df, label="body", year="year", value="rate", percent=True, title="实质公开率", source=SOURCE
+    )
+
+
+CHARTS: dict[str, Callable[[], Figure]] = {
+    "bars": _bars,
+    "dots": _dots,
+    "stacked": _stacked,
+    "heatmap": _heatmap,
+    "flow": _flow,
+    "lines": _lines,
+}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_chart_renders_with_footer_and_files(name: str, tmp_path: Path) -> None:
+    fig = CHARTS[name]()
+    assert plotting.footer_text(fig) == SOURCE
+    assert SOURCE in [t.get_text() for t in fig.texts]
+    assert glyph_warnings(render(fig)) == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = plotting.save(fig, name, tmp_path / "figures")
+    assert glyph_warnings([str(w.message) for w in caught]) == []
+    assert [p.name for p in paths] == [f"{name}.png", f"{name}.svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    from PIL import Image
+
+    with Image.open(paths[0]) as img:
+        dpi = img.info.get("dpi")
+    assert dpi is not None and round(dpi[0]) == 300
+    assert "<svg" in paths[1].read_text(encoding="utf-8")[:500]
+
+
+def test_na_is_not_drawn_as_zero() -> None:
+    fig = _bars()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert plotting.NO_DATA_ZH in texts
+    assert "0" in texts  # the reported zero is printed as a zero
+
+
+def test_symlog_scale_for_counts() -> None:
+    fig = _dots()
+    assert fig.axes[0].get_xscale() == "symlog"
+    render(fig)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "0" in ticks and "1,000" in ticks
