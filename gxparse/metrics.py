@@ -57,18 +57,52 @@ _NUMBERING = re.compile(
 _TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
 
 
-def short_label(code: str, lang: str = "zh") -> str:
+# Codes by the contract column that holds them. ``template.label`` searches every group in
+# turn, so a code used in two places (``other``: a part 三 row and a part 四 result;
+# ``corrected``: a result and a cell status) needs the column to be read right.
+CODE_GROUPS: dict[str, tuple[template.Entry | template.Part, ...]] = {
+    "row": template.APPLICATION_ROWS + template.APPLICATION_GROUPS,
+    "applicant": template.APPLICANTS,
+    "item": template.DISCLOSURE_ITEMS,
+    "measure": template.DISCLOSURE_MEASURES,
+    "proceeding": template.PROCEEDINGS,
+    "result": template.RESULTS,
+    "status": template.STATUSES,
+    "level": template.LEVELS,
+    "section": template.PARTS,
+}
+
+
+def code_label(column: str, code: str, lang: str = "zh") -> str:
+    """The template label of a code as it appears in a given contract column.
+
+    ``code_label("result", "other")`` is 其他结果 while ``code_label("row", "other")`` is
+    （六）其他处理. Raises KeyError for an unknown column or code.
+    """
+    for entry in CODE_GROUPS[column]:
+        if entry.code == code:
+            return entry.zh if lang == "zh" else entry.en
+    raise KeyError(f"{column}={code}")
+
+
+def short_label(code: str, lang: str = "zh", column: str | None = None) -> str:
     """Return a template label without its numbering and trailing note.
 
     ``（二）部分公开（区分处理的，只计这一情形，不计其他情形）`` becomes ``部分公开``;
-    ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``.
+    ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``. Give
+    ``column`` (``row``, ``result``, ...) for codes used in more than one column.
     """
-    text = template.label(code, lang)
+    text = code_label(column, code, lang) if column else template.label(code, lang)
     if lang != "zh":
         return text
     text = _NUMBERING.sub("", text)
     stripped = _TRAILING_NOTE.sub("", text)
     return stripped or text
+
+
+_ROW_CODES = {r.code for r in template.APPLICATION_ROWS} | {
+    g.code for g in template.APPLICATION_GROUPS
+}
 
 
 # Groups of application rows, from the template's parents. ``other_handling`` also takes
@@ -106,8 +140,12 @@ def term_label(term: str, lang: str = "zh") -> str:
     if "." in term:
         a, b = term.split(".", 1)
         sep = "" if lang == "zh" else ": "
-        return f"{short_label(a, lang)}{sep}{short_label(b, lang)}"
-    return short_label(term, lang)
+        if a in {p.code for p in template.PROCEEDINGS}:
+            first, second = short_label(a, lang, "proceeding"), short_label(b, lang, "result")
+        else:
+            first, second = short_label(a, lang, "item"), short_label(b, lang, "measure")
+        return f"{first}{sep}{second}"
+    return short_label(term, lang, "row" if term in _ROW_CODES else None)
 
 
 # Narrative metrics are named by the contract, not by the template.
@@ -657,13 +695,15 @@ def cell_status(tables: object) -> pd.DataFrame:
             columns=["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
         )
     out = pd.concat(frames, ignore_index=True)
-    out["zh"] = [_safe_label(k) for k in out["key"]]
+    out["zh"] = [
+        _safe_label(k, _STATUS_KEYS[t]) for k, t in zip(out["key"], out["table"], strict=True)
+    ]
     cols = ["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
     return out[cols + [f"n_{s}" for s in STATUS_SEVERITY]]
 
 
-def _safe_label(code: str) -> str:
+def _safe_label(code: str, column: str) -> str:
     try:
-        return short_label(code)
+        return short_label(code, column=column)
     except KeyError:
         return code

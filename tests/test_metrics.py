@@ -311,3 +311,22 @@ def test_cell_status_worst_per_row(tables: dict[str, pd.DataFrame]) -> None:
     d = st[(st["report_id"] == "b2019tmpl") & (st["table"] == "disclosure")].set_index("key")
     assert d.loc["licensing", "status"] == "blank"
     assert d.loc["penalty", "status"] == "reported"
+
+
+@pytest.mark.parametrize(
+    ("column", "code", "expected"),
+    [
+        pytest.param("result", "other", "其他结果", id="result-other"),
+        pytest.param("row", "other", "（六）其他处理", id="row-other"),
+        pytest.param("status", "corrected", "已更正", id="status-corrected"),
+        pytest.param("result", "corrected", "结果纠正", id="result-corrected"),
+        pytest.param("section", "problems", "存在的主要问题及改进情况", id="section"),
+    ],
+)
+def test_code_label_reads_the_column(column: str, code: str, expected: str) -> None:
+    assert metrics.code_label(column, code) == expected
+
+
+def test_term_label_of_appeal_cells() -> None:
+    assert metrics.term_label("review.other") == "行政复议其他结果"
+    assert metrics.term_label("penalty.decisions") == "行政处罚本年处理决定数量"
