@@ -1,0 +1,1969 @@
+"""Checks over the tidy tables: every finding an oversight analyst acts on.
+
+Given the contract's tables (``reports``, ``disclosure``, ``applications``, ``appeals``,
+``narrative``, ``sections``) as plain DataFrames, :func:`run_checks` returns the findings
+table. Every check is declared once in :data:`CHECKS` with its code, severity, scope and
+descriptions; findings carry the stable code. Template labels come from
+:mod:`gxparse.template`; this module never spells one.
+
+Conventions
+-----------
+* A cell is *known* when its status is ``reported``, ``derived`` or ``corrected`` and its
+  value is not NA. ``blank`` and ``missing`` cells are unknown: an identity that needs one
+  is "not assessable" (info), never a failure — unless the known cells alone already break
+  it (unknown cells are non-negative), which is then a definite break.
+* ``location`` is a stable, report-independent string (``table:row:col`` or
+  ``table:check-specific key``) used to match analyst decisions (see :mod:`gxparse.review`).
+* ``expected`` and ``actual`` are strings (numbers, dates or report ids), so the findings
+  table has one type per column in Parquet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from gxparse import template as T
+
+# ---------------------------------------------------------------------------------------
+# Catalog
+# ---------------------------------------------------------------------------------------
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+SCOPES: tuple[str, ...] = ("report", "corpus")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One declared check: a stable code, its severity, scope and descriptions.
+
+    ``decision_carries``: an analyst's decision on this check for one report also applies
+    to the same body's later reports (checks about a body's habits, not about one number).
+    """
+
+    code: str
+    severity: str
+    zh: str
+    en: str
+    scope: str = "report"
+    decision_carries: bool = False
+
+
+_BALANCE, _OUTCOMES = T.application_identities("2021")
+
+CHECKS: tuple[Check, ...] = (
+    # --- template identities -------------------------------------------------------------
+    Check(
+        "identity_" + _BALANCE.code,
+        "error",
+        f"第三部分每一列须满足{_BALANCE.zh}",
+        f"Part 3, every applicant column: {_BALANCE.en}",
+    ),
+    Check(
+        "identity_" + _OUTCOMES.code,
+        "error",
+        f"第三部分每一列须满足{_OUTCOMES.zh}",
+        f"Part 3, every applicant column: {_OUTCOMES.en}",
+    ),
+    Check(
+        "identity_row_total",
+        "error",
+        f"第三部分每一行的“{T.label('total')}”须等于六类申请人之和",
+        "Part 3, every row: the total column equals the sum of the six applicant columns",
+    ),
+    Check(
+        "identity_appeals_total",
+        "error",
+        f"第四部分每类案件的“{T.label('total')}”须等于"
+        + "、".join(f"“{r.zh}”" for r in T.RESULTS if r.code != "total")
+        + "之和",
+        "Part 4, every proceeding: total = upheld + corrected + other + pending",
+    ),
+    Check(
+        "identity_not_assessable",
+        "info",
+        "勾稽关系所需单元格空白或缺失，无法核验",
+        "A template identity cannot be assessed: a cell it needs is blank or missing",
+    ),
+    Check(
+        "non_negative_integer",
+        "error",
+        "表格数值须为非负整数（金额可为小数，增减可为负）",
+        "Table values are non-negative integers (amounts may be decimal, changes negative)",
+    ),
+    # --- prose vs tables -----------------------------------------------------------------
+    Check(
+        "prose_requests",
+        "warning",
+        "正文所述申请数量与第三部分表格不一致",
+        "Request count stated in prose disagrees with the part 3 table",
+    ),
+    Check(
+        "prose_breakdown",
+        "warning",
+        "正文所列分项之和与所述总数不一致",
+        "A breakdown stated in prose does not add up to the total it breaks down",
+    ),
+    Check(
+        "prose_settled",
+        "warning",
+        "正文称申请均已办结，但表格有结转下年度的申请",
+        "Prose claims all requests were settled, but the table carries requests forward",
+    ),
+    Check(
+        "prose_fees",
+        "warning",
+        f"第六部分所述信息处理费超过第二部分“{T.label('fees')}”金额",
+        "Information fees stated in part 6 exceed the administrative fees of part 2",
+    ),
+    Check(
+        "fees_charged",
+        "info",
+        "报告称收取了信息处理费",
+        "The report states that information processing fees were charged",
+    ),
+    # --- requests carried into next year -------------------------------------------------
+    Check(
+        "carried_forward",
+        "info",
+        "有申请结转下年度继续办理",
+        "Requests are carried into next year",
+    ),
+    Check(
+        "next_year_chain",
+        "warning",
+        f"下一年度报告的“{T.label('carried_over')}”与本年度“{T.label('carried_forward')}”不一致",
+        "Next year's carried-over count differs from this year's carried-forward count",
+        "corpus",
+    ),
+    # --- across years --------------------------------------------------------------------
+    Check(
+        "stock_flow",
+        "warning",
+        f"“{T.label('in_force')}”不等于上年数加“{T.label('issued')}”减“{T.label('repealed')}”",
+        "In force ≠ last year's in force + issued − repealed",
+        "corpus",
+    ),
+    Check(
+        "year_gap",
+        "info",
+        "同一机关两个年度报告之间缺少年度",
+        "A body has a year missing between two present years",
+        "corpus",
+        decision_carries=True,
+    ),
+    # --- template ------------------------------------------------------------------------
+    Check(
+        "old_template",
+        "warning",
+        "报告年度与所用表格格式不符（2020年度起应使用国办公开办函〔2021〕30号格式）",
+        "Template does not match the report year (the 2021 format applies from 2020 reports)",
+        decision_carries=True,
+    ),
+    # --- peers ---------------------------------------------------------------------------
+    Check(
+        "peer_outlier",
+        "warning",
+        "数值与同级机关相比明显偏离（对数尺度稳健z值）",
+        "Value far from bodies of the same level (robust z on log scale)",
+        "corpus",
+        decision_carries=True,
+    ),
+    # --- suspicious placement ------------------------------------------------------------
+    Check(
+        "suspicious_placement",
+        "warning",
+        "数字所在列与相邻单元格不符，疑似错列",
+        "A number sits in a column where its neighbours say it belongs elsewhere",
+    ),
+    Check(
+        "split_number",
+        "warning",
+        "一个数字疑似被拆到相邻两个单元格，合并后总计成立",
+        "A number seems split across two cells; joining them restores the total",
+    ),
+    # --- timeliness ----------------------------------------------------------------------
+    Check(
+        "timeliness",
+        "warning",
+        "发布日期晚于法定期限（或早于报告年度结束）",
+        "Published after the statutory deadline (or before the report year ended)",
+        decision_carries=True,
+    ),
+    # --- copied text ---------------------------------------------------------------------
+    Check(
+        "copied_text",
+        "warning",
+        "总体情况或存在问题部分与上年或其他机关报告几乎相同",
+        "Overview or problems nearly identical to last year's or another body's report",
+        "corpus",
+        decision_carries=True,
+    ),
+    # --- duplicates ----------------------------------------------------------------------
+    Check(
+        "duplicate_file",
+        "warning",
+        "同一文件重复出现（sha256相同）",
+        "The same file appears twice (same sha256)",
+        "corpus",
+    ),
+    Check(
+        "duplicate_report",
+        "warning",
+        "同一机关同一年度有两份报告",
+        "Two reports for one body and year",
+        "corpus",
+    ),
+    # --- coverage ------------------------------------------------------------------------
+    Check(
+        "part_absent",
+        "warning",
+        "报告缺少第二至第四部分中的某一部分",
+        "One of parts 2-4 is absent from the report",
+    ),
+    Check(
+        "missing_cells",
+        "warning",
+        "表格单元格在提取文本中缺失",
+        "Table cells are missing from the extracted text",
+    ),
+    Check(
+        "blank_cells",
+        "info",
+        "应填数字的单元格为空",
+        "Cells where a number is due are blank",
+    ),
+    Check(
+        "unplaced_numbers",
+        "warning",
+        "第二至第四部分有数字未能归入任何单元格",
+        "Numbers inside parts 2-4 that no cell took",
+    ),
+    Check(
+        "unplaced_number",
+        "warning",
+        "未能归入任何单元格的数字（由解析器逐个列出）",
+        "One number no cell took (emitted by the parser)",
+    ),
+    Check(
+        "parse_failed",
+        "error",
+        "报告无法解析",
+        "The report could not be parsed",
+    ),
+)
+CHECK_BY_CODE: dict[str, Check] = {c.code: c for c in CHECKS}
+
+# Columns of the findings table: the contract's, then gxparse's additions.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "check",
+    "severity",
+    "table",
+    "row",
+    "col",
+    "expected",
+    "actual",
+    "message",
+    "location",
+    "source",
+    "decision",
+    "note",
+)
+
+# ---------------------------------------------------------------------------------------
+# Crosswalk between the 2019 and 2021 templates
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    """What one quantity is called in each template, and whether the two can be compared."""
+
+    table: str
+    codes_2021: tuple[str, ...]
+    codes_2019: tuple[str, ...]
+    comparable: bool
+    note: str
+
+
+_OTHER_2021 = tuple(r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling")
+_MEASURES_2021_ONLY = tuple(m.code for m in T.DISCLOSURE_MEASURES if m.templates == ("2021",))
+_MEASURES_2019_ONLY = tuple(m.code for m in T.DISCLOSURE_MEASURES if m.templates == ("2019",))
+
+CROSSWALK: tuple[Crosswalk, ...] = (
+    Crosswalk(
+        "applications",
+        tuple(r.code for r in T.application_rows("2021") if r.parent != "other_handling"),
+        tuple(r.code for r in T.application_rows("2019") if r.code != "other"),
+        True,
+        "Part 3 rows other than （六） are the same in both templates.",
+    ),
+    Crosswalk(
+        "applications",
+        _OTHER_2021,
+        ("other",),
+        True,
+        "2021 splits （六） into three sub-rows; their sum equals 2019's single row.",
+    ),
+    Crosswalk(
+        "appeals",
+        tuple(f"{p}:{r}" for p, r in T.APPEAL_CELLS),
+        tuple(f"{p}:{r}" for p, r in T.APPEAL_CELLS),
+        True,
+        "Part 4 is identical in both templates.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("decisions",),
+        ("decisions",),
+        True,
+        "Decisions (Art. 20 (5)/(6)) count the same thing in both templates.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("fee_amount",),
+        ("previous_year_count", "change"),
+        False,
+        "Fees: 2021 reports an amount in 万元, 2019 counts fee items. Never mix them.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("issued", "repealed", "in_force"),
+        ("newly_made", "newly_published", "total_published"),
+        False,
+        "Regulations and normative documents: 2021 counts issued/repealed/in force, "
+        "2019 counts made/published/total published. Not the same quantities.",
+    ),
+    Crosswalk(
+        "disclosure",
+        (),
+        ("procurement_projects", "procurement_amount"),
+        False,
+        "Centralised procurement (Art. 20 (9)) exists only in the 2019 template.",
+    ),
+)
+
+
+def comparable(table: str, code: str, template_a: str, template_b: str) -> bool:
+    """Given a row/measure code and two template versions, return whether values compare.
+
+    Same template: always comparable. Across templates: only what :data:`CROSSWALK`
+    declares comparable under the same code.
+    """
+    if template_a == template_b:
+        return True
+    for cw in CROSSWALK:
+        if cw.table == table and code in cw.codes_2021 and code in cw.codes_2019:
+            return cw.comparable
+    return False
+
+
+def harmonize_applications(applications: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Given part 3 cells, return them with 2021's three （六） sub-rows summed into ``other``.
+
+    The result compares across templates (see :data:`CROSSWALK`). The summed cell is known
+    only when all three sub-rows are known; otherwise its status is that of the first
+    unknown sub-row and its value NA.
+    """
+    templates = _templates(reports, applications)
+    is_sub = applications["row"].isin(_OTHER_2021)
+    rest = applications[~is_sub]
+    sub = applications[is_sub]
+    if sub.empty:
+        return applications.copy()
+    rows = []
+    for (rid, app), g in sub.groupby(["report_id", "applicant"], sort=False):
+        if templates.get(rid, "2021") != "2021":
+            continue
+        known = g["status"].isin(KNOWN_STATUSES) & g["value"].notna()
+        if known.all():
+            value, status = g["value"].sum(), "derived"
+        else:
+            value, status = pd.NA, g.loc[~known, "status"].iloc[0]
+        rows.append(
+            {"report_id": rid, "row": "other", "applicant": app, "value": value, "status": status}
+        )
+    out = pd.concat([rest, pd.DataFrame(rows)], ignore_index=True)
+    out["value"] = out["value"].astype("Int64")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """Tunable thresholds. Defaults follow the Regulations and conservative statistics."""
+
+    # Statutory deadline (month, day) in the year after the report year, per body level
+    # (Regulations Art. 49: county-level-and-above departments by 31 Jan, governments by
+    # 31 March). Local rules differ: override per level.
+    deadlines: Mapping[str, tuple[int, int]] = field(
+        default_factory=lambda: {"department": (1, 31)}
+    )
+    default_deadline: tuple[int, int] = (3, 31)
+    grace_days: int = 0
+    # Peers: at least this many other bodies of the same level, else no verdict.
+    peer_min: int = 5
+    peer_z: float = 3.5
+    # Minimum distance from the peer median on the log1p scale (ln 10: ten times).
+    peer_min_log_ratio: float = math.log(10)
+    # Floor of the robust scale on the log1p scale (when most peers print the same value).
+    peer_min_scale: float = 0.5
+    peer_same_year: bool = True
+    # Also flag values far *below* peers (off by default: 0 is a common, legitimate count).
+    peer_low: bool = False
+    # Copied text: Jaccard similarity of character n-gram sets at or above this threshold.
+    copy_threshold: float = 0.85
+    copy_ngram: int = 3
+    copy_min_chars: int = 40
+    copy_sections: tuple[str, ...] = ("overview", "problems")
+    # Checks to run (None: all).
+    enabled: frozenset[str] | None = None
+
+    def deadline(self, level: object, year: int) -> date:
+        """Given a body level and report year, return the publication deadline."""
+        month, day = self.deadlines.get(str(level), self.default_deadline)
+        return date(year + 1, month, day)
+
+
+# ---------------------------------------------------------------------------------------
+# Tables in, cells out
+# ---------------------------------------------------------------------------------------
+KNOWN_STATUSES: tuple[str, ...] = ("reported", "derived", "corrected")
+UNKNOWN_STATUSES: tuple[str, ...] = ("blank", "missing")
+
+# Row/column key columns of each cell table.
+CELL_KEYS: dict[str, tuple[str, str]] = {
+    "disclosure": ("item", "measure"),
+    "applications": ("row", "applicant"),
+    "appeals": ("proceeding", "result"),
+}
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reports": (
+        "report_id",
+        "source_file",
+        "source_format",
+        "sha256",
+        "agency_raw",
+        "agency",
+        "province",
+        "city",
+        "county",
+        "year",
+        "template",
+        "published",
+        "parse_status",
+        "error",
+        "n_unplaced",
+        "level",
+    ),
+    "disclosure": ("report_id", "item", "measure", "value", "unit", "status", "raw", "source"),
+    "applications": ("report_id", "row", "applicant", "value", "status", "raw", "source"),
+    "appeals": ("report_id", "proceeding", "result", "value", "status", "raw", "source"),
+    "narrative": (
+        "report_id",
+        "metric",
+        "value",
+        "approximate",
+        "quote",
+        "label",
+        "parent",
+        "unit",
+        "source",
+    ),
+    "sections": ("report_id", "section", "title", "text"),
+    "findings": FINDING_COLUMNS,
+}
+
+# Cell table of each table part of the report.
+PART_TABLE: dict[str, str] = dict(zip(T.TABLE_PARTS, CELL_KEYS, strict=True))
+_APPEAL_PARTS = tuple(r.code for r in T.RESULTS if r.code != "total")
+_DECIMAL_MEASURES = frozenset(m.code for m in T.DISCLOSURE_MEASURES if m.unit == "万元")
+_SIGNED_MEASURES = frozenset({"change"})
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """One cell as the checks see it."""
+
+    value: float | None
+    status: str
+    raw: str | None = None
+    source: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.status in KNOWN_STATUSES and self.value is not None
+
+
+Cells = dict[tuple[str, str], CellValue]
+
+
+def _na(x: object) -> bool:
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _opt_str(x: object) -> str | None:
+    return None if _na(x) else str(x)
+
+
+def ensure_columns(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Given tables (some may be absent or lack optional columns), return all seven with
+    every column of :data:`TABLE_COLUMNS` present (absent ones filled with NA)."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, cols in TABLE_COLUMNS.items():
+        df = tables.get(name)
+        df = pd.DataFrame(columns=list(cols)) if df is None else df.copy()
+        for c in cols:
+            if c not in df.columns:
+                df[c] = pd.NA
+        out[name] = df
+    for name, df in tables.items():
+        out.setdefault(name, df.copy())
+    return out
+
+
+def cells_by_report(df: pd.DataFrame, table: str) -> dict[str, Cells]:
+    """Given one cell table, return {report_id: {(row, col): CellValue}}."""
+    rk, ck = CELL_KEYS[table]
+    out: dict[str, Cells] = defaultdict(dict)
+    if df.empty:
+        return out
+    cols = [df[c].tolist() for c in ("report_id", rk, ck, "value", "status", "raw", "source")]
+    for rid, r, c, v, s, raw, src in zip(*cols, strict=True):
+        value = None if _na(v) else float(v)
+        out[str(rid)][(str(r), str(c))] = CellValue(
+            value, str(s) if not _na(s) else "missing", _opt_str(raw), _opt_str(src)
+        )
+    return out
+
+
+def _templates(reports: pd.DataFrame, applications: pd.DataFrame | None = None) -> dict[str, str]:
+    """Given reports (and part 3 cells), return {report_id: template}, inferring it from
+    the rows present when the reports table does not say."""
+    out = {
+        str(r): str(t)
+        for r, t in zip(reports["report_id"], reports["template"], strict=True)
+        if not _na(t)
+    }
+    if applications is not None and not applications.empty:
+        only_2021 = set(_OTHER_2021)
+        for rid, rows in applications.groupby("report_id")["row"]:
+            if str(rid) not in out:
+                out[str(rid)] = "2021" if only_2021 & set(rows) else "2019"
+    return out
+
+
+def _subject(reports: pd.DataFrame) -> dict[str, str]:
+    """Given reports, return {report_id: "<agency><year>年报告"} for message prefixes."""
+    out = {}
+    for rec in reports.to_dict("records"):
+        agency = rec.get("agency")
+        agency = rec.get("agency_raw") if _na(agency) else agency
+        year = rec.get("year")
+        name = str(rec["report_id"]) if _na(agency) else str(agency)
+        out[str(rec["report_id"])] = name + ("" if _na(year) else f"{int(year)}年") + "报告"
+    return out
+
+
+def _fmt(x: object) -> str:
+    """Format a number without a spurious .0; NA as empty."""
+    if x is None or _na(x):
+        return ""
+    if isinstance(x, float | int):
+        f = float(x)
+        if f.is_integer():
+            return str(int(f))
+        return f"{f:.4f}".rstrip("0").rstrip(".")
+    return str(x)
+
+
+def _join_sources(sources: Iterable[str | None]) -> str | None:
+    """Given the sources of the cells involved, return one short string."""
+    seen: list[str] = []
+    for s in sources:
+        if s and s not in seen:
+            seen.append(s)
+    if not seen:
+        return None
+    if len(seen) > 4:
+        return f"{seen[0]} … {seen[-1]}"
+    return "; ".join(seen)
+
+
+_ROW_GROUPS = {
+    "disclosure": T.DISCLOSURE_ITEMS,
+    "applications": T.APPLICATION_ROWS,
+    "appeals": T.PROCEEDINGS,
+}
+_COL_GROUPS = {
+    "disclosure": T.DISCLOSURE_MEASURES,
+    "applications": T.APPLICANTS,
+    "appeals": T.RESULTS,
+}
+
+
+def _strip(text: str) -> str:
+    stripped = _TRAILING_NOTE.sub("", _NUMBERING.sub("", text))
+    return stripped or text
+
+
+def row_label(table: str, code: str) -> str:
+    """Given a cell table and a row code, return its short Chinese label (codes such as
+    ``other`` mean different rows in different tables)."""
+    if table == "applications":
+        return row_name(code)
+    for e in _ROW_GROUPS.get(table, ()):
+        if e.code == code:
+            return _strip(e.zh)
+    return short(code)
+
+
+def col_label(table: str, code: str) -> str:
+    """Given a cell table and a column code, return its short Chinese label."""
+    for e in _COL_GROUPS.get(table, ()):
+        if e.code == code:
+            return _strip(e.zh)
+    return short(code)
+
+
+def _cell_name(table: str, row: str, col: str) -> str:
+    """Human label of one cell: its row and column labels, e.g. 行政处罚/本年处理决定数量."""
+    return f"{row_label(table, row)}/{col_label(table, col)}"
+
+
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)+")
+_TRAILING_NOTE = re.compile(r"（[^（）]*）$")
+
+
+def row_name(code: str) -> str:
+    """Given a part 3 row code, return a readable name: its group and its short label
+    ("本年度办理结果：总计", "不予公开：属于国家秘密")."""
+    row = T.APPLICATION_ROW_BY_CODE.get(code)
+    groups = {g.code: g for g in T.APPLICATION_GROUPS}
+    if row is None or row.parent not in groups:
+        return short(code)
+    return f"{short(row.parent)}：{short(code)}"
+
+
+def short(code: str) -> str:
+    """Given a template code, return its Chinese label without numbering or trailing note
+    ("（七）总计" → "总计", "（三）1.属于国家秘密" → "属于国家秘密")."""
+    return _strip(_label_safe(code))
+
+
+# ---------------------------------------------------------------------------------------
+# Findings
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of the findings table (before analyst decisions)."""
+
+    report_id: str
+    check: str
+    table: str | None
+    row: str | None
+    col: str | None
+    expected: str | None
+    actual: str | None
+    message: str
+    location: str
+    source: str | None = None
+
+    def record(self) -> dict[str, object]:
+        return {
+            "report_id": self.report_id,
+            "check": self.check,
+            "severity": CHECK_BY_CODE[self.check].severity,
+            "table": self.table,
+            "row": self.row,
+            "col": self.col,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+            "location": self.location,
+            "source": self.source,
+            "decision": None,
+            "note": None,
+        }
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Given findings, return the findings table with :data:`FINDING_COLUMNS`, all strings."""
+    df = pd.DataFrame([f.record() for f in findings], columns=list(FINDING_COLUMNS))
+    return df.astype({c: "string" for c in FINDING_COLUMNS})
+
+
+# ---------------------------------------------------------------------------------------
+# Template identities
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SumResult:
+    """Outcome of one sum identity: 'ok', 'break' or 'not_assessable'."""
+
+    outcome: str
+    left: float
+    right: float
+    unknown: tuple[tuple[str, str], ...] = ()
+
+
+def eval_sum(
+    cells: Cells, left: Iterable[tuple[str, str]], right: Iterable[tuple[str, str]]
+) -> SumResult:
+    """Given cells and two lists of cell keys, evaluate sum(left) == sum(right).
+
+    Unknown cells (absent, blank, missing) are non-negative: when the known cells of one
+    side already exceed the fully known other side, the identity is broken for any value
+    of the unknown cells; otherwise it is not assessable.
+    """
+    left, right = tuple(left), tuple(right)
+
+    def side(keys: tuple[tuple[str, str], ...]) -> tuple[float, list[tuple[str, str]]]:
+        total, unknown = 0.0, []
+        for k in keys:
+            c = cells.get(k)
+            if c is not None and c.known:
+                total += c.value  # type: ignore[operator]
+            else:
+                unknown.append(k)
+        return total, unknown
+
+    lv, lu = side(left)
+    rv, ru = side(right)
+    if not lu and not ru:
+        return SumResult("ok" if abs(lv - rv) < 1e-9 else "break", lv, rv)
+    definite = (not ru and lv > rv + 1e-9) or (not lu and rv > lv + 1e-9)
+    return SumResult("break" if definite else "not_assessable", lv, rv, tuple(lu + ru))
+
+
+def _identity_specs(template: str) -> list[tuple[str, str, str, str, list, list]]:
+    """Given a template, return the part 3/4 identities as
+    (check, table, row, col, left keys, right keys) per column or row."""
+    specs = []
+    for ident in T.application_identities(template):
+        check = "identity_" + ident.code
+        for app in T.APPLICANT_CODES:
+            specs.append(
+                (
+                    check,
+                    "applications",
+                    ident.code,
+                    app,
+                    [(r, app) for r in ident.left],
+                    [(r, app) for r in ident.right],
+                )
+            )
+    for r in T.application_rows(template):
+        specs.append(
+            (
+                "identity_row_total",
+                "applications",
+                r.code,
+                "total",
+                [(r.code, "total")],
+                [(r.code, a) for a in T.APPLICANT_PARTS],
+            )
+        )
+    for p in T.PROCEEDINGS:
+        specs.append(
+            (
+                "identity_appeals_total",
+                "appeals",
+                p.code,
+                "total",
+                [(p.code, "total")],
+                [(p.code, r) for r in _APPEAL_PARTS],
+            )
+        )
+    return specs
+
+
+def _spec_label(check: str, table: str, row: str, col: str, template: str) -> str:
+    """A Chinese phrase naming what one identity spec covers."""
+    if check == "identity_row_total":
+        return f"第三部分“{row_label(table, row)}”行"
+    if check == "identity_appeals_total":
+        return f"第四部分“{row_label(table, row)}”"
+    ident = next(i for i in T.application_identities(template) if "identity_" + i.code == check)
+    return f"第三部分“{col_label(table, col)}”列（{ident.zh}）"
+
+
+def _sum_text(cells: Cells, keys: list[tuple[str, str]]) -> str:
+    parts = []
+    for k in keys:
+        c = cells.get(k)
+        parts.append(_fmt(c.value) if c is not None and c.known else "空")
+    return "＋".join(parts) if len(parts) <= 6 else f"{len(parts)}项之和"
+
+
+def check_identities(
+    cells_app: Mapping[str, Cells],
+    cells_appeals: Mapping[str, Cells],
+    templates: Mapping[str, str],
+    subjects: Mapping[str, str],
+    report_ids: Iterable[str],
+) -> list[Finding]:
+    """Given part 3 and part 4 cells per report, return identity breaks (error) and one
+    'not assessable' finding (info) per report and identity listing the blank/missing cells.
+    """
+    out: list[Finding] = []
+    for rid in report_ids:
+        tpl = templates.get(rid, "2021")
+        app, apl = cells_app.get(rid, {}), cells_appeals.get(rid, {})
+        if not app and not apl:
+            continue
+        na: dict[tuple[str, str], list[tuple[str, SumResult]]] = defaultdict(list)
+        for check, table, row, col, left, right in _identity_specs(tpl):
+            cells = app if table == "applications" else apl
+            if not cells:
+                continue
+            res = eval_sum(cells, left, right)
+            if res.outcome == "ok":
+                continue
+            if res.outcome == "not_assessable":
+                per_row = check in ("identity_row_total", "identity_appeals_total")
+                na[(check, table)].append((row if per_row else col, res))
+                continue
+            what = _spec_label(check, table, row, col, tpl)
+            diff = res.left - res.right
+            blanks = "（空白或缺失单元格按非负数计，仍不成立）" if res.unknown else ""
+            msg = (
+                f"{subjects.get(rid, rid)}{what}不平衡：{_fmt(res.left)}"
+                f"（{_sum_text(cells, left)}）≠ {_fmt(res.right)}（{_sum_text(cells, right)}），"
+                f"相差{_fmt(abs(diff))}{blanks}。"
+            )
+            src = _join_sources(cells[k].source for k in left + right if k in cells)
+            out.append(
+                Finding(
+                    rid,
+                    check,
+                    table,
+                    row,
+                    col,
+                    _fmt(res.left),
+                    _fmt(res.right),
+                    msg,
+                    f"{table}:{row}:{col}",
+                    src,
+                )
+            )
+        for (check, table), items in na.items():
+            unknown = sorted({k for _, r in items for k in r.unknown})
+            cells = app if table == "applications" else apl
+            names = "、".join(_cell_name(table, r, c) for r, c in unknown[:5])
+            more = f"等{len(unknown)}个单元格" if len(unknown) > 5 else ""
+            per_row = check in ("identity_row_total", "identity_appeals_total")
+            label_of = row_label if per_row else col_label
+            where = "、".join(f"“{label_of(table, x)}”" for x, _ in items[:7])
+            desc = CHECK_BY_CODE[check].zh
+            msg = f"{subjects.get(rid, rid)}{names}{more}为空白或缺失，{where}无法核验：{desc}。"
+            out.append(
+                Finding(
+                    rid,
+                    "identity_not_assessable",
+                    table,
+                    None,
+                    ",".join(x for x, _ in items),
+                    None,
+                    None,
+                    msg,
+                    f"{table}:{check}",
+                    _join_sources(cells[k].source for k in unknown if k in cells),
+                )
+            )
+    return out
+
+
+def check_value_range(
+    tables: Mapping[str, pd.DataFrame], subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given the cell tables, return known values that are negative or not whole numbers
+    (amounts in 万元 may be decimal; 本年增/减 may be negative)."""
+    out: list[Finding] = []
+    for table, (rk, ck) in CELL_KEYS.items():
+        df = tables[table]
+        if df.empty:
+            continue
+        known = df[df["status"].isin(KNOWN_STATUSES) & df["value"].notna()]
+        for rec in known.to_dict("records"):
+            v = float(rec["value"])
+            col = str(rec[ck])
+            neg_ok = table == "disclosure" and col in _SIGNED_MEASURES
+            frac_ok = table == "disclosure" and col in _DECIMAL_MEASURES
+            bad_neg = v < 0 and not neg_ok
+            bad_frac = not v.is_integer() and not frac_ok
+            if not (bad_neg or bad_frac):
+                continue
+            why = "为负数" if bad_neg else "不是整数"
+            name = _cell_name(table, str(rec[rk]), col)
+            out.append(
+                Finding(
+                    str(rec["report_id"]),
+                    "non_negative_integer",
+                    table,
+                    str(rec[rk]),
+                    col,
+                    "非负整数",
+                    _fmt(v),
+                    f"{subjects.get(str(rec['report_id']), rec['report_id'])}"
+                    f"“{name}”为{_fmt(v)}，{why}。",
+                    f"{table}:{rec[rk]}:{col}",
+                    _opt_str(rec.get("source")),
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Prose vs tables
+# ---------------------------------------------------------------------------------------
+
+
+def _narr(narrative: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
+    """Given the narrative table, return {report_id: {metric: [records]}}."""
+    out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for rec in narrative.to_dict("records"):
+        if _na(rec.get("value")):
+            continue
+        out[str(rec["report_id"])][str(rec["metric"])].append(rec)
+    return out
+
+
+def _approx(rec: Mapping) -> bool:
+    a = rec.get("approximate")
+    return False if _na(a) else bool(a)
+
+
+def _known(cells: Cells, key: tuple[str, str]) -> float | None:
+    c = cells.get(key)
+    return c.value if c is not None and c.known else None
+
+
+def check_prose(
+    narrative: pd.DataFrame,
+    cells_app: Mapping[str, Cells],
+    cells_dis: Mapping[str, Cells],
+    templates: Mapping[str, str],
+    subjects: Mapping[str, str],
+) -> list[Finding]:
+    """Given prose figures and table cells, return where they disagree: request counts,
+    breakdowns that do not add up, 'all settled' vs carried forward, fees."""
+    out: list[Finding] = []
+    for rid, metrics in _narr(narrative).items():
+        subj = subjects.get(rid, rid)
+        app = cells_app.get(rid, {})
+        new = _known(app, ("received_new", "total"))
+        old = _known(app, ("carried_over", "total"))
+        handled = _known(app, ("total_handled", "total"))
+        fwd = _known(app, ("carried_forward", "total"))
+        # Requests received: matches new, or new + carried over.
+        for rec in metrics.get("applications_received", [])[:1]:
+            v = float(rec["value"])
+            options = [
+                x for x in (new, None if new is None or old is None else new + old) if x is not None
+            ]
+            if options and not _matches(v, options, _approx(rec)):
+                out.append(
+                    _prose_finding(
+                        rid, rec, "received_new", _fmt(new), v,
+                        f"{subj}正文称收到申请{_fmt(v)}件，第三部分表格“{short('received_new')}”"
+                        f"为{_fmt(new)}件"
+                        + (f"（加“{short('carried_over')}”共{_fmt(new + old)}件）" if old else "")
+                        + "。",
+                    )
+                )  # fmt: skip
+        for rec in metrics.get("applications_handled", [])[:1]:
+            v = float(rec["value"])
+            if handled is not None and not _matches(v, [handled], _approx(rec)):
+                out.append(
+                    _prose_finding(
+                        rid, rec, "total_handled", _fmt(handled), v,
+                        f"{subj}正文称办理申请{_fmt(v)}件，第三部分表格"
+                        f"“{row_name('total_handled')}”为{_fmt(handled)}件。",
+                    )
+                )  # fmt: skip
+        for rec in metrics.get("applications_all_settled", [])[:1]:
+            if float(rec["value"]) == 1 and fwd is not None and fwd > 0:
+                out.append(
+                    Finding(
+                        rid,
+                        "prose_settled",
+                        "applications",
+                        "carried_forward",
+                        "total",
+                        "0",
+                        _fmt(fwd),
+                        f"{subj}正文称申请均已办结，但表格“{short('carried_forward')}”"
+                        f"为{_fmt(fwd)}件。",
+                        "narrative:applications_all_settled",
+                        _join_sources(
+                            [_opt_str(rec.get("source")), _src(app, ("carried_forward", "total"))]
+                        ),
+                    )
+                )
+        out += _breakdowns(rid, subj, metrics)
+        out += _fees(rid, subj, metrics, cells_dis.get(rid, {}), templates.get(rid, "2021"))
+    return out
+
+
+def _src(cells: Cells, key: tuple[str, str]) -> str | None:
+    c = cells.get(key)
+    return c.source if c is not None else None
+
+
+def _matches(v: float, options: list[float], approximate: bool) -> bool:
+    """A prose figure matches a table figure: equal, or for "N余" at least N."""
+    if approximate:
+        return any(o >= v for o in options)
+    return any(abs(o - v) < 1e-9 for o in options)
+
+
+def _prose_finding(rid: str, rec: Mapping, row: str, expected: str, v: float, msg: str) -> Finding:
+    return Finding(
+        rid,
+        "prose_requests",
+        "narrative",
+        str(rec["metric"]),
+        "total",
+        expected,
+        _fmt(v),
+        msg,
+        f"narrative:{rec['metric']}:{row}",
+        _opt_str(rec.get("source")),
+    )
+
+
+def _metric_name(rec: Mapping) -> str:
+    lab = rec.get("label")
+    return str(rec["metric"]) if _na(lab) else str(lab)
+
+
+def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[Finding]:
+    """Given one report's prose figures, return breakdowns whose items do not sum to the
+    figure they break down (the items' ``parent``)."""
+    children: dict[str, list[dict]] = defaultdict(list)
+    for recs in metrics.values():
+        for rec in recs:
+            if not _na(rec.get("parent")):
+                children[str(rec["parent"])].append(rec)
+    out = []
+    for parent, kids in children.items():
+        if parent not in metrics:
+            continue
+        prec = metrics[parent][0]
+        total = float(prec["value"])
+        s = sum(float(k["value"]) for k in kids)
+        any_approx = _approx(prec) or any(_approx(k) for k in kids)
+        ok = (
+            (s >= total - 1e-9)
+            if _approx(prec) and not any(_approx(k) for k in kids)
+            else abs(s - total) < 1e-9
+        )
+        if any_approx and not _approx(prec):
+            ok = s <= total + 1e-9
+        if ok:
+            continue
+        unit = "" if _na(prec.get("unit")) else str(prec["unit"])
+        parts = "＋".join(_fmt(k["value"]) for k in kids) if len(kids) <= 6 else f"{len(kids)}项"
+        out.append(
+            Finding(
+                rid,
+                "prose_breakdown",
+                "narrative",
+                parent,
+                None,
+                _fmt(total),
+                _fmt(s),
+                f"{subj}正文称{_metric_name(prec)}{_fmt(total)}{unit}，但所列{len(kids)}个分项"
+                f"（{parts}）合计{_fmt(s)}{unit}，相差{_fmt(abs(total - s))}{unit}。",
+                f"narrative:{parent}",
+                _join_sources(
+                    [_opt_str(prec.get("source"))] + [_opt_str(k.get("source")) for k in kids]
+                ),
+            )
+        )
+    return out
+
+
+def _fees(
+    rid: str, subj: str, metrics: Mapping[str, list[dict]], dis: Cells, tpl: str
+) -> list[Finding]:
+    """Fees charged stated in part 6: an info finding when > 0, and a warning when they
+    exceed part 2's 行政事业性收费 amount (2021 template only: 2019 counts items)."""
+    out = []
+    for rec in metrics.get("fees_charged", [])[:1]:
+        yuan = float(rec["value"])
+        if yuan <= 0:
+            continue
+        out.append(
+            Finding(
+                rid,
+                "fees_charged",
+                "narrative",
+                "fees_charged",
+                None,
+                None,
+                _fmt(yuan),
+                f"{subj}称收取信息处理费{_fmt(yuan)}元。",
+                "narrative:fees_charged",
+                _opt_str(rec.get("source")),
+            )
+        )
+        amount = _known(dis, ("fees", "fee_amount"))
+        if tpl == "2021" and amount is not None and yuan > amount * 10000 + 50:
+            out.append(
+                Finding(
+                    rid,
+                    "prose_fees",
+                    "disclosure",
+                    "fees",
+                    "fee_amount",
+                    _fmt(yuan / 10000),
+                    _fmt(amount),
+                    f"{subj}第六部分称收取信息处理费{_fmt(yuan)}元，但第二部分"
+                    f"“{_cell_name('disclosure', 'fees', 'fee_amount')}”仅为{_fmt(amount)}万元。",
+                    "disclosure:fees:fee_amount",
+                    _join_sources([_opt_str(rec.get("source")), _src(dis, ("fees", "fee_amount"))]),
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Requests carried into next year; across years
+# ---------------------------------------------------------------------------------------
+
+
+def check_carried_forward(
+    cells_app: Mapping[str, Cells], subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given part 3 cells, return an info finding per report carrying requests forward."""
+    out = []
+    for rid, app in cells_app.items():
+        fwd = _known(app, ("carried_forward", "total"))
+        if fwd is None or fwd <= 0:
+            continue
+        new = _known(app, ("received_new", "total"))
+        old = _known(app, ("carried_over", "total"))
+        handled = _known(app, ("total_handled", "total"))
+        msg = (
+            f"{subjects.get(rid, rid)}“{short('received_new')}”{_fmt(new) or '?'}件、"
+            f"“{short('carried_over')}”{_fmt(old) or '?'}件，“{row_name('total_handled')}”"
+            f"{_fmt(handled) or '?'}件，“{short('carried_forward')}”{_fmt(fwd)}件。"
+        )
+        out.append(
+            Finding(
+                rid,
+                "carried_forward",
+                "applications",
+                "carried_forward",
+                "total",
+                None,
+                _fmt(fwd),
+                msg,
+                "applications:carried_forward:total",
+                _src(app, ("carried_forward", "total")),
+            )
+        )
+    return out
+
+
+def _by_body_year(reports: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
+    """Given reports, return {(agency, year): [report_id, ...]} (sorted ids)."""
+    out: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for rid, ag, yr in zip(reports["report_id"], reports["agency"], reports["year"], strict=True):
+        if _na(ag) or _na(yr):
+            continue
+        out[(str(ag), int(yr))].append(str(rid))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def check_next_year_chain(
+    reports: pd.DataFrame, cells_app: Mapping[str, Cells], subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given reports and part 3 cells, return applicant columns where next year's 上年结转
+    differs from this year's 结转下年度 (same body, year + 1). The finding sits on the
+    next year's report, where the 上年结转 cell is."""
+    out = []
+    index = _by_body_year(reports)
+    for (agency, year), rids in index.items():
+        for nxt in index.get((agency, year + 1), [])[:1]:
+            this = rids[0]
+            a, b = cells_app.get(this, {}), cells_app.get(nxt, {})
+            for app in T.APPLICANT_CODES:
+                fwd = _known(a, ("carried_forward", app))
+                old = _known(b, ("carried_over", app))
+                if fwd is None or old is None or fwd == old:
+                    continue
+                out.append(
+                    Finding(
+                        nxt,
+                        "next_year_chain",
+                        "applications",
+                        "carried_over",
+                        app,
+                        _fmt(fwd),
+                        _fmt(old),
+                        f"{subjects.get(nxt, nxt)}“{col_label('applications', app)}”列"
+                        f"“{short('carried_over')}”为{_fmt(old)}件，但{year}年报告（{this}）"
+                        f"“{short('carried_forward')}”为{_fmt(fwd)}件。",
+                        f"applications:carried_over:{app}",
+                        _join_sources(
+                            [_src(b, ("carried_over", app)), _src(a, ("carried_forward", app))]
+                        ),
+                    )
+                )
+    return out
+
+
+def check_stock_flow(
+    reports: pd.DataFrame,
+    cells_dis: Mapping[str, Cells],
+    templates: Mapping[str, str],
+    subjects: Mapping[str, str],
+) -> list[Finding]:
+    """Given reports and part 2 cells, return 2021-template items whose 现行有效 this year
+    ≠ last year's 现行有效 + 本年制发 − 本年废止 (same body, consecutive years)."""
+    out = []
+    index = _by_body_year(reports)
+    stock_items = T.ARTICLE20_GROUPS["一"]
+    for (agency, year), rids in index.items():
+        prev_ids = index.get((agency, year - 1))
+        if not prev_ids:
+            continue
+        rid, prev = rids[0], prev_ids[0]
+        if templates.get(rid) != "2021" or templates.get(prev) != "2021":
+            continue
+        cur, old = cells_dis.get(rid, {}), cells_dis.get(prev, {})
+        for item in stock_items:
+            vals = [
+                _known(old, (item, "in_force")),
+                _known(cur, (item, "issued")),
+                _known(cur, (item, "repealed")),
+                _known(cur, (item, "in_force")),
+            ]
+            if any(v is None for v in vals):
+                continue
+            last, issued, repealed, now = vals
+            expected = last + issued - repealed  # type: ignore[operator]
+            if abs(expected - now) < 1e-9:  # type: ignore[operator]
+                continue
+            out.append(
+                Finding(
+                    rid,
+                    "stock_flow",
+                    "disclosure",
+                    item,
+                    "in_force",
+                    _fmt(expected),
+                    _fmt(now),
+                    f"{subjects.get(rid, rid)}{row_label('disclosure', item)}"
+                    f"“{short('in_force')}”为{_fmt(now)}，而上年{_fmt(last)}"
+                    f"＋“{short('issued')}”{_fmt(issued)}－“{short('repealed')}”{_fmt(repealed)}"
+                    f"＝{_fmt(expected)}。",
+                    f"disclosure:{item}:in_force",
+                    _join_sources([_src(cur, (item, "in_force")), _src(old, (item, "in_force"))]),
+                )
+            )
+    return out
+
+
+def check_year_gap(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list[Finding]:
+    """Given reports, return bodies with a year missing between two present years (one
+    finding on the report after the gap)."""
+    out = []
+    years: dict[str, dict[int, str]] = defaultdict(dict)
+    for (agency, year), rids in _by_body_year(reports).items():
+        years[agency][year] = rids[0]
+    for agency, by_year in years.items():
+        ys = sorted(by_year)
+        for a, b in itertools.pairwise(ys):
+            if b - a <= 1:
+                continue
+            missing = list(range(a + 1, b))
+            rid = by_year[b]
+            out.append(
+                Finding(
+                    rid,
+                    "year_gap",
+                    "reports",
+                    "year",
+                    None,
+                    ",".join(map(str, missing)),
+                    None,
+                    f"{agency}有{a}年和{b}年报告，缺少{'、'.join(f'{y}年' for y in missing)}报告。",
+                    f"reports:year_gap:{a}-{b}",
+                )
+            )
+    return out
+
+
+def check_old_template(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list[Finding]:
+    """Given reports, return those whose template does not match the report year: the 2019
+    format for a 2020-or-later year (or the 2021 format before 2020)."""
+    out = []
+    for rec in reports.to_dict("records"):
+        tpl, year = rec.get("template"), rec.get("year")
+        if _na(tpl) or _na(year):
+            continue
+        year, tpl = int(year), str(tpl)
+        due = "2021" if year >= 2020 else "2019"
+        if tpl == due:
+            continue
+        rid = str(rec["report_id"])
+        out.append(
+            Finding(
+                rid,
+                "old_template",
+                "reports",
+                "template",
+                None,
+                due,
+                tpl,
+                f"{subjects.get(rid, rid)}使用了{tpl}年版表格格式，{year}年度报告应使用{due}年版格式。",
+                "reports:template",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------------------
+
+# (table, row, col) of the values compared with peers; comparable across templates.
+PEER_METRICS: tuple[tuple[str, str, str], ...] = (
+    *tuple(
+        ("disclosure", item, "decisions")
+        for item in T.ARTICLE20_GROUPS["五"] + T.ARTICLE20_GROUPS["六"]
+        if "2021" in next(i for i in T.DISCLOSURE_ITEMS if i.code == item).templates
+    ),
+    ("applications", "received_new", "total"),
+    ("applications", "total_handled", "total"),
+    ("narrative", "active_disclosure_total", ""),
+)
+
+
+def _peer_values(
+    tables: Mapping[str, pd.DataFrame],
+    cells: Mapping[str, Mapping[str, Cells]],
+) -> dict[tuple[str, str, str], dict[str, tuple[float, str | None]]]:
+    """Given tables, return {metric: {report_id: (value, source)}} for known values."""
+    out: dict[tuple[str, str, str], dict[str, tuple[float, str | None]]] = defaultdict(dict)
+    for metric in PEER_METRICS:
+        table, row, col = metric
+        if table == "narrative":
+            n = tables["narrative"]
+            n = n[(n["metric"] == row) & n["value"].notna()]
+            for rec in n.drop_duplicates("report_id").to_dict("records"):
+                if not _approx(rec):
+                    out[metric][str(rec["report_id"])] = (
+                        float(rec["value"]),
+                        _opt_str(rec.get("source")),
+                    )
+            continue
+        for rid, c in cells[table].items():
+            v = _known(c, (row, col))
+            if v is not None:
+                out[metric][rid] = (v, _src(c, (row, col)))
+    return out
+
+
+def robust_outlier(
+    value: float, peers: list[float], config: CheckConfig
+) -> tuple[bool, float, float]:
+    """Given a value and its peers' values, return (is_outlier, robust z, peer median).
+
+    Works on log1p: counts span orders of magnitude. Scale = 1.4826·MAD, floored at
+    ``config.peer_min_scale``; an outlier needs |z| ≥ ``peer_z`` and a distance from the
+    median of at least ``peer_min_log_ratio`` on the log scale.
+    """
+    logs = pd.Series([math.log1p(max(p, 0.0)) for p in peers])
+    med = float(logs.median())
+    mad = float((logs - med).abs().median()) * 1.4826
+    scale = max(mad, config.peer_min_scale)
+    x = math.log1p(max(value, 0.0))
+    z = (x - med) / scale
+    flag = abs(z) >= config.peer_z and abs(x - med) >= config.peer_min_log_ratio
+    return flag, z, math.expm1(med)
+
+
+def check_peers(
+    tables: Mapping[str, pd.DataFrame],
+    cells: Mapping[str, Mapping[str, Cells]],
+    config: CheckConfig,
+    subjects: Mapping[str, str],
+) -> list[Finding]:
+    """Given tables, return values far from those of bodies of the same level (and year,
+    by default). No verdict when fewer than ``config.peer_min`` peers have a value."""
+    reports = tables["reports"]
+    group: dict[str, tuple] = {}
+    for rid, level, year in zip(
+        reports["report_id"], reports["level"], reports["year"], strict=True
+    ):
+        if _na(level):
+            continue
+        group[str(rid)] = (
+            str(level),
+            None if _na(year) or not config.peer_same_year else int(year),
+        )
+    out = []
+    for metric, values in _peer_values(tables, cells).items():
+        table, row, col = metric
+        members: dict[tuple, list[str]] = defaultdict(list)
+        for rid in values:
+            if rid in group:
+                members[group[rid]].append(rid)
+        for (level, _year), rids in members.items():
+            if len(rids) - 1 < config.peer_min:
+                continue
+            for rid in rids:
+                v, src = values[rid]
+                peers = [values[p][0] for p in rids if p != rid]
+                flag, z, med = robust_outlier(v, peers, config)
+                if not flag or (z < 0 and not config.peer_low):
+                    continue
+                if table == "disclosure":
+                    name = _cell_name(table, row, col)
+                elif table == "applications":
+                    name = f"{row_name(row)}（{short(col)}）"
+                else:
+                    name = _label_safe(row)
+                direction = "偏高" if z > 0 else "偏低"
+                out.append(
+                    Finding(
+                        rid,
+                        "peer_outlier",
+                        table,
+                        row,
+                        col or None,
+                        _fmt(round(med, 1)),
+                        _fmt(v),
+                        f"{subjects.get(rid, rid)}“{name}”为{_fmt(v)}，同级（{T.label(level)}）"
+                        f"{len(peers)}个可比机关的中位数为{_fmt(round(med, 1))}，明显{direction}"
+                        f"（稳健z值{z:.1f}）。",
+                        f"{table}:{row}:{col}" if col else f"{table}:{row}",
+                        src,
+                    )
+                )
+    return out
+
+
+def _label_safe(code: str) -> str:
+    """The template label of a code; for prose metrics the narrative label; else the code."""
+    try:
+        return T.label(code)
+    except KeyError:
+        for e in getattr(T, "NARRATIVE_METRICS", ()):
+            if e.code == code:
+                return e.zh
+        return code
+
+
+# ---------------------------------------------------------------------------------------
+# Suspicious placement
+# ---------------------------------------------------------------------------------------
+
+
+def check_placement(
+    cells_dis: Mapping[str, Cells],
+    templates: Mapping[str, str],
+    subjects: Mapping[str, str],
+) -> list[Finding]:
+    """Given part 2 cells, return 2019-template rows with 本年增/减 ≠ 0 while 上一年项目数量
+    = 0 and 处理决定数量 = 0: the number probably belongs in another column."""
+    out = []
+    for rid, dis in cells_dis.items():
+        if templates.get(rid) != "2019":
+            continue
+        for item, measures in T.DISCLOSURE_LAYOUT["2019"].items():
+            if not {"previous_year_count", "change", "decisions"} <= set(measures):
+                continue
+            prev = _known(dis, (item, "previous_year_count"))
+            chg = _known(dis, (item, "change"))
+            dec = _known(dis, (item, "decisions"))
+            if prev != 0 or dec != 0 or chg is None or chg == 0:
+                continue
+            out.append(
+                Finding(
+                    rid,
+                    "suspicious_placement",
+                    "disclosure",
+                    item,
+                    "change",
+                    "0",
+                    _fmt(chg),
+                    f"{subjects.get(rid, rid)}{row_label('disclosure', item)}"
+                    f"“{short('change')}”为{_fmt(chg)}，而“{short('previous_year_count')}”和"
+                    f"“{col_label('disclosure', 'decisions')}”均为0，"
+                    f"该数字疑似应填在其他列。",
+                    f"disclosure:{item}:change",
+                    _src(dis, (item, "change")),
+                )
+            )
+    return out
+
+
+def find_split(parts: list[tuple[str, CellValue]], total: float) -> tuple[str, str, int] | None:
+    """Given ordered (key, cell) parts and their printed total, return (key_a, key_b,
+    joined) when joining two adjacent cells' digits makes the parts sum to the total."""
+    vals = [c.value if c.known else None for _, c in parts]
+    if any(v is None for v in vals):
+        return None
+    base = sum(vals)  # type: ignore[arg-type]
+    if abs(base - total) < 1e-9:
+        return None
+    for i in range(len(parts) - 1):
+        a, b = vals[i], vals[i + 1]
+        if not (float(a).is_integer() and float(b).is_integer()) or a == 0:  # type: ignore[arg-type]
+            continue
+        joined = int(f"{int(a)}{int(b)}")  # type: ignore[arg-type]
+        if abs(base - a - b + joined - total) < 1e-9:  # type: ignore[operator]
+            return parts[i][0], parts[i + 1][0], joined
+    return None
+
+
+def check_split_numbers(
+    cells_app: Mapping[str, Cells],
+    cells_appeals: Mapping[str, Cells],
+    templates: Mapping[str, str],
+    subjects: Mapping[str, str],
+) -> list[Finding]:
+    """Given part 3 and 4 cells, return rows whose total is restored by joining two
+    adjacent cells' digits (a number split across two cells)."""
+    out = []
+    rows = []
+    for rid, app in cells_app.items():
+        for r in T.application_rows(templates.get(rid, "2021")):
+            rows.append(("applications", rid, app, r.code, T.APPLICANT_PARTS))
+    for rid, apl in cells_appeals.items():
+        for p in T.PROCEEDINGS:
+            rows.append(("appeals", rid, apl, p.code, _APPEAL_PARTS))
+    for table, rid, cells, row, part_cols in rows:
+        tot = _known(cells, (row, "total"))
+        if tot is None or any((row, c) not in cells for c in part_cols):
+            continue
+        hit = find_split([(c, cells[(row, c)]) for c in part_cols], tot)
+        if hit is None:
+            continue
+        a, b, joined = hit
+        va, vb = cells[(row, a)].value, cells[(row, b)].value
+        out.append(
+            Finding(
+                rid,
+                "split_number",
+                table,
+                row,
+                a,
+                str(joined),
+                f"{_fmt(va)}|{_fmt(vb)}",
+                f"{subjects.get(rid, rid)}“{row_label(table, row)}”行的{_fmt(va)}"
+                f"（{col_label(table, a)}）和{_fmt(vb)}（{col_label(table, b)}）疑似为被拆开的"
+                f"{joined}，合并后与{col_label(table, 'total')}{_fmt(tot)}一致。",
+                f"{table}:{row}:{a}+{b}",
+                _join_sources([cells[(row, a)].source, cells[(row, b)].source]),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Timeliness
+# ---------------------------------------------------------------------------------------
+
+
+def _as_date(x: object) -> date | None:
+    if _na(x):
+        return None
+    try:
+        return pd.Timestamp(x).date()  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+
+
+def check_timeliness(
+    reports: pd.DataFrame, config: CheckConfig, subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given reports, return those published after their deadline (per level, see
+    :class:`CheckConfig`) or dated before the report year ended."""
+    out = []
+    for rec in reports.to_dict("records"):
+        pub, year = _as_date(rec.get("published")), rec.get("year")
+        if pub is None or _na(year):
+            continue
+        year = int(year)
+        rid = str(rec["report_id"])
+        deadline = config.deadline(rec.get("level"), year)
+        late = (pub - deadline).days
+        if late > config.grace_days:
+            msg = f"{subjects.get(rid, rid)}发布于{pub.isoformat()}，晚于法定期限{deadline.isoformat()}{late}天。"
+        elif pub < date(year, 12, 31):
+            msg = (
+                f"{subjects.get(rid, rid)}发布日期{pub.isoformat()}早于报告年度结束，日期可能有误。"
+            )
+        else:
+            continue
+        out.append(
+            Finding(
+                rid,
+                "timeliness",
+                "reports",
+                "published",
+                None,
+                deadline.isoformat(),
+                pub.isoformat(),
+                msg,
+                "reports:published",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Copied text
+# ---------------------------------------------------------------------------------------
+_SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def shingles(text: str, n: int = 3) -> frozenset[str]:
+    """Given prose, return its set of character n-grams (whitespace removed, digit runs
+    replaced by one placeholder so that updated numbers do not hide copying)."""
+    t = _DIGITS.sub("0", _SPACE.sub("", text))
+    return frozenset(t[i : i + n] for i in range(max(len(t) - n + 1, 0)))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """Given two shingle sets, return |a ∩ b| / |a ∪ b| (0 for two empty sets)."""
+    if not a and not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def check_copied_text(
+    reports: pd.DataFrame, sections: pd.DataFrame, config: CheckConfig, subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given reports and sections, return overview/problems texts nearly identical to the
+    same body's earlier report or to another body's report. The finding sits on the later
+    report (by year, then report_id)."""
+    if sections.empty:
+        return []
+    info = {
+        str(r["report_id"]): (
+            None if _na(r.get("agency")) else str(r["agency"]),
+            -1 if _na(r.get("year")) else int(r["year"]),
+        )
+        for r in reports.to_dict("records")
+    }
+    out = []
+    sec = sections[sections["section"].isin(config.copy_sections) & sections["text"].notna()]
+    for section, g in sec.groupby("section", sort=False):
+        texts = g.groupby("report_id", sort=True)["text"].agg(lambda s: "\n".join(map(str, s)))
+        docs = [
+            (str(rid), shingles(t, config.copy_ngram))
+            for rid, t in texts.items()
+            if len(_SPACE.sub("", t)) >= config.copy_min_chars
+        ]
+        docs.sort(key=lambda d: len(d[1]))
+        for i, (ra, sa) in enumerate(docs):
+            for rb, sb in docs[i + 1 :]:
+                if len(sa) < config.copy_threshold * len(sb):
+                    break
+                sim = jaccard(sa, sb)
+                if sim < config.copy_threshold:
+                    continue
+                ka = (info.get(ra, (None, -1))[1], ra)
+                kb = (info.get(rb, (None, -1))[1], rb)
+                later, earlier = (ra, rb) if ka > kb else (rb, ra)
+                ag_l, _ = info.get(later, (None, -1))
+                ag_e, yr_e = info.get(earlier, (None, -1))
+                same = ag_l is not None and ag_l == ag_e
+                whom = (
+                    f"本机关{yr_e}年报告"
+                    if same
+                    else f"{subjects.get(earlier, earlier)}（{earlier}）"
+                )
+                out.append(
+                    Finding(
+                        later,
+                        "copied_text",
+                        "sections",
+                        str(section),
+                        None,
+                        earlier,
+                        f"{sim:.2f}",
+                        f"{subjects.get(later, later)}“{_label_safe(str(section))}”部分与{whom}"
+                        f"几乎相同（相似度{sim:.0%}）。",
+                        f"sections:{section}:{'same_body' if same else earlier}",
+                    )
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Duplicates and coverage
+# ---------------------------------------------------------------------------------------
+
+
+def check_duplicates(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list[Finding]:
+    """Given reports, return files seen twice (same sha256) and bodies with two reports
+    for one year. Each finding sits on the later report_id and names the first."""
+    out = []
+    r = reports.sort_values("report_id")
+    for _sha, g in r[r["sha256"].notna()].groupby("sha256", sort=False):
+        ids = [str(x) for x in g["report_id"]]
+        for rid in ids[1:]:
+            out.append(
+                Finding(
+                    rid,
+                    "duplicate_file",
+                    "reports",
+                    "sha256",
+                    None,
+                    ids[0],
+                    rid,
+                    f"{subjects.get(rid, rid)}与{ids[0]}是同一文件（sha256相同）。",
+                    "reports:sha256",
+                )
+            )
+    dup_files = {f.report_id for f in out}
+    for (agency, year), ids in _by_body_year(r).items():
+        rest = [i for i in ids[1:] if i not in dup_files]
+        for rid in rest:
+            out.append(
+                Finding(
+                    rid,
+                    "duplicate_report",
+                    "reports",
+                    "agency",
+                    None,
+                    ids[0],
+                    rid,
+                    f"{agency}{year}年有两份报告：{ids[0]}和{rid}。",
+                    "reports:agency_year",
+                )
+            )
+    return out
+
+
+def check_coverage(
+    tables: Mapping[str, pd.DataFrame], subjects: Mapping[str, str]
+) -> list[Finding]:
+    """Given tables, return per report: parse failures, parts 2-4 absent (no section and
+    no cell that is not missing), missing cells and blank cells (one finding per table),
+    and numbers no cell took (``n_unplaced``)."""
+    reports, sections = tables["reports"], tables["sections"]
+    parser_findings = tables.get("findings")
+    out = []
+    present = set(
+        zip(sections["report_id"].astype(str), sections["section"].astype(str), strict=True)
+    )
+    by_report = {
+        table: dict(tuple(tables[table].groupby(tables[table]["report_id"].astype(str))))
+        for table in CELL_KEYS
+    }
+    for rec in reports.to_dict("records"):
+        rid = str(rec["report_id"])
+        subj = subjects.get(rid, rid)
+        if rec.get("parse_status") == "failed":
+            err = "" if _na(rec.get("error")) else f"：{rec['error']}"
+            out.append(
+                Finding(rid, "parse_failed", "reports", "parse_status", None, "ok", "failed",
+                        f"{subj}无法解析{err}。", "reports:parse_status")
+            )  # fmt: skip
+            continue
+        for part in T.TABLE_PARTS:
+            table = PART_TABLE[part]
+            mine = by_report[table].get(rid)
+            if mine is None:
+                mine = tables[table].iloc[0:0]
+            seen = bool(mine["status"].isin((*KNOWN_STATUSES, "blank")).any())
+            if (rid, part) not in present and not seen:
+                n = T.PART_BY_CODE[part].number
+                out.append(
+                    Finding(rid, "part_absent", table, None, None, None, None,
+                            f"{subj}缺少第{_zh_num(n)}部分“{T.label(part)}”。", f"{table}:absent")
+                )  # fmt: skip
+                continue
+            out += _status_cells(rid, subj, part, mine, "missing", "missing_cells", "缺失")
+            out += _status_cells(rid, subj, part, mine, "blank", "blank_cells", "为空")
+        n_un = rec.get("n_unplaced")
+        if not _na(n_un) and int(n_un) > 0:
+            listed = ""
+            if parser_findings is not None and not parser_findings.empty:
+                pf = parser_findings[
+                    (parser_findings["report_id"].astype(str) == rid)
+                    & (parser_findings["check"] == "unplaced_number")
+                ]
+                nums = [x for x in pf["actual"].tolist() if not _na(x)]
+                if nums:
+                    listed = (
+                        "：" + "、".join(map(str, nums[:20])) + ("等" if len(nums) > 20 else "")
+                    )
+            out.append(
+                Finding(rid, "unplaced_numbers", "reports", "n_unplaced", None, "0", str(int(n_un)),
+                        f"{subj}第二至第四部分有{int(n_un)}个数字未能归入任何单元格{listed}。",
+                        "reports:n_unplaced")
+            )  # fmt: skip
+    return out
+
+
+def _zh_num(n: int) -> str:
+    return "〇一二三四五六七八九"[n] if 0 <= n <= 9 else str(n)
+
+
+def _status_cells(
+    rid: str, subj: str, part: str, mine: pd.DataFrame, status: str, check: str, verb: str
+) -> list[Finding]:
+    """One finding listing the cells of one report and part that have ``status``."""
+    table = PART_TABLE[part]
+    if mine.empty:
+        return []
+    rk, ck = CELL_KEYS[table]
+    hit = mine[mine["status"] == status]
+    if hit.empty:
+        return []
+    keys = list(zip(hit[rk].astype(str), hit[ck].astype(str), strict=True))
+    names = "、".join(_cell_name(table, r, c) for r, c in keys[:5])
+    more = f"等{len(keys)}个单元格" if len(keys) > 5 else ""
+    one = len(keys) == 1
+    return [
+        Finding(
+            rid,
+            check,
+            table,
+            keys[0][0] if one else None,
+            keys[0][1] if one else None,
+            None,
+            str(len(keys)),
+            f"{subj}第{_zh_num(T.PART_BY_CODE[part].number)}部分{names}{more}{verb}。",
+            f"{table}:{status}",
+            _join_sources(_opt_str(s) for s in hit["source"]),
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------
+
+
+def run_checks(
+    tables: Mapping[str, pd.DataFrame], config: CheckConfig | None = None
+) -> pd.DataFrame:
+    """Given the contract's tables (keys: reports, disclosure, applications, appeals,
+    narrative, sections; absent ones count as empty; an optional ``findings`` table from
+    the parser is used to list unplaced numbers), return the findings of every enabled
+    check, sorted by report, severity and check.
+
+    Analyst corrections are applied before (:func:`gxparse.review.apply_corrections`) and
+    decisions after (:func:`gxparse.review.apply_reviews`); :func:`gxparse.review.check_corpus`
+    does all three.
+    """
+    config = config or CheckConfig()
+    t = ensure_columns(tables)
+    reports = t["reports"]
+    templates = _templates(reports, t["applications"])
+    subjects = _subject(reports)
+    cells = {name: cells_by_report(t[name], name) for name in CELL_KEYS}
+    report_ids = sorted(
+        set(map(str, reports["report_id"])) | set(cells["applications"]) | set(cells["appeals"])
+    )
+    on = config.enabled
+
+    def want(*codes: str) -> bool:
+        return on is None or any(c in on for c in codes)
+
+    found: list[Finding] = []
+    if want("identity_balance", "identity_outcomes_sum", "identity_row_total", "identity_appeals_total", "identity_not_assessable"):  # fmt: skip
+        found += check_identities(
+            cells["applications"], cells["appeals"], templates, subjects, report_ids
+        )
+    if want("non_negative_integer"):
+        found += check_value_range(t, subjects)
+    if want("prose_requests", "prose_breakdown", "prose_settled", "prose_fees", "fees_charged"):
+        found += check_prose(
+            t["narrative"], cells["applications"], cells["disclosure"], templates, subjects
+        )
+    if want("carried_forward"):
+        found += check_carried_forward(cells["applications"], subjects)
+    if want("next_year_chain"):
+        found += check_next_year_chain(reports, cells["applications"], subjects)
+    if want("stock_flow"):
+        found += check_stock_flow(reports, cells["disclosure"], templates, subjects)
+    if want("year_gap"):
+        found += check_year_gap(reports, subjects)
+    if want("old_template"):
+        found += check_old_template(reports, subjects)
+    if want("peer_outlier"):
+        found += check_peers(t, cells, config, subjects)
+    if want("suspicious_placement"):
+        found += check_placement(cells["disclosure"], templates, subjects)
+    if want("split_number"):
+        found += check_split_numbers(cells["applications"], cells["appeals"], templates, subjects)
+    if want("timeliness"):
+        found += check_timeliness(reports, config, subjects)
+    if want("copied_text"):
+        found += check_copied_text(reports, t["sections"], config, subjects)
+    if want("duplicate_file", "duplicate_report"):
+        found += check_duplicates(reports, subjects)
+    if want("part_absent", "missing_cells", "blank_cells", "unplaced_numbers", "parse_failed"):
+        found += check_coverage(t, subjects)
+    if on is not None:
+        found = [f for f in found if f.check in on]
+    df = findings_frame(found)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    df = df.assign(_s=df["severity"].map(order)).sort_values(
+        ["report_id", "_s", "check", "location"], kind="stable"
+    )
+    return df.drop(columns="_s").reset_index(drop=True)
+
+
+def catalog_frame(lang: str = "zh") -> pd.DataFrame:
+    """Return :data:`CHECKS` as a table (code, severity, scope, description)."""
+    return pd.DataFrame(
+        [
+            {
+                "check": c.code,
+                "severity": c.severity,
+                "scope": c.scope,
+                "description": c.zh if lang == "zh" else c.en,
+                "decision_carries": c.decision_carries,
+            }
+            for c in CHECKS
+        ]
+    )
+
+
+__all__ = [
+    "CHECKS",
+    "CHECK_BY_CODE",
+    "CROSSWALK",
+    "FINDING_COLUMNS",
+    "Check",
+    "CheckConfig",
+    "Crosswalk",
+    "catalog_frame",
+    "comparable",
+    "harmonize_applications",
+    "run_checks",
+]
