@@ -41,7 +41,9 @@ def write_tables(corpus: Corpus, out_dir: str | Path) -> list[Path]:
     return written
 
 
-def build(raw_dir: str | Path = "data/raw", out_dir: str | Path = "data/processed", **kwargs) -> Corpus:
+def build(
+    raw_dir: str | Path = "data/raw", out_dir: str | Path = "data/processed", **kwargs
+) -> Corpus:
     """Parse ``raw_dir`` and write the tables to ``out_dir``; returns the corpus."""
     corpus = read_reports(raw_dir, **kwargs)
     write_tables(corpus, out_dir)

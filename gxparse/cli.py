@@ -8,14 +8,33 @@ import time
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gxparse", description="Government information disclosure annual reports to tidy tables.")
+    parser = argparse.ArgumentParser(
+        prog="gxparse",
+        description="Government information disclosure annual reports to tidy tables.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="parse RAW_DIR and write every table to OUT_DIR (Parquet + CSV)")
+    b = sub.add_parser(
+        "build", help="parse RAW_DIR and write every table to OUT_DIR (Parquet + CSV)"
+    )
     b.add_argument("raw_dir", nargs="?", default="data/raw")
     b.add_argument("out_dir", nargs="?", default="data/processed")
     b.add_argument("--jobs", type=int, default=1, help="parallel workers (0 = all cores)")
-    b.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT) or 'local'")
+    b.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT) or 'local'"
+    )
+    r = sub.add_parser(
+        "run", help="the main job: build, execute every notebook, write figures and workbook"
+    )
+    r.add_argument("raw_dir", nargs="?", default="data/raw")
+    r.add_argument("out_dir", nargs="?", default="data/processed")
+    r.add_argument("--reports-dir", default="reports")
     args = parser.parse_args(argv)
+
+    if args.command == "run":
+        from gxparse.pipeline import run_all
+
+        run_all(args.raw_dir, out_dir=args.out_dir, reports_dir=args.reports_dir)
+        return 0
 
     if args.command == "build":
         from gxparse.build import build
@@ -27,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
 
             executor = dask_executor(None if args.scheduler == "local" else args.scheduler)
         jobs = None if args.jobs == 0 else args.jobs
-        corpus = build(args.raw_dir, args.out_dir, executor=executor, jobs=jobs, progress=sys.stderr.isatty())
+        corpus = build(
+            args.raw_dir, args.out_dir, executor=executor, jobs=jobs, progress=sys.stderr.isatty()
+        )
         reports = corpus.reports
         for _, r in reports[reports["parse_status"] == "failed"].iterrows():
             print(f"error: {r['error']}", file=sys.stderr)

@@ -93,7 +93,9 @@ def run_corpus_checks(corpus: Corpus) -> Corpus:
     except ImportError:
         return corpus
     found = run_checks({n: getattr(corpus, n) for n in TABLES if n != "findings"})
-    findings = pd.concat([corpus.findings, found], ignore_index=True) if len(found) else corpus.findings
+    findings = (
+        pd.concat([corpus.findings, found], ignore_index=True) if len(found) else corpus.findings
+    )
     corpus.findings = findings.reset_index(drop=True)
     return corpus
 

@@ -56,7 +56,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise ReadError(f"declares UTF-16 but does not decode ({exc.reason})") from None
     utf16 = _looks_utf16(data)
-    candidates = (["utf-8", "gb18030"] if utf16 is None else [utf16, "utf-8", "gb18030"])
+    candidates = ["utf-8", "gb18030"] if utf16 is None else [utf16, "utf-8", "gb18030"]
     for enc in candidates:
         try:
             text = data.decode(enc, errors="strict")
@@ -70,7 +70,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if best is not None:
         text = str(best)
         if plausibility(text) >= 0.995 and _CJK.search(text):
-            return text, best.encoding
+            return text, codecs.lookup(best.encoding).name
     raise ReadError("not decodable as UTF-8, UTF-16 or GB18030 text (binary or damaged file?)")
 
 

@@ -92,7 +92,10 @@ def find_published(text: str, year: int | None) -> date | None:
     return None
 
 
-_PROVINCE_SHORT = {p: re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p) for p in T.PROVINCES}
+_PROVINCE_SHORT = {
+    p: re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p)
+    for p in T.PROVINCES
+}
 _CITY = re.compile(r"([\u4e00-\u9fa5]{2,6}?(?:市|自治州|地区|盟))")
 _COUNTY = re.compile(r"([\u4e00-\u9fa5]{1,6}?(?:县|区|旗|市))")
 
@@ -103,7 +106,9 @@ def locate(agency: str, text: str) -> tuple[str | None, str | None, str | None]:
     province = city = county = None
     rest = agency
     for p, short in _PROVINCE_SHORT.items():
-        if rest.startswith(p) or (len(short) >= 2 and rest.startswith(short) and not rest.startswith(short + "县")):
+        if rest.startswith(p) or (
+            len(short) >= 2 and rest.startswith(short) and not rest.startswith(short + "县")
+        ):
             province = p
             rest = rest[len(p) if rest.startswith(p) else len(short) :]
             break
@@ -119,13 +124,25 @@ def locate(agency: str, text: str) -> tuple[str | None, str | None, str | None]:
         city = m.group(1)
         rest = rest[len(city) :]
     m = _COUNTY.match(rest)
-    if m and not rest.startswith(m.group(1) + "人民政府") or (m and province and m.group(1) != rest):
+    if (m and not rest.startswith(m.group(1) + "人民政府")) or (
+        m and province and m.group(1) != rest
+    ):
         county = m.group(1)
     elif m:
         county = m.group(1)
-    if county is not None and county.endswith("市") and city is None and not agency.endswith("市人民政府"):
+    if (
+        county is not None
+        and county.endswith("市")
+        and city is None
+        and not agency.endswith("市人民政府")
+    ):
         county = None
-    if county is not None and agency.startswith(county) and agency.endswith(("市人民政府",)) and county.endswith("市"):
+    if (
+        county is not None
+        and agency.startswith(county)
+        and agency.endswith(("市人民政府",))
+        and county.endswith("市")
+    ):
         city, county = county, None
     return province, city, county
 
@@ -135,6 +152,10 @@ def level_of(agency: str) -> str | None:
     name = re.sub(r"(人民政府|政府)?(办公室)?$", lambda m: m.group(1) or "", agency)
     for entry in T.LEVELS:
         for k in entry.keys:
-            if agency.endswith(k) or name.endswith(k) or (k in agency and entry.code in ("street_office",)):
+            if (
+                agency.endswith(k)
+                or name.endswith(k)
+                or (k in agency and entry.code in ("street_office",))
+            ):
                 return entry.code
     return None

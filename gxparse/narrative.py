@@ -15,13 +15,24 @@ _CLAUSE = re.compile(r"[^。；;！!？?\n]+")
 _COUNT = r"(?P<approx1>约|近|超过)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<approx2>余|多)?\s*(?P<unit>条|篇|件|个|期|项)"
 _DISCLOSE = re.compile(r"(?:主动公开|发布|公开|推送|更新)[^，,、：:]{0,40}?" + _COUNT)
 _TOTAL_WORDS = ("共", "累计", "全年", "总计", "合计", "全年共")
-_RECEIVED = re.compile(r"(?:新收|收到|受理|接收|共收)[^。；，,]{0,20}?(?:政府信息公开|依申请公开)?[^。；，,]{0,10}?申请[^。；，,\d]{0,10}?" + _COUNT)
-_RECEIVED2 = re.compile(r"(?:受理|收到|新收)(?:依申请公开|政府信息公开申请)[^。；，,\d]{0,6}?" + _COUNT)
+_RECEIVED = re.compile(
+    r"(?:新收|收到|受理|接收|共收)[^。；，,]{0,20}?(?:政府信息公开|依申请公开)?[^。；，,]{0,10}?申请[^。；，,\d]{0,10}?"
+    + _COUNT
+)
+_RECEIVED2 = re.compile(
+    r"(?:受理|收到|新收)(?:依申请公开|政府信息公开申请)[^。；，,\d]{0,6}?" + _COUNT
+)
 _HANDLED = re.compile(r"(?:办理|办结|答复|处理)[^。；，,]{0,16}?申请[^。；，,\d]{0,6}?" + _COUNT)
-_NONE_RECEIVED = re.compile(r"(?:没有|未|未有|无)(?:收到|受理|接到)?[^。；，,]{0,8}?(?:依申请公开|政府信息公开申请|公开申请)")
+_NONE_RECEIVED = re.compile(
+    r"(?:没有|未|未有|无)(?:收到|受理|接到)?[^。；，,]{0,8}?(?:依申请公开|政府信息公开申请|公开申请)"
+)
 _ALL_SETTLED = re.compile(r"(?:均已|全部|均)(?:及时|按时|依法)?(?:办结|答复|处理完毕)")
-_FEE_ZERO = re.compile(r"(?:未|没有|无|不)(?:收取|产生|收)[^。；]{0,20}?(?:费)|(?:费)[^。；]{0,30}?(?:均为|为)\s*0(?!\d)|无收取[^。；]{0,12}费")
-_FEE_AMOUNT = re.compile(r"(?:收取|收费)[^。；\d]{0,20}?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)")
+_FEE_ZERO = re.compile(
+    r"(?:未|没有|无|不)(?:收取|产生|收)[^。；]{0,20}?(?:费)|(?:费)[^。；]{0,30}?(?:均为|为)\s*0(?!\d)|无收取[^。；]{0,12}费"
+)
+_FEE_AMOUNT = re.compile(
+    r"(?:收取|收费)[^。；\d]{0,20}?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)"
+)
 _CATEGORY = re.compile(r"^(?P<label>[^\d，,、]{2,20}?)\s*" + _COUNT + r"$")
 
 
@@ -74,34 +85,91 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                 if in_breakdown and parent:
                     cm = _CATEGORY.match(re.sub(r"^其中", "", c).strip())
                     if cm:
-                        out.append(Figure("active_disclosure_category", _num(cm), _approx(cm), sentence.strip(), source, cm.group("label").strip(), parent, "条"))
+                        out.append(
+                            Figure(
+                                "active_disclosure_category",
+                                _num(cm),
+                                _approx(cm),
+                                sentence.strip(),
+                                source,
+                                cm.group("label").strip(),
+                                parent,
+                                "条",
+                            )
+                        )
                         continue
                     in_breakdown = False
                 m = _DISCLOSE.search(c)
                 if not m or "申请" in c:
                     continue
                 channel = _channel(c[: m.start("num")])
-                is_total = any(w in c for w in _TOTAL_WORDS) and ("主动公开" in c or "发布" in c or "公开" in c)
+                is_total = any(w in c for w in _TOTAL_WORDS) and (
+                    "主动公开" in c or "发布" in c or "公开" in c
+                )
                 metric = None
                 if is_total and not total_found and (channel is None or "全年" in c or "共" in c):
-                    out.append(Figure("active_disclosure_total", _num(m), _approx(m), sentence.strip(), source, None, None, "条"))
+                    out.append(
+                        Figure(
+                            "active_disclosure_total",
+                            _num(m),
+                            _approx(m),
+                            sentence.strip(),
+                            source,
+                            None,
+                            None,
+                            "条",
+                        )
+                    )
                     total_found = True
                     metric = "active_disclosure_total"
                 if channel and (metric is None or channel):
-                    out.append(Figure(channel, _num(m), _approx(m), sentence.strip(), source, None, "active_disclosure_total", "条"))
+                    out.append(
+                        Figure(
+                            channel,
+                            _num(m),
+                            _approx(m),
+                            sentence.strip(),
+                            source,
+                            None,
+                            "active_disclosure_total",
+                            "条",
+                        )
+                    )
                     metric = channel
                 elif metric is None and not total_found and "主动公开" in c:
-                    out.append(Figure("active_disclosure_total", _num(m), _approx(m), sentence.strip(), source, None, None, "条"))
+                    out.append(
+                        Figure(
+                            "active_disclosure_total",
+                            _num(m),
+                            _approx(m),
+                            sentence.strip(),
+                            source,
+                            None,
+                            None,
+                            "条",
+                        )
+                    )
                     total_found = True
                     metric = "active_disclosure_total"
                 if metric:
                     parent = metric
                     in_breakdown = True
-                    rest = c[m.end():]
+                    rest = c[m.end() :]
                     if "其中" in rest:
                         cm = _CATEGORY.match(rest.split("其中", 1)[1].strip())
                         if cm:
-                            out.append(Figure("active_disclosure_category", _num(cm), _approx(cm), sentence.strip(), source, cm.group("label").strip(), parent, "条"))
+                            out.append(
+                                Figure(
+                                    "active_disclosure_category",
+                                    _num(cm),
+                                    _approx(cm),
+                                    sentence.strip(),
+                                    source,
+                                    cm.group("label").strip(),
+                                    parent,
+                                    "条",
+                                )
+                            )
     return out
 
 
@@ -115,15 +183,21 @@ def request_figures(paras: list[tuple[str, str]]) -> list[Figure]:
             if "applications_received" not in seen:
                 m = _RECEIVED.search(c) or _RECEIVED2.search(c)
                 if m:
-                    out.append(Figure("applications_received", _num(m), _approx(m), c, source, unit="件"))
+                    out.append(
+                        Figure("applications_received", _num(m), _approx(m), c, source, unit="件")
+                    )
                     seen.add("applications_received")
                 elif _NONE_RECEIVED.search(c):
-                    out.append(Figure("applications_received", Decimal(0), False, c, source, unit="件"))
+                    out.append(
+                        Figure("applications_received", Decimal(0), False, c, source, unit="件")
+                    )
                     seen.add("applications_received")
             if "applications_handled" not in seen:
                 m = _HANDLED.search(c)
                 if m and not (_RECEIVED.search(c) or _RECEIVED2.search(c)):
-                    out.append(Figure("applications_handled", _num(m), _approx(m), c, source, unit="件"))
+                    out.append(
+                        Figure("applications_handled", _num(m), _approx(m), c, source, unit="件")
+                    )
                     seen.add("applications_handled")
             if "applications_all_settled" not in seen and _ALL_SETTLED.search(c) and "申请" in t:
                 out.append(Figure("applications_all_settled", Decimal(1), False, c, source))
@@ -142,5 +216,7 @@ def fee_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                 value = _num(m) * (Decimal(10000) if m.group("unit") == "万元" else 1)
                 return [Figure("fees_charged", value, False, clause.strip(), source, unit="元")]
             if _FEE_ZERO.search(clause):
-                return [Figure("fees_charged", Decimal(0), False, clause.strip(), source, unit="元")]
+                return [
+                    Figure("fees_charged", Decimal(0), False, clause.strip(), source, unit="元")
+                ]
     return []

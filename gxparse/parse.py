@@ -22,7 +22,6 @@ from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_f
 from gxparse.rows import table_rows
 from gxparse.sections import Region, region_text, sectionize
 from gxparse.tables import (
-    CellValue,
     TableResult,
     Unplaced,
     detect_template,
@@ -31,7 +30,15 @@ from gxparse.tables import (
     map_disclosure,
 )
 
-TABLES: tuple[str, ...] = ("reports", "disclosure", "applications", "appeals", "narrative", "findings", "sections")
+TABLES: tuple[str, ...] = (
+    "reports",
+    "disclosure",
+    "applications",
+    "appeals",
+    "narrative",
+    "findings",
+    "sections",
+)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "reports": (
@@ -92,7 +99,9 @@ def typed(table: str, df: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _cell_rows(report_id: str, result: TableResult, names: tuple[str, str], units: dict[str, str] | None = None) -> list[dict]:
+def _cell_rows(
+    report_id: str, result: TableResult, names: tuple[str, str], units: dict[str, str] | None = None
+) -> list[dict]:
     rows = []
     for (a, b), cv in result.cells.items():
         row = {
@@ -102,7 +111,9 @@ def _cell_rows(report_id: str, result: TableResult, names: tuple[str, str], unit
             "value": None if cv.value is None else float(cv.value),
             "status": cv.status,
             "raw": cv.raw,
-            "source": cv.source if cv.status != "derived" else "derived from the template identities",
+            "source": cv.source
+            if cv.status != "derived"
+            else "derived from the template identities",
         }
         if units is not None:
             row["unit"] = units.get(b)
@@ -125,7 +136,9 @@ def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
     return [(i.text, i.source) for i in items[start:end] if isinstance(i, Para) and i.text.strip()]
 
 
-def parse_document(doc: Document, report_id: str, source_file: str = "", sha256: str = "") -> ReportTables:
+def parse_document(
+    doc: Document, report_id: str, source_file: str = "", sha256: str = ""
+) -> ReportTables:
     """Map a read Document to the seven tables."""
     items, regions = sectionize(doc.items)
     first = regions[0].start - 1 if regions else min(len(items), 40)
@@ -138,11 +151,23 @@ def parse_document(doc: Document, report_id: str, source_file: str = "", sha256:
     province = city = county = None
     if agency:
         province, city, county = locate(agency, doc.text)
-    facts = Facts(agency_raw, agency, year, published, province, city, county, level_of(agency) if agency else None, _title_src)
+    facts = Facts(
+        agency_raw,
+        agency,
+        year,
+        published,
+        province,
+        city,
+        county,
+        level_of(agency) if agency else None,
+        _title_src,
+    )
 
     table_regions = {code: _region(regions, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:
-        raise ReadError("not a government information disclosure annual report (no parts 一–六 found)")
+        raise ReadError(
+            "not a government information disclosure annual report (no parts 一–六 found)"
+        )
     # The span of the table parts: from part 二 to the start of part 五 (or the end).
     rows_by_part = {}
     for code, region in table_regions.items():
@@ -155,32 +180,52 @@ def parse_document(doc: Document, report_id: str, source_file: str = "", sha256:
     if table_regions["appeals"] is not None:
         appeal_rows = rows_by_part["appeals"]
         for r in appeals_like:
-            applications.unplaced += [Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers]
+            applications.unplaced += [
+                Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
+            ]
     else:
         appeal_rows = appeals_like[-1:]
         for r in appeals_like[:-1]:
-            applications.unplaced += [Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers]
+            applications.unplaced += [
+                Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
+            ]
     appeals = map_appeals(appeal_rows)
-    applications.cells = derive(applications.cells, application_equations(template, applications.cells))
+    applications.cells = derive(
+        applications.cells, application_equations(template, applications.cells)
+    )
     appeals.cells = derive(appeals.cells, appeal_equations())
 
-    disclosure = _order(disclosure, [(i, m) for i, ms in T.DISCLOSURE_LAYOUT[template].items() for m in ms])
-    applications = _order(applications, [(r.code, a) for r in T.application_rows(template) for a in T.APPLICANT_CODES])
+    disclosure = _order(
+        disclosure, [(i, m) for i, ms in T.DISCLOSURE_LAYOUT[template].items() for m in ms]
+    )
+    applications = _order(
+        applications, [(r.code, a) for r in T.application_rows(template) for a in T.APPLICANT_CODES]
+    )
     appeals = _order(appeals, list(T.APPEAL_CELLS))
     units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
 
     unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced
-    statuses = [cv.status for res in (disclosure, applications, appeals) for cv in res.cells.values()]
+    statuses = [
+        cv.status for res in (disclosure, applications, appeals) for cv in res.cells.values()
+    ]
     missing_parts = [c for c, r in table_regions.items() if r is None]
-    parse_status = "ok" if "missing" not in statuses and not missing_parts and not unplaced else "partial"
+    parse_status = (
+        "ok" if "missing" not in statuses and not missing_parts and not unplaced else "partial"
+    )
 
     overview = _region(regions, "overview")
     part2 = table_regions["active_disclosure"]
-    o_start, o_end = (overview.start, overview.end) if overview else (0, part2.start - 1 if part2 else len(items))
+    o_start, o_end = (
+        (overview.start, overview.end)
+        if overview
+        else (0, part2.start - 1 if part2 else len(items))
+    )
     overview_paras = _paras(items, o_start, o_end)
     other = _region(regions, "other")
     figures: list[Figure] = disclosure_figures(overview_paras) + request_figures(overview_paras)
-    figures += fee_figures(_paras(items, other.start, other.end) if other else _paras(items, 0, len(items)))
+    figures += fee_figures(
+        _paras(items, other.start, other.end) if other else _paras(items, 0, len(items))
+    )
 
     findings = [
         {
@@ -216,10 +261,19 @@ def parse_document(doc: Document, report_id: str, source_file: str = "", sha256:
         "n_unplaced": len(unplaced),
         "level": facts.level,
         "encoding": doc.encoding,
-        "notes": "; ".join(doc.notes + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]) or None,
+        "notes": "; ".join(
+            doc.notes + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
+        )
+        or None,
     }
     sections = [
-        {"report_id": report_id, "section": r.part.code, "title": r.heading, "text": region_text(items, r), "source": r.source}
+        {
+            "report_id": report_id,
+            "section": r.part.code,
+            "title": r.heading,
+            "text": region_text(items, r),
+            "source": r.source,
+        }
         for r in regions
     ]
     narrative = [
@@ -238,16 +292,29 @@ def parse_document(doc: Document, report_id: str, source_file: str = "", sha256:
     ]
     return ReportTables(
         reports=typed("reports", pd.DataFrame([report])),
-        disclosure=typed("disclosure", pd.DataFrame(_cell_rows(report_id, disclosure, ("item", "measure"), units))),
-        applications=typed("applications", pd.DataFrame(_cell_rows(report_id, applications, ("row", "applicant")))),
-        appeals=typed("appeals", pd.DataFrame(_cell_rows(report_id, appeals, ("proceeding", "result")))),
+        disclosure=typed(
+            "disclosure",
+            pd.DataFrame(_cell_rows(report_id, disclosure, ("item", "measure"), units)),
+        ),
+        applications=typed(
+            "applications", pd.DataFrame(_cell_rows(report_id, applications, ("row", "applicant")))
+        ),
+        appeals=typed(
+            "appeals", pd.DataFrame(_cell_rows(report_id, appeals, ("proceeding", "result")))
+        ),
         narrative=typed("narrative", pd.DataFrame(narrative)),
         findings=typed("findings", pd.DataFrame(findings)),
         sections=typed("sections", pd.DataFrame(sections)),
     )
 
 
-def failed(report_id: str, source_file: str, reason: str, sha256: str = "", source_format: str | None = None) -> ReportTables:
+def failed(
+    report_id: str,
+    source_file: str,
+    reason: str,
+    sha256: str = "",
+    source_format: str | None = None,
+) -> ReportTables:
     """The tables of a file that could not be read: one reports row saying why."""
     row = dict.fromkeys(COLUMNS["reports"])
     row.update(

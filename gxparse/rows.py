@@ -106,7 +106,9 @@ def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:
     if len(trimmed) == n:
         return trimmed
     numeric = tuple(c for c in trimmed if parse_number(c.text) is not None)
-    if len(numeric) == n and all(parse_number(c.text) is not None or not c.text.strip() for c in trimmed):
+    if len(numeric) == n and all(
+        parse_number(c.text) is not None or not c.text.strip() for c in trimmed
+    ):
         return numeric
     if not trimmed and len(values) > n:
         # A row of only empty cells, wider than the table: every cell is blank.

@@ -86,9 +86,11 @@ def find_regions(items: list[Item]) -> list[Region]:
 
 
 _INLINE = re.compile(
-    "(" + "|".join(
+    "("
+    + "|".join(
         rf"{_CN_NUM[p.number - 1]}[、.．]\s*(?:政府信息公开)?{re.escape(p.zh)}" for p in PARTS
-    ) + ")"
+    )
+    + ")"
 )
 
 
@@ -124,7 +126,11 @@ def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
 
 def region_text(items: list[Item], region: Region) -> str:
     """The prose of a region: paragraphs joined by newlines (table rows left out)."""
-    return "\n".join(i.text.strip() for i in items[region.start : region.end] if isinstance(i, Para) and i.text.strip())
+    return "\n".join(
+        i.text.strip()
+        for i in items[region.start : region.end]
+        if isinstance(i, Para) and i.text.strip()
+    )
 
 
 def rows_in(items: list[Item], start: int, end: int) -> list[Item]:

@@ -71,8 +71,12 @@ class _Matcher:
 
     @classmethod
     def of(cls, entries: Sequence[T.Entry]) -> _Matcher:
-        contains = tuple(tuple(label_key(k) for k in e.keys if not k.startswith("=")) for e in entries)
-        equals = tuple(tuple(label_key(k[1:]) for k in e.keys if k.startswith("=")) for e in entries)
+        contains = tuple(
+            tuple(label_key(k) for k in e.keys if not k.startswith("=")) for e in entries
+        )
+        equals = tuple(
+            tuple(label_key(k[1:]) for k in e.keys if k.startswith("=")) for e in entries
+        )
         return cls(tuple(entries), contains, equals)
 
     def scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
@@ -87,7 +91,9 @@ class _Matcher:
                 out.append((best, i))
         return out
 
-    def match(self, label: str, last_piece: str, after: int = -1, prefer: Sequence[bool] | None = None) -> int | None:
+    def match(
+        self, label: str, last_piece: str, after: int = -1, prefer: Sequence[bool] | None = None
+    ) -> int | None:
         """Index of the entry a label names: the longest key wins; among equals, entries
         of the preferred template, then the first entry after ``after`` (printed order)."""
         scores = self.scores(label, last_piece)
@@ -154,7 +160,11 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             continue
         header = [_MEASURES.match(c, c) for c in row.label_cells]
         found = [T.DISCLOSURE_MEASURES[i].code for i in header if i is not None]
-        if found and not row.has_numbers and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found)):
+        if (
+            found
+            and not row.has_numbers
+            and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found))
+        ):
             measures = tuple(found)
             continue
         idx = _ITEMS.match(row.label, _last_piece(row))
@@ -163,7 +173,9 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
                 res.unplaced += _numbers_unplaced(row, f"part 二: unknown row label {row.label!r}")
             continue
         item = T.DISCLOSURE_ITEMS[idx].code
-        default = layout.get(item) or T.DISCLOSURE_LAYOUT["2019" if template == "2021" else "2021"].get(item, ())
+        default = layout.get(item) or T.DISCLOSURE_LAYOUT[
+            "2019" if template == "2021" else "2021"
+        ].get(item, ())
         cols = measures if measures else default
         if measures and item in layout and len(measures) != len(layout[item]):
             # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
@@ -188,7 +200,9 @@ def _place_row(res: TableResult, row: TableRow, keys: Sequence[Key], what: str) 
             return True
         for k in keys:
             res.cells.setdefault(k, CellValue("missing"))
-        res.unplaced.append(Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together"))
+        res.unplaced.append(
+            Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together")
+        )
         return False
     cells = resolve_values(row.values, n)
     if cells is None:
@@ -242,7 +256,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     for code in expected:
         for a in T.APPLICANT_CODES:
             res.cells.setdefault((code, a), CellValue("missing"))
-    appeals_like = [r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)]
+    appeals_like = [
+        r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)
+    ]
     for r in leftovers:
         if r not in appeals_like:
             res.unplaced += _numbers_unplaced(r, f"part 三: unknown row label {r.label!r}")
@@ -271,7 +287,9 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
         glued = [r for r in data if r.glued is not None and not r.numbers]
         if glued:
             for r in data:
-                res.unplaced += _numbers_unplaced(r, "part 四: digits of several cells run together")
+                res.unplaced += _numbers_unplaced(
+                    r, "part 四: digits of several cells run together"
+                )
         else:
             values = tuple(c for r in data for c in r.values)
             merged = TableRow("", values, data[0].source)

@@ -66,14 +66,24 @@ PARTS: tuple[Part, ...] = (
         "appeals",
         "政府信息公开行政复议、行政诉讼情况",
         "Administrative reviews and lawsuits",
-        ("行政复议、行政诉讼情况", "行政复议和行政诉讼情况", "行政复议行政诉讼情况", "行政复议、行政诉讼"),
+        (
+            "行政复议、行政诉讼情况",
+            "行政复议和行政诉讼情况",
+            "行政复议行政诉讼情况",
+            "行政复议、行政诉讼",
+        ),
     ),
     Part(
         5,
         "problems",
         "存在的主要问题及改进情况",
         "Problems and improvements",
-        ("存在的主要问题及改进情况", "存在的主要问题及改进", "主要问题及改进情况", "存在的主要问题和改进情况"),
+        (
+            "存在的主要问题及改进情况",
+            "存在的主要问题及改进",
+            "主要问题及改进情况",
+            "存在的主要问题和改进情况",
+        ),
     ),
     Part(6, "other", "其他需要报告的事项", "Other matters", ("其他需要报告的事项",)),
 )
@@ -113,7 +123,9 @@ DISCLOSURE_ITEMS: tuple[Entry, ...] = (
 
 DISCLOSURE_MEASURES: tuple[Entry, ...] = (
     Entry("issued", "本年制发件数", "Issued this year", ("本年制发", "制发件数"), ("2021",), "件"),
-    Entry("repealed", "本年废止件数", "Repealed this year", ("本年废止", "废止件数"), ("2021",), "件"),
+    Entry(
+        "repealed", "本年废止件数", "Repealed this year", ("本年废止", "废止件数"), ("2021",), "件"
+    ),
     Entry("in_force", "现行有效件数", "In force", ("现行有效",), ("2021",), "件"),
     Entry(
         "decisions",
@@ -208,7 +220,13 @@ DISCLOSURE_HEADER_KEYS: tuple[str, ...] = ("信息内容", "第二十条")
 APPLICANTS: tuple[Entry, ...] = (
     Entry("natural_person", "自然人", "Natural persons", ("自然人",)),
     Entry("enterprise", "商业企业", "Businesses", ("商业企业",), parent="legal_person"),
-    Entry("research_institution", "科研机构", "Research institutions", ("科研机构",), parent="legal_person"),
+    Entry(
+        "research_institution",
+        "科研机构",
+        "Research institutions",
+        ("科研机构",),
+        parent="legal_person",
+    ),
     Entry(
         "public_interest_org",
         "社会公益组织",
@@ -419,7 +437,8 @@ OUTCOME_ROWS: dict[str, tuple[str, ...]] = {
     t: tuple(
         r.code
         for r in APPLICATION_ROWS
-        if t in r.templates and r.code not in ("received_new", "carried_over", "total_handled", "carried_forward")
+        if t in r.templates
+        and r.code not in ("received_new", "carried_over", "total_handled", "carried_forward")
     )
     for t in TEMPLATES
 }
@@ -461,7 +480,13 @@ APPEAL_CELLS: tuple[tuple[str, str], ...] = tuple(
 # ---------------------------------------------------------------------------------------
 VERSION_MARKERS: dict[str, tuple[str, ...]] = {
     "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "收费金额"),
-    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "政府集中采购"),
+    "2019": (
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "政府集中采购",
+    ),
 }
 
 # ---------------------------------------------------------------------------------------
@@ -488,7 +513,12 @@ NUMBER_UNITS: tuple[str, ...] = ("万元", "元", "件", "条", "个", "项", "�
 # ---------------------------------------------------------------------------------------
 LEVELS: tuple[Entry, ...] = (
     Entry("street_office", "街道", "Street office", ("街道办事处", "街道")),
-    Entry("township", "乡镇", "Township", ("镇人民政府", "乡人民政府", "苏木", "镇政府", "乡政府", "镇", "乡")),
+    Entry(
+        "township",
+        "乡镇",
+        "Township",
+        ("镇人民政府", "乡人民政府", "苏木", "镇政府", "乡政府", "镇", "乡"),
+    ),
     Entry(
         "department",
         "部门",
@@ -582,12 +612,15 @@ def application_identities(template: str) -> tuple[Identity, ...]:
         ),
     )
 
+
 # ---------------------------------------------------------------------------------------
 # Prose (part 一, 六): figures the narrative states, and the channels it names.
 # ---------------------------------------------------------------------------------------
 NARRATIVE_METRICS: tuple[Entry, ...] = (
     Entry("active_disclosure_total", "主动公开信息总数", "Items actively disclosed", unit="条"),
-    Entry("active_disclosure_category", "主动公开分类数", "Disclosed items of a category", unit="条"),
+    Entry(
+        "active_disclosure_category", "主动公开分类数", "Disclosed items of a category", unit="条"
+    ),
     Entry("applications_received", "收到申请数（正文）", "Requests received (prose)", unit="件"),
     Entry("applications_handled", "办理申请数（正文）", "Requests handled (prose)", unit="件"),
     Entry("applications_all_settled", "正文称申请均已办结", "Prose says all requests were settled"),
@@ -595,7 +628,12 @@ NARRATIVE_METRICS: tuple[Entry, ...] = (
 )
 # Channel metric = "channel_" + code; keys are words naming the channel in a clause.
 CHANNELS: tuple[Entry, ...] = (
-    Entry("website", "政府网站", "Government website", ("门户网站", "政府网站", "网站", "信息公开平台", "公开平台")),
+    Entry(
+        "website",
+        "政府网站",
+        "Government website",
+        ("门户网站", "政府网站", "网站", "信息公开平台", "公开平台"),
+    ),
     Entry("wechat", "微信", "WeChat", ("微信",)),
     Entry("weibo", "微博", "Weibo", ("微博",)),
     Entry("app", "客户端", "Mobile app", ("客户端", "APP", "App")),

@@ -50,12 +50,23 @@ def _spread(rng: random.Random, total: int, n: int) -> list[int]:
     return parts
 
 
-def random_spec(rng: random.Random, template: str = "2021", agency: str | None = None) -> ReportSpec:
+def random_spec(
+    rng: random.Random, template: str = "2021", agency: str | None = None
+) -> ReportSpec:
     """A report with realistic values whose template identities all hold."""
     level = rng.choice(["镇人民政府", "街道办事处", "县人民政府", "区人民政府", "市教育局"])
     agency = agency or f"{rng.choice('东西南北中新安平和')}{rng.choice('山河湖城林阳')}{level}"
-    year = rng.choice([2020, 2021, 2022, 2023, 2024]) if template == "2021" else rng.choice([2019, 2020])
-    spec = ReportSpec(agency=agency, year=year, template=template, published=date(year + 1, 1, rng.randint(10, 31)))
+    year = (
+        rng.choice([2020, 2021, 2022, 2023, 2024])
+        if template == "2021"
+        else rng.choice([2019, 2020])
+    )
+    spec = ReportSpec(
+        agency=agency,
+        year=year,
+        template=template,
+        published=date(year + 1, 1, rng.randint(10, 31)),
+    )
     scale = rng.choice([0, 1, 5, 20, 200, 2000])
     for item, m in spec.disclosure_cells():
         if m in ("fee_amount", "procurement_amount"):
@@ -69,14 +80,23 @@ def random_spec(rng: random.Random, template: str = "2021", agency: str | None =
     handled = new + carried - forward
     outcomes = T.OUTCOME_ROWS[template]
     by_outcome = dict(zip(outcomes, _spread(rng, handled, len(outcomes)), strict=True))
-    totals = {"received_new": new, "carried_over": carried, "carried_forward": forward, "total_handled": handled, **by_outcome}
+    totals = {
+        "received_new": new,
+        "carried_over": carried,
+        "carried_forward": forward,
+        "total_handled": handled,
+        **by_outcome,
+    }
     cols: dict[str, list[int]] = {}
     # Split each row over applicants consistently: split outcomes, then derive the rest.
-    for row in outcomes + ("carried_over", "carried_forward"):
+    for row in (*outcomes, "carried_over", "carried_forward"):
         cols[row] = _spread(rng, totals[row], len(T.APPLICANT_PARTS))
-    cols["total_handled"] = [sum(cols[r][i] for r in outcomes) for i in range(len(T.APPLICANT_PARTS))]
+    cols["total_handled"] = [
+        sum(cols[r][i] for r in outcomes) for i in range(len(T.APPLICANT_PARTS))
+    ]
     cols["received_new"] = [
-        cols["total_handled"][i] + cols["carried_forward"][i] - cols["carried_over"][i] for i in range(len(T.APPLICANT_PARTS))
+        cols["total_handled"][i] + cols["carried_forward"][i] - cols["carried_over"][i]
+        for i in range(len(T.APPLICANT_PARTS))
     ]
     # A negative "new" column can appear after splitting; move the difference to carried_over.
     for i, v in enumerate(cols["received_new"]):

@@ -1,0 +1,54 @@
+"""The two ways to install gxparse must not disagree, and the commands the README names
+must exist."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _environment() -> list:
+    import yaml  # PyYAML comes with jupytext/papermill
+
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))["dependencies"]
+
+
+def test_environment_installs_this_package_and_nothing_else() -> None:
+    deps = _environment()
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip == ["-e .[dev]"]
+    conda = [d for d in deps if isinstance(d, str)]
+    # Only Python and pip come from conda; every library version is pinned in pyproject.toml.
+    assert sorted(re.split(r"[=<>]", d)[0] for d in conda) == ["pip", "python"]
+
+
+def test_python_versions_agree() -> None:
+    requires = _pyproject()["project"]["requires-python"]
+    minimum = re.search(r">=\s*(\d+\.\d+)", requires).group(1)
+    python = next(d for d in _environment() if isinstance(d, str) and d.startswith("python"))
+    assert python.split("=")[1] == minimum
+
+
+def test_dependencies_are_pinned_once() -> None:
+    project = _pyproject()["project"]
+    deps = project["dependencies"] + [
+        d for ds in project["optional-dependencies"].values() for d in ds
+    ]
+    names = [re.split(r"[=<>\[]", d)[0].lower() for d in deps]
+    assert all("==" in d for d in deps), [d for d in deps if "==" not in d]
+    assert len(names) == len(set(names))
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "bash scripts/test.sh" in readme
+    assert "bash scripts/test.sh" in ci
+    assert "bash scripts/run.sh" in readme

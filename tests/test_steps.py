@@ -1,0 +1,385 @@
+"""Small table-driven tests, one group per pipeline step."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from gxparse import template as T
+from gxparse.decode import decode_bytes
+from gxparse.derive import application_equations, derive
+from gxparse.document import Cell, Para, ReadError
+from gxparse.facts import find_published, find_title, level_of, normalise_agency
+from gxparse.narrative import disclosure_figures, fee_figures, request_figures
+from gxparse.normalize import label_key, parse_number, strip_enumerators
+from gxparse.readers.detect import detect_format
+from gxparse.readers.text import text_to_document
+from gxparse.rows import from_cells, from_para, resolve_values
+from gxparse.sections import heading_part, sectionize
+from gxparse.tables import CellValue, detect_template, map_appeals, map_applications, map_disclosure
+
+
+# --- normalize --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("0", Decimal(0), id="zero"),
+        pytest.param("13\xa0", Decimal(13), id="nbsp"),
+        pytest.param("\n0", Decimal(0), id="broken-line"),
+        pytest.param("１２３", Decimal(123), id="full-width"),
+        pytest.param("0件", Decimal(0), id="unit-jian"),
+        pytest.param("251000元", Decimal(251000), id="unit-yuan"),
+        pytest.param("1,234", Decimal(1234), id="thousands"),
+        pytest.param("18651.06", Decimal("18651.06"), id="decimal"),
+        pytest.param("-3", Decimal(-3), id="negative"),
+        pytest.param("〇", Decimal(0), id="cn-zero"),
+        pytest.param("", None, id="empty"),
+        pytest.param("—", None, id="dash"),
+        pytest.param("1.属于国家秘密", None, id="label"),
+        pytest.param("3960181行政", None, id="text-after"),
+        pytest.param("12%", None, id="percent"),
+    ],
+)
+def test_parse_number(text: str, expected: Decimal | None) -> None:
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("（三）4. 保护第三方合法权", "保护第三方合法权"),
+        ("三、本年度办理结果", "本年度办理结果"),
+        ("(七) 总计", "总计"),
+        ("3.其他", "其他"),
+        ("1、 总体情况", "总体情况"),
+    ],
+)
+def test_strip_enumerators(text: str, expected: str) -> None:
+    assert strip_enumerators(text) == expected
+
+
+def test_label_key_ignores_width_space_and_punctuation() -> None:
+    assert label_key("（二）部分公开 (区分处理的，只计这一情形)") == label_key(
+        "(二)部分公开（区分处理的,只计这一情形）"
+    )
+
+
+# --- decode -----------------------------------------------------------------------------
+TEXT = "一、总体情况\n本年度共收到申请 6 件。郟县"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param(TEXT.encode("utf-8"), "utf-8", id="utf8"),
+        pytest.param(b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig", id="utf8-bom"),
+        pytest.param(TEXT.encode("utf-16"), "utf-16", id="utf16-bom"),
+        pytest.param(TEXT.encode("utf-16-le"), "utf-16-le", id="utf16le-no-bom"),
+        pytest.param(TEXT.encode("gb18030"), "gb18030", id="gb18030"),
+    ],
+)
+def test_decode_chain(data: bytes, encoding: str) -> None:
+    assert decode_bytes(data) == (TEXT, encoding)
+
+
+def test_decode_rejects_binary() -> None:
+    with pytest.raises(ReadError, match="not decodable"):
+        decode_bytes(bytes(range(256)) * 20)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "fmt"),
+    [
+        (b"%PDF-1.7 ...", "a.txt", "pdf"),
+        (b"<!DOCTYPE html><html>", "a.txt", "html"),
+        (b"\xef\xbb\xbf<html><body>", "a.htm", "html"),
+        ("一、总体情况".encode(), "a.pdf", "txt"),
+    ],
+)
+def test_detect_format_by_content(data: bytes, name: str, fmt: str) -> None:
+    assert detect_format(data, name) == fmt
+
+
+# --- text layouts -----------------------------------------------------------------------
+def test_cell_per_line_rows_with_broken_cells() -> None:
+    doc = text_to_document("标题\n\t商业\n企业\n\t科研\n\n\t0\n\t\n0\n\t \n")
+    assert [type(i).__name__ for i in doc.items] == ["Para", "Row", "Row"]
+    assert [c.text for c in doc.items[1].cells] == ["商业\n企业", "科研"]
+    assert [(c.text, c.source) for c in doc.items[2].cells] == [
+        ("0", "line 6"),
+        ("\n0", "line 8"),
+        (" ", "line 9"),
+    ]
+
+
+def test_tab_and_pipe_rows() -> None:
+    doc = text_to_document("行政处罚\t6\t\t\n| 行政许可 | 0 |\n|---|---|\n段落")
+    assert [c.text for c in doc.items[0].cells] == ["行政处罚", "6", "", ""]
+    assert [c.text.strip() for c in doc.items[1].cells] == ["行政许可", "0"]
+    assert isinstance(doc.items[2], Para) and len(doc.items) == 3
+
+
+# --- sections ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("一、总体情况", "overview"),
+        ("1、 总体情况", "overview"),
+        ("## 二、主动公开政府信息情况", "active_disclosure"),
+        ("[bookmark: _GoBack]一、总体情况", "overview"),
+        ("四、政府信息公开行政复议、行政诉讼情况", "appeals"),
+        ("（五）存在的主要问题及改进情况", "problems"),
+        ("6、 其他需要报告的事项", "other"),
+        ("（一）主动公开情况", None),
+        (
+            "本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等部分组成，现予公布。",
+            None,
+        ),
+        ("四、结转下年度继续办理", None),
+    ],
+)
+def test_heading_part(line: str, code: str | None) -> None:
+    part = heading_part(line)
+    assert (part.code if part else None) == code
+
+
+def test_inline_headings_are_split() -> None:
+    items = [
+        Para(
+            "一、总体情况 全年公开10条。二、主动公开政府信息情况规章000三、收到和处理政府信息公开申请情况申请",
+            "line 1",
+        )
+    ]
+    _items2, regions = sectionize(items)
+    assert [r.part.code for r in regions] == ["overview", "active_disclosure", "applications"]
+
+
+# --- rows -------------------------------------------------------------------------------
+def _cells(*texts: str) -> tuple[Cell, ...]:
+    return tuple(Cell(t, "line 1") for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("texts", "n", "expected"),
+    [
+        pytest.param(
+            ["6", "0", "0", "0", "0", "0", "6"], 7, ["6", "0", "0", "0", "0", "0", "6"], id="exact"
+        ),
+        pytest.param(
+            ["", "6", "0", "0", "0", "0", "0", "6", ""],
+            7,
+            ["6", "0", "0", "0", "0", "0", "6"],
+            id="trim-ends",
+        ),
+        pytest.param(["0", "", "", ""], 1, ["0"], id="part-two-trailing"),
+        pytest.param(
+            ["5", "", "0", "0", "0", "0", "0", "5"],
+            7,
+            ["5", "0", "0", "0", "0", "0", "5"],
+            id="interior-artefact",
+        ),
+        pytest.param(
+            ["5", "", "0", "0", "0", "0", "5"],
+            7,
+            ["5", "", "0", "0", "0", "0", "5"],
+            id="interior-blank-exact",
+        ),
+        pytest.param(["", "", "5", "0", "0", "0", "0", "5", ""], 7, None, id="ambiguous-six"),
+        pytest.param(["", "", ""], 1, [""], id="all-empty-wider"),
+    ],
+)
+def test_resolve_values(texts: list[str], n: int, expected: list[str] | None) -> None:
+    out = resolve_values(_cells(*texts), n)
+    assert (None if out is None else [c.text for c in out]) == expected
+
+
+def test_row_label_and_glued_digits() -> None:
+    r = from_cells(_cells("", "(三) 不予公开", "1.属于国家秘密", "0", "1"), "line 1")
+    assert r.label == "(三) 不予公开 1.属于国家秘密" and [c.text for c in r.values] == ["0", "1"]
+    g = from_para(Para("行政许可3960181", "line 9"))
+    assert g.label == "行政许可" and g.glued is not None and g.glued.text == "3960181"
+    s = from_para(Para("1. 本机关不掌握相关政府信息  1 0 0 0 0 0 1", "line 3"))
+    assert s.label == "1. 本机关不掌握相关政府信息" and len(s.values) == 7
+
+
+# --- tables -----------------------------------------------------------------------------
+def _rows(*lines: str):
+    return [from_para(Para(line, f"line {i}")) for i, line in enumerate(lines, 1)]
+
+
+def test_disclosure_header_sets_columns() -> None:
+    rows = _rows("信息内容 上一年项目数量 本年增/减 处理决定数量", "行政处罚 0 7 0")
+    res = map_disclosure(rows, "2019")
+    assert res.cells[("penalty", "change")] == CellValue("reported", Decimal(7), "7", "line 2")
+    assert res.cells[("licensing", "decisions")].status == "missing"
+
+
+def test_disclosure_glued_single_cell_is_read_but_multi_cell_is_missing() -> None:
+    res = map_disclosure(_rows("行政许可4529", "规章000"), "2021")
+    assert res.cells[("licensing", "decisions")].value == Decimal(4529)
+    assert {res.cells[("regulations", m)].status for m in ("issued", "repealed", "in_force")} == {
+        "missing"
+    }
+    assert [u.text for u in res.unplaced] == ["000"]
+
+
+def test_applications_rows_by_label_not_position() -> None:
+    rows = _rows(
+        "四、结转下年度继续办理 1 0 0 0 0 0 1",
+        "(三) 4. 保护第三方合法权 2 0 0 0 0 0 2",
+        "理结 0 0 0 0 0 0 0",
+        "3.其他 0 0 0 0 0 0 0",
+    )
+    res, _ = map_applications(rows, "2021")
+    assert res.cells[("carried_forward", "total")].value == 1
+    assert res.cells[("denied_third_party", "natural_person")].value == 2
+    assert res.cells[("other_other", "total")].status == "reported"
+    assert res.cells[("granted", "total")].status == "missing"
+    assert len(res.unplaced) == 7
+
+
+def test_2021_report_with_undivided_other_row() -> None:
+    res, _ = map_applications(_rows("(六) 其他处理 3 0 0 0 0 0 3"), "2021")
+    assert res.cells[("other", "total")].value == 3
+    assert res.cells[("other_other", "total")].status == "missing"
+
+
+def test_appeals_one_row_or_per_proceeding() -> None:
+    one = map_appeals(_rows(" ".join(str(i) for i in range(15))))
+    assert one.cells[("litigation_after_review", "total")].value == 14
+    per = map_appeals(
+        _rows("行政复议 1 0 0 0 1", "未经复议直接起诉 0 0 0 2 2", "复议后起诉 0 0 0 0 0")
+    )
+    assert per.cells[("litigation_direct", "pending")].value == 2
+    glued = map_appeals(_rows("结果维持21317000001324019"))
+    assert {c.status for c in glued.cells.values()} == {"missing"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "year", "expected"),
+    [
+        (["本年新制作数量", "上一年项目数量"], 2023, "2019"),
+        (["本年制发件数", "逾期不补正"], 2019, "2021"),
+        (["行政许可"], 2019, "2019"),
+        (["行政许可"], 2022, "2021"),
+    ],
+)
+def test_detect_template(labels: list[str], year: int, expected: str) -> None:
+    assert detect_template(_rows(*labels), year) == expected
+
+
+# --- derive -----------------------------------------------------------------------------
+def _app(values: dict[tuple[str, str], int | None]) -> dict:
+    cells = {}
+    for r in T.application_rows("2021"):
+        for a in T.APPLICANT_CODES:
+            cells[(r.code, a)] = CellValue("missing")
+    for k, v in values.items():
+        cells[k] = CellValue("blank") if v is None else CellValue("reported", Decimal(v), str(v))
+    return cells
+
+
+def test_derive_zero_when_nothing_received() -> None:
+    known = {(r, a): 0 for r in ("received_new", "carried_over") for a in T.APPLICANT_CODES}
+    out = derive(_app(known), application_equations("2021", _app(known)))
+    assert out[("rejected_duplicate", "natural_person")] == CellValue("derived", Decimal(0))
+    assert all(
+        c.status == "derived"
+        for k, c in out.items()
+        if k[0] not in ("received_new", "carried_over")
+    )
+
+
+def test_derive_single_unknown_and_never_guess() -> None:
+    known = {
+        ("received_new", "total"): 16,
+        ("carried_over", "total"): 0,
+        ("total_handled", "total"): 14,
+    }
+    out = derive(_app(known), application_equations("2021", _app(known)))
+    assert out[("carried_forward", "total")] == CellValue("derived", Decimal(2))
+    # Two unknown outcome rows with a positive total: not forced, stays missing.
+    assert out[("granted", "total")].status == "missing"
+
+
+def test_derive_skips_identities_with_a_blank() -> None:
+    known = {
+        ("received_new", "total"): 5,
+        ("carried_over", "total"): None,
+        ("total_handled", "total"): 5,
+    }
+    out = derive(_app(known), application_equations("2021", _app(known)))
+    assert out[("carried_forward", "total")].status == "missing"
+
+
+# --- facts ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lines", "agency", "year"),
+    [
+        (["承留镇人民政府 2023 年政府信息公开工作年度报 告"], "承留镇人民政府", 2023),
+        (
+            ["乌拉特中旗海流图镇人民政府2023年", "政府信息公开工作年度报告"],
+            "乌拉特中旗海流图镇人民政府",
+            2023,
+        ),
+        (["# 洺州镇人民政府", "## 2023 年政府信息公开工作年度报告"], "洺州镇人民政府", 2023),
+        (["标题: 平潭综合实验区2024年度政府信息公开工作年度报告"], "平潭综合实验区", 2024),
+        (["2022年淮安市教育局政府信息公开工作年度报告"], "淮安市教育局", 2022),
+        (["XX县人民政府关于2021年度政府信息公开工作年度报告"], "XX县人民政府", 2021),
+    ],
+)
+def test_find_title(lines: list[str], agency: str, year: int) -> None:
+    got_agency, got_year, _ = find_title([(t, f"line {i}") for i, t in enumerate(lines, 1)])
+    assert (got_agency, got_year) == (agency, year)
+
+
+def test_agency_variant_characters() -> None:
+    assert normalise_agency("郟县 龙山街道办事处") == "郏县龙山街道办事处"
+
+
+@pytest.mark.parametrize(
+    ("agency", "level"),
+    [
+        ("承留镇人民政府", "township"),
+        ("郏县龙山街道办事处", "street_office"),
+        ("淮安市洪泽区人民政府", "county"),
+        ("淮安市人民政府", "city"),
+        ("淮安市教育局", "department"),
+    ],
+)
+def test_level(agency: str, level: str) -> None:
+    assert level_of(agency) == level
+
+
+def test_published_dates() -> None:
+    assert (
+        str(find_published("……\n乌拉特中旗海流图镇人民政府\n2024年1月12日", 2023)) == "2024-01-12"
+    )
+    assert (
+        str(find_published("发布时间: 2025-03-10 15:35\n正文 2024年1月1日", 2024)) == "2025-03-10"
+    )
+    assert find_published("统计期限为2023年1月1日至2023年12月31日。", 2023) is None
+
+
+# --- narrative --------------------------------------------------------------------------
+def test_narrative_figures() -> None:
+    paras = [
+        (
+            "全年累计主动公开政府信息 130 余条。通过政府网站发布信息 80 条，其中概况信息 4 条，公告公示 34 条。",
+            "line 3",
+        )
+    ]
+    figs = {
+        (f.metric, f.label): (f.value, f.approximate, f.parent) for f in disclosure_figures(paras)
+    }
+    assert figs[("active_disclosure_total", None)] == (130, True, None)
+    assert figs[("channel_website", None)] == (80, False, "active_disclosure_total")
+    assert figs[("active_disclosure_category", "公告公示")] == (34, False, "channel_website")
+    req = {
+        f.metric: f.value
+        for f in request_figures([("2023年我镇共受理依申请公开16件，均已办结。", "line 8")])
+    }
+    assert req == {"applications_received": 16, "applications_all_settled": 1}
+    assert fee_figures([("本年度共收取信息处理费 300 元。", "line 9")])[0].value == 300
+    assert fee_figures([("2023 年未收取信息处理费。", "line 9")])[0].value == 0
