@@ -1,0 +1,284 @@
+"""Declared schemas of the seven tidy tables (pandera).
+
+A schema failure is a bug in gxparse (the parser produced something the contract does not
+allow), not a finding about a report. Code sets come from :mod:`gxparse.template` and the
+check catalog (:data:`gxparse.checks.CHECKS`).
+
+What is declared, per table: the contract's columns and their types, the code sets
+(items, measures, rows, applicants, proceedings, results, statuses, sections, levels,
+checks, severities), one row per cell, and status/value consistency: ``reported``,
+``derived`` and ``corrected`` cells hold a value; ``blank`` and ``missing`` cells hold NA.
+
+:func:`validate` checks every table present and raises :class:`TableSchemaError` listing
+every failure at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+import pandas as pd
+import pandera.pandas as pa
+
+from gxparse import checks as C
+from gxparse import template as T
+
+VALUED_STATUSES = frozenset({"reported", "derived", "corrected"})
+EMPTY_STATUSES = frozenset({"blank", "missing"})
+SOURCE_FORMATS = ("txt", "md", "docx", "doc", "pdf", "html", "htm", "xlsx", "xls", "csv", "wps")
+PARSE_STATUSES = ("ok", "partial", "failed")
+SECTIONS = tuple(p.code for p in T.PARTS)
+LEVEL_CODES = tuple(e.code for e in T.LEVELS)
+
+
+class TableSchemaError(ValueError):
+    """One or more tables break their schema; the message lists every failure."""
+
+
+# ---------------------------------------------------------------------------------------
+# Column-level type checks that accept the equivalent pandas spellings (str/object,
+# Int64/int64, Float64/float64), since pandas 3 and Parquet round trips differ.
+# ---------------------------------------------------------------------------------------
+
+
+def _series_check(pred: Callable[[pd.Series], bool], name: str) -> pa.Check:
+    """A column type check; an all-NA column passes (its dtype says nothing)."""
+    return pa.Check(lambda s: bool(s.isna().all() or pred(s)), name=name, error=name)
+
+
+def _is_text(s: pd.Series) -> bool:
+    if pd.api.types.is_string_dtype(s.dtype):
+        return True
+    vals = s.dropna()
+    return s.dtype == object and all(isinstance(v, str) for v in vals)
+
+
+def _is_int(s: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(s.dtype)
+
+
+def _is_number(s: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return True
+    vals = s.dropna()
+    return s.dtype == object and all(
+        isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in vals
+    )
+
+
+def _is_bool(s: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _is_date(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return True
+    vals = s.dropna()
+    if s.dtype == object and all(hasattr(v, "year") and hasattr(v, "month") for v in vals):
+        return True
+    # ISO strings (CSV round trip) are accepted when they all parse.
+    if _is_text(s):
+        return pd.to_datetime(vals, errors="coerce", format="ISO8601").notna().all()
+    return len(vals) == 0
+
+
+TEXT = _series_check(_is_text, "text")
+INT = _series_check(_is_int, "integer dtype")
+NUMBER = _series_check(_is_number, "numeric dtype")
+BOOL = _series_check(_is_bool, "boolean dtype")
+DATE = _series_check(_is_date, "date")
+
+
+def text(
+    nullable: bool = True, codes: tuple[str, ...] | None = None, required: bool = True
+) -> pa.Column:
+    """A text column, optionally restricted to a code set."""
+    checks = [TEXT]
+    if codes is not None:
+        checks.append(pa.Check.isin(list(codes), error=f"one of {len(codes)} codes"))
+    return pa.Column(None, checks=checks, nullable=nullable, required=required)
+
+
+def _status_value_consistent(df: pd.DataFrame) -> pd.Series:
+    """Row-wise: reported/derived/corrected ⇒ value present; blank/missing ⇒ value NA."""
+    has = df["value"].notna()
+    valued = df["status"].isin(VALUED_STATUSES)
+    empty = df["status"].isin(EMPTY_STATUSES)
+    return (valued & has) | (empty & ~has)
+
+
+def _unique(*keys: str) -> pa.Check:
+    return pa.Check(
+        lambda df: ~df.duplicated(list(keys), keep=False),
+        name=f"one row per {'/'.join(keys)}",
+        error=f"duplicate {'/'.join(keys)}",
+    )
+
+
+def _cell_schema(
+    name: str, row: str, rows: tuple[str, ...], col: str, cols: tuple[str, ...], value: pa.Check
+) -> pa.DataFrameSchema:
+    extra = [
+        pa.Check(_status_value_consistent, name="status/value consistency", error="status/value"),
+        _unique("report_id", row, col),
+    ]
+    if name == "disclosure":
+        pairs = {
+            (item, m)
+            for layout in T.DISCLOSURE_LAYOUT.values()
+            for item, ms in layout.items()
+            for m in ms
+        }
+        extra.append(
+            pa.Check(
+                lambda df: pd.Series(
+                    [(i, m) in pairs for i, m in zip(df["item"], df["measure"], strict=True)],
+                    index=df.index,
+                ),
+                name="item/measure pair in a template layout",
+                error="item/measure pair",
+            )
+        )
+    return pa.DataFrameSchema(
+        {
+            "report_id": text(nullable=False),
+            row: text(nullable=False, codes=rows),
+            col: text(nullable=False, codes=cols),
+            "value": pa.Column(None, checks=[value], nullable=True),
+            **({"unit": text()} if name == "disclosure" else {}),
+            "status": text(nullable=False, codes=T.STATUS_CODES),
+            "raw": text(),
+            "source": text(),
+            "correction_reason": text(required=False),
+        },
+        checks=extra,
+        name=name,
+        strict=False,
+    )
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "reports": pa.DataFrameSchema(
+        {
+            "report_id": text(nullable=False),
+            "source_file": text(nullable=False),
+            "source_format": text(nullable=False),
+            "sha256": text(),
+            "agency_raw": text(),
+            "agency": text(),
+            "province": text(),
+            "city": text(),
+            "county": text(),
+            "year": pa.Column(None, checks=[INT], nullable=True),
+            "template": text(codes=T.TEMPLATES),
+            "published": pa.Column(None, checks=[DATE], nullable=True),
+            "parse_status": text(nullable=False, codes=PARSE_STATUSES),
+            "error": text(),
+            "n_unplaced": pa.Column(None, checks=[INT, pa.Check.ge(0)], nullable=True),
+            "level": text(codes=LEVEL_CODES, required=False),
+        },
+        checks=[
+            _unique("report_id"),
+            pa.Check(
+                lambda df: (df["parse_status"] == "failed") | df["error"].isna(),
+                name="error only when failed",
+                error="error set on a report that did not fail",
+            ),
+        ],
+        name="reports",
+    ),
+    "disclosure": _cell_schema(
+        "disclosure",
+        "item",
+        tuple(i.code for i in T.DISCLOSURE_ITEMS),
+        "measure",
+        tuple(m.code for m in T.DISCLOSURE_MEASURES),
+        NUMBER,
+    ),
+    "applications": _cell_schema(
+        "applications",
+        "row",
+        tuple(r.code for r in T.APPLICATION_ROWS),
+        "applicant",
+        T.APPLICANT_CODES,
+        INT,
+    ),
+    "appeals": _cell_schema(
+        "appeals",
+        "proceeding",
+        tuple(p.code for p in T.PROCEEDINGS),
+        "result",
+        tuple(r.code for r in T.RESULTS),
+        INT,
+    ),
+    "narrative": pa.DataFrameSchema(
+        {
+            "report_id": text(nullable=False),
+            "metric": text(nullable=False),
+            "value": pa.Column(None, checks=[NUMBER], nullable=True),
+            "approximate": pa.Column(None, checks=[BOOL], nullable=False),
+            "quote": text(),
+            "label": text(required=False),
+            "parent": text(required=False),
+            "unit": text(required=False),
+            "source": text(required=False),
+        },
+        name="narrative",
+    ),
+    "findings": pa.DataFrameSchema(
+        {
+            "report_id": text(nullable=False),
+            "check": text(nullable=False, codes=tuple(C.CHECK_BY_CODE)),
+            "severity": text(nullable=False, codes=C.SEVERITIES),
+            "table": text(),
+            "row": text(),
+            "col": text(),
+            "expected": pa.Column(None, nullable=True),
+            "actual": pa.Column(None, nullable=True),
+            "message": text(nullable=False),
+            "location": text(required=False),
+            "source": text(required=False),
+            "decision": text(codes=("confirmed", "dismissed"), required=False),
+            "note": text(required=False),
+        },
+        name="findings",
+    ),
+    "sections": pa.DataFrameSchema(
+        {
+            "report_id": text(nullable=False),
+            "section": text(nullable=False, codes=SECTIONS),
+            "title": text(),
+            "text": text(),
+        },
+        name="sections",
+    ),
+}
+
+
+def validate(tables: Mapping[str, pd.DataFrame]) -> None:
+    """Given tables by name, validate each one that has a schema; raise
+    :class:`TableSchemaError` listing every failure of every table."""
+    problems = []
+    for name, df in tables.items():
+        schema = SCHEMAS.get(name)
+        if schema is None:
+            continue
+        try:
+            schema.validate(df, lazy=True)
+        except pa.errors.SchemaErrors as e:
+            fc = e.failure_cases
+            frame_level = fc["schema_context"] == "DataFrameSchema"
+            fc = fc.assign(column=fc["column"].where(~frame_level, "(rows)"))
+            fc = fc.drop_duplicates(["column", "check", "index"])
+            for (col, check), g in fc.groupby(["column", "check"], sort=False, dropna=False):
+                rows = ", ".join(str(i) for i in g["index"].head(5).tolist())
+                cases = ", ".join(repr(x) for x in g["failure_case"].head(3).tolist())
+                problems.append(
+                    f"{name}.{col}: {check} — {len(g)} failure(s), rows [{rows}], e.g. {cases}"
+                )
+    if problems:
+        raise TableSchemaError("schema failures:\n" + "\n".join(problems))
+
+
+__all__ = ["SCHEMAS", "TableSchemaError", "validate"]
