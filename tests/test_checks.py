@@ -1,0 +1,862 @@
+"""Checks on small constructed tables: for every check, a case that fires (with its exact
+code, cell and numbers) and a case that does not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from gxparse import checks as C
+from gxparse import template as T
+
+Cell = int | float | None | str  # int/float: reported; None: blank; "missing"; ("derived", v)
+
+
+# ---------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------
+def _rec(rid: str, table: str, row: str, col: str, v: Any, line: int) -> dict:
+    rk, ck = C.CELL_KEYS[table]
+    status, value = "reported", v
+    if v is None:
+        status, value = "blank", None
+    elif v == "missing":
+        status, value = "missing", None
+    elif isinstance(v, tuple):
+        status, value = v
+    rec = {
+        "report_id": rid,
+        rk: row,
+        ck: col,
+        "value": value,
+        "status": status,
+        "raw": None if status == "missing" else ("" if value is None else str(value)),
+        "source": f"line {line}",
+    }
+    if table == "disclosure":
+        rec["unit"] = T.measure(col).unit
+    return rec
+
+
+def base_applications(template: str = "2021") -> dict[tuple[str, str], Cell]:
+    """Seed 000's part 三: 6 natural-person requests, 5 granted, 1 not held."""
+    cells: dict[tuple[str, str], Cell] = {}
+    for r in T.application_rows(template):
+        for a in T.APPLICANT_CODES:
+            cells[(r.code, a)] = 0
+    for a in ("natural_person", "total"):
+        cells[("received_new", a)] = 6
+        cells[("granted", a)] = 5
+        cells[("unable_not_held", a)] = 1
+        cells[("total_handled", a)] = 6
+    return cells
+
+
+def report(
+    rid: str = "r1",
+    *,
+    agency: str = "甲镇人民政府",
+    year: int = 2023,
+    template: str = "2021",
+    level: str = "township",
+    published: str | None = "2024-01-12",
+    sha256: str | None = None,
+    n_unplaced: int = 0,
+    parse_status: str = "ok",
+    app: dict[tuple[str, str], Cell] | None = None,
+    appeals: dict[tuple[str, str], Cell] | None = None,
+    dis: dict[tuple[str, str], Cell] | None = None,
+    narrative: Iterable[dict] = (),
+    sections: dict[str, str] | None = None,
+    with_tables: bool = True,
+) -> dict[str, list[dict]]:
+    """Records of one report: the seed-000 shape by default, cells overridden by mapping."""
+    out: dict[str, list[dict]] = {k: [] for k in C.TABLE_COLUMNS}
+    out["reports"].append(
+        {
+            "report_id": rid,
+            "source_file": f"{rid}.txt",
+            "source_format": "txt",
+            "sha256": sha256 or f"sha-{rid}",
+            "agency_raw": agency,
+            "agency": agency,
+            "year": year,
+            "template": template,
+            "published": pd.Timestamp(published) if published else None,
+            "parse_status": parse_status,
+            "error": "empty file" if parse_status == "failed" else None,
+            "n_unplaced": n_unplaced,
+            "level": level,
+        }
+    )
+    if not with_tables:
+        return out
+    line = iter(range(100, 10_000))
+    d: dict[tuple[str, str], Cell] = {}
+    for item, ms in T.DISCLOSURE_LAYOUT[template].items():
+        for m in ms:
+            d[(item, m)] = 0
+    d.update(dis or {})
+    out["disclosure"] = [_rec(rid, "disclosure", r, c, v, next(line)) for (r, c), v in d.items()]
+    a = base_applications(template)
+    a.update(app or {})
+    out["applications"] = [
+        _rec(rid, "applications", r, c, v, next(line)) for (r, c), v in a.items()
+    ]
+    p: dict[tuple[str, str], Cell] = dict.fromkeys(T.APPEAL_CELLS, 0)
+    p.update(appeals or {})
+    out["appeals"] = [_rec(rid, "appeals", r, c, v, next(line)) for (r, c), v in p.items()]
+    for n in narrative:
+        out["narrative"].append(
+            {
+                "report_id": rid,
+                "approximate": False,
+                "quote": "",
+                "label": None,
+                "parent": None,
+                "unit": "条",
+                "source": "line 9",
+                **n,
+            }
+        )
+    secs = {"overview": f"{rid} 概况", "active_disclosure": "", "applications": "", "appeals": ""}
+    secs.update(sections or {})
+    out["sections"] = [
+        {"report_id": rid, "section": s, "title": T.label(s), "text": t} for s, t in secs.items()
+    ]
+    return out
+
+
+def frames(*reports: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, cols in C.TABLE_COLUMNS.items():
+        recs = [r for rep in reports for r in rep.get(name, [])]
+        df = pd.DataFrame(recs, columns=list(cols))
+        if name in ("applications", "appeals"):
+            df["value"] = df["value"].astype("Int64")
+        if name in ("disclosure", "narrative"):
+            df["value"] = df["value"].astype("Float64")
+        out[name] = df
+    return out
+
+
+def run(*reports: dict[str, list[dict]], **config: Any) -> pd.DataFrame:
+    return C.run_checks(frames(*reports), C.CheckConfig(**config))
+
+
+def only(findings: pd.DataFrame, check: str) -> pd.DataFrame:
+    return findings[findings["check"] == check].reset_index(drop=True)
+
+
+def keys(findings: pd.DataFrame, check: str) -> list[tuple]:
+    f = only(findings, check)
+    return list(zip(f["report_id"], f["row"], f["col"], f["expected"], f["actual"], strict=True))
+
+
+def both(row: str, v: Cell, app: str = "natural_person") -> dict[tuple[str, str], Cell]:
+    return {(row, app): v, (row, "total"): v}
+
+
+# ---------------------------------------------------------------------------------------
+# Catalog and output shape
+# ---------------------------------------------------------------------------------------
+def test_catalog_declares_each_check_once_with_descriptions():
+    codes = [c.code for c in C.CHECKS]
+    assert len(codes) == len(set(codes))
+    for c in C.CHECKS:
+        assert c.severity in C.SEVERITIES and c.scope in C.SCOPES
+        assert c.zh and c.en
+    assert "unplaced_number" in codes
+
+
+def test_clean_report_has_no_findings_and_exact_columns():
+    f = run(report())
+    assert list(f.columns) == list(C.FINDING_COLUMNS)
+    assert f.empty
+
+
+def test_enabled_limits_the_checks():
+    f = run(report(app=both("received_new", 7)), enabled=frozenset({"carried_forward"}))
+    assert f.empty
+
+
+def test_emitted_codes_are_in_the_catalog():
+    f = run(
+        report(app=both("received_new", 7), dis={("penalty", "decisions"): -1}),
+        report("r2", app=both("granted", None), template="2019", year=2023),
+    )
+    assert set(f["check"]) <= set(C.CHECK_BY_CODE)
+    assert (f["severity"] == f["check"].map(lambda c: C.CHECK_BY_CODE[c].severity)).all()
+
+
+# ---------------------------------------------------------------------------------------
+# Template identities
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("app", "appeals", "expected"),
+    [
+        pytest.param(
+            both("received_new", 7),
+            None,
+            {
+                ("identity_balance", "balance", "natural_person", "7", "6"),
+                ("identity_balance", "balance", "total", "7", "6"),
+            },
+            id="balance-breaks-in-one-column-and-total",
+        ),
+        pytest.param(
+            both("granted", 4),
+            None,
+            {
+                ("identity_outcomes_sum", "outcomes_sum", "natural_person", "6", "5"),
+                ("identity_outcomes_sum", "outcomes_sum", "total", "6", "5"),
+            },
+            id="outcomes-sum",
+        ),
+        pytest.param(
+            {("granted", "total"): 9},
+            None,
+            {
+                ("identity_row_total", "granted", "total", "9", "5"),
+                ("identity_outcomes_sum", "outcomes_sum", "total", "6", "10"),
+            },
+            id="row-total",
+        ),
+        pytest.param(
+            None,
+            {("review", "upheld"): 2, ("review", "total"): 1},
+            {("identity_appeals_total", "review", "total", "1", "2")},
+            id="appeals-total",
+        ),
+        pytest.param(None, None, set(), id="balanced-no-finding"),
+        pytest.param(
+            {("granted", "natural_person"): ("derived", 5)}, None, set(), id="derived-is-known"
+        ),
+    ],
+)
+def test_identities(app, appeals, expected):
+    f = run(report(app=app, appeals=appeals))
+    ident = f[f["check"].str.startswith("identity_")]
+    got = set(
+        zip(
+            ident["check"],
+            ident["row"],
+            ident["col"],
+            ident["expected"],
+            ident["actual"],
+            strict=True,
+        )
+    )
+    assert got == expected
+    assert (ident["severity"] == "error").all()
+
+
+def test_identity_message_quotes_the_numbers():
+    f = only(run(report(app=both("received_new", 7))), "identity_balance")
+    msg = f.loc[f["col"] == "natural_person", "message"].item()
+    assert msg.startswith("甲镇人民政府2023年报告")
+    assert "7" in msg and "6" in msg and "相差1" in msg
+    assert f.loc[0, "location"].startswith("applications:balance:")
+
+
+def test_blank_cell_is_not_assessable_never_a_failure():
+    # Seed 004: the （六）3.其他 row is blank throughout; every identity that needs it is
+    # not assessable (info), none fails.
+    app = {("other_other", a): None for a in T.APPLICANT_CODES}
+    f = run(report(app=app))
+    assert (f["severity"] != "error").all()
+    na = only(f, "identity_not_assessable")
+    assert set(na["location"]) == {
+        "applications:identity_outcomes_sum",
+        "applications:identity_row_total",
+    }
+    outcomes = na[na["location"] == "applications:identity_outcomes_sum"].iloc[0]
+    assert outcomes["col"] == ",".join(T.APPLICANT_CODES)
+    assert only(f, "blank_cells").loc[0, "actual"] == "7"
+
+
+def test_blank_cell_cannot_hide_a_definite_break():
+    # Outcome rows alone already exceed （七）总计 = 6: a blank (≥ 0) cannot restore it.
+    app = {**both("granted", 7), ("partially_granted", "natural_person"): None}
+    f = only(run(report(app=app)), "identity_outcomes_sum")
+    assert set(zip(f["col"], f["expected"], f["actual"], strict=True)) == {
+        ("natural_person", "6", "8"),
+        ("total", "6", "8"),
+    }
+    assert "空白或缺失单元格按非负数计" in f.loc[0, "message"]
+
+
+def test_missing_appeals_cell_seed_002():
+    # Seed 002: part 四's last cell (复议后起诉 总计) is blank.
+    f = run(report(appeals={("litigation_after_review", "total"): None}))
+    na = only(f, "identity_not_assessable")
+    assert list(na["location"]) == ["appeals:identity_appeals_total"]
+    assert na.loc[0, "col"] == "litigation_after_review"
+    blank = only(f, "blank_cells")
+    assert list(zip(blank["table"], blank["row"], blank["col"], strict=True)) == [
+        ("appeals", "litigation_after_review", "total")
+    ]
+    assert (f["severity"] != "error").all()
+
+
+@pytest.mark.parametrize(
+    ("dis", "expected"),
+    [
+        pytest.param(
+            {("penalty", "decisions"): -1},
+            [("r1", "penalty", "decisions", "非负整数", "-1")],
+            id="negative",
+        ),
+        pytest.param({("fees", "fee_amount"): 0.35}, [], id="fee-amount-may-be-decimal"),
+        pytest.param({("penalty", "decisions"): 6}, [], id="seed000-penalty-6"),
+    ],
+)
+def test_non_negative_integer(dis, expected):
+    assert keys(run(report(dis=dis)), "non_negative_integer") == expected
+
+
+def test_fraction_in_applications_is_flagged():
+    df = frames(report())
+    df["applications"]["value"] = df["applications"]["value"].astype("Float64")
+    mask = (df["applications"]["row"] == "received_new") & (
+        df["applications"]["applicant"] == "enterprise"
+    )
+    df["applications"].loc[mask, "value"] = 0.5
+    f = C.run_checks(df)
+    assert keys(f, "non_negative_integer") == [
+        ("r1", "received_new", "enterprise", "非负整数", "0.5")
+    ]
+
+
+def test_change_may_be_negative_in_2019_template():
+    f = run(
+        report(
+            template="2019",
+            year=2019,
+            dis={("penalty", "change"): -3, ("penalty", "previous_year_count"): 5},
+        )
+    )
+    assert only(f, "non_negative_integer").empty
+
+
+# ---------------------------------------------------------------------------------------
+# Prose vs tables
+# ---------------------------------------------------------------------------------------
+SEED_004_APP = {
+    ("received_new", "natural_person"): 13,
+    ("received_new", "enterprise"): 3,
+    ("received_new", "total"): 16,
+    ("granted", "natural_person"): 5,
+    ("granted", "enterprise"): 2,
+    ("granted", "total"): 7,
+    ("partially_granted", "natural_person"): 5,
+    ("partially_granted", "total"): 5,
+    ("unable_not_held", "natural_person"): 2,
+    ("unable_not_held", "total"): 2,
+    ("total_handled", "natural_person"): 12,
+    ("total_handled", "enterprise"): 2,
+    ("total_handled", "total"): 14,
+    ("carried_forward", "natural_person"): 1,
+    ("carried_forward", "enterprise"): 1,
+    ("carried_forward", "total"): 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("stated", "approximate", "fires"),
+    [
+        pytest.param(16, False, False, id="seed004-16-received-matches"),
+        pytest.param(20, False, True, id="20-vs-16"),
+        pytest.param(15, True, False, id="15余-covers-16"),
+        pytest.param(18, True, True, id="18余-exceeds-16"),
+    ],
+)
+def test_prose_requests(stated, approximate, fires):
+    n = [{"metric": "applications_received", "value": stated, "approximate": approximate}]
+    f = only(run(report(app=SEED_004_APP, narrative=n)), "prose_requests")
+    assert len(f) == int(fires)
+    if fires:
+        assert (f.loc[0, "expected"], f.loc[0, "actual"]) == ("16", str(stated))
+        assert "16" in f.loc[0, "message"] and str(stated) in f.loc[0, "message"]
+
+
+def test_prose_requests_accepts_new_plus_carried_over():
+    app = {**both("carried_over", 2), **both("received_new", 4)}
+    n = [{"metric": "applications_received", "value": 6}]
+    assert only(run(report(app=app, narrative=n)), "prose_requests").empty
+
+
+def test_prose_handled():
+    n = [{"metric": "applications_handled", "value": 15}]
+    f = only(run(report(app=SEED_004_APP, narrative=n)), "prose_requests")
+    assert list(zip(f["expected"], f["actual"], strict=True)) == [("14", "15")]
+
+
+SEED_000_PROSE = [
+    {"metric": "active_disclosure_total", "value": 1359, "label": "主动公开信息总数"},
+    {"metric": "channel_wechat", "value": 553, "parent": "active_disclosure_total"},
+    {
+        "metric": "channel_website",
+        "value": 806,
+        "parent": "active_disclosure_total",
+        "label": "政府网站",
+    },
+] + [
+    {
+        "metric": "active_disclosure_category",
+        "value": v,
+        "parent": "channel_website",
+        "label": f"类{i}",
+    }
+    for i, v in enumerate((3, 4, 34, 6, 1, 2, 48, 1, 2, 2, 2, 19, 647))
+]
+
+
+def test_prose_breakdown_seed_000_website_categories():
+    f = only(run(report(narrative=SEED_000_PROSE)), "prose_breakdown")
+    assert list(zip(f["row"], f["expected"], f["actual"], strict=True)) == [
+        ("channel_website", "806", "771")
+    ]
+    assert f.loc[0, "severity"] == "warning"
+    msg = f.loc[0, "message"]
+    assert "806" in msg and "771" in msg and "相差35" in msg and "13个分项" in msg
+
+
+def test_prose_breakdown_that_adds_up():
+    n = SEED_000_PROSE[:3]  # 553 + 806 = 1359
+    assert only(run(report(narrative=n)), "prose_breakdown").empty
+
+
+def test_prose_breakdown_approximate_total():
+    # "130余条" with items summing to 135 is consistent; items summing to 120 are not.
+    def n(x):
+        return [
+            {"metric": "active_disclosure_total", "value": 130, "approximate": True},
+            {"metric": "channel_website", "value": x, "parent": "active_disclosure_total"},
+        ]
+
+    assert only(run(report(narrative=n(135))), "prose_breakdown").empty
+    assert len(only(run(report(narrative=n(120))), "prose_breakdown")) == 1
+
+
+@pytest.mark.parametrize(
+    ("app", "fires"),
+    [
+        pytest.param(None, False, id="seed000-6-requests-all-settled"),
+        pytest.param(SEED_004_APP, True, id="claims-settled-but-2-carried"),
+    ],
+)
+def test_prose_settled(app, fires):
+    n = [{"metric": "applications_all_settled", "value": 1}]
+    f = only(run(report(app=app, narrative=n)), "prose_settled")
+    assert len(f) == int(fires)
+    if fires:
+        assert f.loc[0, "actual"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("yuan", "fee_amount", "checks"),
+    [
+        pytest.param(0, 0, set(), id="no-fees"),
+        pytest.param(300, 0.03, {"fees_charged"}, id="fees-within-part-2"),
+        pytest.param(5000, 0, {"fees_charged", "prose_fees"}, id="fees-exceed-part-2"),
+    ],
+)
+def test_fees(yuan, fee_amount, checks):
+    n = [{"metric": "fees_charged", "value": yuan, "unit": "元"}]
+    f = run(report(narrative=n, dis={("fees", "fee_amount"): fee_amount}))
+    assert set(f["check"]) & {"fees_charged", "prose_fees"} == checks
+
+
+def test_fees_not_compared_across_template_2019():
+    n = [{"metric": "fees_charged", "value": 5000}]
+    f = run(report(template="2019", year=2019, narrative=n))
+    assert only(f, "prose_fees").empty
+
+
+# ---------------------------------------------------------------------------------------
+# Carried into next year, across years
+# ---------------------------------------------------------------------------------------
+def test_carried_forward_seed_004():
+    f = only(run(report(app=SEED_004_APP)), "carried_forward")
+    assert len(f) == 1 and f.loc[0, "severity"] == "info"
+    assert f.loc[0, "actual"] == "2"
+    msg = f.loc[0, "message"]
+    for n in ("16", "14", "2"):
+        assert n in msg
+
+
+def test_no_carried_forward():
+    assert only(run(report()), "carried_forward").empty
+
+
+def _next_year(old: dict[tuple[str, str], Cell]) -> dict[tuple[str, str], Cell]:
+    """A balanced 2024 report whose 上年结转 is ``old``, all granted."""
+    app = {}
+    for a in T.APPLICANT_CODES:
+        v = old.get(a, 0)
+        app.update({("received_new", a): 0, ("carried_over", a): v, ("granted", a): v,
+                    ("unable_not_held", a): 0, ("total_handled", a): v})  # fmt: skip
+    return app
+
+
+@pytest.mark.parametrize(
+    ("carried_in", "expected"),
+    [
+        pytest.param({"natural_person": 1, "enterprise": 1, "total": 2}, [], id="chain-holds"),
+        pytest.param(
+            {"natural_person": 0, "enterprise": 1, "total": 1},
+            [
+                ("r2", "carried_over", "natural_person", "1", "0"),
+                ("r2", "carried_over", "total", "2", "1"),
+            ],
+            id="one-request-lost",
+        ),
+    ],
+)
+def test_next_year_chain(carried_in, expected):
+    f = run(report(app=SEED_004_APP), report("r2", year=2024, app=_next_year(carried_in)))
+    assert keys(f, "next_year_chain") == expected
+
+
+def test_next_year_chain_needs_same_body():
+    f = run(
+        report(app=SEED_004_APP),
+        report("r2", agency="乙镇人民政府", year=2024, app=_next_year({})),
+    )
+    assert only(f, "next_year_chain").empty
+
+
+def _stock(issued, repealed, in_force):
+    return {
+        ("regulations", "issued"): issued,
+        ("regulations", "repealed"): repealed,
+        ("regulations", "in_force"): in_force,
+    }
+
+
+@pytest.mark.parametrize(
+    ("this_year", "expected"),
+    [
+        pytest.param(_stock(2, 1, 6), [], id="5+2-1=6"),
+        pytest.param(_stock(2, 1, 9), [("r2", "regulations", "in_force", "6", "9")], id="9-not-6"),
+    ],
+)
+def test_stock_flow(this_year, expected):
+    f = run(report(dis=_stock(0, 0, 5), year=2022), report("r2", dis=this_year, year=2023))
+    assert keys(f, "stock_flow") == expected
+
+
+def test_stock_flow_not_across_templates():
+    f = run(
+        report(template="2019", year=2022),
+        report("r2", dis=_stock(2, 1, 9), year=2023),
+    )
+    assert only(f, "stock_flow").empty
+
+
+@pytest.mark.parametrize(
+    ("years", "expected"),
+    [
+        pytest.param((2021, 2022, 2023), [], id="consecutive"),
+        pytest.param((2020, 2023), [("r2023", "year", None, "2021,2022", None)], id="two-missing"),
+    ],
+)
+def test_year_gap(years, expected):
+    f = run(*(report(f"r{y}", year=y, published=f"{y + 1}-01-10") for y in years))
+    got = [(r, row, None if pd.isna(c) else c, e, None if pd.isna(a) else a)
+           for r, row, c, e, a in keys(f, "year_gap")]  # fmt: skip
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "year", "fires"),
+    [
+        pytest.param("2019", 2023, True, id="seed003-2019-format-in-2023"),
+        pytest.param("2021", 2023, False, id="2021-format-in-2023"),
+        pytest.param("2019", 2019, False, id="2019-format-in-2019"),
+    ],
+)
+def test_old_template(template, year, fires):
+    f = only(
+        run(report(template=template, year=year, published=f"{year + 1}-01-10")), "old_template"
+    )
+    assert len(f) == int(fires)
+    if fires:
+        assert (f.loc[0, "expected"], f.loc[0, "actual"]) == ("2021", "2019")
+
+
+def test_crosswalk():
+    assert C.comparable("disclosure", "decisions", "2019", "2021")
+    assert not C.comparable("disclosure", "fee_amount", "2019", "2021")
+    assert not C.comparable("disclosure", "previous_year_count", "2019", "2021")
+    assert C.comparable("applications", "granted", "2019", "2021")
+    assert C.comparable("disclosure", "fee_amount", "2021", "2021")
+    apps = frames(
+        report(app={("other_overdue_correction", "total"): 1, ("other_other", "total"): 2})
+    )
+    h = C.harmonize_applications(apps["applications"], apps["reports"])
+    other = h[(h["row"] == "other") & (h["applicant"] == "total")]
+    assert other["value"].tolist() == [3]
+    assert not h["row"].isin(["other_overdue_correction", "other_unpaid_fee", "other_other"]).any()
+
+
+# ---------------------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------------------
+def _townships(penalties: list[int], level: str = "township") -> list[dict]:
+    return [
+        report(f"t{i}", agency=f"镇{i}", level=level, dis={("penalty", "decisions"): p})
+        for i, p in enumerate(penalties)
+    ]
+
+
+def test_peer_outlier_seed_004_penalties():
+    f = only(run(*_townships([6, 0, 0, 3, 5, 1, 2390])), "peer_outlier")
+    assert list(zip(f["report_id"], f["row"], f["col"], f["actual"], strict=True)) == [
+        ("t6", "penalty", "decisions", "2390")
+    ]
+    msg = f.loc[0, "message"]
+    assert "2390" in msg and "6个可比机关" in msg and "乡镇" in msg
+
+
+def test_peer_outlier_no_verdict_with_few_peers():
+    # The five seeds hold four townships: three peers are too few for a verdict.
+    assert only(run(*_townships([6, 0, 0, 2390])), "peer_outlier").empty
+    f = only(run(*_townships([6, 0, 0, 2390]), peer_min=3), "peer_outlier")
+    assert f["report_id"].tolist() == ["t3"]
+
+
+def test_peer_outlier_only_same_level():
+    reps = _townships([6, 0, 0, 3, 5, 1]) + _townships([2390], level="county")
+    assert only(run(*reps), "peer_outlier").empty
+
+
+def test_peer_outlier_ignores_moderate_spread():
+    assert only(run(*_townships([6, 0, 0, 3, 5, 1, 40])), "peer_outlier").empty
+
+
+# ---------------------------------------------------------------------------------------
+# Suspicious placement
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prev", "change", "decisions", "fires"),
+    [
+        pytest.param(0, 7, 0, True, id="seed003-penalty-7-in-change"),
+        pytest.param(3, 7, 0, False, id="previous-year-nonzero"),
+        pytest.param(0, 7, 7, False, id="decisions-nonzero"),
+        pytest.param(0, 0, 0, False, id="all-zero"),
+    ],
+)
+def test_suspicious_placement(prev, change, decisions, fires):
+    dis = {
+        ("penalty", "previous_year_count"): prev,
+        ("penalty", "change"): change,
+        ("penalty", "decisions"): decisions,
+    }
+    f = only(run(report(template="2019", dis=dis)), "suspicious_placement")
+    assert keys(f, "suspicious_placement") == (
+        [("r1", "penalty", "change", "0", "7")] if fires else []
+    )
+    if fires:
+        assert "7" in f.loc[0, "message"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        pytest.param(
+            {("review", "upheld"): 1, ("review", "corrected"): 2, ("review", "total"): 12},
+            [("r1", "review", "upheld", "12", "1|2")],
+            id="12-split-into-1-and-2",
+        ),
+        pytest.param(
+            {("review", "upheld"): 1, ("review", "corrected"): 2, ("review", "total"): 3},
+            [],
+            id="sums",
+        ),
+        pytest.param(
+            {("review", "upheld"): 1, ("review", "corrected"): 2, ("review", "total"): 5},
+            [],
+            id="plain-break",
+        ),
+    ],
+)
+def test_split_number(cells, expected):
+    assert keys(run(report(appeals=cells)), "split_number") == expected
+
+
+def test_split_number_in_part_3_row():
+    app = {
+        ("received_new", "natural_person"): 1,
+        ("received_new", "enterprise"): 6,
+        ("received_new", "total"): 16,
+    }
+    f = run(report(app=app))
+    assert keys(f, "split_number") == [("r1", "received_new", "natural_person", "16", "1|6")]
+
+
+# ---------------------------------------------------------------------------------------
+# Timeliness
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("level", "published", "config", "expected"),
+    [
+        pytest.param("township", "2024-01-12", {}, None, id="seed002-on-time"),
+        pytest.param(
+            "township", "2024-04-15", {}, ("2024-03-31", "2024-04-15"), id="township-late"
+        ),
+        pytest.param(
+            "department", "2024-02-10", {}, ("2024-01-31", "2024-02-10"), id="department-late"
+        ),
+        pytest.param(
+            "department", "2024-02-10", {"deadlines": {}}, None, id="configured-local-deadline"
+        ),
+        pytest.param(
+            "township", "2023-06-01", {}, ("2024-03-31", "2023-06-01"), id="before-year-end"
+        ),
+        pytest.param("township", None, {}, None, id="no-date-no-verdict"),
+    ],
+)
+def test_timeliness(level, published, config, expected):
+    f = only(run(report(level=level, published=published), **config), "timeliness")
+    got = None if f.empty else (f.loc[0, "expected"], f.loc[0, "actual"])
+    assert got == expected
+
+
+def test_timeliness_message_counts_days():
+    f = only(run(report(published="2024-04-15")), "timeliness")
+    assert "15天" in f.loc[0, "message"]
+
+
+# ---------------------------------------------------------------------------------------
+# Copied text
+# ---------------------------------------------------------------------------------------
+OVERVIEW = (
+    "2023年，我镇高度重视政府信息公开工作，认真贯彻落实《中华人民共和国政府信息公开条例》，"
+    "坚持以公开为常态、不公开为例外，全面推进决策、执行、管理、服务、结果公开，"
+    "不断提升政务公开的质量和实效，切实保障人民群众的知情权、参与权和监督权。"
+)
+OTHER = (
+    "本街道围绕优化营商环境和基层治理，依托门户网站和微信公众号发布动态信息，"
+    "组织专题培训两次，完善保密审查流程，规范依申请公开答复文书，群众满意度稳步提升。"
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "agency", "expected_loc"),
+    [
+        pytest.param(
+            OVERVIEW.replace("2023", "2024"),
+            "甲镇人民政府",
+            "sections:overview:same_body",
+            id="same-body-next-year",
+        ),
+        pytest.param(OVERVIEW, "乙镇人民政府", "sections:overview:r1", id="other-body"),
+        pytest.param(OTHER, "乙镇人民政府", None, id="different-text"),
+    ],
+)
+def test_copied_text(second, agency, expected_loc):
+    f = run(
+        report(sections={"overview": OVERVIEW}),
+        report(
+            "r2", agency=agency, year=2024, published="2025-01-10", sections={"overview": second}
+        ),
+    )
+    c = only(f, "copied_text")
+    if expected_loc is None:
+        assert c.empty
+    else:
+        assert list(zip(c["report_id"], c["location"], c["expected"], strict=True)) == [
+            ("r2", expected_loc, "r1")
+        ]
+        assert float(c.loc[0, "actual"]) >= 0.85
+
+
+def test_copied_text_threshold_configurable():
+    half = OVERVIEW[: len(OVERVIEW) // 2] + OTHER
+    reps = (
+        report(sections={"overview": OVERVIEW}),
+        report("r2", agency="乙镇人民政府", sections={"overview": half}),
+    )
+    assert only(run(*reps), "copied_text").empty
+    assert len(only(run(*reps, copy_threshold=0.2), "copied_text")) == 1
+
+
+def test_short_texts_are_not_compared():
+    reps = (
+        report(sections={"problems": "无。"}),
+        report("r2", agency="乙", sections={"problems": "无。"}),
+    )
+    assert only(run(*reps), "copied_text").empty
+
+
+# ---------------------------------------------------------------------------------------
+# Duplicates
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        pytest.param({"sha256": "sha-r1"}, [("duplicate_file", "r2", "r1")], id="same-file"),
+        pytest.param({}, [("duplicate_report", "r2", "r1")], id="same-body-and-year"),
+        pytest.param({"year": 2022, "published": "2023-01-10"}, [], id="other-year"),
+        pytest.param({"agency": "乙镇人民政府"}, [], id="other-body"),
+    ],
+)
+def test_duplicates(second, expected):
+    f = run(report(), report("r2", **second))
+    d = f[f["check"].isin(["duplicate_file", "duplicate_report"])]
+    assert list(zip(d["check"], d["report_id"], d["expected"], strict=True)) == expected
+
+
+# ---------------------------------------------------------------------------------------
+# Coverage
+# ---------------------------------------------------------------------------------------
+def test_part_absent():
+    t = report()
+    t["appeals"] = []
+    t["sections"] = [s for s in t["sections"] if s["section"] != "appeals"]
+    f = only(run(t), "part_absent")
+    assert list(zip(f["table"], f["location"], strict=True)) == [("appeals", "appeals:absent")]
+    assert "第四部分" in f.loc[0, "message"]
+
+
+def test_part_present_by_heading_only_is_not_absent():
+    t = report()
+    t["appeals"] = []
+    assert only(run(t), "part_absent").empty
+
+
+def test_missing_cells_seed_003_part_3_cut_off():
+    # Seed 003: the end of part 三 is lost (from （四）3 on).
+    rows = [r.code for r in T.application_rows("2019")]
+    lost = rows[rows.index("unable_unclear") :]
+    app = {(r, a): "missing" for r in lost for a in T.APPLICANT_CODES}
+    app.update({(r, a): 0 for r in rows[: rows.index("unable_unclear")] for a in T.APPLICANT_CODES})
+    f = run(report(template="2019", app=app))
+    m = only(f, "missing_cells")
+    assert list(zip(m["table"], m["actual"], strict=True)) == [("applications", str(len(lost) * 7))]
+    assert (f["severity"] != "error").all()
+
+
+def test_unplaced_numbers_lists_the_parser_rows():
+    t = frames(report(n_unplaced=2))
+    t["findings"] = pd.DataFrame(
+        [
+            {"report_id": "r1", "check": "unplaced_number", "actual": "17"},
+            {"report_id": "r1", "check": "unplaced_number", "actual": "3"},
+        ]
+    )
+    f = only(C.run_checks(t), "unplaced_numbers")
+    assert f.loc[0, "actual"] == "2"
+    assert "17、3" in f.loc[0, "message"]
+    assert only(run(report()), "unplaced_numbers").empty
+
+
+def test_parse_failed():
+    f = run(report(parse_status="failed", with_tables=False))
+    assert f["check"].tolist() == ["parse_failed"]
+    assert "empty file" in f.loc[0, "message"]
