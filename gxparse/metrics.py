@@ -533,12 +533,20 @@ def report_totals(tables: object) -> pd.DataFrame:
     return compute(tables, TOTALS)
 
 
+FLOW_ROWS: tuple[str, ...] = ("received_new", "carried_over", "total_handled", "carried_forward")
+
+
+def report_ids(tables: object) -> list[str]:
+    """The report_ids of the tables, in the reports table's order."""
+    return _report_ids(tables)
+
+
 def request_flow(tables: object) -> pd.DataFrame:
     """One row per report: received_new, carried_over, total_handled, carried_forward (总计 column).
 
     NA where the cell is blank or missing. With the report's agency, year and level.
     """
-    flow_rows = ("received_new", "carried_over", "total_handled", "carried_forward")
+    flow_rows = FLOW_ROWS
     long = compute(tables, flow_rows)
     wide = long.pivot(index="report_id", columns="metric", values="value")
     wide = wide.reindex(index=_report_ids(tables), columns=list(flow_rows))
@@ -707,3 +715,28 @@ def _safe_label(code: str, column: str) -> str:
         return short_label(code, column=column)
     except KeyError:
         return code
+
+
+# ---------------------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------------------
+def peer_comparison(
+    metrics_df: pd.DataFrame, by: Sequence[str] = ("level", "year")
+) -> pd.DataFrame:
+    """Each report's value against its peers (same ``by`` columns, e.g. level and year).
+
+    Given the output of :func:`compute`, add per metric and peer group: ``n_peers``
+    (reports with a value, itself included), ``peer_median``, ``peer_max``, ``rank``
+    (1 = largest) and ``ratio_to_median`` (NA when the median is 0 or the value is NA).
+    """
+    by = [c for c in by if c in metrics_df.columns]
+    df = metrics_df.copy()
+    keys = ["metric", *by]
+    grouped = df.groupby(keys, dropna=False)["value"]
+    df["n_peers"] = grouped.transform("count").astype("Int64")
+    df["peer_median"] = grouped.transform("median").astype("Float64")
+    df["peer_max"] = grouped.transform("max").astype("Float64")
+    df["rank"] = grouped.rank(method="min", ascending=False).astype("Int64")
+    median = df["peer_median"]
+    df["ratio_to_median"] = (df["value"] / median.where(median != 0)).astype("Float64")
+    return df

@@ -330,3 +330,18 @@ def test_code_label_reads_the_column(column: str, code: str, expected: str) -> N
 def test_term_label_of_appeal_cells() -> None:
     assert metrics.term_label("review.other") == "行政复议其他结果"
     assert metrics.term_label("penalty.decisions") == "行政处罚本年处理决定数量"
+
+
+def test_peer_comparison(tables: dict[str, pd.DataFrame]) -> None:
+    m = metrics.compute(tables, ["penalty_decisions", "received_new"])
+    peers = metrics.peer_comparison(m, by=("level", "year"))
+    p = peers[(peers["metric"] == "penalty_decisions") & (peers["year"] == 2023)].set_index(
+        "report_id"
+    )
+    # Two 2023 township reports have a value (6 and 1200); the blank one is not a peer.
+    assert p.loc["a2023", "n_peers"] == 2
+    assert p.loc["a2023", "peer_median"] == pytest.approx(603)
+    assert p.loc["b2019tmpl", "rank"] == 1
+    assert p.loc["a2023", "rank"] == 2
+    assert pd.isna(p.loc["c2023blank", "rank"])
+    assert p.loc["b2019tmpl", "ratio_to_median"] == pytest.approx(1200 / 603)

@@ -1,0 +1,465 @@
+"""An Excel workbook an official can open: one sheet per table, Chinese headers, findings highlighted.
+
+Given the tidy tables (a Corpus or a dict of DataFrames), :func:`write_workbook` writes:
+
+- 说明: what the workbook holds, how many reports, which years, when built;
+- 申请办理汇总: one row per report (agency, year, 本年新收, 上年结转, 办理结果总计, 结转下年度);
+- 处理决定汇总: one row per report (行政许可, 行政处罚, 行政强制 decisions);
+- 指标 and 指标定义: the derived metrics of :mod:`gxparse.metrics` and their definitions;
+- 检查发现: the findings, rows coloured by severity (error red, warning amber, info grey);
+- one sheet per contract table (reports, disclosure, applications, appeals, narrative,
+  sections), codes followed by a column with their Chinese label.
+
+Headers are translated through :data:`HEADERS` (one place). Every sheet has a frozen
+header row and an autofilter; widths count a CJK character as two. The file is written to
+a temporary file in the target folder and moved into place (``os.replace``), so a reader
+never sees half a workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from gxparse import metrics
+
+__all__ = [
+    "HEADERS",
+    "LABEL_COLUMNS",
+    "SEVERITY_FILLS",
+    "SEVERITY_LABELS",
+    "SHEET_NAMES",
+    "decisions_summary",
+    "display_width",
+    "requests_summary",
+    "sheet_name",
+    "write_workbook",
+]
+
+# ---------------------------------------------------------------------------------------
+# Translations: column name → Chinese header (the one place)
+# ---------------------------------------------------------------------------------------
+HEADERS: dict[str, str] = {
+    "report_id": "报告编号",
+    "source_file": "源文件",
+    "source_format": "文件格式",
+    "sha256": "SHA-256",
+    "agency_raw": "机关名称（原文）",
+    "agency": "机关",
+    "province": "省级",
+    "city": "地市级",
+    "county": "县级",
+    "level": "层级代码",
+    "level_label": "层级",
+    "year": "年度",
+    "template": "模板版本",
+    "published": "发布日期",
+    "parse_status": "解析状态",
+    "error": "错误",
+    "n_unplaced": "未归位数字",
+    "item": "事项代码",
+    "item_label": "事项",
+    "measure": "指标代码",
+    "measure_label": "指标",
+    "value": "数值",
+    "unit": "单位",
+    "status": "状态代码",
+    "status_label": "状态",
+    "raw": "原文",
+    "source": "出处",
+    "row": "行代码",
+    "row_label": "行",
+    "applicant": "申请人代码",
+    "applicant_label": "申请人",
+    "proceeding": "程序代码",
+    "proceeding_label": "程序",
+    "result": "结果代码",
+    "result_label": "结果",
+    "metric": "指标代码",
+    "approximate": "约数",
+    "quote": "原句",
+    "check": "检查代码",
+    "severity": "严重程度代码",
+    "severity_label": "严重程度",
+    "table": "表",
+    "col": "列",
+    "expected": "应为",
+    "actual": "实际",
+    "message": "说明",
+    "section": "部分代码",
+    "section_label": "部分",
+    "title": "标题",
+    "text": "正文",
+    "zh": "名称",
+    "en": "英文名称",
+    "kind": "类型",
+    "numerator": "分子",
+    "denominator": "分母",
+    "na_reason": "缺值原因",
+    "definition": "定义",
+    "definition_en": "英文定义",
+    "group": "分组代码",
+}
+
+# Code columns followed by a column with the code's Chinese label (from the template).
+LABEL_COLUMNS: tuple[str, ...] = (
+    "level",
+    "item",
+    "measure",
+    "row",
+    "applicant",
+    "proceeding",
+    "result",
+    "status",
+    "section",
+    "severity",
+)
+
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+# (fill colour, font colour) per severity.
+SEVERITY_FILLS: dict[str, tuple[str, str]] = {
+    "error": ("FFC7CE", "9C0006"),
+    "warning": ("FFEB9C", "9C5700"),
+    "info": ("EDEDED", "595959"),
+}
+
+# Contract table → sheet name.
+SHEET_NAMES: dict[str, str] = {
+    "about": "说明",
+    "requests": "申请办理汇总",
+    "decisions": "处理决定汇总",
+    "metrics": "指标",
+    "catalog": "指标定义",
+    "findings": "检查发现",
+    "reports": "报告",
+    "disclosure": "主动公开",
+    "applications": "依申请公开",
+    "appeals": "复议诉讼",
+    "narrative": "正文数据",
+    "sections": "章节正文",
+}
+SHEET_DESCRIPTIONS: dict[str, str] = {
+    "requests": "每份报告一行：本年新收、上年结转、办理结果总计、结转下年度（总计列）",
+    "decisions": "每份报告一行：行政许可、行政处罚、行政强制本年处理决定数量",
+    "metrics": "每份报告 × 指标一行：数值、分子、分母；输入为空白或缺失时数值为空",
+    "catalog": "各指标的定义（公式）",
+    "findings": "检查发现的问题，按严重程度着色：错误红色、警告黄色、提示灰色",
+    "reports": "每份报告一行：机关、年度、模板版本、解析状态",
+    "disclosure": "二、主动公开政府信息情况：每个事项 × 指标一行",
+    "applications": "三、收到和处理政府信息公开申请情况：每行 × 申请人一行",
+    "appeals": "四、行政复议、行政诉讼情况：每个程序 × 结果一行",
+    "narrative": "正文中出现的数字（如主动公开条数）及其原句",
+    "sections": "报告各部分的正文",
+}
+
+MAX_SHEET_NAME = 31
+MAX_CELL_TEXT = 32_767
+MAX_WIDTH = 60
+WRAP_COLUMNS = frozenset({"text", "quote", "message", "definition", "definition_en", "error"})
+HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+HEADER_FONT = Font(bold=True)
+INT_FORMAT = "#,##0"
+FLOAT_FORMAT = "#,##0.00##"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------
+def display_width(text: object) -> int:
+    """Width of a text in columns: a wide (CJK) or full-width character counts as 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+_INVALID_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """A valid, unique Excel sheet name: no []:*?/\\, at most 31 characters."""
+    base = name.translate(_INVALID_SHEET_CHARS).strip("'") or "Sheet"
+    base = base[:MAX_SHEET_NAME]
+    taken = taken if taken is not None else set()
+    candidate, k = base, 2
+    while candidate.lower() in {t.lower() for t in taken}:
+        suffix = f"_{k}"
+        candidate = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+        k += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _table(tables: object, name: str) -> pd.DataFrame | None:
+    if isinstance(tables, Mapping):
+        return tables.get(name)
+    return getattr(tables, name, None)
+
+
+def _label_or_code(column: str, code: object) -> object:
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return None
+    if column == "severity":
+        return SEVERITY_LABELS.get(str(code), str(code))
+    try:
+        return metrics.short_label(str(code), column=column)
+    except KeyError:
+        return str(code)
+
+
+def with_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Insert, after each code column of :data:`LABEL_COLUMNS`, a ``<column>_label`` column."""
+    out = df.copy()
+    for column in LABEL_COLUMNS:
+        if column in out.columns and f"{column}_label" not in out.columns:
+            labels = [_label_or_code(column, c) for c in out[column]]
+            out.insert(out.columns.get_loc(column) + 1, f"{column}_label", labels)
+    return out
+
+
+def requests_summary(tables: object) -> pd.DataFrame:
+    """One row per report: ``report_id, agency, year`` and the 总计 column of part 三's
+    ``received_new, carried_over, total_handled, carried_forward`` (NA where blank or missing).
+    """
+    flow = metrics.request_flow(tables)
+    keep = ["report_id", "agency", "year", *metrics.FLOW_ROWS]
+    for col in ("agency", "year"):
+        if col not in flow.columns:
+            flow[col] = pd.NA
+    return flow[keep]
+
+
+def decisions_summary(tables: object) -> pd.DataFrame:
+    """One row per report: ``report_id, agency, year`` and licensing, penalty and coercion
+    decisions (part 二, 处理决定数量), NA where blank or missing.
+    """
+    codes = ("licensing_decisions", "penalty_decisions", "coercion_decisions")
+    long = metrics.compute(tables, codes)
+    wide = long.pivot(index="report_id", columns="metric", values="value").reindex(
+        columns=list(codes)
+    )
+    wide = wide.reindex(metrics.report_ids(tables)).astype("Float64")
+    wide.columns.name = None
+    out = wide.rename_axis("report_id").reset_index()
+    reports = _table(tables, "reports")
+    if reports is not None and not reports.empty:
+        info = reports[["report_id", *[c for c in ("agency", "year") if c in reports]]]
+        out = info.drop_duplicates("report_id").merge(out, on="report_id", how="right")
+    for c in ("agency", "year"):
+        if c not in out.columns:
+            out.insert(1, c, pd.NA)
+    return out[["report_id", "agency", "year", *codes]]
+
+
+def _summary_headers(columns: list[str]) -> dict[str, str]:
+    """Headers of the summary sheets' value columns, from the template labels."""
+    names = {}
+    for c in columns:
+        if c == "total_handled":
+            # （七）总计 alone is ambiguous outside the table: 本年度办理结果总计.
+            names[c] = metrics.short_label("outcomes", column="row") + metrics.short_label(
+                c, column="row"
+            )
+        elif c in metrics.FLOW_ROWS:
+            names[c] = metrics.short_label(c, column="row")
+        elif c in metrics.METRIC_BY_CODE:
+            names[c] = metrics.METRIC_BY_CODE[c].name("zh")
+    return names
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+def _cell_value(v: object) -> object:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().replace(tzinfo=None)
+    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
+        v = v.item()
+    if isinstance(v, str):
+        v = ILLEGAL_CHARACTERS_RE.sub("", v)
+        if len(v) > MAX_CELL_TEXT:
+            v = v[: MAX_CELL_TEXT - 20] + "…（已截断）"
+    return v
+
+
+def _number_format(series: pd.Series, value: object, percent: bool) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return DATE_FORMAT
+    if isinstance(value, int):
+        return INT_FORMAT
+    if isinstance(value, float):
+        if percent:
+            return PERCENT_FORMAT
+        return INT_FORMAT if value.is_integer() else FLOAT_FORMAT
+    return None
+
+
+def _write_frame(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    percent_rows: pd.Series | None = None,
+    percent_columns: tuple[str, ...] = (),
+) -> None:
+    """Write ``df`` with a styled, frozen, filtered header row and fitted widths."""
+    names = {**HEADERS, **(headers or {})}
+    columns = list(df.columns)
+    widths = []
+    for j, col in enumerate(columns, start=1):
+        header = names.get(col, col)
+        cell = ws.cell(row=1, column=j, value=header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        widths.append(display_width(header))
+    for i, rec in enumerate(df.itertuples(index=False, name=None), start=2):
+        pct_row = bool(percent_rows.iloc[i - 2]) if percent_rows is not None else False
+        for j, (col, raw) in enumerate(zip(columns, rec, strict=True), start=1):
+            value = _cell_value(raw)
+            if value is None:
+                continue
+            cell = ws.cell(row=i, column=j, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+            fmt = _number_format(
+                df[col],
+                value,
+                percent=col in percent_columns or (pct_row and col == "value"),
+            )
+            if fmt:
+                cell.number_format = fmt
+            if col in WRAP_COLUMNS:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if i <= 2001:  # fit widths on the first 2000 rows
+                shown = value if not isinstance(value, float) else f"{value:,.2f}"
+                widths[j - 1] = max(widths[j - 1], display_width(shown))
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, w + 2)
+    ws.freeze_panes = "A2"
+    last_col = get_column_letter(max(1, len(columns)))
+    ws.auto_filter.ref = f"A1:{last_col}{max(1, len(df) + 1)}"
+
+
+def _highlight_findings(ws: Worksheet, df: pd.DataFrame) -> None:
+    if "severity" not in df.columns:
+        return
+    ncols = len(df.columns)
+    for i, severity in enumerate(df["severity"], start=2):
+        colours = SEVERITY_FILLS.get(str(severity))
+        if not colours:
+            continue
+        fill = PatternFill("solid", fgColor=colours[0])
+        font = Font(color=colours[1])
+        for j in range(1, ncols + 1):
+            cell = ws.cell(row=i, column=j)
+            cell.fill = fill
+            cell.font = font
+
+
+def _about(ws: Worksheet, tables: object, build_date: str, sheets: Mapping[str, str]) -> None:
+    reports = _table(tables, "reports")
+    n = 0 if reports is None else int(reports["report_id"].nunique())
+    years = (
+        []
+        if reports is None or "year" not in reports
+        else sorted({int(y) for y in reports["year"].dropna()})
+    )
+    rows: list[tuple[object, object]] = [
+        ("gxparse 政府信息公开工作年度报告汇总", None),
+        ("报告份数", n),
+        ("年度", "、".join(str(y) for y in years) or "不详"),
+        ("生成日期", build_date),
+        (None, None),
+        ("工作表", "内容"),
+    ]
+    rows += [(sheets[k], SHEET_DESCRIPTIONS[k]) for k in sheets if k in SHEET_DESCRIPTIONS]
+    rows += [(None, None), ("单元格状态", "含义")]
+    rows += [(metrics.code_label("status", s), s) for s in metrics.STATUS_SEVERITY[::-1]]
+    for i, (a, b) in enumerate(rows, start=1):
+        ws.cell(row=i, column=1, value=a)
+        ws.cell(row=i, column=2, value=b)
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    for i, (a, _b) in enumerate(rows, start=1):
+        if a in ("工作表", "单元格状态"):
+            ws.cell(row=i, column=1).font = HEADER_FONT
+            ws.cell(row=i, column=2).font = HEADER_FONT
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 90
+
+
+def write_workbook(
+    tables: object,
+    path: str | Path = "reports/gxparse-briefing.xlsx",
+    *,
+    build_date: dt.date | str | None = None,
+) -> Path:
+    """Given the tidy tables, write the briefing workbook to ``path`` atomically and return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = build_date or dt.date.today()
+    when = when.isoformat() if isinstance(when, dt.date) else str(when)
+
+    wb = Workbook()
+    taken: set[str] = set()
+    about = wb.active
+    about.title = sheet_name(SHEET_NAMES["about"], taken)
+    written: dict[str, str] = {}
+
+    def add(key: str, df: pd.DataFrame, **kwargs: object) -> Worksheet:
+        ws = wb.create_sheet(sheet_name(SHEET_NAMES.get(key, key), taken))
+        _write_frame(ws, df, **kwargs)  # type: ignore[arg-type]
+        written[key] = ws.title
+        return ws
+
+    requests = requests_summary(tables)
+    add("requests", requests, headers=_summary_headers(list(requests.columns)))
+    decisions = decisions_summary(tables)
+    add("decisions", decisions, headers=_summary_headers(list(decisions.columns)))
+    computed = metrics.compute(tables)
+    if not computed.empty:
+        computed = with_labels(computed)
+        add("metrics", computed, percent_rows=computed["kind"].eq("rate").fillna(False))
+    add("catalog", metrics.catalog())
+    findings = _table(tables, "findings")
+    if findings is not None:
+        findings = with_labels(findings)
+        ws = add("findings", findings)
+        _highlight_findings(ws, findings)
+    for key in ("reports", "disclosure", "applications", "appeals", "narrative", "sections"):
+        df = _table(tables, key)
+        if df is not None:
+            add(key, with_labels(df))
+    _about(about, tables, when, written)
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
