@@ -22,6 +22,7 @@ from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_f
 from gxparse.rows import table_rows
 from gxparse.sections import Region, region_text, sectionize
 from gxparse.tables import (
+    SEGMENT_KEYS,
     TableResult,
     Unplaced,
     detect_template,
@@ -171,7 +172,7 @@ def parse_document(
     # The span of the table parts: from part 二 to the start of part 五 (or the end).
     rows_by_part = {}
     for code, region in table_regions.items():
-        rows_by_part[code] = table_rows(items[region.start : region.end]) if region else []
+        rows_by_part[code] = table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
     all_rows = [r for rows in rows_by_part.values() for r in rows]
     template = detect_template(all_rows, year)
 

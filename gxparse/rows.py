@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from gxparse.document import Cell, Item, Para
+from gxparse.glued import runs_between_labels, segment
 from gxparse.normalize import has_digit, is_blank_marker, nfkc, parse_number
 
 _TOKEN = re.compile(r"\S+")
@@ -76,12 +77,18 @@ def from_para(para: Para) -> TableRow:
     return TableRow(label, values, para.source, glued, tuple(label.split()))
 
 
-def table_rows(items: list[Item]) -> list[TableRow]:
-    """All rows of a table part, in order, paragraphs included."""
+def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[TableRow]:
+    """All rows of a table part, in order, paragraphs included. A paragraph that runs
+    several rows together (crawler text) is cut at the label keys given."""
     out = []
     for item in items:
         if isinstance(item, Para):
-            if not has_digit(item.text) and not item.text.strip():
+            if not item.text.strip():
+                continue
+            if segment_keys and runs_between_labels(item.text) and has_digit(item.text):
+                for seg in segment(item.text, segment_keys):
+                    glued = Cell(seg.run, item.source) if seg.run else None
+                    out.append(TableRow(seg.label, (), item.source, glued, (seg.label,)))
                 continue
             out.append(from_para(item))
         else:

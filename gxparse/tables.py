@@ -8,12 +8,13 @@ is placed only when its value cells can be told apart; otherwise its cells are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gxparse import template as T
 from gxparse.document import Cell
+from gxparse.glued import split_run
 from gxparse.normalize import label_key, nfkc, parse_number, strip_enumerators
 from gxparse.rows import TableRow, resolve_values
 
@@ -184,19 +185,31 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         if any((item, m) in res.cells for m in cols):
             res.unplaced += _numbers_unplaced(row, f"part 二: {item} printed twice")
             continue
-        _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}")
+        kinds = ["amount" if T.measure(m).unit == "万元" else "count" for m in cols]
+        _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}", kinds)
     for item, ms in layout.items():
         for m in ms:
             res.cells.setdefault((item, m), CellValue("missing"))
     return res
 
 
-def _place_row(res: TableResult, row: TableRow, keys: Sequence[Key], what: str) -> bool:
+def _place_row(
+    res: TableResult,
+    row: TableRow,
+    keys: Sequence[Key],
+    what: str,
+    kinds: Sequence[str] | None = None,
+    check: Callable[[list[Decimal]], bool] | None = None,
+) -> bool:
     """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
     n = len(keys)
     if row.glued is not None and not row.numbers:
-        if n == 1:
-            res.cells[keys[0]] = _cell_value(row.glued)
+        reading = split_run(row.glued.text, kinds or ["count"] * n, check)
+        if reading is not None:
+            pieces, needed_identity = reading
+            status = "derived" if needed_identity else "reported"
+            for k, piece in zip(keys, pieces, strict=True):
+                res.cells[k] = CellValue(status, Decimal(piece), piece, row.glued.source)
             return True
         for k in keys:
             res.cells.setdefault(k, CellValue("missing"))
@@ -249,7 +262,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if any(k in res.cells for k in keys):
             res.unplaced += _numbers_unplaced(row, f"part 三: row {code} printed twice")
             continue
-        _place_row(res, row, keys, f"part 三 {code}")
+        _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds)
         last = max(last, idx)
     expected = [r.code for r in T.application_rows(template)]
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
@@ -277,15 +290,18 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
     data = [r for r in rows if r.has_numbers]
     per_proc = {}
     for r in data:
-        idx = _PROCEEDINGS.match(r.label, _last_piece(r)) if label_key(r.label) else None
+        named = _PROCEEDINGS.scores(r.label, _last_piece(r)) if label_key(r.label) else []
+        idx = named[0][1] if len(named) == 1 else None  # a header names all three
         if idx is not None and len(r.numbers) <= nres:
             per_proc[T.PROCEEDINGS[idx].code] = r
     if per_proc and len(per_proc) == len(data):
         for proc, r in per_proc.items():
-            _place_row(res, r, [(proc, x.code) for x in T.RESULTS], f"part 四 {proc}")
+            _place_row(res, r, [(proc, x.code) for x in T.RESULTS], f"part 四 {proc}", check=_row_total_holds)
     elif data:
         glued = [r for r in data if r.glued is not None and not r.numbers]
-        if glued:
+        if glued and len(data) == 1:
+            _place_row(res, data[0], keys, "part 四", check=_appeal_totals_hold)
+        elif glued:
             for r in data:
                 res.unplaced += _numbers_unplaced(
                     r, "part 四: digits of several cells run together"
@@ -297,6 +313,29 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
     for k in keys:
         res.cells.setdefault(k, CellValue("missing"))
     return res
+
+
+def _row_total_holds(values: list[Decimal]) -> bool:
+    """The last cell of a row is the total of the others (part 三 rows, part 四 groups)."""
+    return values[-1] == sum(values[:-1])
+
+
+def _appeal_totals_hold(values: list[Decimal]) -> bool:
+    n = len(T.RESULTS)
+    return all(_row_total_holds(values[i : i + n]) for i in range(0, len(values), n))
+
+
+def _segment_keys(entries: Sequence[T.Entry], extra: Sequence[str] = ()) -> tuple[str, ...]:
+    keys = {k.lstrip("=") for e in entries for k in e.keys} | {e.zh for e in entries} | set(extra)
+    return tuple(sorted((nfkc(k) for k in keys), key=len, reverse=True))
+
+
+# Label fragments at which a paragraph that runs several rows together is cut.
+SEGMENT_KEYS: dict[str, tuple[str, ...]] = {
+    "active_disclosure": _segment_keys(T.DISCLOSURE_ITEMS, ("第二十条",)),
+    "applications": _segment_keys(T.APPLICATION_ROWS),
+    "appeals": (),
+}
 
 
 def count_numeric_tokens(rows: Sequence[TableRow]) -> int:

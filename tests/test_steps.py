@@ -11,6 +11,7 @@ from gxparse.decode import decode_bytes
 from gxparse.derive import application_equations, derive
 from gxparse.document import Cell, Para, ReadError
 from gxparse.facts import find_published, find_title, level_of, normalise_agency
+from gxparse.glued import segment, split_run
 from gxparse.narrative import disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import label_key, parse_number, strip_enumerators
 from gxparse.readers.detect import detect_format
@@ -216,12 +217,64 @@ def test_disclosure_header_sets_columns() -> None:
 
 
 def test_disclosure_glued_single_cell_is_read_but_multi_cell_is_missing() -> None:
-    res = map_disclosure(_rows("行政许可4529", "规章000"), "2021")
+    res = map_disclosure(_rows("行政许可4529", "规章6233440", "行政事业性收费18651.06"), "2021")
     assert res.cells[("licensing", "decisions")].value == Decimal(4529)
-    assert {res.cells[("regulations", m)].status for m in ("issued", "repealed", "in_force")} == {
-        "missing"
-    }
-    assert [u.text for u in res.unplaced] == ["000"]
+    assert res.cells[("fees", "fee_amount")].value == Decimal("18651.06")
+    regs = {res.cells[("regulations", m)].status for m in ("issued", "repealed", "in_force")}
+    assert regs == {"missing"}
+    assert [u.text for u in res.unplaced] == ["6233440"]
+    zeros = map_disclosure(_rows("规章000"), "2021")  # no other reading exists, even with blanks
+    assert [zeros.cells[("regulations", m)].value for m in ("issued", "repealed", "in_force")] == [
+        0,
+        0,
+        0,
+    ]
+
+
+def _total(v: list[Decimal]) -> bool:
+    return v[-1] == sum(v[:-1])
+
+
+@pytest.mark.parametrize(
+    ("run", "n", "with_identity", "expected"),
+    [
+        pytest.param(
+            "7000007", 7, True, (["7", "0", "0", "0", "0", "0", "7"], False), id="one-digit-each"
+        ),
+        pytest.param(
+            "710000071",
+            7,
+            True,
+            (["71", "0", "0", "0", "0", "0", "71"], True),
+            id="identity-decides",
+        ),
+        pytest.param(
+            "230 000023", 7, True, (["23", "0", "0", "0", "0", "0", "23"], True), id="spaces-split"
+        ),
+        pytest.param(
+            "21710000218",
+            7,
+            True,
+            (["217", "1", "0", "0", "0", "0", "218"], True),
+            id="three-digit",
+        ),
+        pytest.param("3960181", 3, False, None, id="no-identity-ambiguous"),
+        pytest.param("000", 3, False, (["0", "0", "0"], False), id="zeros"),
+        pytest.param("100", 3, False, None, id="blank-possible"),
+        pytest.param("00", 3, True, None, id="too-short"),
+    ],
+)
+def test_split_run(run: str, n: int, with_identity: bool, expected) -> None:
+    assert split_run(run, ["count"] * n, _total if with_identity else None) == expected
+
+
+def test_segment_crawler_line() -> None:
+    text = "1.属于国家秘密40000042.其他法律行政法规禁止公开0000000"
+    segs = segment(text, ["国家秘密", "其他法律行政法规"])
+    assert [(s.label, s.run) for s in segs] == [
+        ("国家秘密", "4000004"),
+        ("其他法律行政法规禁止公开", "0000000"),
+    ]
 
 
 def test_applications_rows_by_label_not_position() -> None:
@@ -253,7 +306,25 @@ def test_appeals_one_row_or_per_proceeding() -> None:
     )
     assert per.cells[("litigation_direct", "pending")].value == 2
     glued = map_appeals(_rows("结果维持21317000001324019"))
-    assert {c.status for c in glued.cells.values()} == {"missing"}
+    # 17 digits for 15 cells: only one reading keeps every total equal to its parts.
+    assert {c.status for c in glued.cells.values()} == {"derived"}
+    assert [int(glued.cells[k].value) for k in T.APPEAL_CELLS] == [
+        2,
+        1,
+        3,
+        1,
+        7,
+        0,
+        0,
+        0,
+        0,
+        0,
+        13,
+        2,
+        4,
+        0,
+        19,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Rows whose cells were run together by a crawler ("行政许可3960181").
+
+Two steps, both refusing to guess:
+
+* :func:`segment` cuts a paragraph that holds several table rows at the row labels, so
+  each label keeps the digit run that follows it (a trailing "2." belongs to the next
+  label's numbering, not to the run).
+* :func:`split_run` reads a run back into cells only when exactly one reading exists:
+  every cell printed (the run has no room for a blank), no leading zeros, decimals only
+  where the column holds an amount, spaces are cell boundaries. A row whose total must
+  equal the sum of its parts uses that identity to rule readings out; a reading that
+  needed the identity is marked as derived by the caller, one that did not as reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from gxparse.normalize import nfkc
+
+_RUN = re.compile(r"\d[\d \t\u3000.,]*")
+# Template sub-items are numbered 1.–8.: one digit and a dot closing a run number the next label.
+_TRAILING_ENUM = re.compile(r"\d[.．]$")
+_UNIT = re.compile(r"^\s*(?:万元|元|件|条|项|个)")
+_MAX_READINGS = 20000
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A label and the digit run printed after it."""
+
+    label: str
+    run: str
+    start: int
+
+
+def find_run(tail: str) -> str | None:
+    """The digit run right after a label (before the next label's numbering), or None."""
+    t = nfkc(tail)
+    m = _RUN.search(t)
+    if m is None or re.search(r"[\u3400-\u9fff]", t[: m.start()].replace("年", "")) and m.start() > 40:
+        return None
+    run = m.group(0)
+    after = t[m.end() :]
+    if after[:1] in ("、", ".", "．") and re.search(r"\d$", run.rstrip()):
+        # "…0000002、其他" : the last digits number the next label.
+        run = re.sub(r"\d$", "", run.rstrip())
+    run = _TRAILING_ENUM.sub("", run.rstrip())
+    run = run.strip(" ,.\t\u3000")
+    return run or None
+
+
+_BETWEEN = re.compile(r"(?<=[\u3400-\u9fff)）\s])([\d\s.,]+)(?=[\u3400-\u9fff(（])")
+
+
+def runs_between_labels(text: str) -> int:
+    """How many digit runs sit between two pieces of label text (enumerators excluded):
+    more than zero means several table rows were run into this one line."""
+    count = 0
+    for m in _BETWEEN.finditer(nfkc(text)):
+        run = _TRAILING_ENUM.sub("", m.group(1).strip()).strip(" ,.")
+        if re.search(r"\d", run):
+            count += 1
+    return count
+
+
+def segment(text: str, keys: Sequence[str]) -> list[Segment]:
+    """Cut ``text`` at every occurrence of a label key; return (label, run) per piece."""
+    t = nfkc(text)
+    hits: list[tuple[int, int]] = []
+    for k in keys:
+        for m in re.finditer(re.escape(k), t):
+            hits.append((m.start(), m.end()))
+    hits.sort()
+    # Keep the longest key at each position and drop keys nested in an earlier hit.
+    kept: list[tuple[int, int]] = []
+    for s, e in hits:
+        if kept and s < kept[-1][1]:
+            if e > kept[-1][1] and s == kept[-1][0]:
+                kept[-1] = (s, e)
+            continue
+        kept.append((s, e))
+    out = []
+    for i, (s, e) in enumerate(kept):
+        nxt = kept[i + 1][0] if i + 1 < len(kept) else len(t)
+        piece = t[e:nxt]
+        m = _RUN.search(piece)
+        label = t[s:e] + (piece[: m.start()] if m else piece)
+        run = find_run(piece)
+        out.append(Segment(label.strip(), run or "", s))
+    return out
+
+
+def _readings(chunks: Sequence[str], kinds: Sequence[str]) -> list[list[str]] | None:
+    """Every way to cut the chunks into len(kinds) printed numbers (None if too many)."""
+    n = len(kinds)
+    results: list[list[str]] = []
+
+    def valid(piece: str, kind: str) -> bool:
+        if not piece:
+            return False
+        if "." in piece:
+            if kind != "amount" or piece.count(".") > 1 or piece.startswith(".") or piece.endswith("."):
+                return False
+            whole = piece.split(".")[0]
+            return whole == "0" or not whole.startswith("0")
+        return piece == "0" or not piece.startswith("0")
+
+    def walk(ci: int, pos: int, cell: int, acc: list[str]) -> bool:
+        if len(results) > _MAX_READINGS:
+            return False
+        if ci == len(chunks):
+            if cell == n:
+                results.append(list(acc))
+            return True
+        chunk = chunks[ci]
+        if pos == len(chunk):
+            return walk(ci + 1, 0, cell, acc)
+        if cell == n:
+            return True
+        for end in range(pos + 1, len(chunk) + 1):
+            piece = chunk[pos:end]
+            if not valid(piece, kinds[cell]):
+                if piece.startswith("0") and len(piece) > 1 and not piece.startswith("0."):
+                    break  # every longer piece has a leading zero too
+                continue
+            acc.append(piece)
+            ok = walk(ci, end, cell + 1, acc)
+            acc.pop()
+            if not ok:
+                return False
+        return True
+
+    if not walk(0, 0, 0, []):
+        return None
+    return results
+
+
+def split_run(
+    run: str,
+    kinds: Sequence[str],
+    check: Callable[[list[Decimal]], bool] | None = None,
+) -> tuple[list[str], bool] | None:
+    """The one reading of ``run`` as ``len(kinds)`` cells, and whether the identity
+    ``check`` was needed to single it out; None when there is not exactly one.
+
+    ``kinds``: "count" (whole numbers) or "amount" (decimals allowed) per cell. Without a
+    ``check``, a run is read only when no other reading could exist even with blank
+    cells: every digit a cell of its own and every digit 0, or a single cell."""
+    chunks = [c for c in re.split(r"[\s\u3000,]+", nfkc(run)) if c]
+    if not chunks:
+        return None
+    readings = _readings(chunks, kinds)
+    if not readings:
+        return None
+    if check is None:
+        if len(kinds) == 1 and len(readings) == 1:
+            return readings[0], False
+        digits = "".join(chunks)
+        if len(readings) == 1 and set(digits) == {"0"} and len(digits) == len(kinds):
+            return readings[0], False
+        return None
+    plain = len(readings) == 1
+    good = [r for r in readings if check([Decimal(x) for x in r])]
+    if len(good) != 1:
+        return None
+    return good[0], not plain
+
+
+def unit_follows(tail: str) -> bool:
+    return bool(_UNIT.match(tail))
