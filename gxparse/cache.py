@@ -1,0 +1,157 @@
+"""An on-disk cache of per-file results, so a re-run parses only new or changed files.
+
+A result is stored under a key made of the file's content (sha256) and its name (the name
+is part of the result: ``report_id`` is the file name), inside a folder named after the
+gxparse version and a fingerprint of the parser's source code. Changing the file's bytes,
+renaming it, upgrading gxparse or editing the parser each lead to a fresh parse; the
+stale entries stay on disk until :meth:`Cache.prune`.
+
+Layout: ``<directory>/<namespace>/<key[:2]>/<key>.pkl`` (pickle protocol 5), each entry
+written to a temporary file and renamed, so an interrupted run never leaves a half-written
+entry. The cache holds derived data only: deleting the directory is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_DIR", "Cache", "file_sha256", "source_fingerprint"]
+
+DEFAULT_DIR = Path(".cache") / "gxparse"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """A hash of gxparse's own source files: editing the parser invalidates the cache even
+    when the version number did not change (as during development)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        if "synth" in f.relative_to(root).parts:
+            continue  # the report generator does not change what a file parses to
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class _Miss:
+    def __repr__(self) -> str:
+        return "Cache.MISS"
+
+
+class Cache:
+    """Results of a per-file function, on disk, keyed by file content and name.
+
+    >>> cache = Cache(".cache/gxparse")
+    >>> value = cache.get(path)
+    >>> if value is Cache.MISS:
+    ...     cache.put(path, value := parse_file(path))
+    """
+
+    MISS: Any = _Miss()
+
+    def __init__(
+        self,
+        directory: str | os.PathLike = DEFAULT_DIR,
+        *,
+        version: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        if version is None:
+            from gxparse import __version__ as version
+        if fingerprint is None:
+            fingerprint = source_fingerprint()
+        self.directory = Path(directory)
+        self.version = version
+        self.fingerprint = fingerprint
+        self.namespace = hashlib.sha256(f"{version}\0{fingerprint}".encode()).hexdigest()[:16]
+        self.root = self.directory / self.namespace
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+        self._keys: dict[str, tuple[int, int, str]] = {}
+
+    def __repr__(self) -> str:
+        return f"Cache({str(self.directory)!r}, version={self.version!r}, hits={self.hits}, misses={self.misses})"
+
+    def key(self, path: str | os.PathLike) -> str:
+        """The entry key of a file: sha256 of its content and its name."""
+        p = os.fspath(path)
+        st = os.stat(p)
+        memo = self._keys.get(p)
+        if memo is not None and memo[0] == st.st_mtime_ns and memo[1] == st.st_size:
+            return memo[2]
+        content = file_sha256(p)
+        key = hashlib.sha256(f"{content}\0{Path(p).name}".encode()).hexdigest()
+        self._keys[p] = (st.st_mtime_ns, st.st_size, key)
+        return key
+
+    def _entry(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.pkl"
+
+    def get(self, path: str | os.PathLike) -> Any:
+        """The stored result for this file, or ``Cache.MISS``."""
+        entry = self._entry(self.key(path))
+        try:
+            data = entry.read_bytes()
+        except FileNotFoundError:
+            self.misses += 1
+            return self.MISS
+        try:
+            value = pickle.loads(data)
+        except Exception:  # a damaged entry is a miss, and is removed
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            self.misses += 1
+            return self.MISS
+        self.hits += 1
+        return value
+
+    def put(self, path: str | os.PathLike, value: Any) -> None:
+        """Store the result for this file (atomically: temporary file, then rename)."""
+        entry = self._entry(self.key(path))
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pkl")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=5)
+            os.replace(tmp, entry)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.writes += 1
+
+    def __contains__(self, path: str | os.PathLike) -> bool:
+        return self._entry(self.key(path)).exists()
+
+    def clear(self) -> None:
+        """Remove every entry of this version and fingerprint."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def prune(self) -> list[Path]:
+        """Remove the entries of other versions or fingerprints; return the folders removed."""
+        removed = []
+        if self.directory.is_dir():
+            for d in self.directory.iterdir():
+                if d.is_dir() and d.name != self.namespace:
+                    shutil.rmtree(d, ignore_errors=True)
+                    removed.append(d)
+        return removed

@@ -1,0 +1,478 @@
+"""Run a per-file function over many files: on every core, on any executor, or on Dask.
+
+:func:`map_files` returns one result per input path, in input order, identical to a serial
+run. A file that raises, hangs, exhausts its memory or kills its worker yields a
+:class:`Failure` for that file only (or whatever ``on_failure`` turns it into); the rest
+of the run goes on.
+
+How each limit is enforced:
+
+- **time** (``timeout`` seconds per file): inside the workers of the default pool a
+  ``SIGALRM`` timer interrupts the file; a watchdog in the parent backs it up (a file stuck
+  in C code): it kills the pool's processes, records the timeout, recycles the pool and
+  re-runs the other files that were in flight. On other executors the watchdog abandons
+  the future (its worker may keep running: that executor's own business).
+- **memory** (``max_memory`` bytes per file): inside the default pool's workers the soft
+  ``RLIMIT_AS`` is lowered to the worker's current size plus ``max_memory`` while the file
+  runs, so an allocation beyond it raises ``MemoryError`` (recorded as a failure) instead
+  of sinking the machine. Not applied on other executors (threads share one process).
+- **crashes** (a segfault, ``os._exit``, the OOM killer): the pool breaks; the files that
+  were in flight are re-run one at a time in a fresh pool, so only the file that crashes
+  again on its own is recorded as failed.
+
+The default pool recycles each worker after ``max_tasks_per_child`` tasks, so a library
+that leaks cannot grow without bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from gxparse.cache import Cache
+
+R = TypeVar("R")
+PathLike = str | os.PathLike
+
+__all__ = ["Failure", "dask_executor", "default_executor", "map_files"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file the mapped function could not finish.
+
+    ``kind``: ``error`` (it raised), ``timeout``, ``memory`` or ``crash`` (its worker died).
+    ``reason``: one line naming what happened, for the report's ``error`` column."""
+
+    path: str
+    reason: str
+    kind: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class _Timeout(BaseException):
+    """Raised by the SIGALRM handler inside a worker (a BaseException so that a broad
+    ``except Exception`` in the mapped function cannot swallow it)."""
+
+
+# Set in the default pool's workers only: limits that act on the whole process (signals,
+# rlimits) must not be applied in a thread of someone else's process.
+_IN_OWN_WORKER = False
+
+
+def _worker_init() -> None:
+    global _IN_OWN_WORKER
+    _IN_OWN_WORKER = True
+    # A Ctrl-C in the terminal reaches the whole process group; the parent handles it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None
+
+
+def _run_one(
+    func: Callable[[Any], R], path: Any, timeout: float | None, max_memory: int | None
+) -> R | Failure:
+    """Run ``func(path)``; return its result, or a Failure instead of raising."""
+    limits = _IN_OWN_WORKER and threading.current_thread() is threading.main_thread()
+    old_limit = None
+    if limits and max_memory is not None:
+        import resource
+
+        size = _address_space()
+        if size is not None:
+            old_limit = resource.getrlimit(resource.RLIMIT_AS)
+            soft = size + int(max_memory)
+            if old_limit[1] != resource.RLIM_INFINITY:
+                soft = min(soft, old_limit[1])
+            resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
+    alarm = limits and timeout is not None and timeout > 0
+    if alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(timeout))
+    try:
+        return func(path)
+    except _Timeout:
+        return Failure(str(path), f"timed out after {timeout:g} s", "timeout")
+    except MemoryError:
+        limit = f" of {max_memory / 2**20:.0f} MB" if max_memory else ""
+        return Failure(str(path), f"exceeded the memory limit{limit}", "memory")
+    except Exception as exc:  # the mapped function's own failure, reported per file
+        message = " ".join(str(exc).split()) or "no message"
+        return Failure(str(path), f"{type(exc).__name__}: {message}", "error")
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if old_limit is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+
+
+def _run_chunk(
+    func: Callable[[Any], R], paths: Sequence[Any], timeout: float | None, max_memory: int | None
+) -> list[R | Failure]:
+    """Run a chunk of files in one task (fewer round trips for fast functions)."""
+    return [_run_one(func, p, timeout, max_memory) for p in paths]
+
+
+def default_executor(
+    jobs: int | None = None, max_tasks_per_child: int | None = 200
+) -> ProcessPoolExecutor:
+    """A process pool on ``jobs`` workers (default: every core), each worker replaced after
+    ``max_tasks_per_child`` tasks (which rules out ``fork``: ``forkserver`` is used)."""
+    import multiprocessing as mp
+
+    workers = jobs or os.cpu_count() or 1
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        # Workers fork from a server that already imported the parser: a recycled worker
+        # starts in milliseconds instead of re-importing pandas.
+        ctx.set_forkserver_preload(["gxparse.parse"])
+    kwargs: dict[str, Any] = {"max_workers": workers, "initializer": _worker_init}
+    if max_tasks_per_child:
+        kwargs["max_tasks_per_child"] = max_tasks_per_child
+    return ProcessPoolExecutor(mp_context=ctx, **kwargs)
+
+
+def dask_executor(address: str | None = None, **cluster_kwargs: Any) -> Executor:
+    """A ``concurrent.futures.Executor`` running on Dask.
+
+    ``address``: a scheduler (``"tcp://host:8786"``); ``None`` starts a ``LocalCluster``
+    (``cluster_kwargs`` go to it, e.g. ``processes=False`` for an in-process cluster).
+    Uses ``client.get_executor(pure=False)``: a ``Client`` is not an Executor, and
+    ``pure=True`` would run identical calls once. ``executor.shutdown()`` also closes the
+    client (and the local cluster it started)."""
+    from distributed import Client, LocalCluster
+
+    if address is None:
+        cluster_kwargs.setdefault("dashboard_address", None)
+        cluster = LocalCluster(**cluster_kwargs)
+        client = Client(cluster)
+    else:
+        cluster = None
+        client = Client(address)
+    executor = client.get_executor(pure=False)
+    inner_shutdown = executor.shutdown
+
+    def shutdown(wait: bool = True, *, cancel_futures: bool = False) -> None:
+        inner_shutdown(wait=wait)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    executor.shutdown = shutdown  # type: ignore[method-assign]
+    return executor
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    show = enabled and sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        unit="file",
+        unit_scale=False,
+        disable=not show,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+@dataclass
+class _Task:
+    indices: tuple[int, ...]
+    isolated: bool = False
+    seen_running: float | None = None
+
+
+def _executor_workers(executor: Executor | None) -> int | None:
+    """How many tasks an executor runs at once, where it can tell."""
+    n = getattr(executor, "_max_workers", None)
+    if n:
+        return int(n)
+    client = getattr(executor, "_client", None)  # dask.distributed's ClientExecutor
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(client.nthreads().values()))
+    return None
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (a hung worker ignores everything else)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for proc in list(processes.values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def map_files(
+    func: Callable[[Any], R],
+    paths: Sequence[PathLike] | Sequence[Any],
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+    max_memory: int | None = None,
+    *,
+    chunksize: int | None = None,
+    on_failure: Callable[[Failure], R] | None = None,
+    cache: Cache | None = None,
+    max_tasks_per_child: int | None = 200,
+) -> list[R | Failure]:
+    """Given a picklable ``func(path)`` and paths, return ``[func(p) for p in paths]``,
+    computed in parallel, in input order.
+
+    ``executor``: any ``concurrent.futures.Executor`` (see :func:`dask_executor`); ``None``
+    runs a process pool of ``jobs`` workers (``None``: every core; ``1`` without limits:
+    in this process). ``timeout`` (seconds) and ``max_memory`` (bytes) bound each file.
+    A file that fails becomes ``Failure(path, reason, kind)``, or ``on_failure(failure)``
+    when given. ``chunksize``: files per task (default: automatic). ``cache``: a
+    :class:`gxparse.cache.Cache`; files it holds are not run again, new results are stored
+    (failures from timeouts, memory or crashes are never cached). ``progress``: a tqdm bar
+    (files/s, failures) on stderr when it is a terminal."""
+    items = list(paths)
+    n = len(items)
+    results: list[Any] = [None] * n
+    done = [False] * n
+    failures = 0
+    bar = _progress_bar(n, progress)
+
+    def finish(i: int, value: Any) -> None:
+        nonlocal failures
+        if isinstance(value, Failure):
+            failures += 1
+            bar.set_postfix(failed=failures, refresh=False)
+            if cache is not None and value.kind == "error":
+                cache.put(items[i], value)
+            results[i] = on_failure(value) if on_failure is not None else value
+        else:
+            if cache is not None:
+                cache.put(items[i], value)
+            results[i] = value
+        done[i] = True
+        bar.update(1)
+
+    todo = list(range(n))
+    if cache is not None:
+        todo = []
+        for i, p in enumerate(items):
+            hit = cache.get(p)
+            if hit is cache.MISS:
+                todo.append(i)
+            else:
+                if isinstance(hit, Failure):
+                    failures += 1
+                    hit = on_failure(hit) if on_failure is not None else hit
+                results[i] = hit
+                done[i] = True
+        bar.update(n - len(todo))
+        if failures:
+            bar.set_postfix(failed=failures, refresh=False)
+
+    try:
+        serial = executor is None and jobs == 1 and timeout is None and max_memory is None
+        if serial or not todo:
+            for i in todo:
+                finish(i, _run_one(func, items[i], timeout, max_memory))
+            return results
+        _run_parallel(
+            func,
+            items,
+            todo,
+            finish,
+            executor,
+            jobs,
+            timeout,
+            max_memory,
+            chunksize,
+            max_tasks_per_child,
+        )
+        return results
+    finally:
+        bar.close()
+
+
+def _run_parallel(
+    func: Callable[[Any], Any],
+    items: list[Any],
+    todo: list[int],
+    finish: Callable[[int, Any], None],
+    executor: Executor | None,
+    jobs: int | None,
+    timeout: float | None,
+    max_memory: int | None,
+    chunksize: int | None,
+    max_tasks_per_child: int | None,
+) -> None:
+    own = executor is None
+    workers = jobs or os.cpu_count() or 1
+    if not own:
+        workers = _executor_workers(executor) or workers
+    pool: Executor = default_executor(workers, max_tasks_per_child) if own else executor  # type: ignore[assignment]
+    if chunksize is None:
+        chunksize = max(1, min(32, len(todo) // (workers * 8)))
+    queue: deque[_Task] = deque(
+        _Task(tuple(todo[k : k + chunksize])) for k in range(0, len(todo), chunksize)
+    )
+    isolate: deque[_Task] = deque()  # suspects after a crash, run one at a time
+    inflight: dict[Future, _Task] = {}
+    window = workers * 2 if timeout is None else workers
+    grace = 2.0
+
+    def fail_task(task: _Task, reason: str, kind: str) -> None:
+        for i in task.indices:
+            finish(i, Failure(str(items[i]), reason, kind))
+
+    def submit(task: _Task) -> None:
+        nonlocal pool, own
+        paths = [items[i] for i in task.indices]
+        try:
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory)
+        except (BrokenExecutor, RuntimeError):
+            # A caller's executor that broke (or was shut down): go on with our own pool.
+            if own:
+                raise
+            own = True
+            pool = default_executor(workers, max_tasks_per_child)
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory)
+        inflight[fut] = task
+
+    def split(task: _Task) -> list[_Task]:
+        return [_Task((i,), isolated=True) for i in task.indices]
+
+    def recycle() -> None:
+        nonlocal pool
+        if own:
+            _kill_pool(pool)  # type: ignore[arg-type]
+            pool = default_executor(workers, max_tasks_per_child)
+
+    try:
+        while queue or isolate or inflight:
+            if isolate:
+                if not inflight:
+                    submit(isolate.popleft())
+            else:
+                while queue and len(inflight) < window:
+                    submit(queue.popleft())
+            finished, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+            broken: list[_Task] = []
+            for fut in finished:
+                task = inflight.pop(fut)
+                try:
+                    values = fut.result()
+                except BrokenExecutor:
+                    broken.append(task)
+                    continue
+                except Exception as exc:  # e.g. a Dask worker lost, a pickling error
+                    if len(task.indices) > 1:
+                        isolate.extend(split(task))
+                    else:
+                        reason = " ".join(f"worker failed: {type(exc).__name__}: {exc}".split())
+                        fail_task(task, reason, "crash")
+                    continue
+                for i, v in zip(task.indices, values, strict=True):
+                    finish(i, v)
+            if broken:
+                # The pool died under these tasks; the others in flight die with it (or
+                # finished just before): wait for each to settle, keep what finished.
+                wait(list(inflight), timeout=10)
+                for fut, task in list(inflight.items()):
+                    del inflight[fut]
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        for i, v in zip(task.indices, fut.result(), strict=True):
+                            finish(i, v)
+                    else:
+                        broken.append(task)
+                recycle()
+                if len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
+                    reason = "worker process died (crash, os._exit or killed by the system)"
+                    fail_task(broken[0], reason, "crash")
+                else:
+                    for task in broken:
+                        isolate.extend(split(task))
+                continue
+            if timeout is not None:
+                _watchdog(inflight, timeout, grace, queue, isolate, fail_task, split, recycle, own)
+    finally:
+        if own:
+            if inflight:
+                _kill_pool(pool)  # type: ignore[arg-type]
+            else:
+                pool.shutdown(wait=True)
+
+
+def _watchdog(
+    inflight: dict[Future, _Task],
+    timeout: float,
+    grace: float,
+    queue: deque[_Task],
+    isolate: deque[_Task],
+    fail_task: Callable[[_Task, str, str], None],
+    split: Callable[[_Task], list[_Task]],
+    recycle: Callable[[], None],
+    own: bool,
+) -> None:
+    """Fail (or split) tasks running past their deadline; with our own pool, kill it and
+    re-queue the other tasks that were in flight."""
+    now = time.monotonic()
+    expired = []
+    for fut, task in inflight.items():
+        if task.seen_running is None and (fut.running() or not own):
+            task.seen_running = now
+        if task.seen_running is not None:
+            deadline = task.seen_running + timeout * len(task.indices) + grace
+            if now > deadline:
+                expired.append(fut)
+    if not expired:
+        return
+    for fut in expired:
+        task = inflight.pop(fut)
+        fut.cancel()
+        if len(task.indices) > 1:
+            isolate.extend(split(task))
+        else:
+            fail_task(task, f"timed out after {timeout:g} s (worker stopped)", "timeout")
+    if own:
+        # The hung worker cannot be stopped alone: recycle the pool, re-run the rest.
+        for fut, task in list(inflight.items()):
+            del inflight[fut]
+            task.seen_running = None
+            (isolate if task.isolated else queue).appendleft(task)
+        recycle()
+
+
+def paths_as_strings(paths: Sequence[PathLike]) -> list[str]:
+    """Paths as strings (cheap to pickle to workers)."""
+    return [str(Path(p)) for p in paths]

@@ -1,0 +1,137 @@
+"""The on-disk cache: unchanged files are not run again, changed ones are, a new version
+or parser fingerprint invalidates everything."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gxparse.cache import Cache
+from gxparse.parallel import Failure, map_files
+
+
+def shout(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8").upper()
+
+
+class Counting:
+    """A serial function that remembers which files it ran on."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, path: str) -> str:
+        self.calls.append(Path(path).name)
+        if "bad" in Path(path).name:
+            raise ValueError("bad file")
+        return shout(path)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    out = []
+    for i in range(6):
+        p = folder / f"r{i}.txt"
+        p.write_text(f"report {i}", encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def test_get_put_roundtrip(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    assert cache.get(files[0]) is Cache.MISS
+    cache.put(files[0], {"value": 1})
+    assert cache.get(files[0]) == {"value": 1}
+    assert files[0] in cache and files[1] not in cache
+    assert (cache.hits, cache.misses, cache.writes) == (1, 1, 1)
+    # Entries live under <dir>/<namespace>/<key[:2]>/<key>.pkl, with no temporary files left.
+    entries = list((tmp_path / "c").rglob("*"))
+    assert [e.name for e in entries if e.is_file()] == [f"{cache.key(files[0])}.pkl"]
+
+
+def test_rerun_runs_only_new_and_changed_files(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    f = Counting()
+    first = map_files(f, files, jobs=1, progress=False, cache=cache)
+    assert f.calls == [p.name for p in files]
+    # Unchanged: nothing runs, same results.
+    f.calls.clear()
+    assert map_files(f, files, jobs=1, progress=False, cache=cache) == first
+    assert f.calls == []
+    # A new file and a changed one (same size, new content): only these run.
+    new = files[0].parent / "r9.txt"
+    new.write_text("report 9", encoding="utf-8")
+    files[2].write_text("REPORT 2", encoding="utf-8")
+    st = files[2].stat()
+    os.utime(files[2], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    f.calls.clear()
+    again = map_files(f, [*files, new], jobs=1, progress=False, cache=cache)
+    assert sorted(f.calls) == ["r2.txt", "r9.txt"]
+    assert again == [*first[:2], "REPORT 2", *first[3:], "REPORT 9"]
+
+
+def test_same_content_other_name_is_another_entry(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    twin = files[0].parent / "twin.txt"
+    twin.write_bytes(files[0].read_bytes())
+    cache.put(files[0], "r0")
+    assert cache.get(twin) is Cache.MISS
+
+
+@pytest.mark.parametrize("change", [{"version": "2"}, {"fingerprint": "y"}])
+def test_version_or_fingerprint_change_invalidates(
+    tmp_path: Path, files: list[Path], change: dict
+) -> None:
+    old = Cache(tmp_path / "c", version="1", fingerprint="x")
+    map_files(shout, files, jobs=1, progress=False, cache=old)
+    new = Cache(tmp_path / "c", **{"version": "1", "fingerprint": "x", **change})
+    f = Counting()
+    map_files(f, files, jobs=1, progress=False, cache=new)
+    assert f.calls == [p.name for p in files]
+    assert new.prune() == [old.root]
+    assert old.get(files[0]) is Cache.MISS
+
+
+def test_default_namespace_follows_gxparse_version(tmp_path: Path) -> None:
+    import gxparse
+
+    a = Cache(tmp_path / "c")
+    b = Cache(tmp_path / "c", version=gxparse.__version__ + ".post1")
+    assert a.version == gxparse.__version__
+    assert a.root != b.root
+
+
+def test_pool_with_cache_matches_serial(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    serial = [shout(str(p)) for p in files]
+    assert map_files(shout, files, jobs=2, progress=False, cache=cache) == serial
+    assert cache.writes == len(files)
+    assert map_files(shout, files, jobs=2, progress=False, cache=cache) == serial
+    assert cache.hits == len(files)
+
+
+def test_errors_are_cached(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    bad = files[0].parent / "bad.txt"
+    bad.write_text("?", encoding="utf-8")
+    f = Counting()
+    out = map_files(f, [bad], jobs=1, progress=False, cache=cache)
+    assert isinstance(out[0], Failure)
+    f.calls.clear()
+    again = map_files(f, [bad], jobs=1, progress=False, cache=cache)
+    assert f.calls == [] and again == out
+    cache.put(files[1], Failure(str(files[1]), "timed out", "timeout"))  # a caller may
+    assert isinstance(cache.get(files[1]), Failure)
+
+
+def test_damaged_entry_is_a_miss(tmp_path: Path, files: list[Path]) -> None:
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+    cache.put(files[0], "ok")
+    entry = cache.root / cache.key(files[0])[:2] / f"{cache.key(files[0])}.pkl"
+    entry.write_bytes(b"not a pickle")
+    assert cache.get(files[0]) is Cache.MISS
+    assert not entry.exists()

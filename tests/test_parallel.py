@@ -1,0 +1,172 @@
+"""map_files: serial, process pool, threads and Dask give the same results in input order;
+a file that raises, hangs, runs out of memory or kills its worker fails alone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from gxparse.parallel import Failure, dask_executor, map_files
+
+
+# Worker functions: module-level so that worker processes can import them.
+def digest(path: str) -> tuple[str, int, str]:
+    data = Path(path).read_bytes()
+    return Path(path).name, len(data), hashlib.sha256(data).hexdigest()
+
+
+def misbehave(path: str) -> tuple[str, int, str]:
+    """Echo a digest, except for files whose name asks for trouble."""
+    name = Path(path).name
+    if "raise" in name:
+        raise ValueError(f"cannot parse {name}\nsecond line")
+    if "hang" in name:
+        time.sleep(600)
+    if "stuck" in name:
+        # A hang SIGALRM cannot interrupt (like a long call in C): only the watchdog helps.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(600)
+    if "crash" in name:
+        os._exit(3)
+    if "segv" in name:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if "hog" in name:
+        blocks = [bytearray(64 * 2**20) for _ in range(64)]  # 4 GB
+        return name, len(blocks), ""
+    return digest(path)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    out = []
+    for i in range(40):
+        p = tmp_path / f"f{i:03d}.txt"
+        p.write_text(f"report {i}\n" * (i + 1), encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def _with(files: list[Path], tmp_path: Path, names: list[str]) -> list[Path]:
+    """The files with some bad ones inserted at fixed positions."""
+    out = list(files)
+    for k, name in enumerate(names):
+        p = tmp_path / name
+        p.write_text("x", encoding="utf-8")
+        out.insert(5 + 7 * k, p)
+    return out
+
+
+def test_serial_pool_threads_dask_identical_in_order(files: list[Path]) -> None:
+    expected = [digest(str(p)) for p in files]
+    serial = map_files(digest, files, jobs=1, progress=False)
+    pool = map_files(digest, files, jobs=2, progress=False)
+    pool_chunked = map_files(digest, files, jobs=2, progress=False, chunksize=7)
+    with ThreadPoolExecutor(3) as ex:
+        threads = map_files(digest, files, executor=ex, progress=False)
+    dask = dask_executor(None, processes=False, n_workers=1, threads_per_worker=2)
+    try:
+        on_dask = map_files(digest, files, executor=dask, progress=False)
+    finally:
+        dask.shutdown()
+    assert serial == expected
+    assert pool == expected
+    assert pool_chunked == expected
+    assert threads == expected
+    assert on_dask == expected
+
+
+def test_empty_input() -> None:
+    assert map_files(digest, [], jobs=2, progress=False) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_exception_fails_that_file_only(files: list[Path], tmp_path: Path, jobs: int) -> None:
+    paths = _with(files, tmp_path, ["raise.txt"])
+    out = map_files(misbehave, paths, jobs=jobs, progress=False)
+    bad = out[5]
+    assert isinstance(bad, Failure)
+    assert bad.kind == "error"
+    assert bad.path == str(paths[5])
+    assert bad.reason == "ValueError: cannot parse raise.txt second line"
+    assert "\n" not in str(bad)
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_on_failure_converts(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["raise.txt"])
+    out = map_files(
+        misbehave, paths, jobs=2, progress=False, on_failure=lambda f: ("failed", f.reason)
+    )
+    assert out[5] == ("failed", "ValueError: cannot parse raise.txt second line")
+
+
+def test_hang_times_out_alone(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["hang.txt"])
+    start = time.monotonic()
+    out = map_files(misbehave, paths, jobs=2, progress=False, timeout=1)
+    assert time.monotonic() - start < 30
+    assert isinstance(out[5], Failure) and out[5].kind == "timeout"
+    assert out[5].reason.startswith("timed out after 1 s")
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_hang_in_c_code_is_stopped_by_watchdog(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["stuck.txt"])
+    start = time.monotonic()
+    out = map_files(misbehave, paths, jobs=2, progress=False, timeout=1, chunksize=3)
+    assert time.monotonic() - start < 60
+    assert isinstance(out[5], Failure) and out[5].kind == "timeout", out[5]
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+@pytest.mark.parametrize("name", ["crash.txt", "segv.txt"])
+def test_crash_fails_that_file_only(files: list[Path], tmp_path: Path, name: str) -> None:
+    paths = _with(files, tmp_path, [name])
+    out = map_files(misbehave, paths, jobs=2, progress=False, chunksize=4)
+    assert isinstance(out[5], Failure) and out[5].kind == "crash", out[5]
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_two_crashes_and_a_hang(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["crash.txt", "hang.txt", "crash2.txt"])
+    out = map_files(misbehave, paths, jobs=2, progress=False, timeout=2)
+    kinds = {k: out[k].kind for k in (5, 12, 19)}
+    assert kinds == {5: "crash", 12: "timeout", 19: "crash"}
+    good = [o for k, o in enumerate(out) if k not in (5, 12, 19)]
+    assert good == [digest(str(p)) for p in files]
+
+
+def test_memory_limit_fails_that_file_only(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["hog.txt"])
+    out = map_files(misbehave, paths, jobs=2, progress=False, max_memory=512 * 2**20)
+    assert isinstance(out[5], Failure) and out[5].kind == "memory", out[5]
+    assert "512 MB" in out[5].reason
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_failures_on_dask(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["raise.txt"])
+    dask = dask_executor(None, processes=False, n_workers=1, threads_per_worker=2)
+    try:
+        out = map_files(misbehave, paths, executor=dask, progress=False)
+    finally:
+        dask.shutdown()
+    assert isinstance(out[5], Failure) and out[5].kind == "error"
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_broken_caller_pool_goes_on(files: list[Path], tmp_path: Path) -> None:
+    """A caller's process pool that a crash breaks: the run finishes on a pool of our own."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = _with(files, tmp_path, ["crash.txt"])
+    with ProcessPoolExecutor(2) as ex:
+        out = map_files(misbehave, paths, executor=ex, progress=False, chunksize=1)
+    assert isinstance(out[5], Failure) and out[5].kind == "crash", out[5]
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
