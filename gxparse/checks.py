@@ -240,6 +240,12 @@ CHECKS: tuple[Check, ...] = (
         "Cells where a number is due are blank",
     ),
     Check(
+        "derived_cells",
+        "info",
+        "单元格在提取文本中缺失，数值由勾稽关系和非负性推算",
+        "Cells lost from the extracted text, their values forced by the identities",
+    ),
+    Check(
         "unplaced_numbers",
         "warning",
         "第二至第四部分有数字未能归入任何单元格",
@@ -806,6 +812,21 @@ def _spec_label(check: str, table: str, row: str, col: str, template: str) -> st
     return f"第三部分“{col_label(table, col)}”列（{ident.zh}）"
 
 
+def _in_template_order(table: str, keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Given cell keys of one table, return them in printed order (rows, then columns)."""
+    rows = [e.code for e in _ROW_GROUPS[table]]
+    cols = [e.code for e in _COL_GROUPS[table]]
+
+    def rank(k: tuple[str, str]) -> tuple[int, int]:
+        r, c = k
+        return (
+            rows.index(r) if r in rows else len(rows),
+            cols.index(c) if c in cols else len(cols),
+        )
+
+    return sorted(keys, key=rank)
+
+
 def _sum_text(cells: Cells, keys: list[tuple[str, str]]) -> str:
     parts = []
     for k in keys:
@@ -866,7 +887,7 @@ def check_identities(
                 )
             )
         for (check, table), items in na.items():
-            unknown = sorted({k for _, r in items for k in r.unknown})
+            unknown = _in_template_order(table, {k for _, r in items for k in r.unknown})
             cells = app if table == "applications" else apl
             names = "、".join(_cell_name(table, r, c) for r, c in unknown[:5])
             more = f"等{len(unknown)}个单元格" if len(unknown) > 5 else ""
@@ -1051,9 +1072,22 @@ def _prose_finding(rid: str, rec: Mapping, row: str, expected: str, v: float, ms
     )
 
 
+def prose_label(metric: str) -> str:
+    """Given a narrative metric code, return its Chinese name from the template
+    (``channel_website`` → the channel's name); the code itself when undeclared."""
+    for e in getattr(T, "NARRATIVE_METRICS", ()):
+        if e.code == metric:
+            return e.zh
+    if metric.startswith("channel_"):
+        for e in getattr(T, "CHANNELS", ()):
+            if "channel_" + e.code == metric:
+                return e.zh
+    return metric
+
+
 def _metric_name(rec: Mapping) -> str:
     lab = rec.get("label")
-    return str(rec["metric"]) if _na(lab) else str(lab)
+    return prose_label(str(rec["metric"])) if _na(lab) else str(lab)
 
 
 def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[Finding]:
@@ -1082,7 +1116,7 @@ def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[
         if ok:
             continue
         unit = "" if _na(prec.get("unit")) else str(prec["unit"])
-        parts = "＋".join(_fmt(k["value"]) for k in kids) if len(kids) <= 6 else f"{len(kids)}项"
+        parts = "（" + "＋".join(_fmt(k["value"]) for k in kids) + "）" if len(kids) <= 6 else ""
         out.append(
             Finding(
                 rid,
@@ -1092,8 +1126,8 @@ def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[
                 None,
                 _fmt(total),
                 _fmt(s),
-                f"{subj}正文称{_metric_name(prec)}{_fmt(total)}{unit}，但所列{len(kids)}个分项"
-                f"（{parts}）合计{_fmt(s)}{unit}，相差{_fmt(abs(total - s))}{unit}。",
+                f"{subj}正文所述“{_metric_name(prec)}”{_fmt(total)}{unit}，但其{len(kids)}个分项"
+                f"{parts}合计{_fmt(s)}{unit}，相差{_fmt(abs(total - s))}{unit}。",
                 f"narrative:{parent}",
                 _join_sources(
                     [_opt_str(prec.get("source"))] + [_opt_str(k.get("source")) for k in kids]
@@ -1806,6 +1840,10 @@ def check_coverage(
                 continue
             out += _status_cells(rid, subj, part, mine, "missing", "missing_cells", "缺失")
             out += _status_cells(rid, subj, part, mine, "blank", "blank_cells", "为空")
+            out += _status_cells(
+                rid, subj, part, mine, "derived", "derived_cells",
+                "在提取文本中缺失，已按勾稽关系和非负性推算",
+            )  # fmt: skip
         n_un = rec.get("n_unplaced")
         if not _na(n_un) and int(n_un) > 0:
             listed = ""

@@ -422,7 +422,13 @@ def test_prose_breakdown_seed_000_website_categories():
     ]
     assert f.loc[0, "severity"] == "warning"
     msg = f.loc[0, "message"]
-    assert "806" in msg and "771" in msg and "相差35" in msg and "13个分项" in msg
+    assert (
+        "806" in msg
+        and "771" in msg
+        and "相差35" in msg
+        and "13个分项" in msg
+        and "政府网站" in msg
+    )
 
 
 def test_prose_breakdown_that_adds_up():
@@ -860,3 +866,14 @@ def test_parse_failed():
     f = run(report(parse_status="failed", with_tables=False))
     assert f["check"].tolist() == ["parse_failed"]
     assert "empty file" in f.loc[0, "message"]
+
+
+def test_derived_cells_are_known_but_listed():
+    # Seed 003: part 三 cut off after （四）2; with 一 + 二 = 0 the parser derives 0s.
+    rows = [r.code for r in T.application_rows("2019")]
+    lost = rows[rows.index("unable_unclear") :]
+    app = {(r, a): 0 for r in rows for a in T.APPLICANT_CODES}
+    app.update({(r, a): ("derived", 0) for r in lost for a in T.APPLICANT_CODES})
+    f = run(report(template="2019", year=2019, app=app))
+    assert f["check"].tolist() == ["derived_cells"]
+    assert f.loc[0, "actual"] == str(len(lost) * 7) and f.loc[0, "severity"] == "info"
