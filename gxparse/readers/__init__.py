@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gxparse.document import Document, ReadError
+from gxparse.guard import DEFAULT_LIMITS, Limits, check, check_path, check_size
 from gxparse.readers.detect import detect_format
 
 __all__ = ["READERS", "ReadError", "detect_format", "read_bytes", "read_path"]
@@ -17,6 +18,12 @@ __all__ = ["READERS", "ReadError", "detect_format", "read_bytes", "read_path"]
 # format → "module:function" taking (data: bytes) and returning a Document.
 READERS: dict[str, str] = {
     "txt": "gxparse.readers.text:read_text",
+    "docx": "gxparse.readers.docx:read_docx",
+    "pdf": "gxparse.readers.pdf:read_pdf",
+    "html": "gxparse.readers.html:read_html",
+    "xlsx": "gxparse.readers.xlsx:read_xlsx",
+    "doc": "gxparse.readers.office:read_doc",
+    "wps": "gxparse.readers.office:read_wps",
 }
 
 EXTENSION_FORMATS: dict[str, str] = {
@@ -34,24 +41,41 @@ EXTENSION_FORMATS: dict[str, str] = {
 }
 
 
-def read_bytes(data: bytes, filename: str = "") -> Document:
-    """Read one file's bytes into a Document, choosing the reader by content."""
+def _reader_options(fmt: str, limits: Limits) -> dict[str, object]:
+    """Keyword arguments carrying the limits a reader enforces itself."""
+    if fmt == "pdf":
+        return {"max_pages": limits.pdf_max_pages}
+    if fmt in ("doc", "wps"):
+        return {"timeout": limits.subprocess_timeout}
+    return {}
+
+
+def read_bytes(data: bytes, filename: str = "", limits: Limits | None = None) -> Document:
+    """Read one file's bytes into a Document, choosing the reader by content.
+
+    The pre-flight guard (:mod:`gxparse.guard`: size, zip bombs, XML entities) runs first;
+    every refusal or reading failure is a ReadError with one clear reason."""
+    limits = limits or DEFAULT_LIMITS
+    check_size(len(data), limits)
     fmt = detect_format(data, filename)
     spec = READERS.get(fmt)
     if spec is None:
         raise ReadError(f"unsupported format {fmt!r}")
+    check(data, fmt, limits)
     module_name, func_name = spec.split(":")
     import importlib
 
     reader = getattr(importlib.import_module(module_name), func_name)
-    doc: Document = reader(data)
+    doc: Document = reader(data, **_reader_options(fmt, limits))
     ext_fmt = EXTENSION_FORMATS.get(Path(filename).suffix.lower())
     if ext_fmt and ext_fmt != fmt:
         doc.notes.append(f"extension says {ext_fmt}, content is {fmt}")
     return doc
 
 
-def read_path(path: str | Path) -> Document:
-    """Read a file from disk (read-only) into a Document."""
+def read_path(path: str | Path, limits: Limits | None = None) -> Document:
+    """Read a file from disk (read-only) into a Document; an oversized file is refused
+    before it is read."""
     p = Path(path)
-    return read_bytes(p.read_bytes(), p.name)
+    check_path(p, limits or DEFAULT_LIMITS)
+    return read_bytes(p.read_bytes(), p.name, limits)

@@ -22,7 +22,9 @@ def detect_format(data: bytes, filename: str = "") -> str:
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile as exc:
-            raise ReadError(f"damaged zip container ({exc})") from None
+            raise ReadError(
+                f"damaged or truncated zip container (a DOCX/XLSX cut short?): {exc}"
+            ) from None
         if any(n.startswith("word/") for n in names):
             return "docx"
         if any(n.startswith("xl/") for n in names):
@@ -31,7 +33,19 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if head.startswith(OLE_MAGIC):
         return "wps" if Path(filename).suffix.lower() == ".wps" else "doc"
     probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower().replace(b"\x00", b"")
-    if probe.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<table", b"<p")):
+    if probe.startswith(
+        (
+            b"<!doctype html",
+            b"<html",
+            b"<?xml",
+            b"<head",
+            b"<meta",
+            b"<body",
+            b"<div",
+            b"<table",
+            b"<p",
+        )
+    ):
         return "html"
     if b"<html" in head.lower().replace(b"\x00", b"") or b"<table" in head.lower():
         return "html"

@@ -1,0 +1,169 @@
+"""Word (.docx) → Document: paragraphs and tables in document order, tables as grids.
+
+python-docx opens the package; the body XML is walked directly, because ``row.cells``
+repeats a merged cell once per grid position and ``doc.tables`` misses nested tables.
+
+Merged cells, decided once for every reader (HTML and PDF do the same):
+
+* a horizontally merged cell (``w:gridSpan``) appears once; the grid positions it also
+  covers are omitted;
+* a vertically merged continuation cell (``w:vMerge`` without ``restart``) yields an empty
+  Cell, so the label merged down the rows is read once, in its first row.
+
+``source``: "paragraph N" (1-based over the body's paragraphs, empty ones included) and
+"table T row R cell C" (1-based; T counts every table, nested ones too, in document order;
+C is the grid column where the cell starts).
+
+A table whose rows all have a single cell (a layout frame around the whole report) is read
+as a container: its paragraphs and tables are emitted as if they were in the body. A table
+nested inside a data table is emitted right after the row that holds it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from gxparse.document import Cell, Document, Item, Para, ReadError, Row
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_P, _TBL, _TR, _TC = W + "p", W + "tbl", W + "tr", W + "tc"
+_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
+_TEXT_SKIP = {W + "delText", W + "instrText", MC_FALLBACK, W + "pPr", W + "rPr"}
+
+
+@dataclass
+class _State:
+    items: list[Item] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    paragraphs: int = 0
+    tables: int = 0
+
+
+def read_docx(data: bytes) -> Document:
+    """Given the bytes of a .docx file, return its paragraphs and table rows in order."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except PackageNotFoundError as exc:
+        raise ReadError(f"not a Word document (no main document part: {exc})") from None
+    except KeyError as exc:
+        raise ReadError(f"damaged Word document (missing part {exc})") from None
+    except Exception as exc:  # zipfile/lxml errors of a damaged package
+        raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
+    state = _State()
+    _walk_blocks(document.element.body, state, count_paragraphs=True)
+    return Document(items=state.items, source_format="docx", text="\n".join(state.lines))
+
+
+def _children(el):
+    """Child elements, looking through content controls and custom XML wrappers."""
+    for child in el:
+        if child.tag in _WRAPPERS:
+            yield from _children(child)
+        else:
+            yield child
+
+
+def paragraph_text(p) -> str:
+    """Given a w:p element, return its visible text (tabs as "\\t", breaks as "\\n")."""
+    parts: list[str] = []
+    stack = [iter(p)]
+    while stack:
+        try:
+            el = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _TEXT_SKIP:
+            continue
+        if tag == W + "t":
+            parts.append(el.text or "")
+        elif tag == W + "tab":
+            parts.append("\t")
+        elif tag in (W + "br", W + "cr"):
+            parts.append("\n")
+        elif tag == W + "noBreakHyphen":
+            parts.append("-")
+        elif tag == W + "sym":
+            continue
+        elif tag == _P:
+            # A paragraph inside a text box of this paragraph: its own line.
+            parts.append("\n")
+            stack.append(iter(el))
+        elif len(el):
+            stack.append(iter(el))
+    return "".join(parts)
+
+
+def _walk_blocks(container, state: _State, count_paragraphs: bool) -> None:
+    for el in _children(container):
+        if el.tag == _P:
+            if count_paragraphs:
+                state.paragraphs += 1
+            text = paragraph_text(el)
+            if text.strip():
+                src = (
+                    f"paragraph {state.paragraphs}"
+                    if count_paragraphs
+                    else f"table {state.tables} paragraph"
+                )
+                state.items.append(Para(text, src))
+                state.lines.append(text)
+        elif el.tag == _TBL:
+            _walk_table(el, state)
+
+
+def _int_attr(el, name: str, default: int) -> int:
+    if el is None:
+        return default
+    try:
+        return max(0, int(el.get(W + name, default)))
+    except ValueError:
+        return default
+
+
+def _walk_table(tbl, state: _State) -> None:
+    state.tables += 1
+    number = state.tables
+    rows = [el for el in _children(tbl) if el.tag == _TR]
+    row_cells = [[el for el in _children(tr) if el.tag == _TC] for tr in rows]
+    if row_cells and all(len(cells) <= 1 for cells in row_cells):
+        # A layout frame: read what it holds as running content.
+        for cells in row_cells:
+            for tc in cells:
+                _walk_blocks(tc, state, count_paragraphs=False)
+        return
+    for r, (tr, cells) in enumerate(zip(rows, row_cells, strict=True), start=1):
+        tr_pr = tr.find(W + "trPr")
+        col = _int_attr(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "val", 0)
+        out: list[Cell] = [Cell("", f"table {number} row {r} cell {c}") for c in range(1, col + 1)]
+        nested: list = []
+        for tc in cells:
+            tc_pr = tc.find(W + "tcPr")
+            span = 1
+            continuation = False
+            if tc_pr is not None:
+                span = max(1, _int_attr(tc_pr.find(W + "gridSpan"), "val", 1))
+                vmerge = tc_pr.find(W + "vMerge")
+                continuation = vmerge is not None and vmerge.get(W + "val", "continue") != "restart"
+            src = f"table {number} row {r} cell {col + 1}"
+            if continuation:
+                out.append(Cell("", src))
+            else:
+                paras = []
+                for child in _children(tc):
+                    if child.tag == _P:
+                        paras.append(paragraph_text(child))
+                    elif child.tag == _TBL:
+                        nested.append(child)
+                out.append(Cell("\n".join(paras).strip("\n"), src))
+            col += span
+        state.items.append(Row(tuple(out), f"table {number} row {r}", table=number - 1))
+        state.lines.append("\t".join(c.text.replace("\n", " ") for c in out))
+        for child in nested:
+            _walk_table(child, state)

@@ -1,0 +1,344 @@
+"""PDF with a text layer → Document (pdfplumber; no AGPL libraries).
+
+Per page, in page order:
+
+1. collapse doubled characters (fake bold prints every glyph twice: ``dedupe_chars``);
+2. find the ruled tables (pdfplumber's "lines" strategy);
+3. read each table as a grid. pdfplumber returns ``None`` for every position a merged
+   cell covers; as in the DOCX and HTML readers, a position covered by a cell that starts
+   further left (horizontal span) is omitted, and a position covered by a cell that starts
+   in an earlier row (vertical span) yields an empty Cell;
+4. read the text outside the tables as lines;
+5. emit lines and table rows sorted top to bottom.
+
+A table running over a page break simply continues as rows (the parser maps rows by their
+labels, not by table). A row that Word split over the page break (its label cut in two, the
+numbers on one side only) is joined back when the evidence is clear (see
+:func:`_continues_row`).
+
+Spaces that text extraction inserts between CJK characters are removed; NFKC (Kangxi
+radicals, full-width digits) is left to the label matching, so raw text stays as printed.
+
+A PDF without any text (scanned) or one that needs a password fails with a ReadError
+saying so. Pages are closed as soon as they are read.
+
+``source``: "page P table T row R cell C" (T counts the tables of page P; C is the grid
+column) and "page P line L" (L counts the text lines of page P outside tables).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from gxparse import template as T
+from gxparse.document import Cell, Document, Item, Para, ReadError, Row
+from gxparse.normalize import label_key
+
+_CJK = (
+    r"\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+)
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
+_NUMERIC = re.compile(r"^[\s\d.,，．+\-]+$")
+_ENUMERATOR = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十]+[)）、．.]|[(（]?\d+[)）．.、])")
+_TOL = 1.0
+DEFAULT_MAX_PAGES = 500
+
+# Full labels that always start a row of their own (never the tail of a split label).
+_ROW_LABELS = frozenset(
+    label_key(e.zh)
+    for group in (T.DISCLOSURE_ITEMS, T.DISCLOSURE_MEASURES, T.RESULTS, T.APPLICANTS, T.PROCEEDINGS)
+    for e in group
+) | frozenset(label_key(k) for k in T.DISCLOSURE_HEADER_KEYS)
+
+
+def clean_text(text: str) -> str:
+    """Remove spaces inserted between CJK characters (PDF extraction artefact)."""
+    return _CJK_GAP.sub("", text)
+
+
+@dataclass
+class _TableRows:
+    """The rows read from one table of one page, with what is needed to join a split row."""
+
+    rows: list[list[Cell | None]]  # None: omitted (horizontal span)
+    xs: tuple[float, ...]
+    top: float
+    bottom: float
+    number: int  # 1-based on its page
+
+
+def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
+    """Given the bytes of a PDF, return its text lines and table rows in reading order."""
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages
+    except Exception as exc:
+        raise _open_error(exc) from None
+    items: list[Item] = []
+    lines: list[str] = []
+    notes: list[str] = []
+    n_chars = 0
+    table_index = -1
+    # The previous page's last table and the index in ``items`` of its last row, when
+    # nothing but page furniture (a page number) follows it on that page.
+    open_table: tuple[_TableRows, int] | None = None
+    try:
+        if len(pages) > max_pages:
+            raise ReadError(f"PDF has {len(pages)} pages, more than the limit of {max_pages}")
+        for p_no, page in enumerate(pages, start=1):
+            try:
+                page_items, chars = _read_page(page, p_no)
+            except ReadError:
+                raise
+            except Exception as exc:
+                raise ReadError(
+                    f"damaged PDF: page {p_no} cannot be read ({type(exc).__name__}: {exc})"
+                ) from None
+            finally:
+                page.close()
+            n_chars += chars
+            content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
+            last_row_index: int | None = None
+            for kind, obj in page_items:
+                if kind == "line":
+                    text, src = obj
+                    items.append(Para(text, src))
+                    lines.append(text)
+                    continue
+                tr: _TableRows = obj
+                table_index += 1
+                rows = tr.rows
+                first = 1
+                if (
+                    open_table is not None
+                    and content
+                    and content[0][1] is tr
+                    and rows
+                    and _same_columns(open_table[0], tr)
+                    and _continues_row(open_table[0].rows[-1], rows[0])
+                ):
+                    prev_tr, idx = open_table
+                    prev_row = items[idx]
+                    assert isinstance(prev_row, Row)
+                    joined = _make_row(
+                        _join_rows(prev_tr.rows[-1], rows[0]), prev_row.source, prev_row.table
+                    )
+                    items[idx] = joined
+                    lines[lines.index(_row_line(prev_row))] = _row_line(joined)
+                    notes.append(f"page {p_no}: a table row split over the page break was joined")
+                    rows, first = rows[1:], 2
+                prose = _text_runs(rows)
+                for i, cells in enumerate(rows):
+                    r = i + first
+                    src = f"page {p_no} table {tr.number} row {r}"
+                    if i in prose:
+                        text = next(c.text for c in cells if c is not None).strip()
+                        if text:
+                            items.append(Para(text, src))
+                            lines.append(text)
+                        last_row_index = None
+                        continue
+                    row = _make_row(cells, src, table_index)
+                    if row.cells:
+                        items.append(row)
+                        lines.append(_row_line(row))
+                        last_row_index = len(items) - 1
+            if content and content[-1][0] == "table" and last_row_index is not None:
+                open_table = (content[-1][1], last_row_index)  # type: ignore[assignment]
+            elif content:
+                open_table = None
+    finally:
+        pdf.close()
+    if n_chars == 0:
+        raise ReadError("no text layer (scanned PDF?); OCR is out of scope")
+    return Document(items=items, source_format="pdf", text="\n".join(lines), notes=notes)
+
+
+def _open_error(exc: Exception) -> ReadError:
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < 5:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+        if e is None and getattr(chain[-1], "args", None):
+            inner = chain[-1].args[0]
+            e = inner if isinstance(inner, BaseException) else None
+    names = " ".join(type(x).__name__ for x in chain)
+    if "Password" in names or "Encryption" in names:
+        return ReadError("encrypted PDF (a password is needed to open it); cannot be read")
+    detail = str(chain[-1]) or type(chain[-1]).__name__
+    return ReadError(f"damaged or truncated PDF ({detail})")
+
+
+_FURNITURE = re.compile(r"^[-—–\s]*(?:第\s*)?\d+\s*(?:页)?(?:\s*/\s*(?:共\s*)?\d+\s*页?)?[-—–\s]*$")
+
+
+def _is_furniture(text: str) -> bool:
+    """A page number line ("3", "- 3 -", "第3页", "3/12")."""
+    return bool(_FURNITURE.match(text))
+
+
+def _row_line(row: Row) -> str:
+    return "\t".join(c.text.replace("\n", " ") for c in row.cells)
+
+
+def _make_row(cells: list[Cell | None], source: str, table: int | None) -> Row:
+    return Row(tuple(c for c in cells if c is not None), source, table=table)
+
+
+def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
+    """Given a page, return its items [("line", (text, source)) | ("table", _TableRows)] sorted
+    top to bottom, and its character count."""
+    page = page.dedupe_chars(tolerance=1)
+    chars = page.chars
+    if not chars:
+        return [], 0
+    found = page.find_tables()
+    tables: list[_TableRows] = []
+    bboxes = []
+    for t_no, table in enumerate(found, start=1):
+        tables.append(_table_rows(table, p_no, t_no))
+        bboxes.append(table.bbox)
+    placed: list[tuple[float, int, str, object]] = []
+    if bboxes:
+
+        def outside(obj: dict) -> bool:
+            if obj.get("object_type") != "char":
+                return True
+            h = (obj["x0"] + obj["x1"]) / 2
+            v = (obj["top"] + obj["bottom"]) / 2
+            return not any(x0 <= h < x1 and top <= v < bottom for x0, top, x1, bottom in bboxes)
+
+        text_page = page.filter(outside)
+    else:
+        text_page = page
+    text_lines = text_page.extract_text_lines(strip=True, return_chars=False)
+    n = 0
+    for ln in text_lines:
+        text = clean_text(ln["text"]).strip()
+        if not text:
+            continue
+        n += 1
+        placed.append((ln["top"], 0, "line", (text, f"page {p_no} line {n}")))
+    for tr in tables:
+        placed.append((tr.top, 1, "table", tr))
+    placed.sort(key=lambda x: (x[0], x[1]))
+    return [(kind, obj) for _, _, kind, obj in placed], len(chars)
+
+
+def _table_rows(table, p_no: int, t_no: int) -> _TableRows:
+    """Given a pdfplumber table, return its rows as Cells: omitted (None) for positions a
+    cell further left covers, empty for positions a cell from an earlier row covers. A
+    position no cell covers (a missing ruling line) keeps the text printed there."""
+    from pdfplumber.utils import extract_text
+
+    cells = table.cells
+    xs = tuple(sorted({c[0] for c in cells}))
+    x_end = table.bbox[2]
+    texts = table.extract()
+    out: list[list[Cell | None]] = []
+    for r, (group, row_texts) in enumerate(zip(table.rows, texts, strict=True), start=1):
+        top, bottom = group.bbox[1], group.bbox[3]
+        row: list[Cell | None] = []
+        for j, (bbox, text) in enumerate(zip(group.cells, row_texts, strict=True)):
+            src = f"page {p_no} table {t_no} row {r} cell {j + 1}"
+            if bbox is not None:
+                row.append(Cell(clean_text(text or ""), src))
+                continue
+            x = xs[j]
+            cover = next(
+                (
+                    c
+                    for c in cells
+                    if c[0] <= x + _TOL
+                    and c[2] > x + _TOL
+                    and c[1] <= top + _TOL
+                    and c[3] > top + _TOL
+                ),
+                None,
+            )
+            if cover is not None and cover[0] < x - _TOL:
+                row.append(None)  # horizontal span: omitted
+            elif cover is not None:
+                row.append(Cell("", src))  # vertical span: empty
+            else:
+                # A hole: no ruled cell here. Keep whatever is printed in it.
+                x1 = next((c[0] for c in group.cells if c is not None and c[0] > x), x_end)
+                hole = [
+                    ch
+                    for ch in table.page.chars
+                    if x <= (ch["x0"] + ch["x1"]) / 2 < x1
+                    and top <= (ch["top"] + ch["bottom"]) / 2 < bottom
+                ]
+                row.append(Cell(clean_text(extract_text(hole)) if hole else "", src))
+        out.append(row)
+    _, t_top, _, t_bottom = table.bbox
+    return _TableRows(out, xs, t_top, t_bottom, t_no)
+
+
+def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:
+    """Indexes of rows that are running text framed by ruling lines: runs of at least
+    ``min_run`` consecutive rows holding a single cell (lined paper, boxed pages)."""
+    single = [sum(c is not None for c in row) == 1 for row in rows]
+    out: set[int] = set()
+    i = 0
+    while i < len(rows):
+        if not single[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and single[j]:
+            j += 1
+        if j - i >= min_run:
+            out.update(range(i, j))
+        i = j
+    return out
+
+
+def _same_columns(a: _TableRows, b: _TableRows) -> bool:
+    return len(a.xs) == len(b.xs) and all(
+        abs(x - y) <= 2.0 for x, y in zip(a.xs, b.xs, strict=True)
+    )
+
+
+def _is_number(text: str) -> bool:
+    return bool(text.strip()) and bool(_NUMERIC.match(text))
+
+
+def _continues_row(prev: list[Cell | None], new: list[Cell | None]) -> bool:
+    """Whether ``new`` (the first row on a page) is the rest of ``prev`` (the last row on the
+    previous page), cut by the page break: the same columns, numbers on one side only, a
+    column with text on both sides, and no cell of ``new`` that starts a row of its own
+    (an enumerator like "2." or "（五）", or a complete template label)."""
+    if len(prev) != len(new) or sum(c is not None for c in new) < 2:
+        return False
+    shared_text = False
+    for a, b in zip(prev, new, strict=True):
+        if (a is None) != (b is None):
+            return False
+        if a is None or b is None:
+            continue
+        ta, tb = a.text.strip(), b.text.strip()
+        if _is_number(ta) and _is_number(tb):
+            return False
+        if tb and (_ENUMERATOR.match(tb) or label_key(tb) in _ROW_LABELS):
+            return False
+        if ta and tb and not _is_number(ta) and not _is_number(tb):
+            shared_text = True
+    return shared_text
+
+
+def _join_rows(prev: list[Cell | None], new: list[Cell | None]) -> list[Cell | None]:
+    out: list[Cell | None] = []
+    for a, b in zip(prev, new, strict=True):
+        if a is None or b is None:
+            out.append(a)
+            continue
+        ta, tb = a.text, b.text
+        text = ta + "\n" + tb if ta.strip() and tb.strip() else (ta if ta.strip() else tb)
+        out.append(Cell(text, a.source if ta.strip() or not tb.strip() else b.source))
+    return out
