@@ -424,7 +424,7 @@ class CheckConfig:
     # Minimum distance from the peer median on the log1p scale (ln 10: ten times).
     peer_min_log_ratio: float = math.log(10)
     # Floor of the robust scale on the log1p scale (when most peers print the same value).
-    peer_min_scale: float = 0.5
+    peer_min_scale: float = 1.0
     peer_same_year: bool = True
     # Also flag values far *below* peers (off by default: 0 is a common, legitimate count).
     peer_low: bool = False
