@@ -45,6 +45,7 @@ __all__ = [
     "display_width",
     "requests_summary",
     "sheet_name",
+    "translate",
     "write_workbook",
 ]
 
@@ -111,6 +112,22 @@ HEADERS: dict[str, str] = {
     "definition": "定义",
     "definition_en": "英文定义",
     "group": "分组代码",
+    "label": "简称",
+    "location": "位置",
+    "decision": "分析人员决定",
+    "note": "备注",
+    "correction_reason": "更正原因",
+    "n_peers": "同级报告数",
+    "peer_median": "同级中位数",
+    "peer_max": "同级最大值",
+    "rank": "同级排名",
+    "ratio_to_median": "与同级中位数之比",
+    "previous_year": "上一年度",
+    "previous_value": "上一年度数值",
+    "change": "变化",
+    "change_pp": "变化（百分点）",
+    "share": "占比",
+    "count": "数量",
 }
 
 # Code columns followed by a column with the code's Chinese label (from the template).
@@ -226,6 +243,13 @@ def with_labels(df: pd.DataFrame) -> pd.DataFrame:
             labels = [_label_or_code(column, c) for c in out[column]]
             out.insert(out.columns.get_loc(column) + 1, f"{column}_label", labels)
     return out
+
+
+def translate(df: pd.DataFrame, headers: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``df`` for display: code columns followed by their Chinese labels, headers in Chinese."""
+    out = with_labels(df)
+    names = {**HEADERS, **_summary_headers(list(out.columns)), **(headers or {})}
+    return out.rename(columns={c: names[c] for c in out.columns if c in names})
 
 
 def requests_summary(tables: object) -> pd.DataFrame:

@@ -135,8 +135,7 @@ OUTCOME_GROUPS: tuple[str, ...] = (
 def term_label(term: str, lang: str = "zh") -> str:
     """Display label of a term: an application row or group, ``item.measure``, ...."""
     if term.startswith("narrative."):
-        key = term.split(".", 1)[1]
-        return _NARRATIVE_LABELS.get(key, {}).get(lang, key)
+        return narrative_label(term.split(".", 1)[1], lang)
     if "." in term:
         a, b = term.split(".", 1)
         sep = "" if lang == "zh" else ": "
@@ -148,15 +147,16 @@ def term_label(term: str, lang: str = "zh") -> str:
     return short_label(term, lang, "row" if term in _ROW_CODES else None)
 
 
-# Narrative metrics are named by the contract, not by the template.
-_NARRATIVE_LABELS: dict[str, dict[str, str]] = {
-    "active_disclosure_total": {
-        "zh": "主动公开信息总数（正文）",
-        "en": "Items actively disclosed (prose)",
-    },
-    "applications_received": {"zh": "依申请数量（正文）", "en": "Requests received (prose)"},
-    "fees_charged": {"zh": "收取信息处理费（正文）", "en": "Fees charged (prose)"},
-}
+def narrative_label(metric: str, lang: str = "zh") -> str:
+    """Label of a narrative metric (``active_disclosure_total``, ``channel_wechat``, ...)."""
+    if metric.startswith("channel_"):
+        group, code = getattr(template, "CHANNELS", ()), metric.removeprefix("channel_")
+    else:
+        group, code = getattr(template, "NARRATIVE_METRICS", ()), metric
+    for e in group:
+        if e.code == code:
+            return e.zh if lang == "zh" else e.en
+    return metric
 
 
 # ---------------------------------------------------------------------------------------
@@ -408,24 +408,28 @@ def _report_ids(tables: object) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _sum_terms(cells: pd.DataFrame, report_ids: Sequence[str], terms: Sequence[str]) -> pd.Series:
+def _wide(cells: pd.DataFrame, report_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Values and row presence as report × term frames."""
+    wide = cells.pivot(index="report_id", columns="term", values="value").reindex(report_ids)
+    # A row counts when the report has a cell row for it at all, whatever its status.
+    has = cells.assign(one=True).pivot(index="report_id", columns="term", values="one")
+    return wide.astype("Float64"), has.reindex(report_ids).notna()
+
+
+def _sum_terms(wide: pd.DataFrame, has: pd.DataFrame, terms: Sequence[str]) -> pd.Series:
     """Sum the terms per report: NA when a term has no cell or any cell in it is NA.
 
     A group term sums the rows the report has (its template's rows); a group none of whose
     rows the report has is NA.
     """
-    wide = cells.pivot(index="report_id", columns="term", values="value").reindex(report_ids)
-    # A row counts when the report has a cell row for it at all, whatever its status.
-    has = cells.assign(one=True).pivot(index="report_id", columns="term", values="one")
-    has = has.reindex(report_ids).notna()
-    total = pd.Series(0.0, index=pd.Index(report_ids, name="report_id"), dtype="Float64")
+    total = pd.Series(0.0, index=wide.index, dtype="Float64")
     for term in terms:
         members = ROW_GROUPS.get(term, (term,))
         present = [m for m in members if m in wide.columns]
         if not present:
             total[:] = pd.NA
             continue
-        block = wide[present].astype("Float64")
+        block = wide[present]
         has_row = has[present]
         na_inside = (block.isna() & has_row).any(axis=1)
         none_present = ~has_row.any(axis=1)
@@ -454,11 +458,11 @@ def compute(
         by_applicant.setdefault(m.applicant, []).append(m)
     for applicant, group in by_applicant.items():
         terms = {t for m in group for t in (*m.numerator, *m.denominator)}
-        cells = _term_cells(tables, terms, applicant)
+        wide, has = _wide(_term_cells(tables, terms, applicant), report_ids)
         for m in group:
-            num = _sum_terms(cells, report_ids, m.numerator)
+            num = _sum_terms(wide, has, m.numerator)
             if m.is_rate:
-                den = _sum_terms(cells, report_ids, m.denominator)
+                den = _sum_terms(wide, has, m.denominator)
                 zero = den == 0
                 value = (num / den.where(~zero.fillna(False))).astype("Float64")
                 reason = np.where(

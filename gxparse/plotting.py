@@ -39,6 +39,7 @@ __all__ = [
     "STATUS_COLORS",
     "add_footer",
     "bar_chart",
+    "body_label",
     "cjk_font_path",
     "dot_chart",
     "flow_chart",
@@ -242,6 +243,15 @@ def save(fig: Figure, name: str, outdir: str | Path) -> list[Path]:
 _BODY_SUFFIXES = ("人民政府", "办事处")
 
 
+def body_label(agency: object) -> str:
+    """A body's short display name: 人民政府 / 办事处 dropped (``瀛海镇人民政府`` → ``瀛海镇``)."""
+    text = "" if agency is None or pd.isna(agency) else str(agency)
+    for suffix in _BODY_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text.removesuffix(suffix)
+    return text
+
+
 def report_labels(
     reports: pd.DataFrame, *, short: bool = True, with_year: bool | None = None
 ) -> pd.Series:
@@ -253,8 +263,7 @@ def report_labels(
     agency = reports["agency"].fillna(reports.get("agency_raw", reports["report_id"])).astype(str)
     agency = agency.where(agency.str.len() > 0, reports["report_id"].astype(str))
     if short:
-        for suffix in _BODY_SUFFIXES:
-            agency = agency.str.removesuffix(suffix)
+        agency = agency.map(body_label)
     if with_year is None:
         with_year = "year" in reports and reports["year"].nunique(dropna=True) > 1
     if with_year:
@@ -341,13 +350,15 @@ def bar_chart(
     subtitle: str | None = None,
     color: str = PALETTE[0],
     sort: bool = True,
+    note: str | None = None,
 ) -> Figure:
     """Horizontal bars, one per row of ``df`` (e.g. per body), values printed at the bar ends.
 
-    NA values draw no bar and read 无数据 (a blank cell is not a zero).
+    NA values draw no bar and read 无数据 (a blank cell is not a zero). ``note`` names a
+    column whose text follows the printed value (e.g. 约 for an approximate count).
     ``scale`` is ``linear``, ``log`` or ``symlog`` (0 stays visible; for counts 0..thousands).
     """
-    data = df[[label, value]].copy()
+    data = df[[label, value, *([note] if note else [])]].copy()
     data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
     if sort:
         data = data.sort_values(value, ascending=True, na_position="first")
@@ -366,10 +377,11 @@ def bar_chart(
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
     else:
         ax.set_xlim(0, max(top, 1) * 6)
-    for yi, v in zip(y, vals, strict=True):
+    notes = data[note].fillna("").astype(str).tolist() if note else [""] * len(data)
+    for yi, v, extra in zip(y, vals, notes, strict=True):
         x = 0 if pd.isna(v) else v
         ax.annotate(
-            _value_text(v, percent),
+            _value_text(v, percent) + extra,
             (x, yi),
             xytext=(3, 0),
             textcoords="offset points",

@@ -1,0 +1,141 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 语料概览 · Corpus overview
+#
+# 哪些机关、哪一级、何地、哪些年度、用哪一版模板；解析是否成功；每份报告每个表格行的
+# 单元格状态（已填报 / 空白 / 缺失 / 推算 / 已更正），缺口一目了然。
+
+# %%
+from IPython.display import display
+
+from gxparse import export, metrics, pipeline, plotting, template
+
+# %% tags=["parameters"]
+raw_dir = "../data/raw"
+processed_dir = None
+years = None
+bodies = None
+out_dir = "../reports"
+build_date = None
+
+# %%
+a = pipeline.open_analysis(
+    raw_dir,
+    processed_dir=processed_dir,
+    years=years,
+    bodies=bodies,
+    out_dir=out_dir,
+    build_date=build_date,
+)
+corpus = a.corpus
+print(a.source)
+
+# %% [markdown]
+# ## 报告一览
+
+# %%
+columns = ["report_id", "label", "agency", "level", "province", "city", "county", "year"]
+columns += ["template", "parse_status", "n_unplaced"]
+reports = a.label(a.reports)
+display(export.translate(reports[[c for c in columns if c in reports.columns]]))
+
+# %% [markdown]
+# ## 按年度、层级、模板与解析状态计数
+
+# %%
+counts = reports.groupby(["year", "level", "template", "parse_status"], dropna=False).size()
+display(export.translate(counts.rename("count").reset_index()))
+
+# %% [markdown]
+# 使用旧模板（国办公开办函〔2019〕60号）的报告：
+
+# %%
+old = reports[reports["template"] == "2019"]
+display(export.translate(old[["report_id", "label", "year", "template"]]))
+
+# %% [markdown]
+# ## 单元格状态
+#
+# 每格的颜色是该行各单元格中最差的状态（缺失 > 空白 > 推算 > 已更正 > 已填报），
+# 数字为该行未填报单元格数 / 单元格总数。
+
+# %%
+status = a.label(metrics.cell_status(corpus))
+status["note"] = [
+    f"{n}/{m}" if n else ""
+    for n, m in zip(status["n_not_reported"], status["n_cells"], strict=True)
+]
+columns_order = list(a.labels[a.reports["report_id"]])
+
+apps = status[status["table"] == "applications"]
+row_order = [
+    metrics.short_label(r.code, column="row")
+    for r in template.APPLICATION_ROWS
+    if r.code in set(apps["key"])
+]
+fig = plotting.status_heatmap(
+    apps,
+    row="zh",
+    col="label",
+    annotate="note",
+    row_order=row_order,
+    col_order=columns_order,
+    title="第三部分单元格状态（每份报告 × 每行）",
+    subtitle=template.label("applications"),
+    source=a.source,
+)
+paths = a.save(fig, "01_cell_status_applications")
+
+# %%
+other = status[status["table"].isin(["disclosure", "appeals"])]
+other_order = [
+    metrics.short_label(e.code, column="item")
+    for e in template.DISCLOSURE_ITEMS
+    if e.code in set(other["key"])
+] + [
+    metrics.short_label(e.code, column="proceeding")
+    for e in template.PROCEEDINGS
+    if e.code in set(other["key"])
+]
+fig = plotting.status_heatmap(
+    other,
+    row="zh",
+    col="label",
+    annotate="note",
+    row_order=other_order,
+    col_order=columns_order,
+    title="第二、四部分单元格状态",
+    subtitle=f"{template.label('active_disclosure')}；{template.label('appeals')}",
+    source=a.source,
+)
+paths = a.save(fig, "01_cell_status_disclosure_appeals")
+
+# %% [markdown]
+# ## 未填报的单元格
+
+# %%
+gaps = status[status["n_not_reported"] > 0]
+display(
+    export.translate(
+        gaps[["label", "table", "key", "zh", "status", "n_cells", "n_not_reported"]].rename(
+            columns={
+                "zh": "row_label",
+                "key": "row",
+                "n_cells": "单元格数",
+                "n_not_reported": "未填报",
+            }
+        )
+    )
+)

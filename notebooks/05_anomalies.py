@@ -1,0 +1,136 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 异常与核查 · Anomalies
+#
+# 检查发现的问题（勾稽关系不符、正文与表格不一致、应填未填、旧模板……），按机关与严重程度
+# 汇总；每条附数字与出处（原文行号），以及分析人员的核查决定（data/reviews.csv）与更正
+# （data/corrections.csv）。
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+from gxparse import export, pipeline, plotting
+
+# %% tags=["parameters"]
+raw_dir = "../data/raw"
+processed_dir = None
+years = None
+bodies = None
+out_dir = "../reports"
+build_date = None
+
+# %%
+a = pipeline.open_analysis(
+    raw_dir,
+    processed_dir=processed_dir,
+    years=years,
+    bodies=bodies,
+    out_dir=out_dir,
+    build_date=build_date,
+)
+corpus = a.corpus
+findings = a.label(corpus.findings)
+print(a.source)
+print(f"检查发现 {len(findings)} 条。")
+
+# %% [markdown]
+# ## 按机关与严重程度
+
+# %%
+severities = list(export.SEVERITY_LABELS)
+by_body = pd.crosstab(findings["label"], findings["severity"]).reindex(
+    index=list(dict.fromkeys(a.labels[a.reports["report_id"]])), columns=severities, fill_value=0
+)
+display(by_body.rename(columns=export.SEVERITY_LABELS))
+
+# %%
+long = by_body.reset_index().melt(id_vars="label", var_name="severity", value_name="count")
+fig = plotting.dot_chart(
+    long,
+    label="label",
+    value="count",
+    hue="severity",
+    hue_labels=export.SEVERITY_LABELS,
+    scale="linear",
+    title="检查发现：按机关与严重程度（条）",
+    source=a.source,
+)
+paths = a.save(fig, "05_findings_by_body")
+
+# %% [markdown]
+# ## 按检查项
+
+# %%
+by_check = findings.groupby(["check", "severity"]).size().rename("count").reset_index()
+display(export.translate(by_check.sort_values("count", ascending=False)))
+
+# %% [markdown]
+# ## 每条发现：数字、出处与核查决定
+#
+# 严重程度：错误（红）、警告（黄）、提示（灰）。出处为原文行号或表格位置。
+
+# %%
+columns = [
+    "label",
+    "severity",
+    "check",
+    "expected",
+    "actual",
+    "message",
+    "source",
+    "decision",
+    "note",
+]
+shown = findings[[c for c in columns if c in findings.columns]]
+shown = shown.assign(_order=shown["severity"].map({s: i for i, s in enumerate(severities)}))
+shown = shown.sort_values(["_order", "label"]).drop(columns="_order")
+colours = {k: f"background-color: #{v[0]}" for k, v in export.SEVERITY_FILLS.items()}
+table = export.translate(shown)
+severity_column = export.HEADERS["severity_label"]
+fills = {export.SEVERITY_LABELS[k]: v for k, v in colours.items()}
+display(table.style.map(lambda v: fills.get(v, ""), subset=[severity_column]).hide(axis="index"))
+
+# %% [markdown]
+# ## 分析人员的核查决定与更正
+
+# %%
+data_dir = pipeline.resolve_path(raw_dir).parent
+for name in ("reviews.csv", "corrections.csv"):
+    path = data_dir / name
+    if not path.is_file():
+        print(f"{path}：不存在")
+        continue
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    print(f"{path}：{len(rows)} 条")
+    if len(rows):
+        display(rows)
+
+# %%
+if "decision" in findings.columns:
+    decided = findings[findings["decision"].notna()]
+    print(f"已有核查决定的发现：{len(decided)} 条")
+    if len(decided):
+        display(export.translate(decided[["label", "check", "message", "decision", "note"]]))
+
+# %%
+corrected = []
+for name in ("disclosure", "applications", "appeals"):
+    cells = getattr(corpus, name)
+    corrected.append(cells[cells["status"] == "corrected"].assign(table=name))
+corrected = pd.concat(corrected, ignore_index=True)
+print(f"已更正的单元格：{len(corrected)} 个")
+if len(corrected):
+    display(export.translate(a.label(corrected)))

@@ -1,0 +1,90 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 简报导出 · Briefing
+#
+# 写出简报工作簿 `gxparse-briefing.xlsx`：说明、申请办理汇总、处理决定汇总、指标与定义、
+# 检查发现（按严重程度着色），以及全部整理后的表格；并列出各图表文件。
+
+# %%
+from IPython.display import Markdown, display
+
+from gxparse import export, metrics, pipeline
+
+# %% tags=["parameters"]
+raw_dir = "../data/raw"
+processed_dir = None
+years = None
+bodies = None
+out_dir = "../reports"
+build_date = None
+
+# %%
+a = pipeline.open_analysis(
+    raw_dir,
+    processed_dir=processed_dir,
+    years=years,
+    bodies=bodies,
+    out_dir=out_dir,
+    build_date=build_date,
+)
+corpus = a.corpus
+print(a.source)
+
+# %%
+workbook = export.write_workbook(
+    corpus, a.out_dir / "gxparse-briefing.xlsx", build_date=a.build_date
+)
+print(f"工作簿：{workbook}")
+
+# %% [markdown]
+# ## 申请办理汇总
+
+# %%
+requests = export.requests_summary(corpus)
+display(export.translate(requests))
+
+# %% [markdown]
+# ## 处理决定汇总
+
+# %%
+display(export.translate(export.decisions_summary(corpus)))
+
+# %% [markdown]
+# ## 要点
+
+# %%
+flow = metrics.request_flow(corpus)
+findings = corpus.findings
+lines = [
+    f"- 报告 {len(a.reports)} 份，年度：{'、'.join(str(y) for y in sorted(a.reports['year'].dropna().unique()))}。",
+    f"- 本年新收申请合计 {int(flow['received_new'].sum())} 件"
+    f"（{int(flow['received_new'].isna().sum())} 份报告该格空白或缺失，未计入）。",
+    f"- 结转下年度合计 {int(flow['carried_forward'].sum())} 件。",
+    f"- 检查发现：错误 {int((findings['severity'] == 'error').sum())} 条，"
+    f"警告 {int((findings['severity'] == 'warning').sum())} 条，"
+    f"提示 {int((findings['severity'] == 'info').sum())} 条。",
+]
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## 图表文件
+
+# %%
+figures = sorted(p.name for p in a.figures_dir.glob("*.png"))
+display(
+    Markdown(
+        "\n".join(f"- `figures/{name}`（另有同名 .svg）" for name in figures) or "（尚无图表）"
+    )
+)
