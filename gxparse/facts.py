@@ -70,6 +70,20 @@ def find_title(lines: list[tuple[str, str]]) -> tuple[str | None, int | None, st
     return None, None, None
 
 
+_PERIOD = re.compile(
+    r"(?:统计期限|统计时限|统计期间|统计区间|统计时间)[^。]{0,12}?((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日[^。]{0,8}?((?:19|20)\d\d)\s*年\s*12\s*月\s*31\s*日"
+)
+
+
+def year_from_period(text: str) -> int | None:
+    """The report year from its stated statistics period ("统计期限自2024年1月1日起至
+    2024年12月31日止"), when the title does not give it."""
+    m = _PERIOD.search(re.sub(r"\s+", "", nfkc(text[:5000])))
+    if m and m.group(1) == m.group(2):
+        return int(m.group(1))
+    return None
+
+
 def find_published(text: str, year: int | None) -> date | None:
     """The publication date: a labelled date ("发布时间: 2025-03-10") or the date printed
     at the end under the signature; only dates after the report year count."""

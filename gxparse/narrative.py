@@ -70,19 +70,54 @@ def _unit(metric: str) -> str | None:
     return "条" if metric.startswith("channel_") else None
 
 
+# Clauses about other things than disclosed items (documents, interpretations, meetings).
+_NOT_ITEMS = (
+    "规章",
+    "规范性文件",
+    "政策性文件",
+    "解读",
+    "公报",
+    "会议",
+    "访谈",
+    "征集",
+    "调查",
+    "申请",
+)
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+
+
+def clean(text: str) -> str:
+    """NFKC, and no spaces between two CJK characters (PDF extraction inserts them)."""
+    return _CJK_GAP.sub("", nfkc(text))
+
+
+def _is_total(clause: str) -> bool:
+    if any(w in clause for w in _NOT_ITEMS):
+        return False
+    if "主动公开" in clause or "主动发布" in clause:
+        return True
+    return (
+        any(w in clause for w in _TOTAL_WORDS)
+        and "信息" in clause
+        and ("发布" in clause or "公开" in clause)
+    )
+
+
 def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
-    """Total, per-channel counts and category breakdowns of actively disclosed items."""
+    """Total, per-channel counts and category breakdowns of actively disclosed items.
+
+    The first clause stating how many items were actively disclosed is the total; a clause
+    naming a channel ("通过微信公众号发布信息553条") is that channel's count (a total that
+    names one channel is both); "label N 条" clauses after a figure break it down."""
     out: list[Figure] = []
     total_found = False
     for text, source in paras:
-        t = nfkc(text)
-        for sentence in re.findall(r"[^。！!？?\n]+", t):
-            clauses = re.split(r"[，,；;]", sentence)
-            parent = None
-            in_breakdown = False
-            for clause in clauses:
+        for sentence in re.findall(r"[^。！!？?\n]+", clean(text)):
+            quote = sentence.strip()
+            parent: str | None = None
+            for clause in re.split(r"[，,；;]", sentence):
                 c = clause.strip()
-                if in_breakdown and parent:
+                if parent is not None:
                     cm = _CATEGORY.match(re.sub(r"^其中", "", c).strip())
                     if cm:
                         out.append(
@@ -90,7 +125,7 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                                 "active_disclosure_category",
                                 _num(cm),
                                 _approx(cm),
-                                sentence.strip(),
+                                quote,
                                 source,
                                 cm.group("label").strip(),
                                 parent,
@@ -98,22 +133,18 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                             )
                         )
                         continue
-                    in_breakdown = False
+                    parent = None
                 m = _DISCLOSE.search(c)
-                if not m or "申请" in c:
+                if not m or m.group("unit") not in ("条", "篇") or any(w in c for w in _NOT_ITEMS):
                     continue
                 channel = _channel(c[: m.start("num")])
-                is_total = any(w in c for w in _TOTAL_WORDS) and (
-                    "主动公开" in c or "发布" in c or "公开" in c
-                )
-                metric = None
-                if is_total and not total_found and (channel is None or "全年" in c or "共" in c):
+                if not total_found and _is_total(c):
                     out.append(
                         Figure(
                             "active_disclosure_total",
                             _num(m),
                             _approx(m),
-                            sentence.strip(),
+                            quote,
                             source,
                             None,
                             None,
@@ -121,55 +152,37 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                         )
                     )
                     total_found = True
-                    metric = "active_disclosure_total"
-                if channel and (metric is None or channel):
+                    parent = "active_disclosure_total"
+                if channel:
                     out.append(
                         Figure(
                             channel,
                             _num(m),
                             _approx(m),
-                            sentence.strip(),
+                            quote,
                             source,
                             None,
                             "active_disclosure_total",
                             "条",
                         )
                     )
-                    metric = channel
-                elif metric is None and not total_found and "主动公开" in c:
-                    out.append(
-                        Figure(
-                            "active_disclosure_total",
-                            _num(m),
-                            _approx(m),
-                            sentence.strip(),
-                            source,
-                            None,
-                            None,
-                            "条",
-                        )
-                    )
-                    total_found = True
-                    metric = "active_disclosure_total"
-                if metric:
-                    parent = metric
-                    in_breakdown = True
-                    rest = c[m.end() :]
-                    if "其中" in rest:
-                        cm = _CATEGORY.match(rest.split("其中", 1)[1].strip())
-                        if cm:
-                            out.append(
-                                Figure(
-                                    "active_disclosure_category",
-                                    _num(cm),
-                                    _approx(cm),
-                                    sentence.strip(),
-                                    source,
-                                    cm.group("label").strip(),
-                                    parent,
-                                    "条",
-                                )
+                    parent = channel
+                rest = c[m.end() :]
+                if parent and "其中" in rest:
+                    cm = _CATEGORY.match(rest.split("其中", 1)[1].strip())
+                    if cm:
+                        out.append(
+                            Figure(
+                                "active_disclosure_category",
+                                _num(cm),
+                                _approx(cm),
+                                quote,
+                                source,
+                                cm.group("label").strip(),
+                                parent,
+                                "条",
                             )
+                        )
     return out
 
 
@@ -177,7 +190,7 @@ def request_figures(paras: list[tuple[str, str]]) -> list[Figure]:
     out: list[Figure] = []
     seen: set[str] = set()
     for text, source in paras:
-        t = nfkc(text)
+        t = clean(text)
         for clause in _CLAUSE.findall(t):
             c = clause.strip()
             if "applications_received" not in seen:
@@ -207,7 +220,7 @@ def request_figures(paras: list[tuple[str, str]]) -> list[Figure]:
 
 def fee_figures(paras: list[tuple[str, str]]) -> list[Figure]:
     for text, source in paras:
-        t = nfkc(text)
+        t = clean(text)
         for clause in re.findall(r"[^。；;\n]+", t):
             if "费" not in clause:
                 continue

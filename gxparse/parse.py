@@ -17,7 +17,15 @@ import pandas as pd
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
 from gxparse.document import Document, Para, ReadError
-from gxparse.facts import Facts, find_published, find_title, level_of, locate, normalise_agency
+from gxparse.facts import (
+    Facts,
+    find_published,
+    find_title,
+    level_of,
+    locate,
+    normalise_agency,
+    year_from_period,
+)
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.rows import table_rows
 from gxparse.sections import Region, region_text, sectionize
@@ -133,8 +141,25 @@ def _region(regions: list[Region], code: str) -> Region | None:
     return next((r for r in regions if r.part.code == code), None)
 
 
+_SENTENCE_END = ("。", "！", "？", "；", "：", "!", "?", ";", ":")
+
+
 def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
-    return [(i.text, i.source) for i in items[start:end] if isinstance(i, Para) and i.text.strip()]
+    """Logical paragraphs of a region: lines wrapped by a PDF (no closing punctuation)
+    are joined to the next line; the source is the paragraph's first line."""
+    out: list[tuple[str, str]] = []
+    open_line = False
+    for i in items[start:end]:
+        if not isinstance(i, Para) or not i.text.strip():
+            open_line = False
+            continue
+        text = i.text.strip()
+        if open_line and out:
+            out[-1] = (out[-1][0] + text, out[-1][1])
+        else:
+            out.append((text, i.source))
+        open_line = not text.endswith(_SENTENCE_END)
+    return out
 
 
 def parse_document(
@@ -147,6 +172,8 @@ def parse_document(
     if not head:
         head = [(i.text, i.source) for i in items[:10] if isinstance(i, Para)]
     agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
+    if year is None:
+        year = year_from_period(doc.text or "\n".join(t for t, _ in head))
     published = find_published(doc.text or "\n".join(t for t, _ in head), year)
     agency = normalise_agency(agency_raw) if agency_raw else None
     province = city = county = None
@@ -172,7 +199,9 @@ def parse_document(
     # The span of the table parts: from part 二 to the start of part 五 (or the end).
     rows_by_part = {}
     for code, region in table_regions.items():
-        rows_by_part[code] = table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
+        rows_by_part[code] = (
+            table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
+        )
     all_rows = [r for rows in rows_by_part.values() for r in rows]
     template = detect_template(all_rows, year)
 

@@ -8,6 +8,7 @@ is placed only when its value cells can be told apart; otherwise its cells are
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -236,6 +237,26 @@ def _place_row(
 # --------------------------------------------------------------------------------------
 # Part 三
 # --------------------------------------------------------------------------------------
+_SUB_NUMBER = re.compile(r"^\s*(\d)\s*[.．、]")
+_ROW_SUB_NUMBER = tuple(
+    int(m.group(1)) if (m := re.search(r"(\d)[.．]", nfkc(r.zh))) else None
+    for r in T.APPLICATION_ROWS
+)
+
+
+def _next_sub_item(last_piece: str, last: int) -> int | None:
+    """A label whose words are garbled ("2.其他法律行政止公开") but whose number continues
+    the group of the row before it: the template's next row in that group, if its number
+    is the one printed."""
+    m = _SUB_NUMBER.match(nfkc(last_piece))
+    if m is None or last < 0 or last + 1 >= len(T.APPLICATION_ROWS):
+        return None
+    prev, nxt = T.APPLICATION_ROWS[last], T.APPLICATION_ROWS[last + 1]
+    if nxt.parent == prev.parent and _ROW_SUB_NUMBER[last + 1] == int(m.group(1)):
+        return last + 1
+    return None
+
+
 def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
     """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
     rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
@@ -253,6 +274,8 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
             continue
         idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
+        if idx is None and key:
+            idx = _next_sub_item(_last_piece(row), last)
         if idx is None:
             if row.has_numbers:
                 leftovers.append(row)
@@ -296,7 +319,13 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
             per_proc[T.PROCEEDINGS[idx].code] = r
     if per_proc and len(per_proc) == len(data):
         for proc, r in per_proc.items():
-            _place_row(res, r, [(proc, x.code) for x in T.RESULTS], f"part 四 {proc}", check=_row_total_holds)
+            _place_row(
+                res,
+                r,
+                [(proc, x.code) for x in T.RESULTS],
+                f"part 四 {proc}",
+                check=_row_total_holds,
+            )
     elif data:
         glued = [r for r in data if r.glued is not None and not r.numbers]
         if glued and len(data) == 1:

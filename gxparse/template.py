@@ -289,7 +289,7 @@ APPLICATION_ROWS: tuple[Entry, ...] = (
         "denied_law_prohibited",
         "（三）2.其他法律行政法规禁止公开",
         "Denied: prohibited by other laws",
-        ("其他法律行政法规", "法律行政法规禁止", "禁止公开"),
+        ("其他法律行政法规", "法律行政法规禁止", "禁止公开", "其他法律行政"),
         parent="denied",
     ),
     Entry(

@@ -454,3 +454,25 @@ def test_narrative_figures() -> None:
     assert req == {"applications_received": 16, "applications_all_settled": 1}
     assert fee_figures([("本年度共收取信息处理费 300 元。", "line 9")])[0].value == 300
     assert fee_figures([("2023 年未收取信息处理费。", "line 9")])[0].value == 0
+
+
+def test_year_from_statistics_period() -> None:
+    from gxparse.facts import year_from_period
+
+    assert year_from_period("本报告所列数据统计期限为2024年1月1日至2024年12月31日。") == 2024
+    assert year_from_period("统计期限自 2023 年 1 月 1 日起至 2023 年 12 月 31 日止") == 2023
+    assert year_from_period("2023年1月1日至2024年12月31日") is None
+
+
+def test_pdf_wrapped_lines_join_for_prose() -> None:
+    from gxparse.parse import _paras
+
+    items = [
+        Para("2024 年，市政府网站主动公开各类政", "page 1 line 3"),
+        Para("府信息 5500 余条。", "page 1 line 4"),
+    ]
+    figs = disclosure_figures(_paras(items, 0, 2))
+    assert [(f.metric, f.value, f.approximate, f.source) for f in figs] == [
+        ("active_disclosure_total", 5500, True, "page 1 line 3"),
+        ("channel_website", 5500, True, "page 1 line 3"),
+    ]
