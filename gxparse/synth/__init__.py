@@ -1,7 +1,22 @@
 """Synthetic reports: a report's values as data (:class:`ReportSpec`) and renderers that
 print it in the layouts found in the wild. Used by the tests (layout variants, fuzzing)
-and the benchmarks; analysts can use it to check a reader on a layout of their own."""
+and the benchmarks; analysts can use it to check a reader on a layout of their own.
+
+>>> import random
+>>> from gxparse.synth import random_spec, render, perturb
+>>> spec = random_spec(random.Random(1), template="2019")
+>>> text = perturb(render(spec, "cell_per_line", numbering="arabic"), random.Random(2))
+"""
 
 from gxparse.synth.model import ReportSpec, random_spec
+from gxparse.synth.text import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, render
 
-__all__ = ["ReportSpec", "random_spec"]
+__all__ = [
+    "LAYOUTS",
+    "NUMBERING_STYLES",
+    "PERTURBATIONS",
+    "ReportSpec",
+    "perturb",
+    "random_spec",
+    "render",
+]
