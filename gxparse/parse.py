@@ -292,7 +292,11 @@ def parse_document(
         "level": facts.level,
         "encoding": doc.encoding,
         "notes": "; ".join(
-            doc.notes + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
+            doc.notes
+            + disclosure.notes
+            + applications.notes
+            + appeals.notes
+            + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
         )
         or None,
     }

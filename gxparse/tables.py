@@ -257,6 +257,32 @@ def _next_sub_item(last_piece: str, last: int) -> int | None:
     return None
 
 
+_GROUPS = _Matcher.of(T.APPLICATION_GROUPS)
+# With a 法人或其他组织 subtotal column a row prints 8 numbers: person, subtotal, 5 kinds, total.
+_WITH_SUBTOTAL = len(T.APPLICANT_CODES) + 1
+
+
+def _subtotal_fits(nums: list[Decimal]) -> bool:
+    return nums[1] == sum(nums[2:-1]) and nums[-1] == nums[0] + nums[1]
+
+
+def _has_subtotal_column(rows: Sequence[TableRow]) -> bool:
+    """True when every row printing 8 numbers has a column 2 that is the sum of the five
+    kinds of organisation (and at least one such row has a non-zero subtotal)."""
+    wide = [
+        [parse_number(c.text) for c in r.numbers] for r in rows if len(r.numbers) == _WITH_SUBTOTAL
+    ]
+    return bool(wide) and all(_subtotal_fits(n) for n in wide) and any(n[1] for n in wide)
+
+
+def _drop_subtotal_column(row: TableRow) -> TableRow:
+    nums = row.numbers
+    if len(nums) != _WITH_SUBTOTAL:
+        return row
+    values = tuple(c for c in row.values if c is not nums[1])
+    return TableRow(row.label, values, row.source, row.glued, row.label_cells)
+
+
 def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
     """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
     rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
@@ -266,6 +292,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     prefer = [template in e.templates for e in T.APPLICATION_ROWS]
     last = -1
     leftovers: list[TableRow] = []
+    subtotal_column = _has_subtotal_column(rows)
+    if subtotal_column:
+        res.notes.append(f"part 三: a {T.LEGAL_PERSON_ZH} subtotal column was read and left out")
     for row in rows:
         key = label_key(row.label)
         all_blank = len(row.values) >= ncol and not row.has_numbers
@@ -277,7 +306,12 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if idx is None and key:
             idx = _next_sub_item(_last_piece(row), last)
         if idx is None:
-            if row.has_numbers:
+            if row.has_numbers and key and _GROUPS.match(row.label, _last_piece(row)) is not None:
+                # A subtotal row of a group （三）–（六）: not a template cell, checked by its parts.
+                res.notes.append(
+                    f"part 三: subtotal row {row.label!r} ({row.source}) is not a template cell"
+                )
+            elif row.has_numbers:
                 leftovers.append(row)
             continue
         code = T.APPLICATION_ROWS[idx].code
@@ -285,6 +319,8 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if any(k in res.cells for k in keys):
             res.unplaced += _numbers_unplaced(row, f"part 三: row {code} printed twice")
             continue
+        if subtotal_column:
+            row = _drop_subtotal_column(row)
         _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds)
         last = max(last, idx)
     expected = [r.code for r in T.application_rows(template)]

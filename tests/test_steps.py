@@ -476,3 +476,38 @@ def test_pdf_wrapped_lines_join_for_prose() -> None:
         ("active_disclosure_total", 5500, True, "page 1 line 3"),
         ("channel_website", 5500, True, "page 1 line 3"),
     ]
+
+
+def test_legal_person_subtotal_column_is_left_out() -> None:
+    rows = _rows(
+        "一、本年新收政府信息公开申请数量 5 4 1 2 0 1 0 9",
+        "（一）予以公开 3 2 1 1 0 0 0 5",
+        "四、结转下年度继续办理 0 0 0 0 0 0 0 0",
+    )
+    res, _ = map_applications(rows, "2021")
+    assert [int(res.cells[("received_new", a)].value) for a in T.APPLICANT_CODES] == [
+        5,
+        1,
+        2,
+        0,
+        1,
+        0,
+        9,
+    ]
+    assert [int(res.cells[("granted", a)].value) for a in T.APPLICANT_CODES] == [
+        3,
+        1,
+        1,
+        0,
+        0,
+        0,
+        5,
+    ]
+    assert not res.unplaced and "subtotal column" in res.notes[0]
+
+
+def test_group_subtotal_rows_are_not_cells() -> None:
+    rows = _rows("（三）不予公开 2 0 0 0 0 0 2", "1.属于国家秘密 2 0 0 0 0 0 2")
+    res, _ = map_applications(rows, "2021")
+    assert res.cells[("denied_state_secret", "total")].value == 2
+    assert not res.unplaced and "subtotal row" in res.notes[0]
