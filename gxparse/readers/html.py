@@ -60,6 +60,7 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article main aside blockquote pre "
     "address figure figcaption center hr tr caption fieldset".split()
 )
+_CONTAINERS = frozenset("div article section main body td th center blockquote".split())
 _WS = re.compile(r"[ \t\r\n\f\u00a0\u3000\u200b]+")
 _HEADING_MARKERS = tuple(p.zh for p in T.PARTS)
 _TITLE_MARKERS = ("政府信息公开", "年度报告")
@@ -140,7 +141,11 @@ def find_article(soup):
             title = s.parent
     if title is not None:
         anchors.append(title)
-    return _common_ancestor(anchors) or body
+    article = _common_ancestor(anchors) or body
+    # A single heading or table is not an article: climb to the block that holds it.
+    while article is not body and article.name not in _CONTAINERS and article.parent is not None:
+        article = article.parent
+    return article
 
 
 def _common_ancestor(elements: list):

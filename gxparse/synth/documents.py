@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import html
 import io
+import random
 import re
 from dataclasses import dataclass, field
 
 from gxparse import template as T
+from gxparse.document import Document, Row
 from gxparse.synth.model import ReportSpec
 
 _NUMERALS = "一二三四五六七八九十"
@@ -64,6 +66,41 @@ class Grid:
         for r in out:
             r.sort(key=lambda s: s.col)
         return out
+
+
+def expected_cells(grid: Grid) -> list[list[tuple[int, str]]]:
+    """Given a grid, return what a reader must produce for it, row by row, as (1-based grid
+    column, text) pairs: a span's text where it starts, an empty cell in the first column
+    of a span coming down from an earlier row, nothing for the other positions a span
+    covers (a colspan appears once)."""
+    out: list[list[tuple[int, str]]] = [[] for _ in range(grid.nrows)]
+    for s in grid.spans:
+        out[s.row].append((s.col + 1, s.text))
+        for r in range(s.row + 1, s.row + s.rowspan):
+            out[r].append((s.col + 1, ""))
+    for r in out:
+        r.sort()
+    return out
+
+
+def document_cells(doc: Document, table: int) -> list[list[tuple[int, str]]]:
+    """Given a Document, return the rows of its table number ``table`` (0-based) in the
+    shape of :func:`expected_cells`: (grid column from the cell's source, text)."""
+    return [
+        [(int(c.source.rsplit(" ", 1)[1]), c.text) for c in item.cells]
+        for item in doc.items
+        if isinstance(item, Row) and item.table == table
+    ]
+
+
+def with_blanks(spec: ReportSpec, seed: int, share: float = 0.2) -> ReportSpec:
+    """The spec with a share of its cells (chosen by ``seed``) printed empty (None)."""
+    rng = random.Random(seed)
+    for cells in (spec.disclosure, spec.applications, spec.appeals):
+        for key in cells:
+            if rng.random() < share:
+                cells[key] = None
+    return spec
 
 
 # A document outline: ("title" | "heading" | "para", text) or ("table", Grid).
