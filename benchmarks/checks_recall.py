@@ -5,7 +5,7 @@ unique prose, published on time) and a copy with one injected fault of every kin
 its own report. Runs :func:`gxparse.checks.run_checks` on both and prints, per check:
 faults injected, faults found, recall, and findings on the clean corpus (false positives).
 
-    .venv/bin/python benchmarks/checks_recall.py [--bodies 40] [--seed 1]
+    .venv/bin/python benchmarks/checks_recall.py [--bodies 120] [--repeat 3] [--seed 1]
 
 Target: every injected identity break found; no error-severity finding on the clean corpus.
 Tables are generated directly as DataFrames; the parser is not involved.
@@ -519,28 +519,32 @@ FAULTS: dict[str, Callable[[Corpus, str], list[Expected]]] = {
 FAULTS_2019: dict[str, Callable[[Corpus, str], list[Expected]]] = {"placement": f_placement}
 
 
-def faulty_corpus(bodies: int = 40, seed: int = 1) -> tuple[Corpus, list[Expected]]:
-    """Given a size and seed, return the clean corpus with every fault injected once, each
-    in the first year (2020) of its own body (the faults on year+1/year+2 stay in that body),
-    and the list of findings expected."""
+def faulty_corpus(
+    bodies: int = 40, seed: int = 1, repeat: int = 1
+) -> tuple[Corpus, list[Expected]]:
+    """Given a size, seed and repeat count, return the clean corpus with every fault
+    injected ``repeat`` times, each in the first year (2020) of its own body (faults that
+    touch year + 1 or + 2 stay in that body), and the list of findings expected."""
     c = clean_corpus(bodies, seed)
     firsts = [r["report_id"] for r in c.rows["reports"] if r["year"] == 2020]
-    # Faults that touch townships' penalties need a township (peers are by level).
+    # The peer fault needs a township (peers are compared by level).
     townships = [
         r["report_id"] for r in c.rows["reports"] if r["year"] == 2020 and r["level"] == "township"
     ]
     olds = [r["report_id"] for r in c.rows["reports"] if r["template"] == "2019"]
-    if len(firsts) < len(FAULTS) + 1:
-        raise SystemExit(f"need at least {len(FAULTS) + 1} bodies")
+    if len(firsts) < len(FAULTS) * repeat + 1:
+        raise SystemExit(f"need at least {len(FAULTS) * repeat + 1} bodies for --repeat {repeat}")
     expected: list[Expected] = []
-    used = set()
-    for name, fault in FAULTS.items():
-        pool = townships if name == "peer" else firsts
-        rid = next(r for r in pool if r not in used)
-        used.add(rid)
-        expected += fault(c, rid)
-    for fault, rid in zip(FAULTS_2019.values(), olds, strict=False):
-        expected += fault(c, rid)
+    used: set[str] = set()
+    for _ in range(repeat):
+        for name, fault in FAULTS.items():
+            pool = townships if name == "peer" else firsts
+            rid = next(r for r in pool if r not in used)
+            used.add(rid)
+            expected += fault(c, rid)
+    for fault in FAULTS_2019.values():
+        for rid in olds[:repeat]:
+            expected += fault(c, rid)
     return c, expected
 
 
@@ -560,11 +564,12 @@ def score(findings: pd.DataFrame, expected: list[Expected]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bodies", type=int, default=40)
+    ap.add_argument("--bodies", type=int, default=120)
+    ap.add_argument("--repeat", type=int, default=3, help="injections of each fault")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     clean = C.run_checks(clean_corpus(args.bodies, args.seed).frames())
-    corpus, expected = faulty_corpus(args.bodies, args.seed)
+    corpus, expected = faulty_corpus(args.bodies, args.seed, args.repeat)
     found = C.run_checks(corpus.frames())
     table = score(found, expected)
     fp = clean.groupby(["check", "severity"]).size().rename("clean_findings").reset_index()

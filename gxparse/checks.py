@@ -23,7 +23,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import defaultdict
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -549,12 +550,21 @@ def cells_by_report(df: pd.DataFrame, table: str) -> dict[str, Cells]:
     out: dict[str, Cells] = defaultdict(dict)
     if df.empty:
         return out
-    cols = [df[c].tolist() for c in ("report_id", rk, ck, "value", "status", "raw", "source")]
-    for rid, r, c, v, s, raw, src in zip(*cols, strict=True):
-        value = None if _na(v) else float(v)
-        out[str(rid)][(str(r), str(c))] = CellValue(
-            value, str(s) if not _na(s) else "missing", _opt_str(raw), _opt_str(src)
-        )
+
+    def column(name: str, default: str | None) -> list:
+        s = df[name]
+        return [
+            default if m else str(x) for x, m in zip(s.tolist(), s.isna().tolist(), strict=True)
+        ]
+
+    values = [
+        None if m else float(x)
+        for x, m in zip(df["value"].tolist(), df["value"].isna().tolist(), strict=True)
+    ]
+    cols = [column(c, None) for c in ("report_id", rk, ck)]
+    rest = [column("status", "missing"), column("raw", None), column("source", None)]
+    for rid, r, c, v, s, raw, src in zip(*cols, values, *rest, strict=True):
+        out[rid][(r, c)] = CellValue(v, s, raw, src)
     return out
 
 
@@ -924,7 +934,9 @@ def check_value_range(
         if df.empty:
             continue
         known = df[df["status"].isin(KNOWN_STATUSES) & df["value"].notna()]
-        for rec in known.to_dict("records"):
+        v = known["value"].astype("float64")
+        suspect = (v < 0) | (v.round() != v)
+        for rec in known[suspect.to_numpy()].to_dict("records"):
             v = float(rec["value"])
             col = str(rec[ck])
             neg_ok = table == "disclosure" and col in _SIGNED_MEASURES
@@ -1430,9 +1442,9 @@ def robust_outlier(
     ``config.peer_min_scale``; an outlier needs |z| ≥ ``peer_z`` and a distance from the
     median of at least ``peer_min_log_ratio`` on the log scale.
     """
-    logs = pd.Series([math.log1p(max(p, 0.0)) for p in peers])
-    med = float(logs.median())
-    mad = float((logs - med).abs().median()) * 1.4826
+    logs = [math.log1p(max(p, 0.0)) for p in peers]
+    med = statistics.median(logs)
+    mad = statistics.median(abs(x - med) for x in logs) * 1.4826
     scale = max(mad, config.peer_min_scale)
     x = math.log1p(max(value, 0.0))
     z = (x - med) / scale
@@ -1693,6 +1705,37 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def similar_pairs(
+    docs: Mapping[str, frozenset[str]], threshold: float
+) -> list[tuple[str, str, float]]:
+    """Given shingle sets by id, return every pair (a, b, similarity) with Jaccard ≥
+    ``threshold``, sorted by id.
+
+    Exact, by prefix filtering: under one global order of shingles (rarest first), two
+    sets with Jaccard ≥ t share a shingle among each one's first |x| − ⌈t·|x|⌉ + 1, so only
+    pairs sharing such a shingle are compared. Boilerplate shingles, being frequent, are
+    never in a prefix; large corpora stay fast.
+    """
+    freq = Counter(g for s in docs.values() for g in s)
+    index: dict[str, list[str]] = defaultdict(list)
+    out = []
+    for d in sorted(docs, key=lambda k: (len(docs[k]), k)):
+        toks = sorted(docs[d], key=lambda g: (freq[g], g))
+        if not toks:
+            continue
+        p = len(toks) - math.ceil(threshold * len(toks)) + 1
+        candidates = {c for g in toks[:p] for c in index[g]}
+        for c in sorted(candidates):
+            if len(docs[c]) < threshold * len(toks):
+                continue
+            sim = jaccard(docs[c], docs[d])
+            if sim >= threshold:
+                out.append((min(c, d), max(c, d), sim))
+        for g in toks[:p]:
+            index[g].append(d)
+    return sorted(out)
+
+
 def check_copied_text(
     reports: pd.DataFrame, sections: pd.DataFrame, config: CheckConfig, subjects: Mapping[str, str]
 ) -> list[Finding]:
@@ -1712,44 +1755,35 @@ def check_copied_text(
     sec = sections[sections["section"].isin(config.copy_sections) & sections["text"].notna()]
     for section, g in sec.groupby("section", sort=False):
         texts = g.groupby("report_id", sort=True)["text"].agg(lambda s: "\n".join(map(str, s)))
-        docs = [
-            (str(rid), shingles(t, config.copy_ngram))
+        docs = {
+            str(rid): shingles(t, config.copy_ngram)
             for rid, t in texts.items()
             if len(_SPACE.sub("", t)) >= config.copy_min_chars
-        ]
-        docs.sort(key=lambda d: len(d[1]))
-        for i, (ra, sa) in enumerate(docs):
-            for rb, sb in docs[i + 1 :]:
-                if len(sa) < config.copy_threshold * len(sb):
-                    break
-                sim = jaccard(sa, sb)
-                if sim < config.copy_threshold:
-                    continue
-                ka = (info.get(ra, (None, -1))[1], ra)
-                kb = (info.get(rb, (None, -1))[1], rb)
-                later, earlier = (ra, rb) if ka > kb else (rb, ra)
-                ag_l, _ = info.get(later, (None, -1))
-                ag_e, yr_e = info.get(earlier, (None, -1))
-                same = ag_l is not None and ag_l == ag_e
-                whom = (
-                    f"本机关{yr_e}年报告"
-                    if same
-                    else f"{subjects.get(earlier, earlier)}（{earlier}）"
+        }
+        for ra, rb, sim in similar_pairs(docs, config.copy_threshold):
+            ka = (info.get(ra, (None, -1))[1], ra)
+            kb = (info.get(rb, (None, -1))[1], rb)
+            later, earlier = (ra, rb) if ka > kb else (rb, ra)
+            ag_l, _ = info.get(later, (None, -1))
+            ag_e, yr_e = info.get(earlier, (None, -1))
+            same = ag_l is not None and ag_l == ag_e
+            whom = (
+                f"本机关{yr_e}年报告" if same else f"{subjects.get(earlier, earlier)}（{earlier}）"
+            )
+            out.append(
+                Finding(
+                    later,
+                    "copied_text",
+                    "sections",
+                    str(section),
+                    None,
+                    earlier,
+                    f"{sim:.2f}",
+                    f"{subjects.get(later, later)}“{_label_safe(str(section))}”部分与{whom}"
+                    f"几乎相同（相似度{sim:.0%}）。",
+                    f"sections:{section}:{'same_body' if same else earlier}",
                 )
-                out.append(
-                    Finding(
-                        later,
-                        "copied_text",
-                        "sections",
-                        str(section),
-                        None,
-                        earlier,
-                        f"{sim:.2f}",
-                        f"{subjects.get(later, later)}“{_label_safe(str(section))}”部分与{whom}"
-                        f"几乎相同（相似度{sim:.0%}）。",
-                        f"sections:{section}:{'same_body' if same else earlier}",
-                    )
-                )
+            )
     return out
 
 
@@ -1800,21 +1834,19 @@ def check_duplicates(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list
 
 
 def check_coverage(
-    tables: Mapping[str, pd.DataFrame], subjects: Mapping[str, str]
+    tables: Mapping[str, pd.DataFrame],
+    cells: Mapping[str, Mapping[str, Cells]],
+    subjects: Mapping[str, str],
 ) -> list[Finding]:
-    """Given tables, return per report: parse failures, parts 2-4 absent (no section and
-    no cell that is not missing), missing cells and blank cells (one finding per table),
-    and numbers no cell took (``n_unplaced``)."""
+    """Given tables and their cells per report, return per report: parse failures, parts
+    2-4 absent (no section and no cell that is not missing), missing, blank and derived
+    cells (one finding per part each), and numbers no cell took (``n_unplaced``)."""
     reports, sections = tables["reports"], tables["sections"]
-    parser_findings = tables.get("findings")
     out = []
     present = set(
         zip(sections["report_id"].astype(str), sections["section"].astype(str), strict=True)
     )
-    by_report = {
-        table: dict(tuple(tables[table].groupby(tables[table]["report_id"].astype(str))))
-        for table in CELL_KEYS
-    }
+    unplaced = _unplaced_numbers(tables.get("findings"))
     for rec in reports.to_dict("records"):
         rid = str(rec["report_id"])
         subj = subjects.get(rid, rid)
@@ -1827,10 +1859,8 @@ def check_coverage(
             continue
         for part in T.TABLE_PARTS:
             table = PART_TABLE[part]
-            mine = by_report[table].get(rid)
-            if mine is None:
-                mine = tables[table].iloc[0:0]
-            seen = bool(mine["status"].isin((*KNOWN_STATUSES, "blank")).any())
+            mine = cells[table].get(rid, {})
+            seen = any(c.status in (*KNOWN_STATUSES, "blank") for c in mine.values())
             if (rid, part) not in present and not seen:
                 n = T.PART_BY_CODE[part].number
                 out.append(
@@ -1838,25 +1868,14 @@ def check_coverage(
                             f"{subj}缺少第{_zh_num(n)}部分“{T.label(part)}”。", f"{table}:absent")
                 )  # fmt: skip
                 continue
-            out += _status_cells(rid, subj, part, mine, "missing", "missing_cells", "缺失")
-            out += _status_cells(rid, subj, part, mine, "blank", "blank_cells", "为空")
-            out += _status_cells(
-                rid, subj, part, mine, "derived", "derived_cells",
-                "在提取文本中缺失，已按勾稽关系和非负性推算",
-            )  # fmt: skip
+            for status, check, verb in _STATUS_FINDINGS:
+                out += _status_cells(rid, subj, part, mine, status, check, verb)
         n_un = rec.get("n_unplaced")
         if not _na(n_un) and int(n_un) > 0:
+            nums = unplaced.get(rid, [])
             listed = ""
-            if parser_findings is not None and not parser_findings.empty:
-                pf = parser_findings[
-                    (parser_findings["report_id"].astype(str) == rid)
-                    & (parser_findings["check"] == "unplaced_number")
-                ]
-                nums = [x for x in pf["actual"].tolist() if not _na(x)]
-                if nums:
-                    listed = (
-                        "：" + "、".join(map(str, nums[:20])) + ("等" if len(nums) > 20 else "")
-                    )
+            if nums:
+                listed = "：" + "、".join(nums[:20]) + ("等" if len(nums) > 20 else "")
             out.append(
                 Finding(rid, "unplaced_numbers", "reports", "n_unplaced", None, "0", str(int(n_un)),
                         f"{subj}第二至第四部分有{int(n_un)}个数字未能归入任何单元格{listed}。",
@@ -1865,22 +1884,37 @@ def check_coverage(
     return out
 
 
+_STATUS_FINDINGS: tuple[tuple[str, str, str], ...] = (
+    ("missing", "missing_cells", "缺失"),
+    ("blank", "blank_cells", "为空"),
+    ("derived", "derived_cells", "在提取文本中缺失，已按勾稽关系和非负性推算"),
+)
+
+
+def _unplaced_numbers(findings: pd.DataFrame | None) -> dict[str, list[str]]:
+    """Given the parser's findings, return {report_id: [unplaced number, ...]}."""
+    out: dict[str, list[str]] = defaultdict(list)
+    if findings is None or findings.empty or "check" not in findings.columns:
+        return out
+    pf = findings[findings["check"] == "unplaced_number"]
+    for rid, actual in zip(pf["report_id"], pf["actual"], strict=True):
+        if not _na(actual):
+            out[str(rid)].append(str(actual))
+    return out
+
+
 def _zh_num(n: int) -> str:
     return "〇一二三四五六七八九"[n] if 0 <= n <= 9 else str(n)
 
 
 def _status_cells(
-    rid: str, subj: str, part: str, mine: pd.DataFrame, status: str, check: str, verb: str
+    rid: str, subj: str, part: str, mine: Cells, status: str, check: str, verb: str
 ) -> list[Finding]:
     """One finding listing the cells of one report and part that have ``status``."""
     table = PART_TABLE[part]
-    if mine.empty:
+    keys = _in_template_order(table, [k for k, c in mine.items() if c.status == status])
+    if not keys:
         return []
-    rk, ck = CELL_KEYS[table]
-    hit = mine[mine["status"] == status]
-    if hit.empty:
-        return []
-    keys = list(zip(hit[rk].astype(str), hit[ck].astype(str), strict=True))
     names = "、".join(_cell_name(table, r, c) for r, c in keys[:5])
     more = f"等{len(keys)}个单元格" if len(keys) > 5 else ""
     one = len(keys) == 1
@@ -1895,7 +1929,7 @@ def _status_cells(
             str(len(keys)),
             f"{subj}第{_zh_num(T.PART_BY_CODE[part].number)}部分{names}{more}{verb}。",
             f"{table}:{status}",
-            _join_sources(_opt_str(s) for s in hit["source"]),
+            _join_sources(mine[k].source for k in keys),
         )
     ]
 
@@ -1965,7 +1999,7 @@ def run_checks(
     if want("duplicate_file", "duplicate_report"):
         found += check_duplicates(reports, subjects)
     if want("part_absent", "missing_cells", "blank_cells", "unplaced_numbers", "parse_failed"):
-        found += check_coverage(t, subjects)
+        found += check_coverage(t, cells, subjects)
     if on is not None:
         found = [f for f in found if f.check in on]
     df = findings_frame(found)
