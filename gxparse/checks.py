@@ -54,6 +54,8 @@ class Check:
     en: str
     scope: str = "report"
     decision_carries: bool = False
+    # Who emits the finding: "checks" (this module) or "parser" (gxparse's parser).
+    emitted_by: str = "checks"
 
 
 _BALANCE, _OUTCOMES = T.application_identities("2021")
@@ -257,6 +259,7 @@ CHECKS: tuple[Check, ...] = (
         "warning",
         "未能归入任何单元格的数字（由解析器逐个列出）",
         "One number no cell took (emitted by the parser)",
+        emitted_by="parser",
     ),
     Check(
         "parse_failed",
@@ -266,6 +269,8 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 CHECK_BY_CODE: dict[str, Check] = {c.code: c for c in CHECKS}
+# Codes whose findings :func:`run_checks` produces (the rest come from the parser).
+RUN_CHECK_CODES: frozenset[str] = frozenset(c.code for c in CHECKS if c.emitted_by == "checks")
 
 # Columns of the findings table: the contract's, then gxparse's additions.
 FINDING_COLUMNS: tuple[str, ...] = (

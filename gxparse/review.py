@@ -319,7 +319,8 @@ def check_corpus(
     reviews_path: str | os.PathLike[str] | None = DEFAULT_REVIEWS,
 ) -> dict[str, pd.DataFrame]:
     """Given the parser's tables (its ``findings`` included), return all tables after the
-    analyst's corrections, with ``findings`` = the parser's findings + every check's,
+    analyst's corrections, with ``findings`` = the parser's own findings + every check's
+    (re-run on the corrected cells; earlier check findings in ``tables`` are replaced),
     decisions applied. Both files are read (and validated) before anything is applied;
     a ``None`` path skips that file."""
     corrections = (
@@ -332,7 +333,8 @@ def check_corpus(
     found = C.run_checks(out, config)
     parsed = tables.get("findings")
     if parsed is not None and not parsed.empty:
-        parsed = parsed.copy()
+        # Keep the parser's own findings; drop earlier runs of the checks (re-run here).
+        parsed = parsed[~parsed["check"].isin(C.RUN_CHECK_CODES)].copy()
         for c in C.FINDING_COLUMNS:
             if c not in parsed.columns:
                 parsed[c] = pd.NA

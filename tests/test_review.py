@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_checks import seed_corpus_tables
 
 from gxparse import checks as C
 from gxparse import review as R
@@ -302,3 +303,39 @@ def test_check_corpus_changes_nothing_when_a_file_is_malformed(tmp_path):
     with pytest.raises(R.AnalystFileError, match="line 2"):
         R.check_corpus(t, corrections_path=None, reviews_path=bad)
     assert t["applications"]["status"].tolist() == ["reported"] * 8
+
+
+def test_check_corpus_on_the_seeds_with_the_shipped_files(seed_tables):
+    out = R.check_corpus(
+        seed_tables,
+        corrections_path=REPO / "data/corrections.csv",
+        reviews_path=REPO / "data/reviews.csv",
+    )
+    f = out["findings"]
+    assert "unplaced_number" in set(f["check"])  # the parser's own rows are kept
+    assert "prose_breakdown" in set(f["check"])
+    assert f["decision"].isna().all()
+    # 003's unplaced numbers are listed in the one summary finding.
+    summary = f[f["check"] == "unplaced_numbers"]["message"].item()
+    assert "：" in summary
+
+
+def test_dismissal_of_a_seed_finding(seed_tables, tmp_path):
+    rev = write(
+        tmp_path,
+        "reviews.csv",
+        "report_id,check,location,decision,note\n"
+        "003_31cc482f1e5f2a44,old_template,reports:template,confirmed,已通知该镇\n"
+        "*,blank_cells,applications:blank,dismissed,（六）3.其他空白视为0\n",
+    )
+    f = R.check_corpus(seed_tables, corrections_path=None, reviews_path=rev)["findings"]
+    decided = f[f["decision"].notna()]
+    assert set(zip(decided["report_id"], decided["check"], decided["decision"], strict=True)) == {
+        ("003_31cc482f1e5f2a44", "old_template", "confirmed"),
+        ("004_8884def07ca5fc07", "blank_cells", "dismissed"),
+    }
+
+
+@pytest.fixture
+def seed_tables() -> dict[str, pd.DataFrame]:
+    return seed_corpus_tables()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_checks import frames, report
+from test_checks import frames, report, seed_corpus_tables
 
 from gxparse import checks as C
 from gxparse import schemas as S
@@ -107,3 +107,12 @@ def test_csv_round_trip_still_validates(tables, tmp_path):
     back["year"] = back["year"].astype("Int64")
     back["n_unplaced"] = back["n_unplaced"].astype("Int64")
     S.validate({"reports": back})
+
+
+def test_seed_tables_validate(seed_tables):
+    S.validate(seed_tables)
+
+
+@pytest.fixture
+def seed_tables() -> dict[str, pd.DataFrame]:
+    return seed_corpus_tables()
