@@ -15,7 +15,13 @@ Conventions
 * ``location`` is a stable, report-independent string (``table:row:col`` or
   ``table:check-specific key``) used to match analyst decisions (see :mod:`gxparse.review`).
 * ``expected`` and ``actual`` are strings (numbers, dates or report ids), so the findings
-  table has one type per column in Parquet.
+  table has one type per column in Parquet. For a sum identity, ``expected`` is the sum of
+  its left side (一＋二; （七）总计; a row's 总计) and ``actual`` of its right side; for
+  prose checks, ``expected`` is the table's (or the stated total's) figure and ``actual``
+  the prose's (or the items' sum); for corpus checks, ``expected`` names the other report
+  or the deadline; counts of cells (missing, blank, derived) are in ``actual``.
+* Findings of the checks do not include the parser's own (``unplaced_number``);
+  :func:`gxparse.review.check_corpus` joins both and applies analyst decisions.
 """
 
 from __future__ import annotations
@@ -306,8 +312,6 @@ class Crosswalk:
 
 
 _OTHER_2021 = tuple(r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling")
-_MEASURES_2021_ONLY = tuple(m.code for m in T.DISCLOSURE_MEASURES if m.templates == ("2021",))
-_MEASURES_2019_ONLY = tuple(m.code for m in T.DISCLOSURE_MEASURES if m.templates == ("2019",))
 
 CROSSWALK: tuple[Crosswalk, ...] = (
     Crosswalk(
@@ -1107,6 +1111,19 @@ def _metric_name(rec: Mapping) -> str:
     return prose_label(str(rec["metric"])) if _na(lab) else str(lab)
 
 
+def _breakdown_ok(total: float, parts: float, total_approx: bool, parts_approx: bool) -> bool:
+    """Whether items summing to ``parts`` are consistent with a stated ``total``: equal;
+    "N余" totals need at least N; "N余" items may sum to less than the total; both
+    approximate say nothing."""
+    if total_approx and parts_approx:
+        return True
+    if total_approx:
+        return parts >= total - 1e-9
+    if parts_approx:
+        return parts <= total + 1e-9
+    return abs(parts - total) < 1e-9
+
+
 def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[Finding]:
     """Given one report's prose figures, return breakdowns whose items do not sum to the
     figure they break down (the items' ``parent``)."""
@@ -1122,14 +1139,7 @@ def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[
         prec = metrics[parent][0]
         total = float(prec["value"])
         s = sum(float(k["value"]) for k in kids)
-        any_approx = _approx(prec) or any(_approx(k) for k in kids)
-        ok = (
-            (s >= total - 1e-9)
-            if _approx(prec) and not any(_approx(k) for k in kids)
-            else abs(s - total) < 1e-9
-        )
-        if any_approx and not _approx(prec):
-            ok = s <= total + 1e-9
+        ok = _breakdown_ok(total, s, _approx(prec), any(_approx(k) for k in kids))
         if ok:
             continue
         unit = "" if _na(prec.get("unit")) else str(prec["unit"])

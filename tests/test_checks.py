@@ -972,3 +972,19 @@ def _same(a: tuple, b: tuple) -> bool:
     return all(
         (pd.isna(x) and pd.isna(y)) if pd.isna(x) else x == y for x, y in zip(a, b, strict=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "total_approx", "parts_approx", "ok"),
+    [
+        pytest.param(1359, 1359, False, False, True, id="equal"),
+        pytest.param(806, 771, False, False, False, id="seed000-website"),
+        pytest.param(130, 135, True, False, True, id="130余-items-135"),
+        pytest.param(130, 120, True, False, False, id="130余-items-120"),
+        pytest.param(130, 120, False, True, True, id="items-approximate-below"),
+        pytest.param(130, 150, False, True, False, id="items-approximate-above"),
+        pytest.param(130, 10, True, True, True, id="both-approximate-no-verdict"),
+    ],
+)
+def test_breakdown_ok(total, parts, total_approx, parts_approx, ok):
+    assert C._breakdown_ok(total, parts, total_approx, parts_approx) is ok
