@@ -1,0 +1,225 @@
+"""PDF reader: Word files in the official layout converted by LibreOffice, read back row by
+row; scanned, encrypted and damaged PDFs made with the real tools."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from functools import cache
+
+import pytest
+
+from gxparse.document import Para, ReadError, Row
+from gxparse.readers import read_bytes
+from gxparse.readers.office import convert_with_soffice, find_soffice
+from gxparse.readers.pdf import clean_text, read_pdf
+from gxparse.synth import documents as D
+from gxparse.synth.model import ReportSpec, random_spec
+
+needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+
+SPECS = {
+    "2021": lambda: random_spec(random.Random(3), "2021"),
+    "2019": lambda: random_spec(random.Random(2), "2019"),
+    "2021-blanks": lambda: D.with_blanks(random_spec(random.Random(3), "2021"), 3),
+}
+ROW_SOURCE = re.compile(r"^page \d+ table \d+ row \d+$")
+CELL_SOURCE = re.compile(r"^page \d+ table \d+ row \d+ cell (\d+)$")
+
+
+@cache
+def pdf_of(name: str) -> bytes:
+    return D.to_pdf(SPECS[name]())
+
+
+def _unwrap(text: str) -> str:
+    """Cell text without the line breaks a narrow PDF column adds."""
+    return text.replace("\n", "")
+
+
+@needs_soffice
+@pytest.mark.parametrize("name", list(SPECS))
+def test_official_layout_rows_exactly(name: str) -> None:
+    spec: ReportSpec = SPECS[name]()
+    doc = read_bytes(pdf_of(name), "report.pdf")
+    assert doc.source_format == "pdf"
+    rows = [i for i in doc.items if isinstance(i, Row)]
+    got = []
+    for row in rows:
+        assert ROW_SOURCE.match(row.source), row.source
+        cells = []
+        for c in row.cells:
+            m = CELL_SOURCE.match(c.source)
+            assert m and c.source.startswith(row.source + " "), c.source
+            cells.append((int(m.group(1)), _unwrap(c.text)))
+        got.append(cells)
+    expected = [
+        row
+        for grid in (D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec))
+        for row in D.expected_cells(grid)
+    ]
+    # Tables continued over a page break are new pdfplumber tables, so compare the rows of
+    # all tables in order; a row Word split over the break must have been joined back.
+    assert got == expected
+
+
+@needs_soffice
+def test_text_outside_tables_in_reading_order() -> None:
+    spec = SPECS["2021"]()
+    doc = read_pdf(pdf_of("2021"))
+    paras = [i for i in doc.items if isinstance(i, Para)]
+    assert paras[0] == Para(D.title(spec), "page 1 line 1")
+    texts = [p.text for p in paras]
+    headings = [D.heading(n) for n in range(1, 7)]
+    assert [t for t in texts if t in headings] == headings
+    assert texts[-1] == D.published_line(spec)
+    # Headings come right before their tables.
+    kinds = [(type(i).__name__, getattr(i, "text", None)) for i in doc.items]
+    first_row = next(k for k, (kind, _) in enumerate(kinds) if kind == "Row")
+    assert kinds[first_row - 1] == ("Para", D.heading(2))
+    assert D.title(spec) in doc.text and "\t" in doc.text
+
+
+@needs_soffice
+def test_split_row_is_joined() -> None:
+    doc = read_pdf(pdf_of("2021"))
+    if not doc.notes:
+        pytest.skip("no row split over a page break in this rendering")
+    assert all("joined" in n for n in doc.notes)
+
+
+@needs_soffice
+def test_pages_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pdfplumber.page import Page
+
+    closed = []
+    original = Page.close
+
+    def close(self: Page) -> None:
+        closed.append(self.page_number)
+        original(self)
+
+    monkeypatch.setattr(Page, "close", close)
+    doc = read_pdf(pdf_of("2021"))
+    pages = sorted({int(i.source.split()[1]) for i in doc.items})
+    # Each page is closed as soon as it is read (closing the file closes them again).
+    assert closed[: len(pages)] == pages
+
+
+@needs_soffice
+def test_encrypted_pdf_is_one_clear_error() -> None:
+    options = (
+        'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+        '"DocumentOpenPassword":{"type":"string","value":"secret"}}'
+    )
+    data = convert_with_soffice(D.to_docx(SPECS["2021"]()), ".docx", options)
+    with pytest.raises(ReadError, match="encrypted PDF"):
+        read_bytes(data, "locked.pdf")
+
+
+def test_pdf_without_text_layer_is_one_clear_error() -> None:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (400, 600), "white")
+    ImageDraw.Draw(image).rectangle((40, 40, 360, 200), outline="black")
+    buf = io.BytesIO()
+    image.save(buf, "PDF")
+    with pytest.raises(ReadError, match=r"no text layer \(scanned PDF\?\); OCR is out of scope"):
+        read_bytes(buf.getvalue(), "scan.pdf")
+
+
+@needs_soffice
+def test_truncated_pdf_is_one_clear_error() -> None:
+    data = pdf_of("2021")
+    with pytest.raises(ReadError, match="PDF"):
+        read_bytes(data[: len(data) // 3], "cut.pdf")
+
+
+def test_not_really_a_pdf_is_one_clear_error() -> None:
+    with pytest.raises(ReadError, match="damaged or truncated PDF"):
+        read_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20, "fake.pdf")
+
+
+def _minimal_pdf(content: bytes) -> bytes:
+    """A one-page PDF (Helvetica) with the given content stream, xref offsets correct."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_doubled_bold_characters_are_collapsed() -> None:
+    # Fake bold: every glyph printed twice, the second copy shifted by a fraction of a point.
+    text = b"BT /F1 12 Tf 20 150 Td (Total 12) Tj ET BT /F1 12 Tf 20.3 150 Td (Total 12) Tj ET"
+    doc = read_pdf(_minimal_pdf(text))
+    assert [(i.text, i.source) for i in doc.items] == [("Total 12", "page 1 line 1")]
+
+
+def test_ruled_table_with_merged_cells_from_lines() -> None:
+    # A 3x3 grid of lines where the first row's cell spans all columns and the first
+    # column's cell spans the last two rows.
+    lines = [
+        b"20 20 m 280 20 l S",
+        b"100 80 m 280 80 l S",  # no line across the merged first column
+        b"20 140 m 280 140 l S",
+        b"20 180 m 280 180 l S",
+        b"20 20 m 20 180 l S",
+        b"100 20 m 100 140 l S",  # no lines through the merged header
+        b"190 20 m 190 140 l S",
+        b"280 20 m 280 180 l S",
+    ]
+    words = [
+        b"BT /F1 10 Tf 30 160 Td (Header) Tj ET",
+        b"BT /F1 10 Tf 30 110 Td (Side) Tj ET",
+        b"BT /F1 10 Tf 110 110 Td (a1) Tj ET",
+        b"BT /F1 10 Tf 200 110 Td (b1) Tj ET",
+        b"BT /F1 10 Tf 110 50 Td (a2) Tj ET",
+        b"BT /F1 10 Tf 200 50 Td (b2) Tj ET",
+    ]
+    doc = read_pdf(_minimal_pdf(b"\n".join(lines + words)))
+    rows = [[(c.text, c.source) for c in r.cells] for r in doc.items if isinstance(r, Row)]
+    assert rows == [
+        [("Header", "page 1 table 1 row 1 cell 1")],
+        [
+            ("Side", "page 1 table 1 row 2 cell 1"),
+            ("a1", "page 1 table 1 row 2 cell 2"),
+            ("b1", "page 1 table 1 row 2 cell 3"),
+        ],
+        [
+            ("", "page 1 table 1 row 3 cell 1"),
+            ("a2", "page 1 table 1 row 3 cell 2"),
+            ("b2", "page 1 table 1 row 3 cell 3"),
+        ],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("本 年 新 收", "本年新收"),
+        ("2023 年", "2023 年"),
+        ("（一） 予以公开", "（一）予以公开"),
+        ("Total 12", "Total 12"),
+    ],
+)
+def test_spaces_between_cjk_characters_are_removed(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
