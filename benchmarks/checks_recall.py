@@ -302,6 +302,13 @@ def _narr(c: Corpus, rid: str, metric: str) -> dict:
     return next(r for r in c.rows["narrative"] if r["report_id"] == rid and r["metric"] == metric)
 
 
+def f_derived(c: Corpus, rid: str) -> list[Expected]:
+    for (row, _), cell in _cells(c, "applications", rid).items():
+        if row == "rejected_petition":
+            cell.update(status="derived", raw=None)
+    return [("derived_cells", rid, "applications:derived")]
+
+
 def f_prose_requests(c: Corpus, rid: str) -> list[Expected]:
     _narr(c, rid, "applications_received")["value"] += 5
     return [("prose_requests", rid, "narrative:applications_received:received_new")]
@@ -496,6 +503,7 @@ FAULTS: dict[str, Callable[[Corpus, str], list[Expected]]] = {
     "negative": f_negative,
     "blank": f_blank,
     "missing": f_missing,
+    "derived": f_derived,
     "prose_requests": f_prose_requests,
     "breakdown": f_breakdown,
     "settled": f_settled,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -988,3 +990,19 @@ def _same(a: tuple, b: tuple) -> bool:
 )
 def test_breakdown_ok(total, parts, total_approx, parts_approx, ok):
     assert C._breakdown_ok(total, parts, total_approx, parts_approx) is ok
+
+
+def test_benchmark_covers_every_check_and_finds_every_fault():
+    spec = importlib.util.spec_from_file_location(
+        "checks_recall", Path(__file__).resolve().parents[1] / "benchmarks" / "checks_recall.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up
+    spec.loader.exec_module(bench)
+    corpus, expected = bench.faulty_corpus(bodies=30, seed=3)
+    assert {e[0] for e in expected} == set(C.RUN_CHECK_CODES)
+    found = C.run_checks(corpus.frames())
+    got = set(zip(found["check"], found["report_id"], found["location"], strict=True))
+    assert [e for e in expected if e not in got] == []
+    clean = C.run_checks(bench.clean_corpus(bodies=30, seed=3).frames())
+    assert not (clean["severity"] == "error").any()
