@@ -85,17 +85,21 @@ def code_label(column: str, code: str, lang: str = "zh") -> str:
     raise KeyError(f"{column}={code}")
 
 
-def short_label(code: str, lang: str = "zh", column: str | None = None) -> str:
+def short_label(
+    code: str, lang: str = "zh", column: str | None = None, *, numbered: bool = False
+) -> str:
     """Return a template label without its numbering and trailing note.
 
     ``（二）部分公开（区分处理的，只计这一情形，不计其他情形）`` becomes ``部分公开``;
     ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``. Give
-    ``column`` (``row``, ``result``, ...) for codes used in more than one column.
+    ``column`` (``row``, ``result``, ...) for codes used in more than one column. With
+    ``numbered`` the printed numbering stays (``（三）1.属于国家秘密``).
     """
     text = code_label(column, code, lang) if column else template.label(code, lang)
     if lang != "zh":
         return text
-    text = _NUMBERING.sub("", text)
+    if not numbered:
+        text = _NUMBERING.sub("", text)
     stripped = _TRAILING_NOTE.sub("", text)
     return stripped or text
 

@@ -317,6 +317,7 @@ def run_all(
     build_date: str | dt.date | None = None,
     kernel_name: str = "python3",
     timeout: int = 600,
+    jobs: int = 2,
     quiet: bool = False,
 ) -> RunResult:
     """Build the tables from ``raw_dir`` into ``out_dir``, then execute every notebook.
@@ -324,8 +325,10 @@ def run_all(
     Figures go to ``<reports_dir>/figures``, the workbook to
     ``<reports_dir>/gxparse-briefing.xlsx``, executed notebooks to
     ``<reports_dir>/notebooks/*.ipynb`` and as HTML to ``<reports_dir>/*.html``. Prints
-    the elapsed time of each step. Raises ``papermill.PapermillExecutionError`` when a
-    notebook fails (its partial output is kept in ``<reports_dir>/notebooks``).
+    the elapsed time of each step. ``jobs`` notebooks run at once (each in its own kernel;
+    they only read the tables and write their own files). Raises
+    ``papermill.PapermillExecutionError`` when a notebook fails (its partial output is kept
+    in ``<reports_dir>/notebooks``).
     """
     start = time.perf_counter()
     raw = resolve_path(raw_dir)
@@ -352,8 +355,9 @@ def run_all(
         "out_dir": str(reports),
         "build_date": when,
     }
-    runs = []
-    for script in find_notebooks(notebooks_dir):
+    scripts = find_notebooks(notebooks_dir)
+
+    def one(script: Path) -> NotebookRun:
         run = run_notebook(
             script,
             parameters,
@@ -362,10 +366,18 @@ def run_all(
             kernel_name=kernel_name,
             timeout=timeout,
         )
-        runs.append(run)
         say(f"gxparse run: {run.name} in {run.seconds:.1f} s → {run.html}")
         for w in run.glyph_warnings:
             say(f"gxparse run: warning in {run.name}: {w.strip()[:200]}")
+        return run
+
+    if jobs > 1 and len(scripts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            runs = list(pool.map(one, scripts))
+    else:
+        runs = [one(s) for s in scripts]
     total = time.perf_counter() - start
     result = RunResult(raw, processed, reports, build_seconds, runs, total)
     say(

@@ -79,12 +79,24 @@ OUTCOME_COLORS: dict[str, str] = dict(
 )
 STATUS_COLORS: dict[str, str] = {
     "reported": "#c6dbef",
-    "blank": "#f0f0f0",
+    "blank": "#bdbdbd",
     "missing": "#d7301f",
     "derived": "#fdae6b",
     "corrected": "#9e9ac8",
 }
 NO_DATA_ZH = "无数据"
+NOT_APPLICABLE_ZH = "不适用"
+ZERO_TOTAL_ZH = "总计为 0"
+
+
+def _text_on(colour: str) -> str:
+    """Black or white text, whichever reads better on ``colour``."""
+    r, g, b = mpl.colors.to_rgb(colour)
+    return INK if 0.299 * r + 0.587 * g + 0.114 * b > 0.6 else "white"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------------------
@@ -287,6 +299,11 @@ def _value_text(v: float, percent: bool = False) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
+def _effective_scale(scale: str, top: float) -> str:
+    """A log scale only pays off past one decade: small counts (max ≤ 10) stay linear."""
+    return "linear" if scale in ("symlog", "log") and top <= 10 else scale
+
+
 def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
     setter = ax.set_xscale if axis == "x" else ax.set_yscale
     target = ax.xaxis if axis == "x" else ax.yaxis
@@ -298,6 +315,7 @@ def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
         setter("log")
     else:
         setter("linear")
+        target.set_major_locator(MaxNLocator(integer=True, nbins="auto"))
     target.set_major_formatter(FuncFormatter(_int_format))
 
 
@@ -368,11 +386,13 @@ def bar_chart(
     ax.barh(y, np.nan_to_num(vals, nan=0.0), color=color, height=0.6)
     ax.set_yticks(y, data[label].astype(str).tolist())
     ax.tick_params(axis="y", length=0)
-    _apply_scale(ax, scale)
-    if percent:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
     finite = vals[np.isfinite(vals)]
     top = float(finite.max()) if finite.size else 1.0
+    scale = "linear" if percent else _effective_scale(scale, top)
+    _apply_scale(ax, scale)
+    if percent:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
     if scale == "linear":
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
     else:
@@ -408,11 +428,14 @@ def dot_chart(
     scale: str = "symlog",
     subtitle: str | None = None,
     annotate: bool = True,
+    colors: Mapping[str, str] | None = None,
 ) -> Figure:
     """Dot chart across bodies (one line per ``label``), one marker per ``hue`` series.
 
     The default ``symlog`` scale is linear near 0 and logarithmic beyond, so 0, 6 and
-    3,000 all show. NA points are left out and listed as 无数据 at the right.
+    3,000 all show (counts whose maximum is ≤ 10 get a linear scale). NA points are left
+    out and listed as 无数据 at the right end of their line, as are labels of ``order``
+    without any row. ``colors`` maps hue values to colours.
     """
     data = df.copy()
     data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
@@ -435,7 +458,7 @@ def dot_chart(
             ys[ok],
             s=28,
             marker=markers[k % len(markers)],
-            color=PALETTE[k % len(PALETTE)],
+            color=(colors or {}).get(s, PALETTE[k % len(PALETTE)]),
             label=name,
             zorder=3,
         )
@@ -454,26 +477,31 @@ def dot_chart(
     for i in range(len(labels)):
         ax.axhline(i, color=GRID, lw=0.5, zorder=1)
     missing = data[data[value].isna() & data[label].isin(ypos)]
+    notes = {}
     for lab, grp in missing.groupby(label, sort=False):
         names = "、".join((hue_labels or {}).get(s, str(s)) for s in grp[hue]) if hue else ""
-        text = f"{NO_DATA_ZH}：{names}" if names else NO_DATA_ZH
+        notes[lab] = f"{NO_DATA_ZH}：{names}" if names else NO_DATA_ZH
+    for lab in set(labels) - set(data[label]):
+        notes[lab] = NO_DATA_ZH
+    for lab, text in notes.items():
         ax.annotate(
             text,
             (1.0, ypos[lab]),
             xycoords=("axes fraction", "data"),
-            xytext=(4, 0),
+            xytext=(-4, 0),
             textcoords="offset points",
             va="center",
-            ha="left",
+            ha="right",
             fontsize=7,
             color=MUTED,
         )
     ax.set_yticks(range(len(labels)), [str(x) for x in labels])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    _apply_scale(ax, scale)
     finite = data[value][np.isfinite(data[value])]
     top = float(finite.max()) if len(finite) else 1.0
+    scale = _effective_scale(scale, top)
+    _apply_scale(ax, scale)
     left = {"log": 0.8, "symlog": -0.35}.get(scale, -0.02 * max(top, 1))
     ax.set_xlim(left, max(top, 1) * (4 if scale != "linear" else 1.15))
     ax.set_xlabel(xlabel)
@@ -508,10 +536,12 @@ def stacked_shares(
     colors: Mapping[str, str] | None = None,
     subtitle: str | None = None,
     min_label_share: float = 0.07,
+    denominator: str | None = None,
 ) -> Figure:
     """100 % stacked horizontal bars: the mix of ``group`` within each ``label`` (shares in ``value``).
 
-    Bodies whose shares are all NA (blank inputs or nothing handled) show 无数据.
+    Bodies whose shares are all NA show 无数据, or 总计为 0 when the ``denominator``
+    column says there was nothing to share out.
     """
     wide = df.pivot_table(
         index=label, columns=group, values=value, aggfunc="first", dropna=False, sort=False
@@ -526,12 +556,13 @@ def stacked_shares(
     colors = colors or {}
     for k, g in enumerate(groups):
         vals = np.nan_to_num(wide[g].to_numpy(), nan=0.0)
+        colour = colors.get(g, PALETTE[k % len(PALETTE)])
         ax.barh(
             y,
             vals,
             left=left,
             height=0.62,
-            color=colors.get(g, PALETTE[k % len(PALETTE)]),
+            color=colour,
             label=(group_labels or {}).get(g, str(g)),
             edgecolor="white",
             linewidth=0.5,
@@ -545,12 +576,17 @@ def stacked_shares(
                     ha="center",
                     va="center",
                     fontsize=7,
-                    color="white" if g != "partially_granted" else INK,
+                    color=_text_on(colour),
                 )
         left = left + vals
+    zero_total = set()
+    if denominator is not None:
+        dens = df.groupby(label, sort=False)[denominator].first()
+        zero_total = {lab for lab, d in dens.items() if pd.notna(d) and d == 0}
     for yi, total in enumerate(left):
         if total == 0:
-            ax.text(0.01, yi, NO_DATA_ZH, va="center", ha="left", fontsize=7.5, color=MUTED)
+            text = ZERO_TOTAL_ZH if labels[yi] in zero_total else NO_DATA_ZH
+            ax.text(0.01, yi, text, va="center", ha="left", fontsize=7.5, color=MUTED)
     ax.set_yticks(y, [str(x) for x in labels])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(labels) - 0.5, -0.5)
@@ -580,12 +616,15 @@ def status_heatmap(
     col_order: Sequence[str] | None = None,
     annotate: str | None = None,
     subtitle: str | None = None,
+    max_label: int = 18,
 ) -> Figure:
     """Categorical heatmap of cell status: ``row`` × ``col`` coloured by ``status``.
 
     ``df`` is long (one row per cell); statuses are the contract's (reported, blank,
     missing, derived, corrected) and the legend reads their Chinese labels. A cell with no
-    row in ``df`` is white. ``annotate`` names a column printed in each cell (e.g. counts).
+    row in ``df`` is white (不适用: the report's template has no such row). ``annotate``
+    names a column printed in each cell (e.g. counts); row labels longer than
+    ``max_label`` characters are shortened with an ellipsis.
     """
     codes = list(STATUS_COLORS)
     rows = list(row_order) if row_order is not None else list(dict.fromkeys(df[row]))
@@ -619,7 +658,7 @@ def status_heatmap(
     ax.set_xticks(
         range(len(cols)), [str(c) for c in cols], rotation=35, ha="right", rotation_mode="anchor"
     )
-    ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+    ax.set_yticks(range(len(rows)), [_shorten(str(r), max_label) for r in rows])
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -646,6 +685,8 @@ def status_heatmap(
     handles = [
         Patch(facecolor=STATUS_COLORS[c], edgecolor=GRID, label=template.label(c)) for c in present
     ]
+    if np.isnan(grid).any():
+        handles.append(Patch(facecolor="white", edgecolor=GRID, label=NOT_APPLICABLE_ZH))
     ax.legend(
         handles=handles,
         loc="lower left",

@@ -79,15 +79,16 @@ status["note"] = [
 ]
 columns_order = list(a.labels[a.reports["report_id"]])
 
-apps = status[status["table"] == "applications"]
+apps = status[status["table"] == "applications"].copy()
+apps["row_label"] = [metrics.short_label(k, column="row", numbered=True) for k in apps["key"]]
 row_order = [
-    metrics.short_label(r.code, column="row")
+    metrics.short_label(r.code, column="row", numbered=True)
     for r in template.APPLICATION_ROWS
     if r.code in set(apps["key"])
 ]
 fig = plotting.status_heatmap(
     apps,
-    row="zh",
+    row="row_label",
     col="label",
     annotate="note",
     row_order=row_order,

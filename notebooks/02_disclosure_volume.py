@@ -87,6 +87,7 @@ else:
         hue_labels=channel_labels,
         scale="symlog",
         title="各渠道发布信息条数（正文所述）",
+        subtitle=f"{channels['report_id'].nunique()} / {len(a.reports)} 份报告的正文按渠道列出条数",
         source=a.source,
     )
     paths = a.save(fig, "02_channels")

@@ -70,6 +70,7 @@ fig = plotting.stacked_shares(
     groups=metrics.OUTCOME_GROUPS,
     group_labels=group_labels,
     colors=plotting.OUTCOME_COLORS,
+    denominator="denominator",
     title="办理结果构成（占办理结果总计的比例）",
     subtitle="任一结果单元格为空白或缺失时该组不计入，合计可能不足 100%",
     source=a.source,
@@ -109,6 +110,7 @@ fig = plotting.stacked_shares(
     value="value",
     groups=list(dict.fromkeys(mix["applicant"])),
     group_labels=dict(zip(mix["applicant"], mix["zh"], strict=False)),
+    denominator="denominator",
     title="申请人构成（占本年新收申请的比例）",
     source=a.source,
 )
@@ -128,11 +130,13 @@ table = rates.pivot_table(
 display(table.style.format("{:.1%}", na_rep="无数据"))
 
 # %%
-main_rate = rates[rates["metric"] == "substantive_disclosure_rate"]
+main_rate = rates[rates["metric"] == "substantive_disclosure_rate"].copy()
+main_rate["why"] = main_rate["na_reason"].map({"zero_denominator": "（总计为 0）"}).fillna("")
 fig = plotting.bar_chart(
     main_rate,
     label="label",
     value="value",
+    note="why",
     percent=True,
     title=metrics.METRIC_BY_CODE["substantive_disclosure_rate"].name(),
     subtitle="定义：" + metrics.METRIC_BY_CODE["substantive_disclosure_rate"].definition(),

@@ -86,11 +86,13 @@ level_names = penalty["level"].map(
     lambda c: metrics.code_label("level", c) if isinstance(c, str) else ""
 )
 penalty["body"] = penalty["label"] + "（" + level_names + "）"
-long = penalty.melt(id_vars=["body"], value_vars=["value", "peer_median"], var_name="series")
+long = penalty[["body", "value", "peer_median"]].melt(
+    id_vars=["body"], var_name="series", value_name="count"
+)
 fig = plotting.dot_chart(
     long,
     label="body",
-    value="value",
+    value="count",
     hue="series",
     hue_labels={"value": "本机关", "peer_median": "同级中位数"},
     scale="symlog",

@@ -64,6 +64,7 @@ fig = plotting.dot_chart(
     value="count",
     hue="severity",
     hue_labels=export.SEVERITY_LABELS,
+    colors={k: "#" + v[1] for k, v in export.SEVERITY_FILLS.items()},
     scale="linear",
     title="检查发现：按机关与严重程度（条）",
     source=a.source,
