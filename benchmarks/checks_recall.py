@@ -580,8 +580,12 @@ def main(argv: list[str] | None = None) -> int:
     corpus, expected = faulty_corpus(args.bodies, args.seed, args.repeat)
     found = C.run_checks(corpus.frames())
     table = score(found, expected)
-    fp = clean.groupby(["check", "severity"]).size().rename("clean_findings").reset_index()
-    out = table.merge(fp, on="check", how="outer").fillna({"clean_findings": 0})
+    fp = clean.groupby("check").size().rename("false_positives").reset_index()
+    out = table.merge(fp, on="check", how="outer").fillna({"false_positives": 0})
+    out["severity"] = out["check"].map(lambda c: C.CHECK_BY_CODE[c].severity)
+    out = out.astype({"false_positives": int})[
+        ["check", "severity", "injected", "found", "recall", "false_positives"]
+    ]
     pd.set_option("display.width", 140)
     print(out.to_string(index=False))
     missed = [
