@@ -1453,14 +1453,16 @@ def robust_outlier(
 ) -> tuple[bool, float, float]:
     """Given a value and its peers' values, return (is_outlier, robust z, peer median).
 
-    Works on log1p: counts span orders of magnitude. Scale = 1.4826·MAD, floored at
+    Works on log1p: counts span orders of magnitude. Scale = the larger of 1.4826·MAD and
+    IQR/1.349 (MAD alone collapses when over half the peers print 0), floored at
     ``config.peer_min_scale``; an outlier needs |z| ≥ ``peer_z`` and a distance from the
     median of at least ``peer_min_log_ratio`` on the log scale.
     """
     logs = [math.log1p(max(p, 0.0)) for p in peers]
     med = statistics.median(logs)
     mad = statistics.median(abs(x - med) for x in logs) * 1.4826
-    scale = max(mad, config.peer_min_scale)
+    q1, _, q3 = statistics.quantiles(logs, n=4) if len(logs) > 1 else (med, med, med)
+    scale = max(mad, (q3 - q1) / 1.349, config.peer_min_scale)
     x = math.log1p(max(value, 0.0))
     z = (x - med) / scale
     flag = abs(z) >= config.peer_z and abs(x - med) >= config.peer_min_log_ratio

@@ -1006,3 +1006,26 @@ def test_benchmark_covers_every_check_and_finds_every_fault():
     assert [e for e in expected if e not in got] == []
     clean = C.run_checks(bench.clean_corpus(bodies=30, seed=3).frames())
     assert not (clean["severity"] == "error").any()
+
+
+@pytest.mark.parametrize(
+    ("value", "peers", "flag"),
+    [
+        pytest.param(2390, [6, 0, 0, 3, 5, 1], True, id="2390-vs-single-digits"),
+        pytest.param(20, [6, 0, 0, 3, 5, 1], False, id="20-vs-single-digits"),
+        pytest.param(150, [0] * 6 + [50, 80, 120, 200], False, id="mostly-zero-peers-wide-spread"),
+        pytest.param(0, [100, 120, 90, 150, 110], True, id="far-below"),
+    ],
+)
+def test_robust_outlier(value, peers, flag):
+    got, z, _median = C.robust_outlier(value, peers, C.CheckConfig())
+    assert got is flag
+    assert (z < 0) == (value < 5)
+
+
+def test_low_peer_outliers_only_on_request():
+    reps = _townships([100, 120, 90, 150, 110, 0])
+    assert only(run(*reps), "peer_outlier").empty
+    f = only(run(*reps, peer_low=True), "peer_outlier")
+    assert list(zip(f["report_id"], f["actual"], strict=True)) == [("t5", "0")]
+    assert "偏低" in f.loc[0, "message"]
