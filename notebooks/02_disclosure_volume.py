@@ -130,7 +130,8 @@ yearly = metrics.compute(corpus, ["active_disclosure_total", "normative_document
 changes = metrics.year_over_year(yearly)
 if a.reports["year"].nunique() < 2:
     print(
-        f"只有一个年度（{a.reports['year'].dropna().unique().tolist()}）：加入其他年度的报告后此处比较各年。"
+        f"只有一个年度（{'、'.join(str(y) for y in a.reports['year'].dropna().unique())}）："
+        "加入其他年度的报告后此处比较各年。"
     )
 else:
     series = yearly[yearly["metric"] == "active_disclosure_total"]
