@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from gxparse import template as T
@@ -92,11 +93,14 @@ def decode_html(data: bytes) -> tuple[str, str]:
 
 def read_html(data: bytes) -> Document:
     """Given the bytes of a saved web page, return the article's paragraphs and table rows."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
     text, encoding = decode_html(data)
     try:
-        soup = BeautifulSoup(text, "lxml")
+        with warnings.catch_warnings():
+            # XHTML pages (<?xml ...?> first) are common on government sites.
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            soup = BeautifulSoup(text, "lxml")
     except Exception as exc:
         raise ReadError(f"unreadable HTML ({type(exc).__name__}: {exc})") from None
     for tag in soup.find_all(_DROP_TAGS):

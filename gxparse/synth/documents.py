@@ -275,10 +275,12 @@ def to_docx(spec: ReportSpec) -> bytes:
 def _docx_table(document, grid: Grid) -> None:
     table = document.add_table(rows=grid.nrows, cols=grid.ncols)
     table.style = "Table Grid"
+    # Cell objects taken once, before any merge (table.cell() rescans the whole table).
+    cells = [list(row.cells) for row in table.rows]
     for s in grid.spans:
-        cell = table.cell(s.row, s.col)
+        cell = cells[s.row][s.col]
         if s.rowspan > 1 or s.colspan > 1:
-            cell = cell.merge(table.cell(s.row + s.rowspan - 1, s.col + s.colspan - 1))
+            cell = cell.merge(cells[s.row + s.rowspan - 1][s.col + s.colspan - 1])
         cell.text = s.text
 
 
