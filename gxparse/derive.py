@@ -53,8 +53,11 @@ def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[K
     while changed:
         changed = False
         for left, right in eqs:
-            if any(out.get(k, CellValue("missing")).status == "blank" for k in left + right):
-                continue  # a printed empty cell: the identity cannot force anything
+            if any(
+                c.status == "blank" or c.unresolved
+                for c in (out.get(k, CellValue("missing")) for k in left + right)
+            ):
+                continue  # a printed empty (or unreadable) cell: nothing can be forced
             unknown_l = [k for k in left if out.get(k, CellValue("missing")).value is None]
             unknown_r = [k for k in right if out.get(k, CellValue("missing")).value is None]
             if not unknown_l and not unknown_r:

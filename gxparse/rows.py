@@ -10,6 +10,7 @@ are lost, and the mapper decides whether that can still be read (one cell) or no
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from gxparse.document import Cell, Item, Para
@@ -28,6 +29,10 @@ class TableRow:
     source: str
     glued: Cell | None = None
     label_cells: tuple[str, ...] = ()
+    # Every cell of a table row (for aligning a row against the rest of its table) ...
+    all_cells: tuple[Cell, ...] = ()
+    # ... or, for a line of text, the display column (centre) of each value token.
+    positions: tuple[float, ...] = ()
 
     @property
     def numbers(self) -> list[Cell]:
@@ -56,25 +61,33 @@ def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
         if m and _CJK.search(m.group("label")):
             glued = Cell(m.group("digits"), cells[last_text].source)
     label_cells = tuple(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
-    return TableRow(label, values, source, glued, label_cells)
+    return TableRow(label, values, source, glued, label_cells, tuple(cells))
 
 
 def from_para(para: Para) -> TableRow:
     """Split a paragraph into a label and the numbers after it (whitespace-separated)."""
-    text = nfkc(para.text)
-    tokens = _TOKEN.findall(text)
+    matches = list(_TOKEN.finditer(para.text))
+    tokens = [m.group(0) for m in matches]
     k = len(tokens)
     while k > 0 and is_value_cell(tokens[k - 1]):
         k -= 1
     values = tuple(Cell(t, para.source) for t in tokens[k:])
-    label = " ".join(tokens[:k])
+    positions = tuple(
+        display_width(para.text[: m.start()]) + display_width(m.group(0)) / 2 for m in matches[k:]
+    )
+    label = " ".join(nfkc(t) for t in tokens[:k])
     glued = None
     if not values and tokens:
-        m = _GLUED.match(tokens[-1])
+        m = _GLUED.match(nfkc(tokens[-1]))
         if m and _CJK.search(m.group("label")):
             glued = Cell(m.group("digits"), para.source)
-            label = " ".join([*tokens[:-1], m.group("label")])
-    return TableRow(label, values, para.source, glued, tuple(label.split()))
+            label = " ".join([*(nfkc(t) for t in tokens[:-1]), m.group("label")])
+    return TableRow(label, values, para.source, glued, tuple(label.split()), (), positions)
+
+
+def display_width(text: str) -> int:
+    """Columns a monospace terminal gives the text (CJK and full-width characters take 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[TableRow]:

@@ -30,6 +30,12 @@ class CellValue:
     value: Decimal | None = None
     raw: str | None = None
     source: str | None = None
+    # Missing because its row prints numbers that cannot be aligned (not because the text
+    # lost it): the cell may be blank, so no identity may fill it.
+    unresolved: bool = False
+
+
+UNRESOLVED = CellValue("missing", unresolved=True)
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,70 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     return res
 
 
+@dataclass(frozen=True)
+class Grid:
+    """Where the rows of one table put their value cells, learned from its unambiguous rows:
+    for cell rows, the index of the first value cell per row width; for lines of text, the
+    display column of each value column. Used only to place a row that is ambiguous alone
+    (a blank cell at either end)."""
+
+    starts: dict[tuple[int, int], int]
+    columns: tuple[float, ...]
+
+
+def _shape(row: TableRow) -> tuple[int, int]:
+    """(cells in the row, cells before its values): rows of one shape share a grid."""
+    return len(row.all_cells), len(row.all_cells) - len(row.values)
+
+
+def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
+    starts: dict[tuple[int, int], set[int]] = {}
+    placed: list[tuple[float, ...]] = []
+    for r in rows:
+        nums = r.numbers
+        if len(nums) != n or len(r.values) < n:
+            continue
+        if r.all_cells:
+            first = next(i for i, c in enumerate(r.all_cells) if c is nums[0])
+            if r.all_cells[first : first + n] == tuple(nums):
+                starts.setdefault(_shape(r), set()).add(first)
+        elif r.positions and len(r.values) == n:
+            placed.append(r.positions)
+    columns: tuple[float, ...] = ()
+    if len(placed) >= 2:
+        cols = [sorted(p[i] for p in placed) for i in range(n)]
+        if all(c[-1] - c[0] <= 3 for c in cols):
+            columns = tuple(c[len(c) // 2] for c in cols)
+    return Grid({w: next(iter(s)) for w, s in starts.items() if len(s) == 1}, columns)
+
+
+def align(row: TableRow, grid: Grid, n: int) -> tuple[Cell, ...] | None:
+    """The row's n value cells placed by the table's grid, or None if it does not fit."""
+    if row.all_cells and _shape(row) in grid.starts:
+        s = grid.starts[_shape(row)]
+        window = row.all_cells[s : s + n]
+        inside = {id(c) for c in window}
+        outside_values = [c for c in row.values if id(c) not in inside]
+        if len(window) == n and all(not c.text.strip() for c in outside_values):
+            if all(id(c) in inside for c in row.numbers) and all(
+                id(c) in {id(v) for v in row.values} for c in window
+            ):
+                return window
+    if grid.columns and row.positions and len(row.positions) == len(row.values):
+        gaps = [b - a for a, b in zip(grid.columns, grid.columns[1:], strict=False)]
+        tol = min(gaps) / 2 if gaps else 2
+        out: list[Cell | None] = [None] * n
+        last = -1
+        for cell, pos in zip(row.values, row.positions, strict=True):
+            i = min(range(n), key=lambda j: abs(grid.columns[j] - pos))
+            if abs(grid.columns[i] - pos) >= tol or i <= last:
+                return None
+            out[i] = cell
+            last = i
+        return tuple(c if c is not None else Cell("", row.source) for c in out)
+    return None
+
+
 def _place_row(
     res: TableResult,
     row: TableRow,
@@ -201,6 +271,7 @@ def _place_row(
     what: str,
     kinds: Sequence[str] | None = None,
     check: Callable[[list[Decimal]], bool] | None = None,
+    grid: Grid | None = None,
 ) -> bool:
     """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
     n = len(keys)
@@ -213,15 +284,17 @@ def _place_row(
                 res.cells[k] = CellValue(status, Decimal(piece), piece, row.glued.source)
             return True
         for k in keys:
-            res.cells.setdefault(k, CellValue("missing"))
+            res.cells.setdefault(k, UNRESOLVED)
         res.unplaced.append(
             Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together")
         )
         return False
     cells = resolve_values(row.values, n)
+    if cells is None and grid is not None:
+        cells = align(row, grid, n)
     if cells is None:
         for k in keys:
-            res.cells.setdefault(k, CellValue("missing"))
+            res.cells.setdefault(k, UNRESOLVED)
         res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
         return False
     for k, c in zip(keys, cells, strict=True):
@@ -242,6 +315,15 @@ _ROW_SUB_NUMBER = tuple(
     int(m.group(1)) if (m := re.search(r"(\d)[.．]", nfkc(r.zh))) else None
     for r in T.APPLICATION_ROWS
 )
+
+
+def _number_agrees(last_piece: str, idx: int) -> bool:
+    """A label matched only by a generic word ("其他") must carry the row's own number."""
+    entry = T.APPLICATION_ROWS[idx]
+    if not any(k.startswith("=") for k in entry.keys):
+        return True
+    m = _SUB_NUMBER.match(nfkc(last_piece))
+    return m is None or _ROW_SUB_NUMBER[idx] is None or int(m.group(1)) == _ROW_SUB_NUMBER[idx]
 
 
 def _next_sub_item(last_piece: str, last: int) -> int | None:
@@ -283,6 +365,86 @@ def _drop_subtotal_column(row: TableRow) -> TableRow:
     return TableRow(row.label, values, row.source, row.glued, row.label_cells)
 
 
+_STARTS_ROW = re.compile(
+    r"^\s*(?:\d\s*[.．、]|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+\s*[、.．])"
+)
+
+
+def _starts_row(row: TableRow) -> bool:
+    return bool(_STARTS_ROW.match(nfkc(_last_piece(row))))
+
+
+def _words_only(row: TableRow) -> bool:
+    return (
+        bool(row.label_cells)
+        and not row.has_numbers
+        and all(not c.text.strip() for c in row.values)
+    )
+
+
+def _joined(first: TableRow, second: TableRow, keep: TableRow) -> TableRow:
+    """Join two label fragments column by column; keep ``keep``'s values."""
+    a, b = list(first.label_cells), list(second.label_cells)
+    if a and b:
+        cells = [*a[:-1], *b[:-1], a[-1] + b[-1]] if len(a) > 1 or len(b) > 1 else [a[-1] + b[-1]]
+    else:
+        cells = a + b
+    return TableRow(
+        " ".join(cells),
+        keep.values,
+        keep.source,
+        keep.glued,
+        tuple(cells),
+        keep.all_cells,
+        keep.positions,
+    )
+
+
+def _same_row(above: TableRow, below: TableRow) -> bool:
+    """A fragment may continue the label above only if it names no other row."""
+    own = _APP_ROWS.match(below.label, _last_piece(below))
+    theirs = _APP_ROWS.match(above.label, _last_piece(above))
+    return own is None or theirs is None or own == theirs
+
+
+def join_wrapped_labels(rows: Sequence[TableRow]) -> list[TableRow]:
+    """Rejoin row labels that a PDF or Word export wrapped onto lines of their own.
+
+    A line of words with empty value cells that does not start a row (no 1. / （三） / 四、)
+    continues the label above it; a line that starts a row but prints no numbers, followed
+    by a line of numbers whose words do not start a row, is the first half of that label."""
+    out: list[TableRow] = []
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        if (
+            _words_only(row)
+            and _starts_row(row)
+            and nxt is not None
+            and nxt.has_numbers
+            and nxt.label_cells
+            and not _starts_row(nxt)
+            and _APP_ROWS.match(nxt.label, _last_piece(nxt)) is None
+        ):
+            out.append(_joined(row, nxt, nxt))
+            i += 2
+            continue
+        if (
+            _words_only(row)
+            and not _starts_row(row)
+            and out
+            and out[-1].has_numbers
+            and _same_row(out[-1], row)
+        ):
+            out[-1] = _joined(out[-1], row, out[-1])
+            i += 1
+            continue
+        out.append(row)
+        i += 1
+    return out
+
+
 def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
     """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
     rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
@@ -292,7 +454,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     prefer = [template in e.templates for e in T.APPLICATION_ROWS]
     last = -1
     leftovers: list[TableRow] = []
+    rows = join_wrapped_labels(rows)
     subtotal_column = _has_subtotal_column(rows)
+    grid = learn_grid(rows, ncol)
     if subtotal_column:
         res.notes.append(f"part 三: a {T.LEGAL_PERSON_ZH} subtotal column was read and left out")
     for row in rows:
@@ -303,6 +467,8 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
             continue
         idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
+        if idx is not None and not _number_agrees(_last_piece(row), idx):
+            idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
         if idx is None and key:
             idx = _next_sub_item(_last_piece(row), last)
         if idx is None:
@@ -321,7 +487,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
             continue
         if subtotal_column:
             row = _drop_subtotal_column(row)
-        _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds)
+        _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds, grid=grid)
         last = max(last, idx)
     expected = [r.code for r in T.application_rows(template)]
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
