@@ -729,6 +729,7 @@ def flow_chart(
     title: str,
     source: str,
     subtitle: str | None = None,
+    scale: str = "auto",
 ) -> Figure:
     """Requests on hand → handled → carried forward, per body.
 
@@ -736,7 +737,9 @@ def flow_chart(
     carried_forward`` (see :func:`gxparse.metrics.request_flow`). Each body gets two
     stacked bars: on hand (新收 + 上年结转) above, outcome (办结 + 结转下年度) below; when
     the template's identity holds they are equally long. NA parts are not drawn and the
-    bar reads 无数据.
+    bar reads 无数据. ``scale="auto"`` turns symmetric-log when the largest body dwarfs
+    the others (a city's thousands next to a township's handful); bars then keep their
+    order but not their proportions, and the printed numbers carry the values.
     """
     data = flow.reset_index(drop=True)
     n = len(data)
@@ -780,9 +783,12 @@ def flow_chart(
     ax.set_yticks(range(n), [str(x) for x in data[label]])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlim(0, max(top, 1) * 1.3)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(_int_format))
+    if scale == "auto":
+        totals = data[["received_new", "carried_over"]].astype("Float64").sum(axis=1, skipna=True)
+        small = totals[(totals > 0)]
+        scale = "symlog" if top > 100 and len(small) and float(small.min()) < top / 50 else "linear"
+    _apply_scale(ax, scale)
+    ax.set_xlim(0, max(top, 1) * (1.3 if scale == "linear" else 8))
     ax.set_xlabel("申请数（件）")
     handles = [Patch(facecolor=FLOW_COLORS[c], label=short[c]) for c in FLOW_PARTS]
     ax.legend(
@@ -811,12 +817,24 @@ def year_lines(
     percent: bool = False,
     ylabel: str = "",
     subtitle: str | None = None,
+    min_years: int = 2,
 ) -> Figure:
-    """One line per body across years (for year-over-year comparisons)."""
+    """One line per body across years (for year-over-year comparisons).
+
+    Only bodies with a value in at least ``min_years`` years are drawn; the subtitle says
+    how many were left out.
+    """
     use_style()
     fig, ax = plt.subplots(figsize=(7.0, 3.8))
     data = df.copy()
     data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
+    counts = data.dropna(subset=[value]).groupby(label)[year].nunique()
+    keep = set(counts[counts >= min_years].index)
+    left_out = data[label].nunique() - len(keep)
+    data = data[data[label].isin(keep)]
+    if left_out:
+        note = f"另有 {left_out} 个机关不足 {min_years} 个年度，未画出"
+        subtitle = f"{subtitle}；{note}" if subtitle else note
     for k, (lab, grp) in enumerate(data.sort_values(year).groupby(label, sort=False)):
         ax.plot(
             grp[year].astype(int),
@@ -833,6 +851,11 @@ def year_lines(
     ax.grid(axis="x", visible=False)
     if percent:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(_int_format))
     ax.set_ylabel(ylabel)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if keep:
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    else:
+        ax.text(0.5, 0.5, NO_DATA_ZH, transform=ax.transAxes, ha="center", color=MUTED)
     return _finish(fig, ax, title, source, subtitle)

@@ -248,3 +248,25 @@ def test_symlog_scale_for_counts() -> None:
     render(fig)
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert "0" in ticks and "1,000" in ticks
+
+
+def test_year_lines_leave_out_single_years() -> None:
+    fig = _lines()
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["甲镇"]
+    assert any("另有 1 个机关不足 2 个年度" in t.get_text() for t in ax.texts)
+
+
+def test_flow_chart_scale_follows_the_spread() -> None:
+    flow = pd.DataFrame(
+        {
+            "label": ["市", "镇"],
+            "received_new": pd.array([3119, 6], dtype="Int64"),
+            "carried_over": pd.array([34, 0], dtype="Int64"),
+            "total_handled": pd.array([3050, 6], dtype="Int64"),
+            "carried_forward": pd.array([103, 0], dtype="Int64"),
+        }
+    )
+    wide = plotting.flow_chart(flow, label="label", title="流向", source=SOURCE)
+    assert wide.axes[0].get_xscale() == "symlog"
+    assert _flow().axes[0].get_xscale() == "linear"
