@@ -157,6 +157,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     res = TableResult()
     layout = T.DISCLOSURE_LAYOUT[template]
     measures: tuple[str, ...] | None = None
+    rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header)
     for row in rows:
         key = label_key(row.label)
         if not key:
@@ -400,24 +401,57 @@ def _joined(first: TableRow, second: TableRow, keep: TableRow) -> TableRow:
     )
 
 
-def _same_row(above: TableRow, below: TableRow) -> bool:
+def _is_disclosure_header(row: TableRow) -> bool:
+    key = label_key(row.label)
+    return (
+        _ARTICLE20 in key
+        or any(h in key for h in _DISCLOSURE_HEADERS)
+        or any(_MEASURES.match(c, c) is not None for c in row.label_cells)
+    )
+
+
+def _is_application_header(row: TableRow) -> bool:
+    key = label_key(row.label)
+    return any(h in key for h in _APP_HEADERS) or any(
+        _matches_applicant(c) for c in row.label_cells
+    )
+
+
+_APPLICANT_KEYS = tuple(label_key(k.lstrip("=")) for a in T.APPLICANTS for k in a.keys)
+
+
+def _matches_applicant(text: str) -> bool:
+    key = label_key(text)
+    return any(k == key or (len(k) > 2 and k in key) for k in _APPLICANT_KEYS)
+
+
+def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
     """A fragment may continue the label above only if it names no other row."""
-    own = _APP_ROWS.match(below.label, _last_piece(below))
-    theirs = _APP_ROWS.match(above.label, _last_piece(above))
+    own = matcher.match(below.label, _last_piece(below))
+    theirs = matcher.match(above.label, _last_piece(above))
     return own is None or theirs is None or own == theirs
 
 
-def join_wrapped_labels(rows: Sequence[TableRow]) -> list[TableRow]:
+def join_wrapped_labels(
+    rows: Sequence[TableRow],
+    matcher: _Matcher | None = None,
+    header: Callable[[TableRow], bool] = lambda r: False,
+) -> list[TableRow]:
     """Rejoin row labels that a PDF or Word export wrapped onto lines of their own.
 
     A line of words with empty value cells that does not start a row (no 1. / （三） / 四、)
     continues the label above it; a line that starts a row but prints no numbers, followed
     by a line of numbers whose words do not start a row, is the first half of that label."""
+    matcher = matcher or _APP_ROWS
     out: list[TableRow] = []
     i = 0
     while i < len(rows):
         row = rows[i]
         nxt = rows[i + 1] if i + 1 < len(rows) else None
+        if header(row):
+            out.append(row)
+            i += 1
+            continue
         if (
             _words_only(row)
             and _starts_row(row)
@@ -425,7 +459,7 @@ def join_wrapped_labels(rows: Sequence[TableRow]) -> list[TableRow]:
             and nxt.has_numbers
             and nxt.label_cells
             and not _starts_row(nxt)
-            and _APP_ROWS.match(nxt.label, _last_piece(nxt)) is None
+            and matcher.match(nxt.label, _last_piece(nxt)) is None
         ):
             out.append(_joined(row, nxt, nxt))
             i += 2
@@ -435,7 +469,7 @@ def join_wrapped_labels(rows: Sequence[TableRow]) -> list[TableRow]:
             and not _starts_row(row)
             and out
             and out[-1].has_numbers
-            and _same_row(out[-1], row)
+            and _same_row(out[-1], row, matcher)
         ):
             out[-1] = _joined(out[-1], row, out[-1])
             i += 1
@@ -454,7 +488,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     prefer = [template in e.templates for e in T.APPLICATION_ROWS]
     last = -1
     leftovers: list[TableRow] = []
-    rows = join_wrapped_labels(rows)
+    rows = join_wrapped_labels(rows, _APP_ROWS, _is_application_header)
     subtotal_column = _has_subtotal_column(rows)
     grid = learn_grid(rows, ncol)
     if subtotal_column:
