@@ -85,3 +85,20 @@ _DIGITS = re.compile(r"\d")
 
 def has_digit(text: str) -> bool:
     return bool(_DIGITS.search(nfkc(text)))
+
+
+# Page furniture that extraction leaves between rows: "- 3 -", "—— 4 ——", "第 3 页", "第4页 共7页".
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-—–_~·•]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*\d{1,4}|共\s*\d{1,4}\s*页)?[\s\-—–_~·•]*$"
+)
+
+
+def is_page_furniture(text: str) -> bool:
+    """A line that is only a page number (with dashes, 第…页, 共…页 around it)."""
+    t = nfkc(text).strip()
+    if not t or not any(ch.isdigit() for ch in t):
+        return False
+    if not _PAGE_NUMBER.match(t):
+        return False
+    # A bare number is a value cell, not a page number, unless it wears page decoration.
+    return not re.fullmatch(r"\d+", t)

@@ -27,6 +27,7 @@ from gxparse.facts import (
     year_from_period,
 )
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
+from gxparse.normalize import is_page_furniture
 from gxparse.rows import table_rows
 from gxparse.sections import Region, region_text, sectionize
 from gxparse.tables import (
@@ -150,6 +151,8 @@ def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     open_line = False
     for i in items[start:end]:
+        if isinstance(i, Para) and is_page_furniture(i.text):
+            continue  # a page break inside a paragraph
         if not isinstance(i, Para) or not i.text.strip():
             open_line = False
             continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gxparse.document import Cell, Item, Para
 from gxparse.glued import runs_between_labels, segment
-from gxparse.normalize import has_digit, is_blank_marker, nfkc, parse_number
+from gxparse.normalize import has_digit, is_blank_marker, is_page_furniture, nfkc, parse_number
 
 _TOKEN = re.compile(r"\S+")
 _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
@@ -96,7 +96,7 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
     out = []
     for item in items:
         if isinstance(item, Para):
-            if not item.text.strip():
+            if not item.text.strip() or is_page_furniture(item.text):
                 continue
             if segment_keys and runs_between_labels(item.text) and has_digit(item.text):
                 for seg in segment(item.text, segment_keys):
