@@ -326,7 +326,7 @@ def _cell_value(v: object) -> object:
     return v
 
 
-def _number_format(series: pd.Series, value: object, percent: bool) -> str | None:
+def _number_format(value: object, percent: bool) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, dt.datetime | dt.date):
@@ -369,7 +369,6 @@ def _write_frame(
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
             fmt = _number_format(
-                df[col],
                 value,
                 percent=col in percent_columns or (pct_row and col == "value"),
             )

@@ -803,6 +803,8 @@ def flow_chart(
         f"每个机关两条：上条 {short['received_new']}＋{short['carried_over']}，"
         f"下条 {short['total_handled']}＋{short['carried_forward']}"
     )
+    if scale == "symlog":
+        sub += "；对称对数刻度，括号内为实际件数"
     return _finish(fig, ax, title, source, sub, legend=True)
 
 
