@@ -429,7 +429,16 @@ def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
     """A fragment may continue the label above only if it names no other row."""
     own = matcher.match(below.label, _last_piece(below))
     theirs = matcher.match(above.label, _last_piece(above))
-    return own is None or theirs is None or own == theirs
+    return own is None or theirs is None or own == theirs or _names_group_of(theirs, own, matcher)
+
+
+def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
+    """The label above matched only by its group's words ("（六）其他处理 1.申请人无正"),
+    and the fragment below names a row of that group."""
+    entries = matcher.entries
+    parent = entries[own].parent
+    group = next((g for g in T.APPLICATION_GROUPS if g.code == parent), None)
+    return group is not None and bool(set(entries[theirs].keys) & set(group.keys))
 
 
 def join_wrapped_labels(
