@@ -8,7 +8,8 @@ Per page, in page order:
    cell covers; as in the DOCX and HTML readers, a position covered by a cell that starts
    further left (horizontal span) is omitted, and a position covered by a cell that starts
    in an earlier row (vertical span) yields an empty Cell;
-4. read the text outside the tables as lines;
+4. read the text outside the tables as lines, leaving out page numbers in the header and
+   footer zones ("- 3 -", "第3页", "3/12");
 5. emit lines and table rows sorted top to bottom.
 
 A table running over a page break simply continues as rows (the parser maps rows by their
@@ -43,6 +44,8 @@ _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
 _NUMERIC = re.compile(r"^[\s\d.,，．+\-]+$")
 _ENUMERATOR = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十]+[)）、．.]|[(（]?\d+[)）．.、])")
 _TOL = 1.0
+# Share of the page height at the top and bottom where page numbers are furniture.
+_MARGIN_SHARE = 0.12
 DEFAULT_MAX_PAGES = 500
 
 # Full labels that always start a row of their own (never the tail of a split label).
@@ -218,10 +221,13 @@ def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
         text_page = page
     text_lines = text_page.extract_text_lines(strip=True, return_chars=False)
     n = 0
+    margin = page.height * _MARGIN_SHARE
     for ln in text_lines:
         text = clean_text(ln["text"]).strip()
         if not text:
             continue
+        if _is_furniture(text) and (ln["top"] < margin or ln["bottom"] > page.height - margin):
+            continue  # a page number in the header or footer
         n += 1
         placed.append((ln["top"], 0, "line", (text, f"page {p_no} line {n}")))
     for tr in tables:
