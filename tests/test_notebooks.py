@@ -37,17 +37,24 @@ FIGURES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
-    out = tmp_path_factory.mktemp("run")
-    return pipeline.run_all(
+def test_main_command_on_the_seeds(tmp_path: Path) -> None:
+    """One test for one run: under pytest-xdist a module fixture would run once per worker."""
+    run = pipeline.run_all(
         REPO / "data" / "raw",
-        out / "processed",
-        out / "reports",
+        tmp_path / "processed",
+        tmp_path / "reports",
         notebooks_dir=REPO / "notebooks",
         build_date="2026-11-22",
         quiet=True,
     )
+    check_every_notebook_ran(run)
+    check_no_missing_glyph_warning(run)
+    check_figures_png_and_svg(run)
+    check_html_embeds_the_charts(run)
+    check_workbook_requests_sheet(run)
+    check_workbook_decisions_sheet(run)
+    check_workbook_metrics_sheet(run)
+    check_tables_built(run)
 
 
 def sheet_rows(path: Path, sheet: str) -> list[tuple]:
@@ -64,7 +71,7 @@ def row_of(rows: list[tuple], body: str) -> tuple:
     return hits[0]
 
 
-def test_every_notebook_ran(run: pipeline.RunResult) -> None:
+def check_every_notebook_ran(run: pipeline.RunResult) -> None:
     assert [n.name for n in run.notebooks] == NOTEBOOKS
     for n in run.notebooks:
         assert n.html == run.reports_dir / f"{n.name}.html"
@@ -80,7 +87,7 @@ def test_every_notebook_ran(run: pipeline.RunResult) -> None:
         assert str(REPO / "data" / "raw") in injected[0].source
 
 
-def test_no_missing_glyph_warning(run: pipeline.RunResult) -> None:
+def check_no_missing_glyph_warning(run: pipeline.RunResult) -> None:
     assert run.glyph_warnings == []
     for n in run.notebooks:
         nb = nbformat.read(n.ipynb, as_version=4)
@@ -95,7 +102,7 @@ def test_no_missing_glyph_warning(run: pipeline.RunResult) -> None:
         )
 
 
-def test_figures_png_and_svg(run: pipeline.RunResult) -> None:
+def check_figures_png_and_svg(run: pipeline.RunResult) -> None:
     from PIL import Image
 
     figures = run.reports_dir / "figures"
@@ -106,13 +113,13 @@ def test_figures_png_and_svg(run: pipeline.RunResult) -> None:
             assert round(img.info["dpi"][0]) == 300, name
 
 
-def test_html_embeds_the_charts(run: pipeline.RunResult) -> None:
+def check_html_embeds_the_charts(run: pipeline.RunResult) -> None:
     html = (run.reports_dir / "03_request_outcomes.html").read_text(encoding="utf-8")
     assert "data:image/png;base64" in html or "image/png" in html
     assert "实质公开率" in html
 
 
-def test_workbook_requests_sheet(run: pipeline.RunResult) -> None:
+def check_workbook_requests_sheet(run: pipeline.RunResult) -> None:
     path = run.reports_dir / "gxparse-briefing.xlsx"
     rows = sheet_rows(path, "申请办理汇总")
     assert rows[0][3:] == (
@@ -127,7 +134,7 @@ def test_workbook_requests_sheet(run: pipeline.RunResult) -> None:
     assert len(rows) == 1 + 5
 
 
-def test_workbook_decisions_sheet(run: pipeline.RunResult) -> None:
+def check_workbook_decisions_sheet(run: pipeline.RunResult) -> None:
     rows = sheet_rows(run.reports_dir / "gxparse-briefing.xlsx", "处理决定汇总")
     assert rows[0][3:] == (
         "行政许可本年处理决定数量",
@@ -138,7 +145,7 @@ def test_workbook_decisions_sheet(run: pipeline.RunResult) -> None:
     assert row_of(rows, "瀛海镇")[3:] == (0, 2390, 0)
 
 
-def test_workbook_metrics_sheet(run: pipeline.RunResult) -> None:
+def check_workbook_metrics_sheet(run: pipeline.RunResult) -> None:
     rows = sheet_rows(run.reports_dir / "gxparse-briefing.xlsx", "指标")
     header = rows[0]
     col = {h: i for i, h in enumerate(header)}
@@ -153,6 +160,6 @@ def test_workbook_metrics_sheet(run: pipeline.RunResult) -> None:
     assert hit[0][col["数值"]] == pytest.approx(12 / 14)
 
 
-def test_tables_built(run: pipeline.RunResult) -> None:
+def check_tables_built(run: pipeline.RunResult) -> None:
     for name in ("reports", "applications", "disclosure", "appeals", "findings"):
         assert (run.out_dir / f"{name}.parquet").is_file(), name
