@@ -195,10 +195,15 @@ def open_analysis(
     out_dir: str | Path = "reports",
     build_date: str | dt.date | None = None,
 ) -> Analysis:
-    """Load the corpus, apply the house chart style and prepare labels and the source footer."""
+    """Load the corpus, apply the house chart style and prepare labels and the source footer.
+
+    Raises ValueError when no report matches ``years`` and ``bodies``.
+    """
     from gxparse import plotting
 
     corpus = load(raw_dir, processed_dir=processed_dir, years=years, bodies=bodies)
+    if corpus.reports.empty:  # type: ignore[attr-defined]
+        raise ValueError(f"no reports in {raw_dir} match years={years!r}, bodies={bodies!r}")
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
     plotting.use_style()

@@ -10,8 +10,6 @@ import pytest
 
 from gxparse import pipeline
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [
     "01_corpus_overview",
@@ -37,6 +35,7 @@ FIGURES = [
 ]
 
 
+@pytest.mark.slow
 def test_main_command_on_the_seeds(tmp_path: Path) -> None:
     """One test for one run: under pytest-xdist a module fixture would run once per worker."""
     run = pipeline.run_all(
@@ -163,3 +162,55 @@ def check_workbook_metrics_sheet(run: pipeline.RunResult) -> None:
 def check_tables_built(run: pipeline.RunResult) -> None:
     for name in ("reports", "applications", "disclosure", "appeals", "findings"):
         assert (run.out_dir / f"{name}.parquet").is_file(), name
+
+
+# ---------------------------------------------------------------------------------------
+# Fast checks of the notebooks' sources and the pipeline's helpers
+# ---------------------------------------------------------------------------------------
+def test_notebooks_in_run_order_with_parameters() -> None:
+    import jupytext
+
+    scripts = pipeline.find_notebooks(REPO / "notebooks")
+    assert [p.stem for p in scripts] == NOTEBOOKS
+    for script in scripts:
+        nb = jupytext.read(script)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, script.name
+        names = {
+            line.split("=")[0].strip() for line in tagged[0].source.splitlines() if "=" in line
+        }
+        assert names == {"raw_dir", "processed_dir", "years", "bodies", "out_dir", "build_date"}
+        assert 'raw_dir = "../data/raw"' in tagged[0].source
+        assert "years = None" in tagged[0].source and "bodies = None" in tagged[0].source
+
+
+def test_select_by_year_and_body() -> None:
+    import gxparse
+
+    corpus = gxparse.read_reports(REPO / "data" / "raw")
+    one = pipeline.select(corpus, bodies=["瀛海镇"])
+    assert list(one.reports["agency"]) == ["北京市大兴区瀛海镇人民政府"]
+    assert set(one.applications["report_id"]) == set(one.reports["report_id"])
+    assert len(pipeline.select(corpus, years=[2023]).reports) == len(corpus.reports)
+    assert pipeline.select(corpus, years=[2019]).reports.empty
+    assert pipeline.select(corpus, years=2023, bodies="承留").reports["agency"].tolist() == [
+        "承留镇人民政府"
+    ]
+
+
+def test_load_prefers_built_tables(tmp_path: Path) -> None:
+    from gxparse.build import build
+
+    build(REPO / "data" / "raw", tmp_path)
+    corpus = pipeline.load("does-not-exist", processed_dir=tmp_path, bodies=["承留镇"])
+    assert corpus.reports["agency"].tolist() == ["承留镇人民政府"]
+    with pytest.raises(ValueError, match="no reports"):
+        pipeline.open_analysis(REPO / "data" / "raw", bodies=["不存在的机关"], out_dir=tmp_path)
+
+
+def test_resolve_path_from_repo_or_notebooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO / "notebooks")
+    assert pipeline.resolve_path("../data/raw") == REPO / "data" / "raw"
+    monkeypatch.chdir(REPO)
+    assert pipeline.resolve_path("data/raw") == REPO / "data" / "raw"
+    assert pipeline.repo_root() == REPO
