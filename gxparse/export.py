@@ -46,6 +46,7 @@ __all__ = [
     "requests_summary",
     "sheet_name",
     "translate",
+    "with_labels",
     "write_workbook",
 ]
 
