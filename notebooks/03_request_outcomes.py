@@ -52,7 +52,7 @@ fig = plotting.flow_chart(
     flow, label="label", title="依申请公开：收到、办结与结转（件）", source=a.source
 )
 paths = a.save(fig, "03_request_flow")
-display(export.translate(flow.drop(columns=["report_id"])))
+display(export.translate(flow[["label", "year", *metrics.FLOW_ROWS]]))
 
 # %% [markdown]
 # ## 办理结果构成
@@ -82,6 +82,7 @@ counts = groups.pivot_table(
     index="label", columns="group", values="numerator", aggfunc="first", dropna=False, sort=False
 )
 counts = counts.reindex(columns=list(metrics.OUTCOME_GROUPS)).rename(columns=group_labels)
+counts = counts.rename_axis(index=export.HEADERS["label"], columns=None)
 display(counts)
 
 # %% [markdown]
@@ -127,6 +128,7 @@ rates = a.label(metrics.request_rates(corpus))
 table = rates.pivot_table(
     index="label", columns="zh", values="value", aggfunc="first", dropna=False, sort=False
 )
+table = table.rename_axis(index=export.HEADERS["label"], columns=None)
 display(table.style.format("{:.1%}", na_rep="无数据"))
 
 # %%

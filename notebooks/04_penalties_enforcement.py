@@ -67,7 +67,8 @@ paths = a.save(fig, "04_decisions")
 wide = decisions.pivot_table(
     index="label", columns="metric", values="value", aggfunc="first", dropna=False, sort=False
 )
-display(wide.reindex(columns=codes).rename(columns=names))
+wide = wide.reindex(columns=codes).rename(columns=names)
+display(wide.rename_axis(index=export.HEADERS["label"], columns=None))
 
 # %% [markdown]
 # ## 与同级机关比较
