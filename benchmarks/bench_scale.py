@@ -1,0 +1,194 @@
+"""Scale: serial vs parallel parsing, a fully cached re-run, peak memory, and the floor.
+
+    python benchmarks/bench_scale.py [--n 10000] [--jobs N] [--serial-n 1000] [--dir FOLDER]
+
+Generates ``--n`` synthetic reports (every text layout, both templates, some faults; see
+``generate.py``) unless ``--dir`` names a folder made by it, then prints:
+
+- the floor: reading, decoding and splitting the same files into lines (one core);
+- serial parsing (``gxparse.parse.parse_file`` in this process) on ``--serial-n`` files;
+- parallel parsing of all files with ``gxparse.parallel.map_files`` on ``--jobs`` workers:
+  reports/s, speed-up over serial, parallel efficiency (speed-up / workers);
+- a fully cached re-run (``gxparse.cache.Cache``): the map, then the concatenation into
+  the corpus tables;
+- peak memory (RSS of this process and its workers together, sampled), per phase.
+
+Targets (issue 6, this 2-core machine): >= 1,000 reports/s per core; efficiency >= 85%;
+cached re-run of 10,000 reports < 5 s; peak memory < 1 GB. Prints numbers, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate
+
+
+class PeakMemory:
+    """Sample the RSS of this process plus all its descendants every ``interval`` s."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._me = psutil.Process()
+
+    def _rss(self) -> int:
+        total = self._me.memory_info().rss
+        for child in self._me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._rss()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+@contextmanager
+def phase(name: str, results: dict[str, dict[str, float]]) -> Iterator[dict[str, float]]:
+    row: dict[str, float] = {}
+    with PeakMemory() as mem:
+        start = time.perf_counter()
+        yield row
+        row["seconds"] = time.perf_counter() - start
+    row["peak_mb"] = mem.peak / 2**20
+    results[name] = row
+
+
+def floor_read(path: Path) -> int:
+    """The least any parser must do: read, decode and split into lines."""
+    from gxparse.decode import decode_bytes
+
+    text, _ = decode_bytes(path.read_bytes())
+    return len(text.splitlines())
+
+
+def timed_map(func: Callable[[Any], Any], paths: list[Path], **kwargs: Any) -> list[Any]:
+    from gxparse.parallel import map_files
+
+    return map_files(func, paths, progress=False, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10_000, help="reports (default 10,000)")
+    ap.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="workers (default: every core)"
+    )
+    ap.add_argument(
+        "--serial-n", type=int, default=1000, help="files parsed serially (default 1,000)"
+    )
+    ap.add_argument("--chunksize", type=int, default=None)
+    ap.add_argument("--dir", type=Path, default=None, help="reuse a folder made by generate.py")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    from gxparse.cache import Cache
+    from gxparse.corpus import concat
+    from gxparse.parallel import Failure
+    from gxparse.parse import failed, parse_file
+
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="gxparse-scale-") as tmp:
+        folder = args.dir or Path(tmp) / "reports"
+        if args.dir is None:
+            t0 = time.perf_counter()
+            generate(args.n, folder, args.seed)
+            print(f"generated {args.n:,} reports in {time.perf_counter() - t0:.1f} s ({folder})")
+        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))[: args.n]
+        paths = [folder / t["file"] for t in truth]
+        n = len(paths)
+        serial_paths = paths[: min(args.serial_n, n)]
+        parse_file(paths[0])  # warm-up in this process
+
+        def to_tables(f: Failure) -> Any:
+            p = Path(f.path)
+            return failed(p.stem, p.name, f.reason)
+
+        with phase("floor", results) as row:
+            lines = sum(floor_read(p) for p in paths)
+            row["files"] = n
+        with phase("serial", results) as row:
+            serial = timed_map(parse_file, serial_paths, jobs=1)
+            row["files"] = len(serial_paths)
+        with phase("parallel", results) as row:
+            parallel = timed_map(
+                parse_file, paths, jobs=args.jobs, chunksize=args.chunksize, on_failure=to_tables
+            )
+            row["files"] = n
+        failures = sum(1 for r in parallel if str(r.reports["parse_status"].iloc[0]) == "failed")
+        same = all(
+            a.as_dict()[k].equals(b.as_dict()[k])
+            for a, b in zip(serial, parallel, strict=False)
+            for k in a.as_dict()
+        )
+        cache = Cache(Path(tmp) / "cache")
+        with phase("cache_write", results) as row:
+            for p, r in zip(paths, parallel, strict=True):
+                cache.put(p, r)
+            row["files"] = n
+        del parallel, serial
+        with phase("cached_map", results) as row:
+            cached = timed_map(parse_file, paths, jobs=args.jobs, cache=cache, on_failure=to_tables)
+            row["files"] = n
+        with phase("cached_concat", results) as row:
+            tables = concat(cached)
+            row["files"] = n
+        cells = sum(len(tables[k]) for k in ("disclosure", "applications", "appeals"))
+
+    def rate(name: str) -> float:
+        return results[name]["files"] / results[name]["seconds"]
+
+    speedup = rate("parallel") / rate("serial")
+    cached_total = results["cached_map"]["seconds"] + results["cached_concat"]["seconds"]
+    print(f"\n{n:,} reports ({lines:,} lines, {cells:,} table cells); {args.jobs} workers; "
+          f"{failures} failed; parallel results identical to serial: {same}")  # fmt: skip
+    print(f"\n{'phase':<16}{'files':>8}{'seconds':>10}{'files/s':>10}{'peak MB':>10}")
+    for name, row in results.items():
+        print(
+            f"{name:<16}{row['files']:>8,.0f}{row['seconds']:>10.2f}{rate(name):>10,.0f}{row['peak_mb']:>10,.0f}"
+        )
+    floor_ms = results["floor"]["seconds"] / n * 1000
+    serial_ms = results["serial"]["seconds"] / results["serial"]["files"] * 1000
+    print(f"""
+serial:       {rate("serial"):,.0f} reports/s ({serial_ms:.2f} ms/report; target >= 1,000/s per core)
+parallel:     {rate("parallel"):,.0f} reports/s on {args.jobs} workers
+speed-up:     {speedup:.2f}x; parallel efficiency {speedup / args.jobs:.0%} (target >= 85%)
+cached rerun: {cached_total:.2f} s for {n:,} reports (map {results["cached_map"]["seconds"]:.2f} s + concat {results["cached_concat"]["seconds"]:.2f} s; target < 5 s for 10,000)
+peak memory:  {max(r["peak_mb"] for r in results.values()):,.0f} MB (target < 1,024 MB)
+floor:        {rate("floor"):,.0f} files/s ({floor_ms:.3f} ms/file: read, decode, split lines)
+ratio:        parsing takes {serial_ms / floor_ms:,.0f}x the floor""")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
