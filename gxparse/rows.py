@@ -82,7 +82,22 @@ def from_para(para: Para) -> TableRow:
         if m and _CJK.search(m.group("label")):
             glued = Cell(m.group("digits"), para.source)
             label = " ".join([*(nfkc(t) for t in tokens[:-1]), m.group("label")])
-    return TableRow(label, values, para.source, glued, tuple(label.split()), (), positions)
+    # Column gaps are runs of 2+ spaces; a single space may sit inside a label ("规 章").
+    printed = label_text(tokens[:k], para.text, matches)
+    if glued is not None:
+        printed = printed[: len(printed) - len(glued.text)]
+    aligned = re.search(r"\S\s{2,}\S", para.text) is not None
+    label_cells = tuple(p for p in re.split(r"\s{2,}|\t" if aligned else r"\s+", printed) if p)
+    return TableRow(
+        label, values, para.source, glued, label_cells or tuple(label.split()), (), positions
+    )
+
+
+def label_text(tokens: list[str], text: str, matches: list[re.Match[str]]) -> str:
+    """The label part of a line as printed (NFKC), keeping its own spacing."""
+    if not tokens:
+        return ""
+    return nfkc(text[matches[0].start() : matches[len(tokens) - 1].end()]).strip()
 
 
 def display_width(text: str) -> int:

@@ -386,6 +386,9 @@ def _words_only(row: TableRow) -> bool:
 def _joined(first: TableRow, second: TableRow, keep: TableRow) -> TableRow:
     """Join two label fragments column by column; keep ``keep``'s values."""
     a, b = list(first.label_cells), list(second.label_cells)
+    if not first.all_cells and not second.all_cells:
+        # Lines of text: a wrapped label simply continues.
+        a, b = ["".join(a)], ["".join(b)]
     if a and b:
         cells = [*a[:-1], *b[:-1], a[-1] + b[-1]] if len(a) > 1 or len(b) > 1 else [a[-1] + b[-1]]
     else:
