@@ -26,7 +26,13 @@ from matplotlib import font_manager
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator, SymmetricalLogLocator
+from matplotlib.ticker import (
+    FuncFormatter,
+    MaxNLocator,
+    MultipleLocator,
+    NullLocator,
+    SymmetricalLogLocator,
+)
 from matplotlib.transforms import offset_copy
 
 from gxparse import template
@@ -399,9 +405,10 @@ def bar_chart(
     scale = "linear" if percent else _effective_scale(scale, top)
     _apply_scale(ax, scale)
     if percent:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto"))
+        ax.xaxis.set_major_locator(MultipleLocator(0.2 if top <= 1.5 else 0.5))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
-    if scale == "linear":
+        ax.set_xlim(0, max(1.0, top) * 1.12)
+    elif scale == "linear":
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
     else:
         ax.set_xlim(0, max(top, 1) * 6)
