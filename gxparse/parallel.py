@@ -43,7 +43,6 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -196,16 +195,16 @@ def dask_executor(address: str | None = None, **cluster_kwargs: Any) -> Executor
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     show = enabled and sys.stderr.isatty()
     return tqdm(
         total=total,
-        unit="file",
-        unit_scale=False,
+        unit=" files",
         disable=not show,
         dynamic_ncols=True,
         smoothing=0.1,
+        file=sys.stderr,
     )
 
 
@@ -471,8 +470,3 @@ def _watchdog(
             task.seen_running = None
             (isolate if task.isolated else queue).appendleft(task)
         recycle()
-
-
-def paths_as_strings(paths: Sequence[PathLike]) -> list[str]:
-    """Paths as strings (cheap to pickle to workers)."""
-    return [str(Path(p)) for p in paths]

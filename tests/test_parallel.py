@@ -4,8 +4,10 @@ a file that raises, hangs, runs out of memory or kills its worker fails alone.""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import signal
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -170,3 +172,25 @@ def test_broken_caller_pool_goes_on(files: list[Path], tmp_path: Path) -> None:
         out = map_files(misbehave, paths, executor=ex, progress=False, chunksize=1)
     assert isinstance(out[5], Failure) and out[5].kind == "crash", out[5]
     assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _with(files, tmp_path, ["raise.txt"])
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    map_files(misbehave, paths, jobs=1, progress=True)
+    shown = terminal.getvalue()
+    assert f"{len(paths)}/{len(paths)}" in shown
+    assert "files/s" in shown
+    assert "failed=1" in shown
+    quiet = io.StringIO()  # not a terminal: nothing printed
+    monkeypatch.setattr(sys, "stderr", quiet)
+    map_files(misbehave, paths, jobs=1, progress=True)
+    assert quiet.getvalue() == ""
