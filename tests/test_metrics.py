@@ -345,3 +345,12 @@ def test_peer_comparison(tables: dict[str, pd.DataFrame]) -> None:
     assert p.loc["a2023", "rank"] == 2
     assert pd.isna(p.loc["c2023blank", "rank"])
     assert p.loc["b2019tmpl", "ratio_to_median"] == pytest.approx(1200 / 603)
+
+
+def test_narrative_labels() -> None:
+    assert metrics.narrative_label("channel_wechat") == "微信"
+    assert metrics.narrative_label("active_disclosure_total", "en") == "Items actively disclosed"
+    assert metrics.term_label("narrative.active_disclosure_total") == metrics.narrative_label(
+        "active_disclosure_total"
+    )
+    assert metrics.narrative_label("not_a_metric") == "not_a_metric"
