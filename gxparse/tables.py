@@ -233,8 +233,14 @@ def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
     columns: tuple[float, ...] = ()
     if len(placed) >= 2:
         cols = [sorted(p[i] for p in placed) for i in range(n)]
-        if all(c[-1] - c[0] <= 3 for c in cols):
-            columns = tuple(c[len(c) // 2] for c in cols)
+        medians = [c[len(c) // 2] for c in cols]
+        spread = [
+            sorted(abs(x - m) for x in c)[len(c) // 2] for c, m in zip(cols, medians, strict=True)
+        ]
+        gaps = [b - a for a, b in zip(medians, medians[1:], strict=False)]
+        # Columns must be clearly apart and most rows close to their column.
+        if all(g > 2 for g in gaps) and all(sp <= 2 for sp in spread):
+            columns = tuple(medians)
     return Grid({w: next(iter(s)) for w, s in starts.items() if len(s) == 1}, columns)
 
 
