@@ -41,7 +41,9 @@ def find_run(tail: str) -> str | None:
     """The digit run right after a label (before the next label's numbering), or None."""
     t = nfkc(tail)
     m = _RUN.search(t)
-    if m is None or re.search(r"[\u3400-\u9fff]", t[: m.start()].replace("年", "")) and m.start() > 40:
+    if m is None or (
+        re.search(r"[\u3400-\u9fff]", t[: m.start()].replace("年", "")) and m.start() > 40
+    ):
         return None
     run = m.group(0)
     after = t[m.end() :]
@@ -103,7 +105,12 @@ def _readings(chunks: Sequence[str], kinds: Sequence[str]) -> list[list[str]] | 
         if not piece:
             return False
         if "." in piece:
-            if kind != "amount" or piece.count(".") > 1 or piece.startswith(".") or piece.endswith("."):
+            if (
+                kind != "amount"
+                or piece.count(".") > 1
+                or piece.startswith(".")
+                or piece.endswith(".")
+            ):
                 return False
             whole = piece.split(".")[0]
             return whole == "0" or not whole.startswith("0")
