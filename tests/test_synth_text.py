@@ -366,3 +366,22 @@ def test_junk_never_splits_a_word_row() -> None:
 def test_unknown_perturbation() -> None:
     with pytest.raises(ValueError, match="unknown perturbations"):
         perturb("x", random.Random(0), ["typos"])
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_random_spec_identities_hold(template: str) -> None:
+    """random_spec prints reports whose template identities all hold (the benchmark's
+    identity breaks are injected on purpose, not by accident)."""
+    for seed in range(500):
+        cells = random_spec(random.Random(seed), template).applications
+        for a in T.APPLICANT_CODES:
+            v = {r.code: int(cells[(r.code, a)]) for r in T.application_rows(template)}
+            assert (
+                v["received_new"] + v["carried_over"] == v["total_handled"] + v["carried_forward"]
+            ), (seed, a)
+            assert v["total_handled"] == sum(v[r] for r in T.OUTCOME_ROWS[template]), (seed, a)
+            assert min(v.values()) >= 0
+        for r in T.application_rows(template):
+            assert int(cells[(r.code, "total")]) == sum(
+                int(cells[(r.code, a)]) for a in T.APPLICANT_PARTS
+            )

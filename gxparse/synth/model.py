@@ -98,10 +98,11 @@ def random_spec(
         cols["total_handled"][i] + cols["carried_forward"][i] - cols["carried_over"][i]
         for i in range(len(T.APPLICANT_PARTS))
     ]
-    # A negative "new" column can appear after splitting; move the difference to carried_over.
+    # A negative "new" column can appear after splitting (more carried over than handled and
+    # carried forward): take the difference off carried_over so that 一 + 二 = 三 + 四 holds.
     for i, v in enumerate(cols["received_new"]):
         if v < 0:
-            cols["carried_over"][i] += -v
+            cols["carried_over"][i] += v
             cols["received_new"][i] = 0
     for row, parts in cols.items():
         for a, v in zip(T.APPLICANT_PARTS, parts, strict=True):
