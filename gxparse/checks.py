@@ -443,6 +443,10 @@ class CheckConfig:
     copy_ngram: int = 3
     copy_min_chars: int = 40
     copy_sections: tuple[str, ...] = ("overview", "problems")
+    # Prose breakdowns summing to less than their total are flagged only with this many
+    # items covering at least this share of the total (else a partial "其中" mention).
+    breakdown_min_items: int = 2
+    breakdown_min_share: float = 0.5
     # Checks to run (None: all).
     enabled: frozenset[str] | None = None
 
@@ -1005,9 +1009,11 @@ def check_prose(
     cells_dis: Mapping[str, Cells],
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
+    config: CheckConfig | None = None,
 ) -> list[Finding]:
     """Given prose figures and table cells, return where they disagree: request counts,
     breakdowns that do not add up, 'all settled' vs carried forward, fees."""
+    config = config or CheckConfig()
     out: list[Finding] = []
     for rid, metrics in _narr(narrative).items():
         subj = subjects.get(rid, rid)
@@ -1061,7 +1067,7 @@ def check_prose(
                         ),
                     )
                 )
-        out += _breakdowns(rid, subj, metrics)
+        out += _breakdowns(rid, subj, metrics, config)
         out += _fees(rid, subj, metrics, cells_dis.get(rid, {}), templates.get(rid, "2021"))
     return out
 
@@ -1124,7 +1130,9 @@ def _breakdown_ok(total: float, parts: float, total_approx: bool, parts_approx: 
     return abs(parts - total) < 1e-9
 
 
-def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[Finding]:
+def _breakdowns(
+    rid: str, subj: str, metrics: Mapping[str, list[dict]], config: CheckConfig
+) -> list[Finding]:
     """Given one report's prose figures, return breakdowns whose items do not sum to the
     figure they break down (the items' ``parent``)."""
     children: dict[str, list[dict]] = defaultdict(list)
@@ -1140,7 +1148,13 @@ def _breakdowns(rid: str, subj: str, metrics: Mapping[str, list[dict]]) -> list[
         total = float(prec["value"])
         s = sum(float(k["value"]) for k in kids)
         ok = _breakdown_ok(total, s, _approx(prec), any(_approx(k) for k in kids))
-        if ok:
+        # Items summing to less than the total are a breakdown that misses only when
+        # they look like one: several items covering most of the total. One or two
+        # figures after "其中" are a partial mention, not a breakdown.
+        partial = s < total and (
+            len(kids) < config.breakdown_min_items or s < config.breakdown_min_share * total
+        )
+        if ok or partial:
             continue
         unit = "" if _na(prec.get("unit")) else str(prec["unit"])
         parts = "（" + "＋".join(_fmt(k["value"]) for k in kids) + "）" if len(kids) <= 6 else ""
@@ -1247,13 +1261,67 @@ def check_carried_forward(
     return out
 
 
-def _by_body_year(reports: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
-    """Given reports, return {(agency, year): [report_id, ...]} (sorted ids)."""
-    out: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for rid, ag, yr in zip(reports["report_id"], reports["agency"], reports["year"], strict=True):
-        if _na(ag) or _na(yr):
+# A shorter agency name links to a longer one only from this length on ("XX镇人民政府").
+_MIN_LINKED_NAME = 6
+
+
+def body_keys(reports: pd.DataFrame) -> dict[str, str]:
+    """Given reports, return {report_id: body key} for reports with an agency.
+
+    The key is the agency, except that a name printed without its prefix in some year
+    ("洪泽区人民政府") is linked to the one longer name in the corpus that ends with it
+    ("淮安市洪泽区人民政府") — only when that longer name is unique and the two do not
+    name different counties or cities.
+    """
+    names: dict[str, str] = {}
+    places: dict[str, set[str]] = defaultdict(set)
+    for rec in reports.to_dict("records"):
+        ag = rec.get("agency")
+        if _na(ag):
             continue
-        out[(str(ag), int(yr))].append(str(rid))
+        names[str(rec["report_id"])] = str(ag)
+        for col in ("county", "city"):
+            if not _na(rec.get(col)):
+                places[str(ag)].add(f"{col}:{rec[col]}")
+    distinct = set(names.values())
+
+    def compatible(a: str, b: str) -> bool:
+        pa_, pb = places.get(a, set()), places.get(b, set())
+        for col in ("county", "city"):
+            xa = {p for p in pa_ if p.startswith(col)}
+            xb = {p for p in pb if p.startswith(col)}
+            if xa and xb and not xa & xb:
+                return False
+        return True
+
+    link = {}
+    for a in distinct:
+        if len(a) < _MIN_LINKED_NAME:
+            continue
+        longer = [b for b in distinct if b != a and b.endswith(a)]
+        if len(longer) == 1 and compatible(a, longer[0]):
+            link[a] = longer[0]
+
+    def resolve(a: str) -> str:
+        seen = {a}
+        while a in link and link[a] not in seen:
+            a = link[a]
+            seen.add(a)
+        return a
+
+    return {rid: resolve(ag) for rid, ag in names.items()}
+
+
+def _by_body_year(reports: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
+    """Given reports, return {(body key, year): [report_id, ...]} (sorted ids); see
+    :func:`body_keys`."""
+    keys = body_keys(reports)
+    out: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for rid, yr in zip(reports["report_id"], reports["year"], strict=True):
+        rid = str(rid)
+        if rid not in keys or _na(yr):
+            continue
+        out[(keys[rid], int(yr))].append(rid)
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -1761,9 +1829,10 @@ def check_copied_text(
     report (by year, then report_id)."""
     if sections.empty:
         return []
+    keys = body_keys(reports)
     info = {
         str(r["report_id"]): (
-            None if _na(r.get("agency")) else str(r["agency"]),
+            keys.get(str(r["report_id"])),
             -1 if _na(r.get("year")) else int(r["year"]),
         )
         for r in reports.to_dict("records")
@@ -1991,7 +2060,7 @@ def run_checks(
         found += check_value_range(t, subjects)
     if want("prose_requests", "prose_breakdown", "prose_settled", "prose_fees", "fees_charged"):
         found += check_prose(
-            t["narrative"], cells["applications"], cells["disclosure"], templates, subjects
+            t["narrative"], cells["applications"], cells["disclosure"], templates, subjects, config
         )
     if want("carried_forward"):
         found += check_carried_forward(cells["applications"], subjects)

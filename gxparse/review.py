@@ -20,7 +20,8 @@ Two plain CSV files (UTF-8, a BOM from Excel is fine), re-applied on every run:
     1. exact ``(report_id, check, location)``;
     2. carried forward: for checks whose catalog entry has ``decision_carries`` (a body's
        habits: peers, template, timeliness, copied text, year gaps), a decision on an
-       earlier report of the same body (same ``agency``) with the same check and location —
+       earlier report of the same body (same ``agency``, see
+       :func:`gxparse.checks.body_keys`) with the same check and location —
        so a dismissal stays dismissed next year; the most recent earlier decision wins;
     3. wildcard: ``report_id`` = ``*`` applies to every report (``location`` = ``*`` to
        every location of the check).
@@ -262,11 +263,10 @@ def apply_reviews(
             exact[(str(rec["report_id"]), str(rec["check"]), str(rec["location"]))] = val
     body: dict[str, tuple[str, int]] = {}
     if reports is not None and not reports.empty:
-        for rid, ag, yr in zip(
-            reports["report_id"], reports["agency"], reports["year"], strict=True
-        ):
-            if not (pd.isna(ag) or pd.isna(yr)):
-                body[str(rid)] = (str(ag), int(yr))
+        keys = C.body_keys(reports)
+        for rid, yr in zip(reports["report_id"], reports["year"], strict=True):
+            if str(rid) in keys and not pd.isna(yr):
+                body[str(rid)] = (keys[str(rid)], int(yr))
     # Carried decisions: (agency, check, location) -> [(year, report_id, decision, note)].
     carried: dict[tuple[str, str, str], list[tuple[int, str, str, str]]] = {}
     for (rid, check, loc), (dec, note) in exact.items():

@@ -443,14 +443,32 @@ def test_prose_breakdown_that_adds_up():
 
 def test_prose_breakdown_approximate_total():
     # "130余条" with items summing to 135 is consistent; items summing to 120 are not.
-    def n(x):
-        return [
-            {"metric": "active_disclosure_total", "value": 130, "approximate": True},
-            {"metric": "channel_website", "value": x, "parent": "active_disclosure_total"},
+    def n(*xs):
+        return [{"metric": "active_disclosure_total", "value": 130, "approximate": True}] + [
+            {"metric": f"channel_{i}", "value": x, "parent": "active_disclosure_total"}
+            for i, x in enumerate(xs)
         ]
 
-    assert only(run(report(narrative=n(135))), "prose_breakdown").empty
-    assert len(only(run(report(narrative=n(120))), "prose_breakdown")) == 1
+    assert only(run(report(narrative=n(70, 65))), "prose_breakdown").empty
+    assert len(only(run(report(narrative=n(60, 60))), "prose_breakdown")) == 1
+
+
+@pytest.mark.parametrize(
+    ("total", "items", "fires"),
+    [
+        pytest.param(2599, [25], False, id="pingtan2019-one-item-after-其中"),
+        pytest.param(2428, [7, 7], False, id="hongze2024-two-small-items"),
+        pytest.param(100, [120], True, id="one-item-above-total"),
+        pytest.param(100, [30, 30], True, id="two-items-most-of-total"),
+    ],
+)
+def test_prose_breakdown_partial_mentions(total, items, fires):
+    narrative = [{"metric": "active_disclosure_total", "value": total}] + [
+        {"metric": f"channel_{i}", "value": x, "parent": "active_disclosure_total"}
+        for i, x in enumerate(items)
+    ]
+    f = only(run(report(narrative=narrative)), "prose_breakdown")
+    assert len(f) == int(fires)
 
 
 @pytest.mark.parametrize(
@@ -1029,3 +1047,51 @@ def test_low_peer_outliers_only_on_request():
     f = only(run(*reps, peer_low=True), "peer_outlier")
     assert list(zip(f["report_id"], f["actual"], strict=True)) == [("t5", "0")]
     assert "偏低" in f.loc[0, "message"]
+
+
+@pytest.mark.parametrize(
+    ("agencies", "expected"),
+    [
+        pytest.param(
+            {"a": "洪泽区人民政府", "b": "淮安市洪泽区人民政府"},
+            {"a": "淮安市洪泽区人民政府", "b": "淮安市洪泽区人民政府"},
+            id="hongze-prefix-dropped-one-year",
+        ),
+        pytest.param(
+            {"a": "城关镇人民政府", "b": "甲县城关镇人民政府", "c": "乙县城关镇人民政府"},
+            {"a": "城关镇人民政府", "b": "甲县城关镇人民政府", "c": "乙县城关镇人民政府"},
+            id="ambiguous-short-name-stays",
+        ),
+        pytest.param(
+            {"a": "人民政府", "b": "淮安市人民政府"},
+            {"a": "人民政府", "b": "淮安市人民政府"},
+            id="too-short-to-link",
+        ),
+    ],
+)
+def test_body_keys(agencies, expected):
+    reports = pd.DataFrame({"report_id": list(agencies), "agency": list(agencies.values())})
+    assert C.body_keys(reports) == expected
+
+
+def test_body_keys_respect_different_counties():
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a", "b"],
+            "agency": ["城关镇人民政府", "甲县城关镇人民政府"],
+            "county": ["乙县", "甲县"],
+        }
+    )
+    assert C.body_keys(reports) == {"a": "城关镇人民政府", "b": "甲县城关镇人民政府"}
+
+
+def test_next_year_chain_across_a_renamed_body():
+    # Real case: 洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024).
+    f = run(
+        report(agency="洪泽区人民政府", app=SEED_004_APP),
+        report("r2", agency="淮安市洪泽区人民政府", year=2024, app=_next_year({"total": 2})),
+    )
+    assert keys(f, "next_year_chain") == [
+        ("r2", "carried_over", "enterprise", "1", "0"),
+        ("r2", "carried_over", "natural_person", "1", "0"),
+    ]
