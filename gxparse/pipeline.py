@@ -16,10 +16,15 @@ The notebooks write their charts to ``<reports_dir>/figures`` (PNG + SVG) and 06
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +42,7 @@ __all__ = [
     "run_all",
     "run_notebook",
     "select",
+    "this_python_kernel",
 ]
 
 TABLE_NAMES: tuple[str, ...] = (
@@ -254,6 +260,34 @@ def _stream_texts(nb: object) -> list[str]:
     return texts
 
 
+@contextmanager
+def this_python_kernel(name: str = "python3") -> Iterator[str]:
+    """A kernelspec ``name`` that runs this very interpreter, first on JUPYTER_PATH.
+
+    A user's own ``python3`` kernelspec may point at another Python (without gxparse); the
+    notebooks must run where gxparse is installed. The spec lives in a temporary folder
+    and JUPYTER_PATH is restored on exit.
+    """
+    with tempfile.TemporaryDirectory(prefix="gxparse-kernel-") as tmp:
+        spec = Path(tmp) / "kernels" / name
+        spec.mkdir(parents=True)
+        kernel = {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
+        (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+        old = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([tmp, *([old] if old else [])])
+        try:
+            yield name
+        finally:
+            if old is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = old
+
+
 def run_notebook(
     script: Path,
     parameters: dict[str, object],
@@ -320,7 +354,7 @@ def run_all(
     bodies: Sequence[str] | None = None,
     notebooks_dir: str | Path | None = None,
     build_date: str | dt.date | None = None,
-    kernel_name: str = "python3",
+    kernel_name: str | None = None,
     timeout: int = 600,
     jobs: int = 2,
     quiet: bool = False,
@@ -333,7 +367,8 @@ def run_all(
     the elapsed time of each step. ``jobs`` notebooks run at once (each in its own kernel;
     they only read the tables and write their own files). Raises
     ``papermill.PapermillExecutionError`` when a notebook fails (its partial output is kept
-    in ``<reports_dir>/notebooks``).
+    in ``<reports_dir>/notebooks``). With ``kernel_name`` None the notebooks run on this
+    interpreter (see :func:`this_python_kernel`), else on that installed kernelspec.
     """
     start = time.perf_counter()
     raw = resolve_path(raw_dir)
@@ -361,6 +396,7 @@ def run_all(
         "build_date": when,
     }
     scripts = find_notebooks(notebooks_dir)
+    kernel = kernel_name or "python3"
 
     def one(script: Path) -> NotebookRun:
         run = run_notebook(
@@ -368,7 +404,7 @@ def run_all(
             parameters,
             work_dir=reports / "notebooks",
             html_dir=reports,
-            kernel_name=kernel_name,
+            kernel_name=kernel,
             timeout=timeout,
         )
         say(f"gxparse run: {run.name} in {run.seconds:.1f} s → {run.html}")
@@ -376,13 +412,16 @@ def run_all(
             say(f"gxparse run: warning in {run.name}: {w.strip()[:200]}")
         return run
 
-    if jobs > 1 and len(scripts) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    with contextlib.ExitStack() as stack:
+        if kernel_name is None:  # the notebooks run on this interpreter
+            stack.enter_context(this_python_kernel(kernel))
+        if jobs > 1 and len(scripts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            runs = list(pool.map(one, scripts))
-    else:
-        runs = [one(s) for s in scripts]
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                runs = list(pool.map(one, scripts))
+        else:
+            runs = [one(s) for s in scripts]
     total = time.perf_counter() - start
     result = RunResult(raw, processed, reports, build_seconds, runs, total)
     say(

@@ -214,3 +214,38 @@ def test_resolve_path_from_repo_or_notebooks(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(REPO)
     assert pipeline.resolve_path("data/raw") == REPO / "data" / "raw"
     assert pipeline.repo_root() == REPO
+
+
+def test_notebooks_run_on_this_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's own python3 kernelspec (another Python) does not capture the notebooks."""
+    import json
+    import os
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    user = tmp_path / "user"
+    (user / "kernels" / "python3").mkdir(parents=True)
+    (user / "kernels" / "python3" / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    "/elsewhere/python",
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "other",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(user))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # user folder before the venv's
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/elsewhere/python"
+    with pipeline.this_python_kernel() as name:
+        assert KernelSpecManager().get_kernel_spec(name).argv[0] == sys.executable
+    assert "JUPYTER_PATH" not in os.environ
