@@ -194,3 +194,17 @@ def test_progress_bar_on_a_terminal_only(
     monkeypatch.setattr(sys, "stderr", quiet)
     map_files(misbehave, paths, jobs=1, progress=True)
     assert quiet.getvalue() == ""
+
+
+def test_dask_scheduler_address(files: list[Path]) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as cluster:
+        dask = dask_executor(cluster.scheduler_address)
+        try:
+            out = map_files(digest, files, executor=dask, progress=False)
+        finally:
+            dask.shutdown()
+    assert out == [digest(str(p)) for p in files]
