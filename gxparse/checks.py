@@ -835,6 +835,28 @@ def _spec_label(check: str, table: str, row: str, col: str, template: str) -> st
     return f"第三部分“{col_label(table, col)}”列（{ident.zh}）"
 
 
+def describe_cells(table: str, keys: list[tuple[str, str]], limit: int = 3) -> str:
+    """Given cell keys in printed order, return a short Chinese phrase naming them: whole
+    rows once ("“行政复议”整行"), else row/column pairs; at most ``limit`` groups, then the
+    count ("等21个单元格")."""
+    all_cols = {e.code for e in _COL_GROUPS[table]}
+    by_row: dict[str, list[str]] = {}
+    for r, c in keys:
+        by_row.setdefault(r, []).append(c)
+    parts = []
+    for r, cols in by_row.items():
+        if len(cols) > 1 and set(cols) >= all_cols:
+            parts.append(f"“{row_label(table, r)}”整行")
+        else:
+            parts.append("、".join(_cell_name(table, r, c) for c in cols))
+    text = "、".join(parts[:limit])
+    if len(parts) > limit:
+        text += f"等{len(keys)}个单元格"
+    elif len(keys) > 1:
+        text += f"（共{len(keys)}个单元格）"
+    return text
+
+
 def _in_template_order(table: str, keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Given cell keys of one table, return them in printed order (rows, then columns)."""
     rows = [e.code for e in _ROW_GROUPS[table]]
@@ -912,8 +934,8 @@ def check_identities(
         for (check, table), items in na.items():
             unknown = _in_template_order(table, {k for _, r in items for k in r.unknown})
             cells = app if table == "applications" else apl
-            names = "、".join(_cell_name(table, r, c) for r, c in unknown[:5])
-            more = f"等{len(unknown)}个单元格" if len(unknown) > 5 else ""
+            names = describe_cells(table, unknown)
+            more = ""
             per_row = check in ("identity_row_total", "identity_appeals_total")
             label_of = row_label if per_row else col_label
             where = "、".join(f"“{label_of(table, x)}”" for x, _ in items[:7])
@@ -2001,8 +2023,8 @@ def _status_cells(
     keys = _in_template_order(table, [k for k, c in mine.items() if c.status == status])
     if not keys:
         return []
-    names = "、".join(_cell_name(table, r, c) for r, c in keys[:5])
-    more = f"等{len(keys)}个单元格" if len(keys) > 5 else ""
+    names = describe_cells(table, keys)
+    more = ""
     one = len(keys) == 1
     return [
         Finding(

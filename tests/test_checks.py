@@ -1095,3 +1095,30 @@ def test_next_year_chain_across_a_renamed_body():
         ("r2", "carried_over", "enterprise", "1", "0"),
         ("r2", "carried_over", "natural_person", "1", "0"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("table", "keys_", "text"),
+    [
+        pytest.param(
+            "appeals",
+            [("litigation_after_review", "total")],
+            "行政诉讼：复议后起诉/总计",
+            id="one-cell",
+        ),
+        pytest.param(
+            "applications",
+            [("other_other", a) for a in T.APPLICANT_CODES],
+            "“其他处理：其他”整行（共7个单元格）",
+            id="seed004-whole-row",
+        ),
+        pytest.param(
+            "disclosure",
+            [("procurement", "procurement_projects"), ("procurement", "procurement_amount")],
+            "政府集中采购/采购项目数量、政府集中采购/采购总金额（共2个单元格）",
+            id="seed003-procurement",
+        ),
+    ],
+)
+def test_describe_cells(table, keys_, text):
+    assert C.describe_cells(table, keys_) == text
