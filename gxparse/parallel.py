@@ -79,6 +79,14 @@ class _Timeout(BaseException):
 _IN_OWN_WORKER = False
 
 
+try:  # POSIX only: elsewhere the parent's watchdog alone bounds time, and memory is unbounded
+    import resource as _resource  # noqa: F401
+
+    _HAS_RLIMIT = True
+except ImportError:  # pragma: no cover - Windows
+    _HAS_RLIMIT = False
+
+
 def _worker_init() -> None:
     global _IN_OWN_WORKER
     _IN_OWN_WORKER = True
@@ -104,7 +112,7 @@ def _run_one(
     """Run ``func(path)``; return its result, or a Failure instead of raising."""
     limits = _IN_OWN_WORKER and threading.current_thread() is threading.main_thread()
     old_limit = None
-    if limits and max_memory is not None:
+    if limits and max_memory is not None and _HAS_RLIMIT:
         import resource
 
         size = _address_space()
@@ -114,7 +122,7 @@ def _run_one(
             if old_limit[1] != resource.RLIM_INFINITY:
                 soft = min(soft, old_limit[1])
             resource.setrlimit(resource.RLIMIT_AS, (soft, old_limit[1]))
-    alarm = limits and timeout is not None and timeout > 0
+    alarm = limits and timeout is not None and timeout > 0 and hasattr(signal, "setitimer")
     if alarm:
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(timeout))
