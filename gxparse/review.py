@@ -138,6 +138,10 @@ def load_reviews(path: str | os.PathLike[str] = DEFAULT_REVIEWS) -> pd.DataFrame
                 f"decision must be one of {', '.join(DECISIONS)}, got {f['decision']!r}",
             )
         rows.append({**f, "line": line.number})
+    return _reviews_frame(rows)
+
+
+def _reviews_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=[*REVIEW_COLUMNS, "line"])
     return df.astype({c: "string" for c in REVIEW_COLUMNS} | {"line": "Int64"})
 
@@ -175,6 +179,10 @@ def load_corrections(path: str | os.PathLike[str] = DEFAULT_CORRECTIONS) -> pd.D
             )
         seen[key] = line.number
         rows.append({**f, "value": value, "line": line.number})
+    return _corrections_frame(rows)
+
+
+def _corrections_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=[*CORRECTION_COLUMNS, "line"])
     return df.astype(
         {c: "string" for c in CORRECTION_COLUMNS if c != "value"}
@@ -323,12 +331,8 @@ def check_corpus(
     (re-run on the corrected cells; earlier check findings in ``tables`` are replaced),
     decisions applied. Both files are read (and validated) before anything is applied;
     a ``None`` path skips that file."""
-    corrections = (
-        load_corrections(corrections_path)
-        if corrections_path is not None
-        else load_corrections(os.devnull)
-    )
-    reviews = load_reviews(reviews_path) if reviews_path is not None else load_reviews(os.devnull)
+    corrections = load_corrections(corrections_path) if corrections_path else _corrections_frame([])
+    reviews = load_reviews(reviews_path) if reviews_path else _reviews_frame([])
     out = apply_corrections(tables, corrections)
     found = C.run_checks(out, config)
     parsed = tables.get("findings")
