@@ -272,7 +272,16 @@ def this_python_kernel(name: str = "python3") -> Iterator[str]:
         spec = Path(tmp) / "kernels" / name
         spec.mkdir(parents=True)
         kernel = {
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # The kernel's own log (TCP notice, shutdown) is noise here: cell output,
+            # warnings included, still reaches the notebook.
+            "argv": [
+                sys.executable,
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+                "--IPKernelApp.log_level=CRITICAL",
+            ],
             "display_name": "Python 3 (ipykernel)",
             "language": "python",
         }
