@@ -2118,6 +2118,23 @@ def run_checks(
     return df.drop(columns="_s").reset_index(drop=True)
 
 
+def message_en(findings: pd.DataFrame) -> pd.Series:
+    """Given findings, return an English line per finding built from the catalog: the
+    check's description, where, and expected/actual ("Part 3, every applicant column: ...
+    [applications natural_person] expected 7, actual 6")."""
+
+    def one(rec: Mapping) -> str:
+        spec = CHECK_BY_CODE.get(str(rec["check"]))
+        text = spec.en if spec is not None else str(rec["check"])
+        where = " ".join(str(rec[c]) for c in ("table", "row", "col") if not _na(rec.get(c)))
+        nums = ", ".join(f"{c} {rec[c]}" for c in ("expected", "actual") if not _na(rec.get(c)))
+        return text + (f" [{where}]" if where else "") + (f": {nums}" if nums else "")
+
+    return pd.Series(
+        [one(r) for r in findings.to_dict("records")], index=findings.index, dtype="string"
+    )
+
+
 def catalog_frame(lang: str = "zh") -> pd.DataFrame:
     """Return :data:`CHECKS` as a table (code, severity, scope, description)."""
     return pd.DataFrame(
@@ -2144,6 +2161,9 @@ __all__ = [
     "Crosswalk",
     "catalog_frame",
     "comparable",
+    "body_keys",
+    "describe_cells",
     "harmonize_applications",
+    "message_en",
     "run_checks",
 ]

@@ -1122,3 +1122,10 @@ def test_next_year_chain_across_a_renamed_body():
 )
 def test_describe_cells(table, keys_, text):
     assert C.describe_cells(table, keys_) == text
+
+
+def test_message_en_from_the_catalog():
+    f = only(run(report(app=both("received_new", 7))), "identity_balance")
+    en = C.message_en(f)
+    assert en.iloc[0].startswith(C.CHECK_BY_CODE["identity_balance"].en)
+    assert "expected 7, actual 6" in en.iloc[0]
