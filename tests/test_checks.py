@@ -966,6 +966,9 @@ def test_seed_findings_an_analyst_expects(seed_tables):
     assert not (f["report_id"] == SEEDS["001"]).any()
     # 004: prose 受理16件 agrees with 本年新收 16.
     assert only(f, "prose_requests").empty
+    # 000: 6 requests, "均已及时办结", none carried: consistent.
+    assert only(f, "prose_settled").empty
+    assert only(f, "carried_forward")["report_id"].tolist() == [SEEDS["004"]]
     # 004's messages quote its numbers.
     msg = f[(f["report_id"] == SEEDS["004"]) & (f["check"] == "carried_forward")]["message"].item()
     assert all(n in msg for n in ("16", "14", "2"))
