@@ -20,6 +20,9 @@ Conventions
   prose checks, ``expected`` is the table's (or the stated total's) figure and ``actual``
   the prose's (or the items' sum); for corpus checks, ``expected`` names the other report
   or the deadline; counts of cells (missing, blank, derived) are in ``actual``.
+* ``row``/``col`` name the cell concerned in the table's codes; for a per-column identity
+  ``row`` holds the identity's code (``balance``, ``outcomes_sum``) and ``col`` the
+  applicant column.
 * Findings of the checks do not include the parser's own (``unplaced_number``);
   :func:`gxparse.review.check_corpus` joins both and applies analyst decisions.
 """
@@ -935,12 +938,11 @@ def check_identities(
             unknown = _in_template_order(table, {k for _, r in items for k in r.unknown})
             cells = app if table == "applications" else apl
             names = describe_cells(table, unknown)
-            more = ""
             per_row = check in ("identity_row_total", "identity_appeals_total")
             label_of = row_label if per_row else col_label
             where = "、".join(f"“{label_of(table, x)}”" for x, _ in items[:7])
             desc = CHECK_BY_CODE[check].zh
-            msg = f"{subjects.get(rid, rid)}{names}{more}为空白或缺失，{where}无法核验：{desc}。"
+            msg = f"{subjects.get(rid, rid)}{names}为空白或缺失，{where}无法核验：{desc}。"
             out.append(
                 Finding(
                     rid,
@@ -2024,7 +2026,6 @@ def _status_cells(
     if not keys:
         return []
     names = describe_cells(table, keys)
-    more = ""
     one = len(keys) == 1
     return [
         Finding(
@@ -2035,7 +2036,7 @@ def _status_cells(
             keys[0][1] if one else None,
             None,
             str(len(keys)),
-            f"{subj}第{_zh_num(T.PART_BY_CODE[part].number)}部分{names}{more}{verb}。",
+            f"{subj}第{_zh_num(T.PART_BY_CODE[part].number)}部分{names}{verb}。",
             f"{table}:{status}",
             _join_sources(mine[k].source for k in keys),
         )
