@@ -90,6 +90,7 @@ HEADERS: dict[str, str] = {
     "result": "结果代码",
     "result_label": "结果",
     "metric": "指标代码",
+    "metric_label": "指标",
     "approximate": "约数",
     "quote": "原句",
     "check": "检查代码",
@@ -104,7 +105,7 @@ HEADERS: dict[str, str] = {
     "section_label": "部分",
     "title": "标题",
     "text": "正文",
-    "zh": "名称",
+    "zh": "中文名称",
     "en": "英文名称",
     "kind": "类型",
     "numerator": "分子",
@@ -113,7 +114,10 @@ HEADERS: dict[str, str] = {
     "definition": "定义",
     "definition_en": "英文定义",
     "group": "分组代码",
-    "label": "简称",
+    "label": "名称",
+    "parent": "上级指标",
+    "encoding": "文本编码",
+    "notes": "读取备注",
     "location": "位置",
     "decision": "分析人员决定",
     "note": "备注",
@@ -474,8 +478,13 @@ def write_workbook(
         _highlight_findings(ws, findings)
     for key in ("reports", "disclosure", "applications", "appeals", "narrative", "sections"):
         df = _table(tables, key)
-        if df is not None:
-            add(key, with_labels(df))
+        if df is None:
+            continue
+        df = with_labels(df)
+        if key == "narrative" and "metric" in df.columns:
+            labels = [metrics.narrative_label(str(m)) for m in df["metric"]]
+            df.insert(df.columns.get_loc("metric") + 1, "metric_label", labels)
+        add(key, df)
     _about(about, tables, when, written)
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)

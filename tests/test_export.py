@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from gxparse import export, template
+from gxparse import export, metrics, template
 
 APPLICANTS = template.APPLICANT_CODES
 
@@ -251,7 +251,7 @@ def test_metrics_sheet_formats_rates_as_percent(workbook: openpyxl.Workbook) -> 
         if r[col["报告编号"]].value == "004_yinghai":
             found[r[col["指标代码"]].value] = r
     rate = found["substantive_disclosure_rate"]
-    assert rate[col["名称"]].value == "实质公开率"
+    assert rate[col["中文名称"]].value == "实质公开率"
     assert rate[col["数值"]].value == pytest.approx(1.0)
     assert rate[col["数值"]].number_format == export.PERCENT_FORMAT
     assert rate[col["分子"]].value == 14
@@ -333,3 +333,10 @@ def test_atomic_write_keeps_old_file_on_failure(
         export.write_workbook(tables, path)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["briefing.xlsx"]
+
+
+def test_narrative_metrics_get_labels(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["正文数据"]
+    assert [c.value for c in ws[1]][:4] == ["报告编号", "指标代码", "指标", "数值"]
+    assert ws["C2"].value == metrics.narrative_label("active_disclosure_total")
+    assert ws["D2"].value == 1359
