@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from gxparse import template as T
@@ -196,7 +197,8 @@ def _make_row(cells: list[Cell | None], source: str, table: int | None) -> Row:
 def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
     """Given a page, return its items [("line", (text, source)) | ("table", _TableRows)] sorted
     top to bottom, and its character count."""
-    page = page.dedupe_chars(tolerance=1)
+    if _has_doubled_chars(page.chars):
+        page = page.dedupe_chars(tolerance=1)
     chars = page.chars
     if not chars:
         return [], 0
@@ -204,7 +206,7 @@ def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
     tables: list[_TableRows] = []
     bboxes = []
     for t_no, table in enumerate(found, start=1):
-        tables.append(_table_rows(table, p_no, t_no))
+        tables.append(_table_rows(table, chars, p_no, t_no))
         bboxes.append(table.bbox)
     placed: list[tuple[float, int, str, object]] = []
     if bboxes:
@@ -236,7 +238,50 @@ def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
     return [(kind, obj) for _, _, kind, obj in placed], len(chars)
 
 
-def _table_rows(table, p_no: int, t_no: int) -> _TableRows:
+def _has_doubled_chars(chars: list[dict]) -> bool:
+    """Whether any character is printed twice at (nearly) the same place (fake bold). A
+    cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page."""
+    seen: set[tuple[str, int, int]] = set()
+    for ch in chars:
+        key = (ch["text"], int(ch["x0"]), int(ch["top"]))
+        if key in seen:
+            return True
+        seen.add(key)
+        # A copy shifted across an integer boundary lands in a neighbouring bucket.
+        for dx in (-1, 1):
+            if (ch["text"], key[1] + dx, key[2]) in seen:
+                return True
+    return False
+
+
+def _chars_by_cell(table, chars: list[dict]) -> dict[tuple, list[dict]]:
+    """Given a table and the page's characters, return each cell's characters (centre
+    inside the cell, page order kept), as pdfplumber's ``Table.extract`` picks them, but in
+    one pass over the characters instead of one per row."""
+    cells = table.cells
+    xs = sorted({c[0] for c in cells})
+    ys = sorted({c[1] for c in cells})
+    slot: dict[tuple[int, int], tuple] = {}
+    for c in cells:
+        ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
+        ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
+        for ix in range(ix0, max(ix0 + 1, ix1)):
+            for iy in range(iy0, max(iy0 + 1, iy1)):
+                slot[(ix, iy)] = c
+    x0, top, x1, bottom = table.bbox
+    out: dict[tuple, list[dict]] = {}
+    for ch in chars:
+        h = (ch["x0"] + ch["x1"]) / 2
+        v = (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= h < x1 and top <= v < bottom):
+            continue
+        cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
+        if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
+            out.setdefault(cell, []).append(ch)
+    return out
+
+
+def _table_rows(table, chars: list[dict], p_no: int, t_no: int) -> _TableRows:
     """Given a pdfplumber table, return its rows as Cells: omitted (None) for positions a
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
@@ -245,15 +290,17 @@ def _table_rows(table, p_no: int, t_no: int) -> _TableRows:
     cells = table.cells
     xs = tuple(sorted({c[0] for c in cells}))
     x_end = table.bbox[2]
-    texts = table.extract()
+    by_cell = _chars_by_cell(table, chars)
     out: list[list[Cell | None]] = []
-    for r, (group, row_texts) in enumerate(zip(table.rows, texts, strict=True), start=1):
+    for r, group in enumerate(table.rows, start=1):
         top, bottom = group.bbox[1], group.bbox[3]
         row: list[Cell | None] = []
-        for j, (bbox, text) in enumerate(zip(group.cells, row_texts, strict=True)):
+        for j, bbox in enumerate(group.cells):
             src = f"page {p_no} table {t_no} row {r} cell {j + 1}"
             if bbox is not None:
-                row.append(Cell(clean_text(text or ""), src))
+                cell_chars = by_cell.get(bbox)
+                text = extract_text(cell_chars) if cell_chars else ""
+                row.append(Cell(clean_text(text), src))
                 continue
             x = xs[j]
             cover = next(
@@ -276,7 +323,7 @@ def _table_rows(table, p_no: int, t_no: int) -> _TableRows:
                 x1 = next((c[0] for c in group.cells if c is not None and c[0] > x), x_end)
                 hole = [
                     ch
-                    for ch in table.page.chars
+                    for ch in chars
                     if x <= (ch["x0"] + ch["x1"]) / 2 < x1
                     and top <= (ch["top"] + ch["bottom"]) / 2 < bottom
                 ]
