@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 
 from gxparse import template as T
-from gxparse.normalize import nfkc
+from gxparse.normalize import is_page_furniture, nfkc
 
 _WS = re.compile(r"[\s\u3000]+")
 _TITLE = re.compile(
@@ -50,7 +50,7 @@ def find_title(lines: list[tuple[str, str]]) -> tuple[str | None, int | None, st
     The title may span two lines ("…人民政府" / "2023年政府信息公开工作年度报告"), start
     with the year ("2023年XX局政府信息…"), or come as a crawler's "标题:" field."""
     cleaned = [(_PREFIXES.sub("", nfkc(t).strip()), s) for t, s in lines]
-    cleaned = [(t, s) for t, s in cleaned if t]
+    cleaned = [(t, s) for t, s in cleaned if t and not is_page_furniture(t)]
     for i in range(len(cleaned)):
         for span in (1, 2, 3):
             chunk = cleaned[i : i + span]

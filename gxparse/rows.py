@@ -33,6 +33,9 @@ class TableRow:
     all_cells: tuple[Cell, ...] = ()
     # ... or, for a line of text, the display column (centre) of each value token.
     positions: tuple[float, ...] = ()
+    # For a line of text: every word of the label with its display columns (start, end),
+    # so header lines can lay out the columns of a table that has no clear data row.
+    spans: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def numbers(self) -> list[Cell]:
@@ -89,7 +92,21 @@ def from_para(para: Para) -> TableRow:
     aligned = re.search(r"\S\s{2,}\S", para.text) is not None
     label_cells = tuple(p for p in re.split(r"\s{2,}|\t" if aligned else r"\s+", printed) if p)
     return TableRow(
-        label, values, para.source, glued, label_cells or tuple(label.split()), (), positions
+        label,
+        values,
+        para.source,
+        glued,
+        label_cells or tuple(label.split()),
+        (),
+        positions,
+        tuple(
+            (
+                nfkc(m.group(0)),
+                display_width(para.text[: m.start()]),
+                display_width(para.text[: m.end()]),
+            )
+            for m in matches
+        ),
     )
 
 

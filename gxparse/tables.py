@@ -8,6 +8,7 @@ is placed only when its value cells can be told apart; otherwise its cells are
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from decimal import Decimal
 from gxparse import template as T
 from gxparse.document import Cell
 from gxparse.glued import split_run
-from gxparse.normalize import label_key, nfkc, parse_number, strip_enumerators
+from gxparse.normalize import is_blank_marker, label_key, nfkc, parse_number, strip_enumerators
 from gxparse.rows import TableRow, resolve_values
 
 Key = tuple[str, str]
@@ -237,7 +238,7 @@ def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
         spread = [
             sorted(abs(x - m) for x in c)[len(c) // 2] for c, m in zip(cols, medians, strict=True)
         ]
-        gaps = [b - a for a, b in zip(medians, medians[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(medians)]
         # Columns must be clearly apart and most rows close to their column.
         if all(g > 2 for g in gaps) and all(sp <= 2 for sp in spread):
             columns = tuple(medians)
@@ -434,6 +435,11 @@ def _matches_applicant(text: str) -> bool:
     return any(k == key or (len(k) > 2 and k in key) for k in _APPLICANT_KEYS)
 
 
+def _bare_row_line(row: TableRow) -> bool:
+    """A line of text (not a table row, not crawler text) holding only a row's label."""
+    return bool(row.spans) and not row.values and row.glued is None and _starts_row(row)
+
+
 def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
     """A fragment may continue the label above only if it names no other row."""
     own = matcher.match(below.label, _last_piece(below))
@@ -514,6 +520,16 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     for row in rows:
         key = label_key(row.label)
         all_blank = len(row.values) >= ncol and not row.has_numbers
+        if _bare_row_line(row) and not _is_application_header(row):
+            # A line of text that names a row and prints nothing after it: every cell empty.
+            all_blank = True
+            row = TableRow(
+                row.label,
+                tuple(Cell("", row.source) for _ in range(ncol)),
+                row.source,
+                None,
+                row.label_cells,
+            )
         if not row.has_numbers and not all_blank:
             continue
         if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
@@ -580,6 +596,19 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
                 f"part 四 {proc}",
                 check=_row_total_holds,
             )
+    elif (
+        len(data) == 1
+        and data[0].spans
+        and data[0].glued is None
+        and resolve_values(data[0].values, len(keys)) is None
+    ):
+        # A line of text with an empty cell: the header lines say where each column is.
+        cells = _align_to_headers(data[0], rows, [x for x in T.RESULTS], len(keys))
+        if cells is not None:
+            for k, c in zip(keys, cells, strict=True):
+                res.cells[k] = _cell_value(c)
+        else:
+            _place_row(res, data[0], keys, "part 四")
     elif data:
         glued = [r for r in data if r.glued is not None and not r.numbers]
         if glued and len(data) == 1:
@@ -596,6 +625,41 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
     for k in keys:
         res.cells.setdefault(k, CellValue("missing"))
     return res
+
+
+def _align_to_headers(
+    row: TableRow, rows: Sequence[TableRow], labels: Sequence[T.Entry], n: int
+) -> tuple[Cell, ...] | None:
+    """Place a text line's values under the header words that name its n columns (left-,
+    right- or centre-aligned), or None when the headers do not give exactly n columns."""
+    matcher = _Matcher.of(labels)
+    heads = sorted(
+        (start, end)
+        for r in rows
+        if not r.has_numbers
+        for word, start, end in r.spans
+        if matcher.match(word, word) is not None
+    )
+    if len(heads) != n:
+        return None
+    value_spans = [s for s in row.spans if parse_number(s[0]) is not None or is_blank_marker(s[0])]
+    if len(value_spans) != len(row.values):
+        return None
+    starts = [h[0] for h in heads]
+    tol = min(b - a for a, b in itertools.pairwise(starts)) / 2
+    out: list[Cell | None] = [None] * n
+    last = -1
+    for cell, (_, vs, ve) in zip(row.values, value_spans, strict=True):
+
+        def dist(h: tuple[int, int], vs: int = vs, ve: int = ve) -> float:
+            return min(abs(vs - h[0]), abs(ve - h[1]), abs((vs + ve) / 2 - (h[0] + h[1]) / 2))
+
+        i = min(range(n), key=lambda j: dist(heads[j]))
+        if dist(heads[i]) >= tol or i <= last:
+            return None
+        out[i] = cell
+        last = i
+    return tuple(c if c is not None else Cell("", row.source) for c in out)
 
 
 def _row_total_holds(values: list[Decimal]) -> bool:
