@@ -52,3 +52,9 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "bash scripts/test.sh" in readme
     assert "bash scripts/test.sh" in ci
     assert "bash scripts/run.sh" in readme
+
+
+def test_template_doc_is_current() -> None:
+    from gxparse.templatedoc import DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(), "run: python -m gxparse.templatedoc"
