@@ -1,0 +1,239 @@
+"""Fuzz the text parser: N damaged reports, and how many numbers it got wrong.
+
+Each report is either a seed from ``data/raw`` (truth: the seed parsed undamaged, which
+tests/test_seeds.py checks cell by cell) or a synthetic :class:`gxparse.synth.ReportSpec`
+rendered in a random text layout and numbering (truth: the spec). The text is then
+damaged: the perturbations of :func:`gxparse.synth.perturb` (spaces inside cells, line
+breaks inside labels, full-width digits, junk lines between rows, CRLF) and, for some
+reports, a few dropped lines.
+
+Prints, overall and per source / layout / damage:
+
+* crashes: ``parse_bytes`` raised (target 0);
+* wrong: cells ``reported`` with a number that differs from the truth, or reported where the
+  truth has no number (target 0);
+* missing: share of the truth's reported cells that are not reported (dropped to
+  ``missing``, or ``derived``); allowed, but the smaller the better.
+
+    .venv/bin/python benchmarks/fuzz.py [--n 2000] [--seed 0] [--examples 5]
+
+It prints numbers and never asserts. An example of each failure is printed with the
+arguments that regenerate it (``--replay SEED:INDEX`` writes the damaged text to stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gxparse.parse import parse_bytes
+from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+KEYS = {
+    "disclosure": ("item", "measure"),
+    "applications": ("row", "applicant"),
+    "appeals": ("proceeding", "result"),
+}
+Cells = dict[tuple[str, str, str], tuple[str, float | None]]
+
+
+def cells(tables) -> Cells:
+    """(table, key, key) → (status, value) for every template cell of parsed tables."""
+    out: Cells = {}
+    for table, (a, b) in KEYS.items():
+        df = getattr(tables, table)
+        for r in df.itertuples(index=False):
+            v = r.value
+            out[(table, getattr(r, a), getattr(r, b))] = (
+                str(r.status),
+                None if pd.isna(v) else float(v),
+            )
+    return out
+
+
+def spec_truth(spec) -> Cells:
+    out: Cells = {}
+    for table in KEYS:
+        for (a, b), printed in getattr(spec, table).items():
+            out[(table, a, b)] = (
+                ("blank", None) if printed is None else ("reported", float(printed))
+            )
+    return out
+
+
+@dataclass
+class Sample:
+    """One damaged report and the truth it must not contradict."""
+
+    source: str  # "seed:<id>" or "synth:<template>"
+    layout: str
+    kinds: tuple[str, ...]
+    dropped: int
+    text: str
+    truth: Cells
+    tags: list[str] = field(default_factory=list)
+
+
+_SEEDS: list[tuple[str, str, Cells]] = []
+
+
+def seeds() -> list[tuple[str, str, Cells]]:
+    """(report_id, text, truth) of every seed, parsed once."""
+    if not _SEEDS:
+        for p in sorted(RAW.glob("*.txt")):
+            data = p.read_bytes()
+            _SEEDS.append((p.stem, data.decode("utf-8-sig"), cells(parse_bytes(data, p.name))))
+    return _SEEDS
+
+
+def drop_lines(text: str, rng: random.Random, n: int) -> str:
+    lines = text.split("\n")
+    for _ in range(min(n, max(0, len(lines) - 1))):
+        del lines[rng.randrange(len(lines))]
+    return "\n".join(lines)
+
+
+def make_sample(seed: int, index: int) -> Sample:
+    """The ``index``-th sample of a run with ``seed`` (deterministic)."""
+    rng = random.Random(f"{seed}:{index}")
+    if rng.random() < 0.25:
+        rid, text, truth = rng.choice(seeds())
+        source, layout = f"seed:{rid}", "seed"
+    else:
+        template = rng.choice(("2021", "2021", "2019"))
+        spec = random_spec(rng, template)
+        if rng.random() < 0.2:  # some empty cells, printed as the layout prints them
+            for table in KEYS:
+                cells_ = getattr(spec, table)
+                for k in cells_:
+                    if rng.random() < 0.1:
+                        cells_[k] = None
+        layout = rng.choice(sorted(LAYOUTS))
+        text = render(spec, layout, rng.choice(NUMBERING_STYLES), rng=random.Random(rng.random()))
+        truth = spec_truth(spec)
+        source = f"synth:{template}"
+    kinds = tuple(k for k in PERTURBATIONS if rng.random() < 0.5)
+    text = perturb(text, rng, kinds)
+    dropped = rng.choice((0, 0, 0, 1, 2, 5))
+    if dropped:
+        text = drop_lines(text, rng, dropped)
+    return Sample(source, layout, kinds, dropped, text, truth)
+
+
+@dataclass
+class Tally:
+    reports: int = 0
+    crashes: int = 0
+    wrong: int = 0  # wrong cells
+    wrong_reports: int = 0
+    truth_reported: int = 0
+    not_reported: int = 0
+
+    def add(self, other: Tally) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    def row(self) -> str:
+        share = self.not_reported / self.truth_reported if self.truth_reported else 0.0
+        return (
+            f"{self.reports:6d} {self.crashes:8d} {self.wrong:7d} {self.wrong_reports:9d}"
+            f" {share:9.2%}"
+        )
+
+
+HEADER = f"{'':28s} {'files':>6s} {'crashes':>8s} {'wrong':>7s} {'wrong_rep':>9s} {'missing':>9s}"
+
+
+def run_one(sample: Sample) -> tuple[Tally, str | None, list[str]]:
+    t = Tally(reports=1)
+    try:
+        got = cells(parse_bytes(sample.text.encode("utf-8"), "fuzz.txt"))
+    except Exception:  # the point of the script: count every crash
+        t.crashes = 1
+        return t, traceback.format_exc(limit=3), []
+    wrong = []
+    for key, (st, value) in got.items():
+        want = sample.truth.get(key)
+        if st == "reported" and (want is None or want != ("reported", value)):
+            wrong.append(f"{'.'.join(key)}: got {value}, truth {want}")
+    for key, (st, _) in sample.truth.items():
+        if st == "reported":
+            t.truth_reported += 1
+            if got.get(key, ("missing", None))[0] != "reported":
+                t.not_reported += 1
+    t.wrong = len(wrong)
+    t.wrong_reports = int(bool(wrong))
+    return t, None, wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=2000, help="number of fuzzed reports")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--examples", type=int, default=5, help="failures to print in detail")
+    ap.add_argument("--replay", help="SEED:INDEX: print that sample's damaged text and exit")
+    args = ap.parse_args(argv)
+    if args.replay:
+        s, i = args.replay.split(":")
+        sys.stdout.write(make_sample(int(s), int(i)).text)
+        return 0
+
+    start = time.perf_counter()
+    total = Tally()
+    groups: dict[str, Tally] = defaultdict(Tally)
+    examples: list[str] = []
+    kinds_seen: Counter[str] = Counter()
+    for i in range(args.n):
+        sample = make_sample(args.seed, i)
+        t, crash, wrong = run_one(sample)
+        total.add(t)
+        keys = [
+            sample.source.replace(":", " "),
+            f"layout {sample.layout}",
+            f"dropped {'0' if not sample.dropped else '1+'} lines",
+            *(f"perturb {k}" for k in sample.kinds),
+        ]
+        kinds_seen.update(sample.kinds)
+        for k in keys:
+            groups[k].add(t)
+        if (crash or wrong) and len(examples) < args.examples:
+            what = crash or "\n    ".join(wrong[:6])
+            examples.append(
+                f"--replay {args.seed}:{i}  {sample.source} layout={sample.layout} "
+                f"perturb={','.join(sample.kinds) or '-'} dropped={sample.dropped}\n    {what}"
+            )
+    elapsed = time.perf_counter() - start
+
+    print(f"gxparse fuzz: {args.n} reports, seed {args.seed}, {elapsed:.1f} s")
+    print(HEADER)
+    print(f"{'all':28s} {total.row()}")
+    for k in sorted(groups):
+        print(f"{k:28s} {groups[k].row()}")
+    print()
+    print(f"crashes: {total.crashes} (target 0)")
+    print(
+        f"wrong reported numbers: {total.wrong} cells in {total.wrong_reports} reports (target 0)"
+    )
+    share = total.not_reported / total.truth_reported if total.truth_reported else 0.0
+    print(
+        f"cells dropped to missing: {total.not_reported} of {total.truth_reported} "
+        f"printed cells ({share:.2%})"
+    )
+    if examples:
+        print("\nexamples (regenerate the text with: benchmarks/fuzz.py --replay SEED:INDEX):")
+        for e in examples:
+            print(e)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
