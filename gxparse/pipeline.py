@@ -186,10 +186,31 @@ class Analysis:
         return df.assign(**{column: df["report_id"].map(self.labels)})
 
     def save(self, fig: object, name: str) -> list[Path]:
-        """Save a chart as ``figures/<name>.png`` and ``.svg``."""
+        """Save a chart as ``figures/<name>.png`` and ``.svg``.
+
+        In a notebook the saved PNG is shown (and the figure closed), so the chart is drawn
+        once for the file rather than again for the page.
+        """
         from gxparse import plotting
 
-        return plotting.save(fig, name, self.figures_dir)  # type: ignore[arg-type]
+        paths = plotting.save(fig, name, self.figures_dir)  # type: ignore[arg-type]
+        if _in_kernel():
+            import matplotlib.pyplot as plt
+            from IPython.display import Image, display
+
+            width = int(fig.get_figwidth() * 110)  # type: ignore[attr-defined]
+            display(Image(filename=str(paths[0]), width=width))
+            plt.close(fig)  # type: ignore[arg-type]
+        return paths
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def open_analysis(
