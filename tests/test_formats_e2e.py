@@ -128,3 +128,42 @@ def test_real_reports_parse(name: str) -> None:
         reported = df[df["status"] == "reported"]
         assert len(reported) >= 0.85 * len(df)
         assert reported["source"].str.match(pattern).all()
+
+
+def _via_libreoffice(kind: str) -> Callable[[ReportSpec], bytes]:
+    from gxparse.readers.office import convert_with_soffice
+
+    def render(spec: ReportSpec) -> bytes:
+        if kind == "docx":  # Word → ODF → Word: the DOCX as LibreOffice writes it
+            odt = convert_with_soffice(D.to_docx(spec), ".docx", "odt")
+            return convert_with_soffice(odt, ".odt", "docx")
+        if kind == "html":  # Word → web page as LibreOffice saves it
+            return convert_with_soffice(D.to_docx(spec), ".docx", "html")
+        # web page → PDF: tables drawn by LibreOffice's HTML layout
+        return convert_with_soffice(D.to_html(spec).encode(), ".html", "pdf:writer_web_pdf_Export")
+
+    return render
+
+
+OTHER_TOOLS = {
+    "docx-libreoffice": (".docx", "docx", _via_libreoffice("docx")),
+    "html-libreoffice": (".html", "html", _via_libreoffice("html")),
+    "pdf-from-html": (".pdf", "pdf", _via_libreoffice("pdf")),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+@pytest.mark.parametrize("fmt", list(OTHER_TOOLS))
+@pytest.mark.parametrize("name", ["2021-blanks", "2019"])
+def test_renderings_by_other_tools(name: str, fmt: str, tmp_path: Path) -> None:
+    """The same reports as another tool writes them parse to the same values."""
+    spec = SPECS[name]()
+    suffix, source_format, render = OTHER_TOOLS[fmt]
+    path = tmp_path / f"{name}{suffix}"
+    path.write_bytes(render(spec))
+    report = gxparse.read_report(path)
+    meta = report.reports.iloc[0]
+    assert meta["parse_status"] == "ok", meta["error"]
+    assert meta["source_format"] == source_format
+    assert mismatches(spec, report, fmt) == []

@@ -159,3 +159,22 @@ def test_blanked_cells_print_empty() -> None:
     doc = read_html(D.to_html(spec).encode())
     values = [r for r in doc.items if isinstance(r, Row) and r.table == 2][-1]
     assert [c.text for c in values.cells] == [""] * 15
+
+
+def test_page_wrapped_in_a_form_and_article_header_keeps_the_title() -> None:
+    spec = random_spec(random.Random(12))
+    html = D.to_html(spec)
+    html = html.replace("<body>", '<body><form id="form1" method="post">').replace(
+        "</body>", "</form></body>"
+    )
+    html = html.replace('<div class="article-content">', "<article><header>").replace(
+        f'<h1 class="title">{D.title(spec)}</h1>',
+        f'<h1 class="title">{D.title(spec)}</h1></header>',
+    )
+    html = html.replace("</div>\n</div>\n<footer>", "</article>\n</div>\n<footer>")
+    doc = read_html(html.encode())
+    assert doc.items[0].text == D.title(spec)
+    assert "网站标识码" not in doc.text
+    grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
+    for t, grid in enumerate(grids):
+        assert D.document_cells(doc, t) == D.expected_cells(grid)

@@ -3,7 +3,8 @@
 1. Decode the bytes here, not in the parser: a BOM wins, then the declared charset (a page
    declaring gb2312 or gbk is decoded as GB18030, its superset, because such pages do hold
    GB18030-only characters), then :func:`gxparse.decode.decode_bytes`.
-2. Drop what is never the report: script, style, nav, header, footer, forms, iframes.
+2. Drop what is never the report: script, style, nav, iframes, and page-level header and
+   footer elements (an article's own header stays: it holds the title).
 3. Find the article: the smallest element holding the report title line, the part
    headings (一、总体情况 …) and the tables with template labels; the whole body when
    the page holds none of them.
@@ -45,10 +46,7 @@ _DROP_TAGS = (
     "style",
     "noscript",
     "nav",
-    "header",
-    "footer",
     "iframe",
-    "form",
     "template",
     "svg",
     "button",
@@ -107,6 +105,11 @@ def read_html(data: bytes) -> Document:
         tag.decompose()
     for tag in soup.find_all(attrs={"role": "navigation"}):
         tag.decompose()
+    # Page headers and footers, but not an article's own header (it holds the title).
+    # (<form> is never dropped: ASP.NET sites wrap the whole page in one.)
+    for tag in soup.find_all(("header", "footer")):
+        if tag.find_parent(("article", "main", "section")) is None:
+            tag.decompose()
     root = find_article(soup)
     walker = _Walker()
     walker.walk(root)

@@ -21,7 +21,8 @@ Spaces that text extraction inserts between CJK characters are removed; NFKC (Ka
 radicals, full-width digits) is left to the label matching, so raw text stays as printed.
 
 A PDF without any text (scanned) or one that needs a password fails with a ReadError
-saying so. Pages are closed as soon as they are read.
+saying so; a damaged page is skipped with a note (the error names it when no page is
+readable). Pages are closed as soon as they are read.
 
 ``source``: "page P table T row R cell C" (T counts the tables of page P; C is the grid
 column) and "page P line L" (L counts the text lines of page P outside tables).
@@ -85,6 +86,7 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     items: list[Item] = []
     lines: list[str] = []
     notes: list[str] = []
+    failed: list[str] = []
     n_chars = 0
     table_index = -1
     # The previous page's last table and the index in ``items`` of its last row, when
@@ -96,12 +98,12 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
         for p_no, page in enumerate(pages, start=1):
             try:
                 page_items, chars = _read_page(page, p_no)
-            except ReadError:
-                raise
             except Exception as exc:
-                raise ReadError(
-                    f"damaged PDF: page {p_no} cannot be read ({type(exc).__name__}: {exc})"
-                ) from None
+                # One damaged page does not lose the others; the note says which.
+                failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
+                notes.append(f"damaged PDF: {failed[-1]}")
+                open_table = None
+                continue
             finally:
                 page.close()
             n_chars += chars
@@ -157,6 +159,8 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
                 open_table = None
     finally:
         pdf.close()
+    if failed and not items:
+        raise ReadError(f"damaged PDF: {failed[0]}")
     if n_chars == 0:
         raise ReadError("no text layer (scanned PDF?); OCR is out of scope")
     return Document(items=items, source_format="pdf", text="\n".join(lines), notes=notes)
