@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import docx
 import pytest
@@ -177,3 +178,14 @@ def test_zip_without_main_part_is_not_word() -> None:
         zf.writestr("word/other.xml", "<x/>")
     with pytest.raises(ReadError, match="Word"):
         read_bytes(buf.getvalue(), "x.docx")
+
+
+def test_word_file_holding_only_an_image_is_one_clear_error(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "scan.png"
+    Image.new("RGB", (200, 300), "white").save(image)
+    document = docx.Document()
+    document.add_picture(str(image))
+    with pytest.raises(ReadError, match="only images"):
+        read_bytes(_doc_bytes(document), "scan.docx")

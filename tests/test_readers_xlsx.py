@@ -107,3 +107,10 @@ def test_truncated_xlsx_is_one_clear_error() -> None:
     data = D.to_xlsx(random_spec(random.Random(6)))
     with pytest.raises(ReadError, match="truncated"):
         read_bytes(data[:-200], "cut.xlsx")
+
+
+def test_empty_workbook_is_one_clear_error() -> None:
+    buf = io.BytesIO()
+    openpyxl.Workbook().save(buf)
+    with pytest.raises(ReadError, match="without any cell values"):
+        read_bytes(buf.getvalue(), "empty.xlsx")

@@ -56,6 +56,13 @@ def read_docx(data: bytes) -> Document:
         raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
     state = _State()
     _walk_blocks(document.element.body, state, count_paragraphs=True)
+    if not state.items:
+        has_images = any("/media/" in p.partname for p in document.part.package.iter_parts())
+        raise ReadError(
+            "Word document without text (only images, a scan?); OCR is out of scope"
+            if has_images
+            else "Word document without any text"
+        )
     return Document(items=state.items, source_format="docx", text="\n".join(state.lines))
 
 

@@ -98,6 +98,8 @@ def read_xlsx(data: bytes) -> Document:
                 lines.append("\t".join(c.text.replace("\n", " ") for c in cells))
     finally:
         wb.close()
+    if not items:
+        raise ReadError("Excel workbook without any cell values")
     return Document(items=items, source_format="xlsx", text="\n".join(lines))
 
 
