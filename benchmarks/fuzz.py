@@ -78,6 +78,7 @@ class Sample:
     layout: str
     kinds: tuple[str, ...]
     dropped: int
+    separator: bool  # a dropped line was a cell-per-line row separator
     text: str
     truth: Cells
     tags: list[str] = field(default_factory=list)
@@ -95,11 +96,26 @@ def seeds() -> list[tuple[str, str, Cells]]:
     return _SEEDS
 
 
-def drop_lines(text: str, rng: random.Random, n: int) -> str:
+def is_row_separator(lines: list[str], i: int) -> bool:
+    """The blank line that ends a cell-per-line row, between two such rows (dropping it
+    merges the two rows: a known parser bug, see tests/test_properties.py)."""
+    return (
+        not lines[i].strip()
+        and 0 < i < len(lines) - 1
+        and lines[i - 1].startswith("\t")
+        and lines[i + 1].startswith("\t")
+    )
+
+
+def drop_lines(text: str, rng: random.Random, n: int) -> tuple[str, bool]:
+    """Drop ``n`` random lines; also say whether one of them was a row separator."""
     lines = text.split("\n")
+    separator = False
     for _ in range(min(n, max(0, len(lines) - 1))):
-        del lines[rng.randrange(len(lines))]
-    return "\n".join(lines)
+        i = rng.randrange(len(lines))
+        separator = separator or is_row_separator(lines, i)
+        del lines[i]
+    return "\n".join(lines), separator
 
 
 def make_sample(seed: int, index: int) -> Sample:
@@ -124,9 +140,10 @@ def make_sample(seed: int, index: int) -> Sample:
     kinds = tuple(k for k in PERTURBATIONS if rng.random() < 0.5)
     text = perturb(text, rng, kinds)
     dropped = rng.choice((0, 0, 0, 1, 2, 5))
+    separator = False
     if dropped:
-        text = drop_lines(text, rng, dropped)
-    return Sample(source, layout, kinds, dropped, text, truth)
+        text, separator = drop_lines(text, rng, dropped)
+    return Sample(source, layout, kinds, dropped, separator, text, truth)
 
 
 @dataclass
@@ -192,14 +209,21 @@ def main(argv: list[str] | None = None) -> int:
     groups: dict[str, Tally] = defaultdict(Tally)
     examples: list[str] = []
     kinds_seen: Counter[str] = Counter()
+    known = Tally()  # reports that lost a row separator (known bug)
     for i in range(args.n):
         sample = make_sample(args.seed, i)
         t, crash, wrong = run_one(sample)
         total.add(t)
+        if sample.separator:
+            known.add(t)
         keys = [
             sample.source.replace(":", " "),
             f"layout {sample.layout}",
-            f"dropped {'0' if not sample.dropped else '1+'} lines",
+            "dropped: none"
+            if not sample.dropped
+            else "dropped: a row separator"
+            if sample.separator
+            else "dropped: other lines",
             *(f"perturb {k}" for k in sample.kinds),
         ]
         kinds_seen.update(sample.kinds)
@@ -209,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             what = crash or "\n    ".join(wrong[:6])
             examples.append(
                 f"--replay {args.seed}:{i}  {sample.source} layout={sample.layout} "
-                f"perturb={','.join(sample.kinds) or '-'} dropped={sample.dropped}\n    {what}"
+                f"perturb={','.join(sample.kinds) or '-'} dropped={sample.dropped}"
+                f"{' (a row separator)' if sample.separator else ''}\n    {what}"
             )
     elapsed = time.perf_counter() - start
 
@@ -222,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"crashes: {total.crashes} (target 0)")
     print(
         f"wrong reported numbers: {total.wrong} cells in {total.wrong_reports} reports (target 0)"
+    )
+    print(
+        f"  of which in reports that lost a cell-per-line row separator (known bug): "
+        f"{known.wrong} cells in {known.wrong_reports} reports"
     )
     share = total.not_reported / total.truth_reported if total.truth_reported else 0.0
     print(

@@ -36,6 +36,15 @@ def hashes(folder: Path) -> dict[str, str]:
     return {name: sha for name, (sha, _) in snapshot(folder).items()}
 
 
+def _same_time_unit(df: pd.DataFrame) -> pd.DataFrame:
+    """Dates in nanoseconds (Parquet keeps ms where the frame had s; same instants)."""
+    df = df.copy()
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            df[col] = df[col].astype("datetime64[ns]")
+    return df
+
+
 def build(raw: Path, out: Path) -> int:
     return cli.main(["build", str(raw), str(out)])
 
@@ -58,8 +67,8 @@ def test_build_writes_every_table_as_parquet_and_csv_with_bom(raw: Path, tmp_pat
         assert csv.startswith(b"\xef\xbb\xbf"), table  # UTF-8 BOM: Excel shows Chinese
         assert not csv[3:].startswith(b"\xef\xbb\xbf"), table  # exactly one BOM
         assert (out / f"{table}.parquet").read_bytes()[:4] == b"PAR1", table
-        expected = getattr(corpus, table)
-        from_parquet = pd.read_parquet(out / f"{table}.parquet")
+        expected = _same_time_unit(getattr(corpus, table))
+        from_parquet = _same_time_unit(pd.read_parquet(out / f"{table}.parquet"))
         assert list(from_parquet.columns) == list(expected.columns), table
         pd.testing.assert_frame_equal(from_parquet, expected, check_dtype=False)
         from_csv = pd.read_csv(out / f"{table}.csv", encoding="utf-8-sig", dtype=str)
