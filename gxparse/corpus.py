@@ -5,17 +5,15 @@ from __future__ import annotations
 import glob as _glob
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from gxparse.parse import TABLES, ReportTables, empty_frame, parse_file, typed
+from gxparse.parse import COLUMNS, TABLES, ReportTables, parse_file, typed
 
 PathLike = str | Path
 
 
-@dataclass
 class Corpus(ReportTables):
     """The seven tables of many reports. Same attributes as a single report."""
 
@@ -49,12 +47,11 @@ def discover(source: PathLike | Iterable[PathLike]) -> list[Path]:
 
 
 def concat(parts: list[ReportTables]) -> dict[str, pd.DataFrame]:
-    """Concatenate per-report tables, keeping declared dtypes even when empty."""
+    """One DataFrame per table from the records of every report, declared dtypes kept."""
     out = {}
     for name in TABLES:
-        frames = [getattr(p, name) for p in parts if len(getattr(p, name))]
-        df = pd.concat(frames, ignore_index=True) if frames else empty_frame(name)
-        out[name] = typed(name, df)
+        records = [r for p in parts for r in p.records(name)]
+        out[name] = typed(name, pd.DataFrame.from_records(records, columns=list(COLUMNS[name])))
     return out
 
 
@@ -80,7 +77,7 @@ def read_reports(
     else:
         parts = [parse_file(p) for p in paths]
     tables = concat(parts)
-    corpus = Corpus(**tables)
+    corpus = Corpus(frames=tables)
     if checks:
         corpus = run_corpus_checks(corpus)
     return corpus
@@ -103,4 +100,4 @@ def run_corpus_checks(corpus: Corpus) -> Corpus:
 def read_report(path: PathLike) -> Corpus:
     """Parse one file; the result has the same seven DataFrame attributes as a corpus."""
     tables = concat([parse_file(path)])
-    return run_corpus_checks(Corpus(**tables))
+    return run_corpus_checks(Corpus(frames=tables))

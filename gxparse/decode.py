@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 
 from gxparse.document import ReadError
 
@@ -72,8 +71,3 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         if plausibility(text) >= 0.995 and _CJK.search(text):
             return text, codecs.lookup(best.encoding).name
     raise ReadError("not decodable as UTF-8, UTF-16 or GB18030 text (binary or damaged file?)")
-
-
-def nfkc(text: str) -> str:
-    """NFKC: full-width digits/brackets/letters to ASCII, Kangxi radicals to CJK; Hanzi stay."""
-    return unicodedata.normalize("NFKC", text)

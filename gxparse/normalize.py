@@ -21,7 +21,12 @@ _NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CN_ZERO = {"零": "0", "〇": "0", "○": "0"}
 
 
+@lru_cache(maxsize=262_144)
 def nfkc(text: str) -> str:
+    """NFKC (full-width digits and brackets to ASCII; Hanzi unchanged). Cached: table
+    labels repeat across thousands of reports."""
+    if text.isascii():
+        return text
     return unicodedata.normalize("NFKC", text)
 
 
@@ -95,10 +100,10 @@ _PAGE_NUMBER = re.compile(
 
 def is_page_furniture(text: str) -> bool:
     """A line that is only a page number (with dashes, 第…页, 共…页 around it)."""
-    t = nfkc(text).strip()
-    if not t or not any(ch.isdigit() for ch in t):
+    if len(text) > 40:
         return False
-    if not _PAGE_NUMBER.match(t):
+    t = nfkc(text).strip()
+    if not t or not _PAGE_NUMBER.match(t):
         return False
     # A bare number is a value cell, not a page number, unless it wears page decoration.
     return not re.fullmatch(r"\d+", t)

@@ -9,7 +9,6 @@ facts and prose figures (:mod:`gxparse.facts`, :mod:`gxparse.narrative`) → fra
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -68,21 +67,69 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-@dataclass
 class ReportTables:
-    """The seven tables of one report (or of many, concatenated)."""
+    """The seven tables of one report (or of many).
 
-    reports: pd.DataFrame
-    disclosure: pd.DataFrame
-    applications: pd.DataFrame
-    appeals: pd.DataFrame
-    narrative: pd.DataFrame
-    findings: pd.DataFrame
-    sections: pd.DataFrame
-    extras: dict[str, object] = field(default_factory=dict)
+    A parsed report keeps its rows as plain records (cheap to build, pickle and cache);
+    each DataFrame is built on first access. A corpus builds each table once from the
+    records of all its reports."""
+
+    def __init__(
+        self,
+        records: dict[str, list[dict]] | None = None,
+        frames: dict[str, pd.DataFrame] | None = None,
+        **tables: pd.DataFrame,
+    ) -> None:
+        self._records = records or {}
+        self._frames = {**(frames or {}), **tables}
+
+    def frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = typed(
+                name,
+                pd.DataFrame.from_records(self._records.get(name, []), columns=list(COLUMNS[name])),
+            )
+        return self._frames[name]
+
+    def records(self, name: str) -> list[dict]:
+        """The rows of one table as dicts (from the records, or from the frame)."""
+        if name in self._records or name not in self._frames:
+            return self._records.get(name, [])
+        return self._frames[name].to_dict("records")
+
+    def set_frame(self, name: str, df: pd.DataFrame) -> None:
+        self._frames[name] = df
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in TABLES}
+        return {name: self.frame(name) for name in TABLES}
+
+    def __getstate__(self) -> dict:
+        # Records are enough to rebuild the frames; pickling them is far cheaper.
+        if self._records:
+            return {"_records": self._records, "_frames": {}}
+        return self.__dict__
+
+    reports = property(
+        lambda self: self.frame("reports"), lambda self, df: self.set_frame("reports", df)
+    )
+    disclosure = property(
+        lambda self: self.frame("disclosure"), lambda self, df: self.set_frame("disclosure", df)
+    )
+    applications = property(
+        lambda self: self.frame("applications"), lambda self, df: self.set_frame("applications", df)
+    )
+    appeals = property(
+        lambda self: self.frame("appeals"), lambda self, df: self.set_frame("appeals", df)
+    )
+    narrative = property(
+        lambda self: self.frame("narrative"), lambda self, df: self.set_frame("narrative", df)
+    )
+    findings = property(
+        lambda self: self.frame("findings"), lambda self, df: self.set_frame("findings", df)
+    )
+    sections = property(
+        lambda self: self.frame("sections"), lambda self, df: self.set_frame("sections", df)
+    )
 
 
 def empty_frame(table: str) -> pd.DataFrame:
@@ -328,20 +375,15 @@ def parse_document(
         for f in figures
     ]
     return ReportTables(
-        reports=typed("reports", pd.DataFrame([report])),
-        disclosure=typed(
-            "disclosure",
-            pd.DataFrame(_cell_rows(report_id, disclosure, ("item", "measure"), units)),
-        ),
-        applications=typed(
-            "applications", pd.DataFrame(_cell_rows(report_id, applications, ("row", "applicant")))
-        ),
-        appeals=typed(
-            "appeals", pd.DataFrame(_cell_rows(report_id, appeals, ("proceeding", "result")))
-        ),
-        narrative=typed("narrative", pd.DataFrame(narrative)),
-        findings=typed("findings", pd.DataFrame(findings)),
-        sections=typed("sections", pd.DataFrame(sections)),
+        {
+            "reports": [report],
+            "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
+            "applications": _cell_rows(report_id, applications, ("row", "applicant")),
+            "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
+            "narrative": narrative,
+            "findings": findings,
+            "sections": sections,
+        }
     )
 
 
@@ -363,11 +405,7 @@ def failed(
         error=f"{source_file}: {reason}",
         n_unplaced=0,
     )
-    out = ReportTables(
-        reports=typed("reports", pd.DataFrame([row])),
-        **{t: empty_frame(t) for t in TABLES if t != "reports"},
-    )
-    return out
+    return ReportTables({"reports": [row]})
 
 
 def parse_bytes(data: bytes, filename: str) -> ReportTables:

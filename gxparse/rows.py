@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from gxparse.document import Cell, Item, Para
 from gxparse.glued import runs_between_labels, segment
@@ -37,15 +38,16 @@ class TableRow:
     # so header lines can lay out the columns of a table that has no clear data row.
     spans: tuple[tuple[str, int, int], ...] = ()
 
-    @property
+    @cached_property
     def numbers(self) -> list[Cell]:
         return [c for c in self.values if parse_number(c.text) is not None]
 
-    @property
+    @cached_property
     def has_numbers(self) -> bool:
-        return any(parse_number(c.text) is not None for c in self.values) or self.glued is not None
+        return bool(self.numbers) or self.glued is not None
 
 
+@lru_cache(maxsize=65_536)
 def is_value_cell(text: str) -> bool:
     return parse_number(text) is not None or is_blank_marker(text)
 

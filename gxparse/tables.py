@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from gxparse import template as T
 from gxparse.document import Cell
@@ -72,7 +73,7 @@ def _numbers_unplaced(row: TableRow, reason: str) -> list[Unplaced]:
 # --------------------------------------------------------------------------------------
 # Label matching
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Matcher:
     entries: tuple[T.Entry, ...]
     contains: tuple[tuple[str, ...], ...]
@@ -90,6 +91,9 @@ class _Matcher:
 
     def scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
         """(score, index) of every entry the label matches; score = matched key length."""
+        return _scores(self, label, last_piece)
+
+    def _scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
         key = label_key(label)
         tail = label_key(strip_enumerators(last_piece))
         out = []
@@ -115,6 +119,11 @@ class _Matcher:
             return (score, preferred, 1 if i > after else 0, -i)
 
         return max(scores, key=rank)[1]
+
+
+@lru_cache(maxsize=200_000)
+def _scores(matcher: _Matcher, label: str, last_piece: str) -> list[tuple[int, int]]:
+    return matcher._scores(label, last_piece)
 
 
 _ITEMS = _Matcher.of(T.DISCLOSURE_ITEMS)
@@ -430,6 +439,7 @@ def _is_application_header(row: TableRow) -> bool:
 _APPLICANT_KEYS = tuple(label_key(k.lstrip("=")) for a in T.APPLICANTS for k in a.keys)
 
 
+@lru_cache(maxsize=65_536)
 def _matches_applicant(text: str) -> bool:
     key = label_key(text)
     return any(k == key or (len(k) > 2 and k in key) for k in _APPLICANT_KEYS)
