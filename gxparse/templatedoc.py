@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "template.md"
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out + [""]
+    return [*out, ""]
 
 
 def _keys(e: T.Entry) -> str:

@@ -6,7 +6,11 @@ import pandas as pd
 
 from gxparse.synth.model import ReportSpec
 
-_KEYS = {"disclosure": ("item", "measure"), "applications": ("row", "applicant"), "appeals": ("proceeding", "result")}
+_KEYS = {
+    "disclosure": ("item", "measure"),
+    "applications": ("row", "applicant"),
+    "appeals": ("proceeding", "result"),
+}
 
 
 def spec_from_tables(tables, report_id: str) -> ReportSpec:
@@ -30,8 +34,12 @@ def spec_from_tables(tables, report_id: str) -> ReportSpec:
             elif r["status"] in ("reported", "corrected"):
                 cells[(r[a], r[b])] = str(r["raw"]).strip()
             elif r["status"] == "derived":
-                cells[(r[a], r[b])] = str(int(r["value"])) if float(r["value"]).is_integer() else str(r["value"])
-    sections = tables.sections[tables.sections["report_id"] == report_id].set_index("section")["text"]
+                cells[(r[a], r[b])] = (
+                    str(int(r["value"])) if float(r["value"]).is_integer() else str(r["value"])
+                )
+    sections = tables.sections[tables.sections["report_id"] == report_id].set_index("section")[
+        "text"
+    ]
     spec.overview = str(sections.get("overview", ""))
     spec.problems = str(sections.get("problems", ""))
     spec.other = str(sections.get("other", ""))
