@@ -48,7 +48,9 @@ def appeal_equations() -> list[Equation]:
 def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[Key, CellValue]:
     """Return a copy of ``cells`` with forced missing cells set to status ``derived``."""
     out = dict(cells)
-    if not any(c.value is None and c.status == "missing" and not c.unresolved for c in out.values()):
+    if not any(
+        c.value is None and c.status == "missing" and not c.unresolved for c in out.values()
+    ):
         return out  # nothing the identities could fill
     eqs = list(equations)
     changed = True
