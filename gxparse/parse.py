@@ -212,6 +212,36 @@ def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
     return out
 
 
+_TABLE_OF_PART = {"二": "disclosure", "三": "applications", "四": "appeals"}
+
+
+def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[dict]:
+    """One finding per source line and reason, listing every number it left unplaced."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for u in unplaced:
+        groups.setdefault((u.source, u.reason), []).append(u.text)
+    out = []
+    for (source, reason), texts in groups.items():
+        numbers = " ".join(texts)
+        part = reason.split(" ", 2)[1][:1] if reason.startswith("part ") else ""
+        out.append(
+            {
+                "report_id": report_id,
+                "check": "unplaced_number",
+                "severity": "warning",
+                "table": _TABLE_OF_PART.get(part),
+                "row": None,
+                "col": None,
+                "expected": None,
+                "actual": numbers,
+                "message": f"第二至四部分{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格（{reason}）。",
+                "location": f"unplaced:{source}",
+                "source": source,
+            }
+        )
+    return out
+
+
 def parse_document(
     doc: Document, report_id: str, source_file: str = "", sha256: str = ""
 ) -> ReportTables:
@@ -307,22 +337,7 @@ def parse_document(
         _paras(items, other.start, other.end) if other else _paras(items, 0, len(items))
     )
 
-    findings = [
-        {
-            "report_id": report_id,
-            "check": "unplaced_number",
-            "severity": "warning",
-            "table": None,
-            "row": None,
-            "col": None,
-            "expected": None,
-            "actual": u.text,
-            "message": f"第二至四部分的数字“{u.text}”（{u.source}）未能对应到任何表格单元格（{u.reason}）。",
-            "location": f"unplaced:{u.source}:{u.text}",
-            "source": u.source,
-        }
-        for u in unplaced
-    ]
+    findings = _unplaced_findings(report_id, unplaced)
     report = {
         "report_id": report_id,
         "source_file": source_file,

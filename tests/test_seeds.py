@@ -290,8 +290,11 @@ def test_raw_and_source(
 
 def test_unplaced_numbers_are_listed(corpus: gxparse.Corpus) -> None:
     f = corpus.findings[corpus.findings["check"] == "unplaced_number"]
-    assert f["report_id"].tolist() == ["003_31cc482f1e5f2a44"] * 7
-    assert set(f["source"]) == {"line 64"}
+    assert f["report_id"].tolist() == ["003_31cc482f1e5f2a44"]
+    assert f["source"].tolist() == ["line 64"]
+    assert f["actual"].tolist() == ["0 0 0 0 0 0 0"]
+    assert f["table"].tolist() == ["applications"]
+    assert "理结" in f["message"].iloc[0]
 
 
 def test_sections(corpus: gxparse.Corpus) -> None:
