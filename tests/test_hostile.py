@@ -147,6 +147,20 @@ def _xlsx() -> bytes:
     return D.to_xlsx(spec())
 
 
+def _empty_office(kind: str) -> bytes:
+    """A Word document or workbook saved with nothing in it."""
+    buf = io.BytesIO()
+    if kind == "docx":
+        import docx
+
+        docx.Document().save(buf)
+    else:
+        import openpyxl
+
+        openpyxl.Workbook().save(buf)
+    return buf.getvalue()
+
+
 BILLION_LAUGHS = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE lolz [\n'
     b' <!ENTITY lol "lol">\n'
@@ -366,6 +380,7 @@ class Case:
     expect: Callable[[], Cells] | None = None  # exact cells (ok/partial cases)
     note: str | None = None  # fragment the report's notes must contain
     extra: Callable[[ReportTables], None] | None = None  # further assertions
+    max_mb: float | None = None  # peak memory bound (tracemalloc) for guard cases
 
 
 def _spec_truth(seed: int = 3, template: str = "2021") -> Callable[[], Cells]:
@@ -427,13 +442,21 @@ CASES: list[Case] = [
         "failed",
         "damaged or truncated zip container",
     ),
-    Case("zip_bomb_docx", "bomb.docx", zip_bomb_docx, "failed", "zip bomb? compression ratio"),
+    Case(
+        "zip_bomb_docx",
+        "bomb.docx",
+        zip_bomb_docx,
+        "failed",
+        "zip bomb? compression ratio",
+        max_mb=5,
+    ),
     Case(
         "zip_bomb_declared_size",
         "bomb2.docx",
         lying_size_docx,
         "failed",
         "zip bomb? the container expands to",
+        max_mb=5,
     ),
     Case(
         "billion_laughs",
@@ -441,6 +464,21 @@ CASES: list[Case] = [
         billion_laughs_docx,
         "failed",
         "XML with a DTD or entity declarations in word/document.xml",
+        max_mb=5,
+    ),
+    Case(
+        "docx_without_text",
+        "blank.docx",
+        lambda: _empty_office("docx"),
+        "failed",
+        "Word document without any text",
+    ),
+    Case(
+        "xlsx_without_values",
+        "blank.xlsx",
+        lambda: _empty_office("xlsx"),
+        "failed",
+        "Excel workbook without any cell values",
     ),
     Case(
         "zip_not_office",
@@ -583,9 +621,20 @@ def test_hostile_file(case: Case, tmp_path: Path, seed_alone: Cells) -> None:
     data = data.encode("utf-8") if isinstance(data, str) else data
     path = tmp_path / case.filename
     path.write_bytes(data)
+    if case.max_mb is not None:
+        tracemalloc.start()
     start = time.perf_counter()
-    rt = parse_file(path)
-    assert time.perf_counter() - start < 30
+    try:
+        rt = parse_file(path)
+        elapsed = time.perf_counter() - start
+        if case.max_mb is not None:
+            peak = tracemalloc.get_traced_memory()[1] - len(data)
+            assert peak < case.max_mb * 2**20, f"peak {peak / 2**20:.1f} MB"
+    finally:
+        if case.max_mb is not None:
+            tracemalloc.stop()
+    # Refusals (the guard) are fast; anything else within a generous bound.
+    assert elapsed < (10 if case.status == "failed" else 30), elapsed
     _check(case, rt)
     # The same file in a batch with a seed: its own result unchanged, the seed untouched.
     shutil.copy(SEED, tmp_path / SEED.name)
@@ -643,6 +692,17 @@ def test_nul_inside_a_label_never_shifts_a_value() -> None:
         assert st in ("missing", want[key][0]), key
         if st == "reported":
             assert value == want[key][1], key
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a file holding two reports parses the first with status ok; the second "
+    "report's numbers are neither placed nor counted in n_unplaced, and nothing is noted",
+)
+def test_two_reports_in_one_file_are_not_dropped_silently() -> None:
+    rt = parse_bytes(two_reports().encode(), "two.txt")
+    n_unplaced = int(rt.reports["n_unplaced"].iloc[0])
+    assert status(rt) == "partial" or n_unplaced > 0 or "report" in notes(rt)
 
 
 def test_same_file_twice(tmp_path: Path) -> None:
