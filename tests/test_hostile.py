@@ -308,11 +308,18 @@ def surrogate_text() -> bytes:
     return (text_of(spec()) + "附\ud800注\n").encode("utf-8", "surrogatepass")
 
 
-def ten_thousand_rows() -> str:
-    """Part 五 holds a 10,000-row list (numbers outside parts 二–四 are not cells)."""
+def ten_thousand_rows(in_part_three: bool = False) -> str:
+    """A 10,000-row table: in part 五 (numbers outside parts 二–四 are not cells), or at the
+    end of part 三 (each row's number is counted in n_unplaced)."""
     head, parts = split_parts(text_of(spec()))
-    rows = [f"{i}\t整改事项第{i}项\t已完成" for i in range(1, 10_001)]
-    parts[4] = parts[4][:2] + rows + parts[4][2:]
+    if in_part_three:
+        p3 = parts[2]
+        end = next(i for i, ln in enumerate(p3) if ln.startswith("四、结转"))
+        rows = [f"\t备注第{i}项\t{i % 97}" for i in range(1, 10_001)]
+        parts[2] = p3[: end + 1] + rows + p3[end + 1 :]
+    else:
+        rows = [f"{i}\t整改事项第{i}项\t已完成" for i in range(1, 10_001)]
+        parts[4] = parts[4][:2] + rows + parts[4][2:]
     return "\n".join(head + [ln for p in parts for ln in p])
 
 
@@ -334,13 +341,13 @@ def subtotal_column() -> str:
     return "\n".join(head + [ln for p in parts for ln in p])
 
 
-def subtotal_rows() -> str:
-    """Part 三 with a subtotal row before each group （三）–（六）."""
+def subtotal_rows(groups: str = "三四五") -> str:
+    """Part 三 with a subtotal row before each of the groups named (（三）–（六）)."""
     s = spec(5)
     head, parts = split_parts(text_of(s))
     out = []
     for ln in parts[2]:
-        m = re.match(r"^\t(（[三四五六]）[^\t]+)\t", ln)
+        m = re.match(rf"^\t(（[{groups}]）[^\t]+)\t", ln)
         if m:
             group = m.group(1)
             code = {"三": "denied", "四": "unable", "五": "rejected", "六": "other"}[group[1]]
@@ -381,6 +388,12 @@ class Case:
     note: str | None = None  # fragment the report's notes must contain
     extra: Callable[[ReportTables], None] | None = None  # further assertions
     max_mb: float | None = None  # peak memory bound (tracemalloc) for guard cases
+
+
+def _n_unplaced_is(rt: ReportTables, n: int) -> None:
+    assert int(rt.reports["n_unplaced"].iloc[0]) == n
+    unplaced = rt.findings[rt.findings["check"] == "unplaced_number"]
+    assert len(unplaced) == n
 
 
 def _spec_truth(seed: int = 3, template: str = "2021") -> Callable[[], Cells]:
@@ -570,8 +583,30 @@ CASES: list[Case] = [
     ),
     Case("deep_html", "deep.html", deep_html, "failed", "nested too deeply"),
     Case("ten_thousand_rows", "rows.txt", ten_thousand_rows, "ok", expect=_spec_truth()),
-    Case("subtotal_column", "subcol.txt", subtotal_column, "ok", expect=_spec_truth(5)),
-    Case("subtotal_rows", "subrows.txt", subtotal_rows, "ok", expect=_spec_truth(5)),
+    Case(
+        "subtotal_column",
+        "subcol.txt",
+        subtotal_column,
+        "ok",
+        expect=_spec_truth(5),
+        note="part 三: a 法人或其他组织 subtotal column was read and left out",
+    ),
+    Case(
+        "subtotal_rows",
+        "subrows.txt",
+        subtotal_rows,
+        "ok",
+        expect=_spec_truth(5),
+        note="part 三: subtotal row '（五）不予处理 小计' (line 47) is not a template cell",
+    ),
+    Case(
+        "ten_thousand_rows_in_part_three",
+        "rows3.txt",
+        lambda: ten_thousand_rows(in_part_three=True),
+        "partial",
+        expect=_spec_truth(),
+        extra=lambda rt: _n_unplaced_is(rt, 10_000),
+    ),
     Case("extra_header_rows", "headers.txt", extra_header_rows, "ok", expect=_spec_truth(5)),
     _odd_case("thousands_ascii", "1,234", 1234, _APP),
     _odd_case("thousands_fullwidth_comma", "2，345", 2345, _PEN),
@@ -613,6 +648,8 @@ def _check(case: Case, rt: ReportTables) -> None:
         want = case.expect()
         wrong = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
         assert not wrong, f"key → (expected, got): {wrong}"
+        extra = {k: v for k, v in got.items() if k not in want and v[0] != "missing"}
+        assert not extra, f"cells the report does not print: {extra}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -703,6 +740,18 @@ def test_two_reports_in_one_file_are_not_dropped_silently() -> None:
     rt = parse_bytes(two_reports().encode(), "two.txt")
     n_unplaced = int(rt.reports["n_unplaced"].iloc[0])
     assert status(rt) == "partial" or n_unplaced > 0 or "report" in notes(rt)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="in a 2021 report, a subtotal row for （六）其他处理 above its three sub-rows is read "
+    "as the 2019 undivided row `other` (reported) instead of a subtotal",
+)
+def test_subtotal_row_of_group_six_is_not_a_cell() -> None:
+    rt = parse_bytes(subtotal_rows("六").encode(), "subtotal6.txt")
+    got = cells(rt)
+    assert not {k: v for k, v in got.items() if k[1] == "other" and v[0] == "reported"}
+    assert "subtotal row '（六）其他处理 小计'" in notes(rt)
 
 
 def test_same_file_twice(tmp_path: Path) -> None:
