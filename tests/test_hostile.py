@@ -188,7 +188,7 @@ def lying_size_docx() -> bytes:
     """A small DOCX whose zip directory declares a 4 GB member (a bomb's header)."""
     data = bytearray(rezip(_docx(), {}, {"word/media/pad.bin": b"\0" * 1000}))
     name = b"word/media/pad.bin"
-    cd = data.rfind(b"PK\x01\x02" + bytes(0), 0, data.rfind(name))
+    cd = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
     assert data[cd + 46 : cd + 46 + len(name)] == name
     data[cd + 24 : cd + 28] = (0xFFFFFFF0).to_bytes(4, "little")
     return bytes(data)
@@ -679,6 +679,8 @@ def test_hostile_file(case: Case, tmp_path: Path, seed_alone: Cells) -> None:
     assert sorted(corpus.report_ids) == sorted([path.stem, SEED.stem])
     alone = corpus.reports.set_index("report_id")
     assert alone.loc[path.stem, "parse_status"] == case.status
+    batch_error = alone.loc[path.stem, "error"]
+    assert (None if pd.isna(batch_error) else batch_error) == error(rt)
     assert alone.loc[SEED.stem, "parse_status"] == "ok"
     assert cells(corpus, SEED.stem) == seed_alone
     if case.expect is not None:
