@@ -261,3 +261,24 @@ def test_lost_group_header_never_moves_numbers_to_other_measures(layout: str) ->
     assert_never_contradicts(
         "\n".join(lines[:i] + lines[i + 1 : j] + lines[j + 1 :]), spec_truth(spec)
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="2021 report whose （六）1 label is lost: its numbers, printed after the group "
+    "label （六）其他处理, are reported as the 2019 undivided cell `other` although （六）2 and "
+    "（六）3 follow (status ok)",
+)
+@pytest.mark.parametrize("layout", ["cell_per_line", "tab_rows", "pipe_rows", "space_rows"])
+def test_lost_sub_label_is_not_read_as_the_undivided_row(layout: str) -> None:
+    spec = random_spec(random.Random(1), "2021")
+    for applicant in ("natural_person", "total"):
+        spec.applications[("other_overdue_correction", applicant)] = "4"
+    label = "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+    lines = render(spec, layout).split("\n")
+    i = next(i for i, ln in enumerate(lines) if label in ln)
+    if layout == "cell_per_line":
+        damaged = lines[:i] + lines[i + 1 :]  # the label's own line
+    else:
+        damaged = [*lines[:i], lines[i].replace(label, ""), *lines[i + 1 :]]
+    assert_never_contradicts("\n".join(damaged), spec_truth(spec))
