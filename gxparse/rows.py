@@ -139,8 +139,24 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
                 continue
             out.append(from_para(item))
         else:
-            out.append(from_cells(item.cells, item.source))
+            out.extend(from_cells(chunk, item.source) for chunk in split_merged_rows(item.cells))
     return out
+
+
+def split_merged_rows(cells: tuple[Cell, ...]) -> list[tuple[Cell, ...]]:
+    """Cut a row where words follow numbers: two table rows run together (a Word export
+    that lost the blank line between them) must not give the second row's numbers to the
+    first row's label."""
+    chunks: list[tuple[Cell, ...]] = []
+    start, seen_number = 0, False
+    for i, c in enumerate(cells):
+        if parse_number(c.text) is not None:
+            seen_number = True
+        elif seen_number and not is_value_cell(c.text):
+            chunks.append(cells[start:i])
+            start, seen_number = i, False
+    chunks.append(cells[start:])
+    return chunks
 
 
 def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:

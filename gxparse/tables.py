@@ -195,8 +195,12 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         default = layout.get(item) or T.DISCLOSURE_LAYOUT[
             "2019" if template == "2021" else "2021"
         ].get(item, ())
-        cols = measures if measures else default
-        if measures and item in layout and len(measures) != len(layout[item]):
+        # A header fits an item only if it names measures the item can have (a lost
+        # 第二十条第（九）项 header must not lend its neighbour's columns to 政府集中采购).
+        allowed = {m for lay in T.DISCLOSURE_LAYOUT.values() for m in lay.get(item, ())}
+        fits = bool(measures) and set(measures or ()) <= allowed
+        cols = measures if fits and measures else default
+        if fits and measures and item in layout and len(measures) != len(layout[item]):
             # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
             # printed header only when it fits the row.
             cols = measures if len(row.values) >= len(measures) else default
@@ -513,6 +517,35 @@ def join_wrapped_labels(
     return out
 
 
+_SUB_ROWS = tuple(r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling")
+
+
+def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
+    """（六）其他处理 with numbers in a 2021 table that also prints its sub-rows is either the
+    group's subtotal (all three sub-rows printed) or sub-row 1 whose label was lost: never
+    the 2019 undivided cell. A subtotal is noted; otherwise its numbers are unplaced."""
+    if template != "2021":
+        return
+    keys = [("other", a) for a in T.APPLICANT_CODES]
+    placed = [k for k in keys if k in res.cells and res.cells[k].status in ("reported", "blank")]
+    printed = {r for r in _SUB_ROWS if any((r, a) in res.cells for a in T.APPLICANT_CODES)}
+    if not placed or not printed:
+        return
+    cells = [res.cells.pop(k) for k in keys if k in res.cells]
+    if printed == set(_SUB_ROWS):
+        res.notes.append("part 三: subtotal row （六）其他处理 is not a template cell")
+        return
+    for c in cells:
+        if c.status == "reported":
+            res.unplaced.append(
+                Unplaced(
+                    c.raw or "",
+                    c.source or "",
+                    "part 三: （六）其他处理 beside its sub-rows (a sub-row label lost?)",
+                )
+            )
+
+
 def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
     """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
     rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
@@ -567,6 +600,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
             row = _drop_subtotal_column(row)
         _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds, grid=grid)
         last = max(last, idx)
+    _undivided_beside_sub_rows(res, template)
     expected = [r.code for r in T.application_rows(template)]
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
     for code in expected:
