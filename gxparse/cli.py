@@ -28,12 +28,22 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("raw_dir", nargs="?", default="data/raw")
     r.add_argument("out_dir", nargs="?", default="data/processed")
     r.add_argument("--reports-dir", default="reports")
+    r.add_argument("--years", type=int, nargs="*", default=None, help="report years to analyse")
+    r.add_argument("--bodies", nargs="*", default=None, help="bodies (agency names) to analyse")
+    r.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
     args = parser.parse_args(argv)
 
     if args.command == "run":
         from gxparse.pipeline import run_all
 
-        run_all(args.raw_dir, out_dir=args.out_dir, reports_dir=args.reports_dir)
+        run_all(
+            args.raw_dir,
+            out_dir=args.out_dir,
+            reports_dir=args.reports_dir,
+            years=args.years,
+            bodies=args.bodies,
+            jobs=args.jobs,
+        )
         return 0
 
     if args.command == "build":
