@@ -54,11 +54,11 @@ def best_of(fns: list[Callable[[], object]], repeat: int) -> list[float]:
 
 
 def generated(n: int, folder: Path) -> list[Path]:
-    from gxparse.readers.office import find_soffice
+    from gxparse.readers.office import find_soffice, has_cjk_font
     from gxparse.synth.documents import to_pdf, with_blanks
     from gxparse.synth.model import random_spec
 
-    if find_soffice() is None or n <= 0:
+    if find_soffice() is None or not has_cjk_font() or n <= 0:
         return []
     out = []
     for i in range(n):

@@ -12,12 +12,15 @@ import pytest
 
 from gxparse.document import Para, ReadError, Row
 from gxparse.readers import read_bytes
-from gxparse.readers.office import convert_with_soffice, find_soffice
+from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
 from gxparse.readers.pdf import clean_text, read_pdf
 from gxparse.synth import documents as D
 from gxparse.synth.model import ReportSpec, random_spec
 
-needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+needs_soffice = pytest.mark.skipif(
+    find_soffice() is None or not has_cjk_font(),
+    reason="LibreOffice or a Chinese font (fonts-wqy-microhei) not installed",
+)
 
 SPECS = {
     "2021": lambda: random_spec(random.Random(3), "2021"),
@@ -223,3 +226,11 @@ def test_ruled_table_with_merged_cells_from_lines() -> None:
 )
 def test_spaces_between_cjk_characters_are_removed(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
+
+
+def test_to_pdf_refuses_without_a_chinese_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gxparse.readers.office as office
+
+    monkeypatch.setattr(office, "has_cjk_font", lambda: False)
+    with pytest.raises(ReadError, match="fonts-wqy-microhei"):
+        D.to_pdf(SPECS["2021"]())

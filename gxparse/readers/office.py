@@ -37,6 +37,24 @@ def find_soffice() -> str | None:
     return None
 
 
+CJK_FONT_HINT = "apt-get install -y --no-install-recommends fonts-wqy-microhei (or fonts-noto-cjk)"
+
+
+def has_cjk_font() -> bool:
+    """Whether fontconfig knows a Chinese font (LibreOffice needs one to write PDFs whose
+    text layer holds the Chinese characters, not placeholder glyphs)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        out = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(out.strip())
+
+
 def convert_with_soffice(
     data: bytes, suffix: str, target: str, timeout: float = DEFAULT_TIMEOUT
 ) -> bytes:

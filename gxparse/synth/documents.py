@@ -396,7 +396,11 @@ def to_xlsx(spec: ReportSpec) -> bytes:
 # PDF
 # ---------------------------------------------------------------------------------------
 def to_pdf(spec: ReportSpec, timeout: float = 120.0) -> bytes:
-    """The Word version converted to PDF by LibreOffice (raises ReadError without it)."""
-    from gxparse.readers.office import convert_with_soffice
+    """The Word version converted to PDF by LibreOffice (raises ReadError without it, or
+    without a Chinese font, which would leave the PDF's text layer without the Hanzi)."""
+    from gxparse.document import ReadError
+    from gxparse.readers.office import CJK_FONT_HINT, convert_with_soffice, has_cjk_font
 
+    if not has_cjk_font():
+        raise ReadError(f"no Chinese font for LibreOffice's PDF export; {CJK_FONT_HINT}")
     return convert_with_soffice(to_docx(spec), ".docx", "pdf", timeout=timeout)
