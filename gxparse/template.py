@@ -550,26 +550,33 @@ PROVINCES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def label(code: str, lang: str = "zh") -> str:
-    """Return the display label of any template code (row, item, measure, applicant, ...)."""
-    for group in (
-        APPLICATION_ROWS,
-        APPLICANTS,
-        DISCLOSURE_ITEMS,
-        DISCLOSURE_MEASURES,
-        PROCEEDINGS,
-        RESULTS,
-        STATUSES,
-        LEVELS,
-        APPLICATION_GROUPS,
-    ):
+LABEL_KINDS: dict[str, tuple[Entry, ...]] = {
+    "row": APPLICATION_ROWS,
+    "applicant": APPLICANTS,
+    "item": DISCLOSURE_ITEMS,
+    "measure": DISCLOSURE_MEASURES,
+    "proceeding": PROCEEDINGS,
+    "result": RESULTS,
+    "status": STATUSES,
+    "level": LEVELS,
+    "group": APPLICATION_GROUPS,
+}
+
+
+def label(code: str, lang: str = "zh", kind: str | None = None) -> str:
+    """The display label of a template code. Some codes mean two things (``other`` is a
+    part 三 row and a part 四 result; ``corrected`` a result and a status): pass ``kind``
+    ("row", "applicant", "item", "measure", "proceeding", "result", "status", "level",
+    "group", "part") to say which; without it the first match in that order is used."""
+    if kind == "part" or (kind is None and code in PART_BY_CODE and code not in ("other",)):
+        p = PART_BY_CODE[code]
+        return p.zh if lang == "zh" else p.en
+    groups = (LABEL_KINDS[kind],) if kind is not None else tuple(LABEL_KINDS.values())
+    for group in groups:
         for e in group:
             if e.code == code:
                 return e.zh if lang == "zh" else e.en
-    for p in PARTS:
-        if p.code == code:
-            return p.zh if lang == "zh" else p.en
-    raise KeyError(code)
+    raise KeyError(code if kind is None else f"{kind}:{code}")
 
 
 def application_rows(template: str) -> tuple[Entry, ...]:

@@ -511,3 +511,18 @@ def test_group_subtotal_rows_are_not_cells() -> None:
     res, _ = map_applications(rows, "2021")
     assert res.cells[("denied_state_secret", "total")].value == 2
     assert not res.unplaced and "subtotal row" in res.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "lang", "expected"),
+    [
+        ("other", "row", "zh", "（六）其他处理"),
+        ("other", "result", "zh", "其他结果"),
+        ("corrected", "status", "zh", "已更正"),
+        ("corrected", "result", "en", "Corrected"),
+        ("other", "part", "zh", "其他需要报告的事项"),
+        ("natural_person", None, "zh", "自然人"),
+    ],
+)
+def test_template_labels_by_kind(code: str, kind: str | None, lang: str, expected: str) -> None:
+    assert T.label(code, lang, kind) == expected
