@@ -9,6 +9,7 @@ facts and prose figures (:mod:`gxparse.facts`, :mod:`gxparse.narrative`) → fra
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -215,6 +216,56 @@ def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
 _TABLE_OF_PART = {"二": "disclosure", "三": "applications", "四": "appeals"}
 
 
+_PART_KIND = {"二": "item", "三": "row", "四": "proceeding"}
+_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^part (.): a row without a label$", "第{0}部分有一行数字没有行标签"),
+        (r"^part (.): unknown row label '(.*)'$", "第{0}部分的行标签“{1}”不是模板中的行"),
+        (
+            r"^part (.) (\w+): digits of (\d+) cells run together$",
+            "第{0}部分“{1}”行{2}个单元格的数字连在一起，无法确定分界",
+        ),
+        (
+            r"^part (.): digits of several cells run together$",
+            "第{0}部分多个单元格的数字连在一起，无法确定分界",
+        ),
+        (
+            r"^part (.) (\w+): (\d+) cells for (\d+) columns$",
+            "第{0}部分“{1}”行有{2}个单元格而表格有{3}列，无法确定对应关系",
+        ),
+        (
+            r"^part (.)(?: (\w+))?: (\d+) cells for (\d+) columns$",
+            "第{0}部分有{2}个单元格而表格有{3}列，无法确定对应关系",
+        ),
+        (r"^part (.): (?:row )?(\w+) printed twice$", "第{0}部分“{1}”行重复出现"),
+        (r"^part (.) (\w+): extra cell$", "第{0}部分“{1}”行多出一个单元格"),
+        (r"^part (.): unlabelled row$", "第{0}部分有一行没有行标签的数字"),
+        (
+            r"^part (.): （六）其他处理 beside its sub-rows.*$",
+            "第{0}部分“（六）其他处理”与其分项同时出现，可能是分项的标签丢失",
+        ),
+    )
+)
+
+
+def reason_zh(reason: str) -> str:
+    """The reason a number was left unplaced, as Chinese for the findings message."""
+    for pattern, zh in _REASONS_ZH:
+        m = pattern.match(reason)
+        if m:
+            groups = list(m.groups())
+            kind = _PART_KIND.get(groups[0])
+            for i in range(1, len(groups)):
+                if groups[i] and kind and re.fullmatch(r"[a-z_]+", groups[i]):
+                    try:
+                        groups[i] = T.label(groups[i], kind=kind)
+                    except KeyError:
+                        pass
+            return zh.format(*groups)
+    return reason
+
+
 def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[dict]:
     """One finding per source line and reason, listing every number it left unplaced."""
     groups: dict[tuple[str, str], list[str]] = {}
@@ -234,7 +285,7 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[dict]:
                 "col": None,
                 "expected": None,
                 "actual": numbers,
-                "message": f"第二至四部分{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格（{reason}）。",
+                "message": f"{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格：{reason_zh(reason)}。",
                 "location": f"unplaced:{source}",
                 "source": source,
             }

@@ -526,3 +526,20 @@ def test_group_subtotal_rows_are_not_cells() -> None:
 )
 def test_template_labels_by_kind(code: str, kind: str | None, lang: str, expected: str) -> None:
     assert T.label(code, lang, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("reason", "zh"),
+    [
+        ("part 三: unknown row label '理结'", "第三部分的行标签“理结”不是模板中的行"),
+        (
+            "part 二 licensing: digits of 3 cells run together",
+            "第二部分“行政许可”行3个单元格的数字连在一起，无法确定分界",
+        ),
+        ("part 四: 18 cells for 15 columns", "第四部分有18个单元格而表格有15列，无法确定对应关系"),
+    ],
+)
+def test_unplaced_reasons_in_chinese(reason: str, zh: str) -> None:
+    from gxparse.parse import reason_zh
+
+    assert reason_zh(reason) == zh
