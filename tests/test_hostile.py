@@ -594,10 +594,10 @@ CASES: list[Case] = [
     Case(
         "subtotal_rows",
         "subrows.txt",
-        subtotal_rows,
+        lambda: subtotal_rows("三四五六"),
         "ok",
         expect=_spec_truth(5),
-        note="part 三: subtotal row '（五）不予处理 小计' (line 47) is not a template cell",
+        note="part 三: subtotal row",
     ),
     Case(
         "ten_thousand_rows_in_part_three",
@@ -744,16 +744,13 @@ def test_two_reports_in_one_file_are_not_dropped_silently() -> None:
     assert status(rt) == "partial" or n_unplaced > 0 or "report" in notes(rt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in a 2021 report, a subtotal row for （六）其他处理 above its three sub-rows is read "
-    "as the 2019 undivided row `other` (reported) instead of a subtotal",
-)
 def test_subtotal_row_of_group_six_is_not_a_cell() -> None:
+    """（六）其他处理 with numbers above its 2021 sub-rows is a subtotal, never the 2019
+    undivided cell ``other``."""
     rt = parse_bytes(subtotal_rows("六").encode(), "subtotal6.txt")
-    got = cells(rt)
-    assert not {k: v for k, v in got.items() if k[1] == "other" and v[0] == "reported"}
-    assert "subtotal row '（六）其他处理 小计'" in notes(rt)
+    assert status(rt) == "ok"
+    assert cells(rt) == truth(spec(5))
+    assert "subtotal row" in notes(rt) and "（六）其他处理" in notes(rt)
 
 
 def test_same_file_twice(tmp_path: Path) -> None:
