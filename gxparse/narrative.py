@@ -114,6 +114,12 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
     for text, source in paras:
         for sentence in re.findall(r"[^。！!？?\n]+", clean(text)):
             quote = sentence.strip()
+
+            def figure(
+                metric: str, m: re.Match[str], label: str | None, parent: str | None
+            ) -> Figure:
+                return Figure(metric, _num(m), _approx(m), quote, source, label, parent, "条")
+
             parent: str | None = None
             for clause in re.split(r"[，,；;]", sentence):
                 c = clause.strip()
@@ -121,15 +127,8 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                     cm = _CATEGORY.match(re.sub(r"^其中", "", c).strip())
                     if cm:
                         out.append(
-                            Figure(
-                                "active_disclosure_category",
-                                _num(cm),
-                                _approx(cm),
-                                quote,
-                                source,
-                                cm.group("label").strip(),
-                                parent,
-                                "条",
+                            figure(
+                                "active_disclosure_category", cm, cm.group("label").strip(), parent
                             )
                         )
                         continue
@@ -139,48 +138,19 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                     continue
                 channel = _channel(c[: m.start("num")])
                 if not total_found and _is_total(c):
-                    out.append(
-                        Figure(
-                            "active_disclosure_total",
-                            _num(m),
-                            _approx(m),
-                            quote,
-                            source,
-                            None,
-                            None,
-                            "条",
-                        )
-                    )
+                    out.append(figure("active_disclosure_total", m, None, None))
                     total_found = True
                     parent = "active_disclosure_total"
                 if channel:
-                    out.append(
-                        Figure(
-                            channel,
-                            _num(m),
-                            _approx(m),
-                            quote,
-                            source,
-                            None,
-                            "active_disclosure_total",
-                            "条",
-                        )
-                    )
+                    out.append(figure(channel, m, None, "active_disclosure_total"))
                     parent = channel
                 rest = c[m.end() :]
                 if parent and "其中" in rest:
                     cm = _CATEGORY.match(rest.split("其中", 1)[1].strip())
                     if cm:
                         out.append(
-                            Figure(
-                                "active_disclosure_category",
-                                _num(cm),
-                                _approx(cm),
-                                quote,
-                                source,
-                                cm.group("label").strip(),
-                                parent,
-                                "条",
+                            figure(
+                                "active_disclosure_category", cm, cm.group("label").strip(), parent
                             )
                         )
     return out
