@@ -116,7 +116,12 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
             quote = sentence.strip()
 
             def figure(
-                metric: str, m: re.Match[str], label: str | None, parent: str | None
+                metric: str,
+                m: re.Match[str],
+                label: str | None,
+                parent: str | None,
+                quote: str = quote,
+                source: str = source,
             ) -> Figure:
                 return Figure(metric, _num(m), _approx(m), quote, source, label, parent, "条")
 
