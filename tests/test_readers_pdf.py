@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from gxparse.document import Para, ReadError, Row
+from gxparse.document import Cell, Para, ReadError, Row
 from gxparse.readers import read_bytes
 from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
 from gxparse.readers.pdf import clean_text, read_pdf
@@ -234,3 +234,43 @@ def test_to_pdf_refuses_without_a_chinese_font(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(office, "has_cjk_font", lambda: False)
     with pytest.raises(ReadError, match="fonts-wqy-microhei"):
         D.to_pdf(SPECS["2021"]())
+
+
+def _cells(*texts: str | None) -> list[Cell | None]:
+    return [None if t is None else Cell(t, "") for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("prev", "new", "joined"),
+    [
+        pytest.param(
+            ("", "（四）无", "1.本机关", "3", "0"),
+            ("", "法提供", "不掌握", "", ""),
+            True,
+            id="label-cut",
+        ),
+        pytest.param(
+            ("", "（四）无法提供", "1.本机关不掌握", "", ""),
+            ("", "", "", "3", "0"),
+            True,
+            id="numbers-pushed",
+        ),
+        pytest.param(
+            ("", "", "1.属于国家秘密", "3", "0"),
+            ("", "", "2.其他法律", "", ""),
+            False,
+            id="enumerated",
+        ),
+        pytest.param(
+            ("信息内容", "本年处理决定数量", None), ("行政许可", "12", None), False, id="label"
+        ),
+        pytest.param(("", "结果维持", "总计"), ("1", "2", "3"), False, id="header-then-values"),
+        pytest.param(
+            ("", "（一）予以公开", "3", "0"), ("", "部分", "1", "0"), False, id="numbers-both"
+        ),
+    ],
+)
+def test_row_split_over_a_page_break(prev: tuple, new: tuple, joined: bool) -> None:
+    from gxparse.readers.pdf import _continues_row
+
+    assert _continues_row(_cells(*prev), _cells(*new)) is joined

@@ -368,25 +368,40 @@ def _is_number(text: str) -> bool:
 
 def _continues_row(prev: list[Cell | None], new: list[Cell | None]) -> bool:
     """Whether ``new`` (the first row on a page) is the rest of ``prev`` (the last row on the
-    previous page), cut by the page break: the same columns, numbers on one side only, a
-    column with text on both sides, and no cell of ``new`` that starts a row of its own
-    (an enumerator like "2." or "（五）", or a complete template label)."""
+    previous page), cut by the page break. Same columns, numbers on one side only, no cell
+    of ``new`` that starts a row of its own (an enumerator like "2." or "（五）", or a
+    complete template label), and either a column with text on both sides (a label cut in
+    two) or ``new`` holding only numbers, each under an empty cell of a ``prev`` that has
+    a label and no number (vertically centred numbers pushed past the break)."""
     if len(prev) != len(new) or sum(c is not None for c in new) < 2:
         return False
     shared_text = False
+    numbers_under_empty = True
+    new_numbers = prev_numbers = prev_text = 0
     for a, b in zip(prev, new, strict=True):
         if (a is None) != (b is None):
             return False
         if a is None or b is None:
             continue
         ta, tb = a.text.strip(), b.text.strip()
-        if _is_number(ta) and _is_number(tb):
+        num_a, num_b = _is_number(ta), _is_number(tb)
+        if num_a and num_b:
             return False
         if tb and (_ENUMERATOR.match(tb) or label_key(tb) in _ROW_LABELS):
             return False
-        if ta and tb and not _is_number(ta) and not _is_number(tb):
+        if ta and tb and not num_a and not num_b:
             shared_text = True
-    return shared_text
+        if tb and not num_b:
+            numbers_under_empty = False
+        if num_b:
+            new_numbers += 1
+            if ta:
+                numbers_under_empty = False
+        prev_numbers += num_a
+        prev_text += bool(ta) and not num_a
+    if shared_text:
+        return True
+    return numbers_under_empty and new_numbers > 0 and prev_numbers == 0 and prev_text > 0
 
 
 def _join_rows(prev: list[Cell | None], new: list[Cell | None]) -> list[Cell | None]:

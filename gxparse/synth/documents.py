@@ -243,8 +243,11 @@ def outline(spec: ReportSpec) -> list[Block]:
 # ---------------------------------------------------------------------------------------
 # Word
 # ---------------------------------------------------------------------------------------
-def to_docx(spec: ReportSpec) -> bytes:
-    """The report as a Word document: real merged cells (gridSpan, vMerge), table borders."""
+def to_docx(spec: ReportSpec, font_pt: float = 9.0, centre: bool = False) -> bytes:
+    """The report as a Word document: real merged cells (gridSpan, vMerge), table borders.
+    ``font_pt`` sets the body size (larger sizes move the page breaks, splitting other
+    table rows over pages in the PDF); ``centre`` centres cell text vertically (numbers of
+    a row split over a page break may then fall on either page)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -252,7 +255,7 @@ def to_docx(spec: ReportSpec) -> bytes:
 
     document = docx.Document()
     style = document.styles["Normal"]
-    style.font.size = Pt(9)
+    style.font.size = Pt(font_pt)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     section = document.sections[0]
     section.left_margin = section.right_margin = Pt(36)
@@ -266,13 +269,15 @@ def to_docx(spec: ReportSpec) -> bytes:
             document.add_paragraph(str(content))
         else:
             assert isinstance(content, Grid)
-            _docx_table(document, content)
+            _docx_table(document, content, centre)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
 
 
-def _docx_table(document, grid: Grid) -> None:
+def _docx_table(document, grid: Grid, centre: bool = False) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
     table = document.add_table(rows=grid.nrows, cols=grid.ncols)
     table.style = "Table Grid"
     # Cell objects taken once, before any merge (table.cell() rescans the whole table).
@@ -282,6 +287,8 @@ def _docx_table(document, grid: Grid) -> None:
         if s.rowspan > 1 or s.colspan > 1:
             cell = cell.merge(cells[s.row + s.rowspan - 1][s.col + s.colspan - 1])
         cell.text = s.text
+        if centre:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
 # ---------------------------------------------------------------------------------------
@@ -395,7 +402,9 @@ def to_xlsx(spec: ReportSpec) -> bytes:
 # ---------------------------------------------------------------------------------------
 # PDF
 # ---------------------------------------------------------------------------------------
-def to_pdf(spec: ReportSpec, timeout: float = 120.0) -> bytes:
+def to_pdf(
+    spec: ReportSpec, timeout: float = 120.0, font_pt: float = 9.0, centre: bool = False
+) -> bytes:
     """The Word version converted to PDF by LibreOffice (raises ReadError without it, or
     without a Chinese font, which would leave the PDF's text layer without the Hanzi)."""
     from gxparse.document import ReadError
@@ -403,4 +412,4 @@ def to_pdf(spec: ReportSpec, timeout: float = 120.0) -> bytes:
 
     if not has_cjk_font():
         raise ReadError(f"no Chinese font for LibreOffice's PDF export; {CJK_FONT_HINT}")
-    return convert_with_soffice(to_docx(spec), ".docx", "pdf", timeout=timeout)
+    return convert_with_soffice(to_docx(spec, font_pt, centre), ".docx", "pdf", timeout=timeout)
