@@ -189,3 +189,26 @@ def test_word_file_holding_only_an_image_is_one_clear_error(tmp_path: Path) -> N
     document.add_picture(str(image))
     with pytest.raises(ReadError, match="only images"):
         read_bytes(_doc_bytes(document), "scan.docx")
+
+
+def test_legacy_horizontal_merge_is_read_like_grid_span() -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=3)
+    for c, (text, merge) in enumerate(
+        [("行政复议", "restart"), ("", "continue"), ("行政诉讼", None)]
+    ):
+        cell = table.cell(0, c)
+        cell.text = text
+        if merge:
+            h = OxmlElement("w:hMerge")
+            if merge == "restart":
+                h.set(qn("w:val"), "restart")
+            cell._tc.get_or_add_tcPr().append(h)
+    row = next(i for i in read_docx(_doc_bytes(document)).items if isinstance(i, Row))
+    assert [(c.text, c.source) for c in row.cells] == [
+        ("行政复议", "table 1 row 1 cell 1"),
+        ("行政诉讼", "table 1 row 1 cell 3"),
+    ]

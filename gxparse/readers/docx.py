@@ -158,6 +158,10 @@ def _walk_table(tbl, state: _State) -> None:
                 span = max(1, _int_attr(tc_pr.find(W + "gridSpan"), "val", 1))
                 vmerge = tc_pr.find(W + "vMerge")
                 continuation = vmerge is not None and vmerge.get(W + "val", "continue") != "restart"
+                hmerge = tc_pr.find(W + "hMerge")  # legacy horizontal merge (old Word, WPS)
+                if hmerge is not None and hmerge.get(W + "val", "continue") != "restart":
+                    col += span  # covered by the cell to its left: omitted, like gridSpan
+                    continue
             src = f"table {number} row {r} cell {col + 1}"
             if continuation:
                 out.append(Cell("", src))
