@@ -10,7 +10,9 @@ memory or time. Each refusal is a :class:`ReadError` with one clear reason.
 * XML inside zip containers: no DTD (``<!DOCTYPE``) and no entity declarations; OOXML never
   needs them, and they are how "billion laughs" and external-entity attacks start. The
   package's ``[Content_Types].xml`` is also parsed with defusedxml;
-* PDF: a page-count limit (enforced by the PDF reader);
+* PDF: no compressed stream may inflate past ``pdf_max_stream`` (a few hundred KB of
+  Flate data can expand to gigabytes, and pdfminer inflates a stream in one piece); a
+  page-count limit (enforced by the PDF reader);
 * subprocesses (LibreOffice): a timeout (enforced by :mod:`gxparse.readers.office`).
 
 Limits are a frozen dataclass; pass your own to :func:`check` or
@@ -43,6 +45,10 @@ class Limits:
     zip_ratio_floor: int = 20 * MB
     xml_prolog_scan: int = 64 * 1024
     pdf_max_pages: int = 500
+    pdf_max_stream: int = 256 * MB
+    # Streams smaller than this (compressed) are not inflated by the guard: even at the
+    # deflate maximum of ~1000:1 they stay far below pdf_max_stream.
+    pdf_scan_from: int = 64 * 1024
     subprocess_timeout: float = 120.0
 
 
@@ -73,6 +79,39 @@ def check(data: bytes, fmt: str, limits: Limits = DEFAULT_LIMITS) -> None:
     check_size(len(data), limits)
     if fmt in ("docx", "xlsx") or data[:4] == b"PK\x03\x04":
         check_zip(data, limits)
+    elif fmt == "pdf":
+        check_pdf(data, limits)
+
+
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a PDF holding a Flate stream that inflates past the limit (a decompression
+    bomb). Only large streams are tried, and each only up to the limit."""
+    import zlib
+
+    pos = 0
+    while True:
+        m = _STREAM.search(data, pos)
+        if m is None:
+            return
+        end = data.find(b"endstream", m.end())
+        if end < 0:
+            return
+        pos = end + 9
+        if end - m.end() < limits.pdf_scan_from:
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(memoryview(data)[m.end() : end], limits.pdf_max_stream)
+        except zlib.error:
+            continue  # not Flate (JPEG, encrypted, ...): pdfminer copes or fails on its own
+        if len(out) >= limits.pdf_max_stream and inflater.unconsumed_tail:
+            raise ReadError(
+                f"PDF decompression bomb? a stream of {_human(end - m.end())} inflates past "
+                f"{_human(limits.pdf_max_stream)}"
+            )
 
 
 def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:

@@ -6,6 +6,7 @@ import io
 import random
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,36 @@ def test_normal_packages_pass() -> None:
     check(_docx(), "docx")
     check(_xlsx(), "xlsx")
     check_zip(_docx(), DEFAULT_LIMITS)
+
+
+def _flate_bomb_pdf(inflated_mb: int) -> bytes:
+    """A one-page PDF whose content stream is megabytes of zeros, deflated."""
+    deflater = zlib.compressobj(9)
+    chunk = b"\0" * (1024 * 1024)
+    stream = b"".join(deflater.compress(chunk) for _ in range(inflated_mb)) + deflater.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_pdf_decompression_bomb_is_refused() -> None:
+    data = _flate_bomb_pdf(80)
+    assert len(data) < 100 * 1024
+    limits = Limits(pdf_max_stream=40 * 1024 * 1024, pdf_scan_from=16 * 1024)
+    _one_error(data, "bomb.pdf", "decompression bomb", limits)
+
+
+def test_pdf_with_a_large_ordinary_stream_passes_the_guard() -> None:
+    check(_flate_bomb_pdf(20), "pdf")
