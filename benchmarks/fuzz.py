@@ -5,7 +5,9 @@ tests/test_seeds.py checks cell by cell) or a synthetic :class:`gxparse.synth.Re
 rendered in a random text layout and numbering (truth: the spec). The text is then
 damaged: the perturbations of :func:`gxparse.synth.perturb` (spaces inside cells, line
 breaks inside labels, full-width digits, junk lines between rows, CRLF) and, for some
-reports, a few dropped lines.
+reports, a few dropped lines. A third of the synthetic reports also print some numbers in
+the odd forms seen in the wild (thousands separators, units 件/万元, full-width digits,
+零/〇): damage ``odd_numbers``; the truth is the plain number.
 
 Prints, overall and per source / layout / damage:
 
@@ -118,9 +120,41 @@ def drop_lines(text: str, rng: random.Random, n: int) -> tuple[str, bool]:
     return "\n".join(lines), separator
 
 
+_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
+def odd_form(printed: str, rng: random.Random) -> str:
+    """The same number printed as reports print it: thousands separators, a unit,
+    full-width digits, a Chinese zero."""
+    forms = [f"{printed}件", printed.translate(_FULLWIDTH), f"{printed} 件"]
+    if "." not in printed:
+        forms.append(f"{int(printed):,}")
+        forms.append(f"{int(printed):,}".replace(",", "，"))
+    else:
+        forms.append(f"{printed}万元")
+    if printed == "0":
+        forms += ["零", "〇"]
+    return rng.choice(forms)
+
+
+def odd_forms(spec, rng: random.Random) -> bool:
+    """In a third of the specs, print 5% of the cells in an odd form; say whether any was."""
+    if rng.random() > 0.33:
+        return False
+    changed = False
+    for table in KEYS:
+        printed = getattr(spec, table)
+        for key, value in printed.items():
+            if value is not None and rng.random() < 0.05:
+                printed[key] = odd_form(value, rng)
+                changed = True
+    return changed
+
+
 def make_sample(seed: int, index: int) -> Sample:
     """The ``index``-th sample of a run with ``seed`` (deterministic)."""
     rng = random.Random(f"{seed}:{index}")
+    odd = False
     if rng.random() < 0.25:
         rid, text, truth = rng.choice(seeds())
         source, layout = f"seed:{rid}", "seed"
@@ -134,11 +168,15 @@ def make_sample(seed: int, index: int) -> Sample:
                     if rng.random() < 0.1:
                         cells_[k] = None
         layout = rng.choice(sorted(LAYOUTS))
-        text = render(spec, layout, rng.choice(NUMBERING_STYLES), rng=random.Random(rng.random()))
         truth = spec_truth(spec)
+        # Own generator, so the samples stay the same with or without odd forms.
+        odd = odd_forms(spec, random.Random(f"{seed}:{index}:odd"))
+        text = render(spec, layout, rng.choice(NUMBERING_STYLES), rng=random.Random(rng.random()))
         source = f"synth:{template}"
     kinds = tuple(k for k in PERTURBATIONS if rng.random() < 0.5)
     text = perturb(text, rng, kinds)
+    if odd:
+        kinds = (*kinds, "odd_numbers")
     dropped = rng.choice((0, 0, 0, 1, 2, 5))
     separator = False
     if dropped:
