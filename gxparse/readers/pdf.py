@@ -134,7 +134,7 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
                         _join_rows(prev_tr.rows[-1], rows[0]), prev_row.source, prev_row.table
                     )
                     items[idx] = joined
-                    lines[lines.index(_row_line(prev_row))] = _row_line(joined)
+                    lines[idx] = _row_line(joined)  # lines[i] is always items[i]
                     notes.append(f"page {p_no}: a table row split over the page break was joined")
                     rows, first = rows[1:], 2
                 prose = _text_runs(rows)
@@ -252,10 +252,13 @@ def _has_doubled_chars(chars: list[dict]) -> bool:
             return True
         seen.add(key)
         # A copy shifted across an integer boundary lands in a neighbouring bucket.
-        for dx in (-1, 1):
-            if (ch["text"], key[1] + dx, key[2]) in seen:
+        for dx, dy in _NEIGHBOURS:
+            if (ch["text"], key[1] + dx, key[2] + dy) in seen:
                 return True
     return False
+
+
+_NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
 
 
 def _chars_by_cell(table, chars: list[dict]) -> dict[tuple, list[dict]]:
