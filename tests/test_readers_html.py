@@ -178,3 +178,13 @@ def test_page_wrapped_in_a_form_and_article_header_keeps_the_title() -> None:
     grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
     for t, grid in enumerate(grids):
         assert D.document_cells(doc, t) == D.expected_cells(grid)
+
+
+def test_utf8_page_still_declaring_gb2312_and_gbk_page_declaring_utf8() -> None:
+    spec = random_spec(random.Random(13))
+    utf8_declared_gb = D.to_html(spec, charset="gb2312").encode("utf-8")
+    assert read_bytes(utf8_declared_gb, "a.html").items[0].text == D.title(spec)
+    gbk_declared_utf8 = D.to_html(spec, charset="utf-8").encode("gbk")
+    doc = read_bytes(gbk_declared_utf8, "b.html")
+    assert doc.items[0].text == D.title(spec)
+    assert doc.encoding == "gb18030"

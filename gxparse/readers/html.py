@@ -1,8 +1,9 @@
 """Web pages (.html/.htm as saved from government sites) → Document.
 
-1. Decode the bytes here, not in the parser: a BOM wins, then the declared charset (a page
-   declaring gb2312 or gbk is decoded as GB18030, its superset, because such pages do hold
-   GB18030-only characters), then :func:`gxparse.decode.decode_bytes`.
+1. Decode the bytes here, not in the parser: a BOM wins, then valid UTF-8, then the
+   declared charset (a page declaring gb2312 or gbk is decoded as GB18030, its superset,
+   because such pages do hold GB18030-only characters), then
+   :func:`gxparse.decode.decode_bytes`.
 2. Drop what is never the report: script, style, nav, iframes, and page-level header and
    footer elements (an article's own header stays: it holds the title).
 3. Find the article: the smallest element holding the report title line, the part
@@ -77,6 +78,14 @@ def decode_html(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    if not data.isascii():
+        # Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8 whatever the page
+        # declares: GBK text is practically never valid UTF-8, while pages re-saved as
+        # UTF-8 often keep their old gb2312 declaration.
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     m = _META_CHARSET.search(data[:8192])
     if m:
         declared = m.group(1).decode("ascii", "replace").lower()
