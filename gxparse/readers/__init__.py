@@ -1,8 +1,15 @@
 """Readers: bytes of one file → :class:`gxparse.document.Document`.
 
 The format is detected from the content (magic bytes), not the extension; a mismatch is
-noted on the document. Each reader lives in its own module and is imported lazily, so
-reading text never pays for the PDF or Word libraries.
+noted on the document. The pre-flight guard (:mod:`gxparse.guard`: size, zip bombs, XML
+entities, PDF decompression bombs) runs before any reader. Each reader lives in its own
+module and is imported lazily, so reading text never pays for the PDF or Word libraries.
+
+Every reader turns merged table cells into the same shape: a cell spanning columns
+appears once (the positions it also covers are omitted), a cell spanning rows gives an
+empty Cell in the rows below. ``source`` points into the original: "line N" (text),
+"paragraph N" / "table T row R cell C" (DOCX, HTML), "page P line L" /
+"page P table T row R cell C" (PDF), "sheet S row R cell C" (XLSX); C is the grid column.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from gxparse.readers.detect import detect_format
 
 __all__ = ["READERS", "ReadError", "detect_format", "read_bytes", "read_path"]
 
-# format → "module:function" taking (data: bytes) and returning a Document.
+# format → "module:function" taking (data: bytes) and returning a Document (the PDF and
+# LibreOffice readers also take the limits they enforce themselves, see _reader_options).
 READERS: dict[str, str] = {
     "txt": "gxparse.readers.text:read_text",
     "docx": "gxparse.readers.docx:read_docx",
