@@ -242,6 +242,10 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^part (.) (\w+): extra cell$", "第{0}部分“{1}”行多出一个单元格"),
         (r"^part (.): unlabelled row$", "第{0}部分有一行没有行标签的数字"),
         (
+            r"^part (.): one line names two rows '(.*)'$",
+            "第{0}部分同一行出现两个行标签“{1}”，数字归属不明",
+        ),
+        (
             r"^part (.): （六）其他处理 beside its sub-rows.*$",
             "第{0}部分“（六）其他处理”与其分项同时出现，可能是分项的标签丢失",
         ),

@@ -163,8 +163,7 @@ def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:
     """The n value cells of a row, or None when which cell is which cannot be known.
 
     Exactly n cells: positional. Otherwise drop empty cells at both ends (merged-cell
-    artefacts of tab exports); otherwise, if exactly n cells print numbers, the empty
-    ones in between are artefacts too. Anything else is ambiguous."""
+    artefacts of tab exports). Anything else is ambiguous."""
     if len(values) == n:
         return values
     lo, hi = 0, len(values)
@@ -175,11 +174,8 @@ def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:
     trimmed = values[lo:hi]
     if len(trimmed) == n:
         return trimmed
-    numeric = tuple(c for c in trimmed if parse_number(c.text) is not None)
-    if len(numeric) == n and all(
-        parse_number(c.text) is not None or not c.text.strip() for c in trimmed
-    ):
-        return numeric
+    # An empty cell between numbers may be a printed blank: which column it is cannot be
+    # told from this row alone (the table's grid may still tell, see tables.align).
     if not trimmed and len(values) > n:
         # A row of only empty cells, wider than the table: every cell is blank.
         return values[:n]

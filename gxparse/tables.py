@@ -187,6 +187,12 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             measures = tuple(found)
             continue
         idx = _ITEMS.match(row.label, _last_piece(row))
+        if idx is not None and _names_two_rows(row, _ITEMS):
+            # "行政处罚 | 行政强制 | 0": a row that lost its numbers ran into the next one.
+            res.unplaced += _numbers_unplaced(
+                row, f"part 二: one line names two rows {row.label!r}"
+            )
+            continue
         if idx is None:
             if row.has_numbers:
                 res.unplaced += _numbers_unplaced(row, f"part 二: unknown row label {row.label!r}")
@@ -207,6 +213,13 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         if any((item, m) in res.cells for m in cols):
             res.unplaced += _numbers_unplaced(row, f"part 二: {item} printed twice")
             continue
+        if (
+            fits
+            and measures
+            and len(row.values) == len(default) > len(measures)
+            and set(measures) < set(default)
+        ):
+            cols = default  # the header lost a cell; the row still has all of the item's
         kinds = ["amount" if T.measure(m).unit == "万元" else "count" for m in cols]
         _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}", kinds)
     for item, ms in layout.items():
@@ -454,6 +467,17 @@ def _bare_row_line(row: TableRow) -> bool:
     return bool(row.spans) and not row.values and row.glued is None and _starts_row(row)
 
 
+def _cells_naming(row: TableRow) -> set[int]:
+    """The part 三 rows that the label cells of one row name, each on its own."""
+    return {i for c in row.label_cells if (i := _APP_ROWS.match(c, c)) is not None}
+
+
+def _names_two_rows(row: TableRow, matcher: _Matcher) -> bool:
+    """Two label cells of one row each name a different row of the table."""
+    named = {matcher.match(c, c) for c in row.label_cells} - {None}
+    return len(named) > 1
+
+
 def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
     """A fragment may continue the label above only if it names no other row."""
     own = matcher.match(below.label, _last_piece(below))
@@ -580,6 +604,12 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
         if idx is not None and not _number_agrees(_last_piece(row), idx):
             idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
+        if idx is not None and len({i for i in _cells_naming(row) if prefer[i]}) > 1:
+            # Two row labels on one line: a row that lost its numbers ran into the next.
+            res.unplaced += _numbers_unplaced(
+                row, f"part 三: one line names two rows {row.label!r}"
+            )
+            continue
         if idx is None and key:
             idx = _next_sub_item(_last_piece(row), last)
         if idx is None:
