@@ -890,3 +890,31 @@ def test_raw_files_are_only_read(tmp_path: Path) -> None:
         for p in tmp_path.iterdir()
     }
     assert after == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pdftotext-layout row with a unit on one number (21 0 0 0 0 3件 24): the row is "
+    "re-read as glued digits, 21 → 2 | 1 and 24 → 3, reported with status ok",
+)
+def test_unit_in_an_aligned_row_never_splits_other_numbers() -> None:
+    s = spec()
+    printed = ["21", "0", "0", "0", "0", "3", "24"]
+    for a, v in zip(T.APPLICANT_CODES, printed, strict=True):
+        s.applications[("unable_unclear", a)] = v
+    want = truth(s)
+    s.applications[("unable_unclear", "other_org")] = "3件"
+    rt = parse_bytes(render(s, "space_rows").encode(), "aligned.txt")
+    wrong = {k: (want[k], v) for k, v in cells(rt).items() if v[0] == "reported" and v != want[k]}
+    assert not wrong, f"key → (printed, got): {wrong}"
+
+
+@pytest.mark.parametrize("layout", ["tab_rows", "pipe_rows", "cell_per_line", "markdown_broken"])
+def test_unit_in_a_delimited_row_is_read_as_printed(layout: str) -> None:
+    s = spec()
+    want = truth(s)
+    value = s.applications[("unable_unclear", "other_org")]
+    s.applications[("unable_unclear", "other_org")] = f"{value}件"
+    rt = parse_bytes(render(s, layout).encode(), "units.txt")
+    assert status(rt) == "ok"
+    assert cells(rt) == want
