@@ -36,13 +36,24 @@ RENDER: dict[str, tuple[str, Callable[[ReportSpec], bytes]]] = {
     "pdf": (".pdf", D.to_pdf),
     # Larger type, cells centred vertically: table rows split over page breaks.
     "pdf-16pt": (".pdf", lambda s: D.to_pdf(s, font_pt=16, centre=True)),
+    # ... and the column headers repeated at the top of every page.
+    "pdf-14pt-headers": (
+        ".pdf",
+        lambda s: D.to_pdf(s, font_pt=14, centre=True, repeat_header=True),
+    ),
     # Text: tab-separated rows. An empty cell is printed as a dash there, because a row
     # like "一、本年新收…\t\t\t5" cannot say whether its empty cells are merged label
     # cells or empty numbers (the parser then honestly reports missing).
     "txt-gb18030": (".txt", lambda s: tab_rows(s, blank="—").encode("gb18030")),
     "txt-utf16": (".txt", lambda s: tab_rows(s, blank="—").encode("utf-16")),
 }
-SOURCE_FORMAT = {"pdf-16pt": "pdf", "html-gb2312": "html", "txt-gb18030": "txt", "txt-utf16": "txt"}
+SOURCE_FORMAT = {
+    "pdf-16pt": "pdf",
+    "pdf-14pt-headers": "pdf",
+    "html-gb2312": "html",
+    "txt-gb18030": "txt",
+    "txt-utf16": "txt",
+}
 
 CELLS = {
     "disclosure": ("disclosure", ("item", "measure")),

@@ -13,9 +13,9 @@ Per page, in page order:
 5. emit lines and table rows sorted top to bottom.
 
 A table running over a page break simply continues as rows (the parser maps rows by their
-labels, not by table). A row that Word split over the page break (its label cut in two, the
-numbers on one side only) is joined back when the evidence is clear (see
-:func:`_continues_row`).
+labels, not by table). Header rows Word repeats at the top of each page are left out, and a
+row Word split over the page break (its label cut in two, the numbers on one side only) is
+joined back when the evidence is clear (see :func:`_continues_row`).
 
 Spaces that text extraction inserts between CJK characters are removed; NFKC (Kangxi
 radicals, full-width digits) is left to the label matching, so raw text stays as printed.
@@ -33,7 +33,7 @@ from __future__ import annotations
 import io
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gxparse import template as T
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
@@ -72,6 +72,27 @@ class _TableRows:
     top: float
     bottom: float
     number: int  # 1-based on its page
+    # Texts of the first rows of the table this one continues (or of this one).
+    head: list[tuple[str, ...]] = field(default_factory=list)
+
+
+_HEAD_ROWS = 5
+
+
+def _row_key(row: list[Cell | None]) -> tuple[str, ...]:
+    """A row's printed texts (whitespace removed, empty cells left out): the same for a
+    header row wherever it is repeated, whatever columns its page's table has."""
+    return tuple(t for t in ("".join(c.text.split()) for c in row if c is not None) if t)
+
+
+def _repeated_head(head: list[tuple[str, ...]], rows: list[list[Cell | None]]) -> int:
+    """How many of ``rows`` (a table continued on a new page) repeat the table's first rows,
+    as Word repeats header rows on every page. The rows that follow must not repeat too
+    (a continued table is never all header)."""
+    k = 0
+    while k < len(head) and k < len(rows) - 1 and _row_key(rows[k]) == head[k]:
+        k += 1
+    return k
 
 
 def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
@@ -119,24 +140,42 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
                 table_index += 1
                 rows = tr.rows
                 first = 1
-                if (
+                continued = (
                     open_table is not None
-                    and content
+                    and bool(content)
                     and content[0][1] is tr
-                    and rows
-                    and _same_columns(open_table[0], tr)
-                    and _continues_row(open_table[0].rows[-1], rows[0])
-                ):
+                    and bool(rows)
+                    and _compatible_columns(open_table[0].xs, tr.xs)
+                )
+                if continued:
+                    assert open_table is not None
+                    # Header rows Word repeats at the top of each page are left out.
+                    tr.head = open_table[0].head
+                    k = _repeated_head(tr.head, rows)
+                    if k:
+                        rows, first = rows[k:], first + k
+                        notes.append(f"page {p_no}: {k} repeated table header row(s) left out")
+                else:
+                    tr.head = [_row_key(r) for r in rows[:_HEAD_ROWS]]
+                if continued and open_table is not None and rows:
+                    # Compare the two halves on one grid: a page may lack a column that no
+                    # cell of its rows starts in.
                     prev_tr, idx = open_table
+                    grid = _union(prev_tr.xs, tr.xs)
+                    prev_half = _regrid(prev_tr.rows[-1], prev_tr.xs, grid)
+                    new_half = _regrid(rows[0], tr.xs, grid)
+                    if not _continues_row(prev_half, new_half):
+                        continued = False
+                if continued and open_table is not None and rows:
                     prev_row = items[idx]
                     assert isinstance(prev_row, Row)
                     joined = _make_row(
-                        _join_rows(prev_tr.rows[-1], rows[0]), prev_row.source, prev_row.table
+                        _join_rows(prev_half, new_half), prev_row.source, prev_row.table
                     )
                     items[idx] = joined
                     lines[idx] = _row_line(joined)  # lines[i] is always items[i]
                     notes.append(f"page {p_no}: a table row split over the page break was joined")
-                    rows, first = rows[1:], 2
+                    rows, first = rows[1:], first + 1
                 prose = _text_runs(rows)
                 for i, cells in enumerate(rows):
                     r = i + first
@@ -359,10 +398,34 @@ def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:
     return out
 
 
-def _same_columns(a: _TableRows, b: _TableRows) -> bool:
-    return len(a.xs) == len(b.xs) and all(
-        abs(x - y) <= 2.0 for x, y in zip(a.xs, b.xs, strict=True)
-    )
+def _compatible_columns(a: tuple[float, ...], b: tuple[float, ...], tol: float = 2.0) -> bool:
+    """Whether two tables' column starts belong to one table: the same left edge, and the
+    columns of one among those of the other (a page's rows may not use every column)."""
+    if not a or not b or abs(a[0] - b[0]) > tol:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return all(any(abs(x - y) <= tol for y in large) for x in small)
+
+
+def _union(a: tuple[float, ...], b: tuple[float, ...], tol: float = 2.0) -> tuple[float, ...]:
+    out = list(a)
+    for x in b:
+        if not any(abs(x - y) <= tol for y in out):
+            out.append(x)
+    return tuple(sorted(out))
+
+
+def _regrid(
+    row: list[Cell | None], xs: tuple[float, ...], grid: tuple[float, ...], tol: float = 2.0
+) -> list[Cell | None]:
+    """A row laid out on ``xs``, put on the wider ``grid``: positions its table lacks are
+    covered by the cell to their left (omitted)."""
+    out: list[Cell | None] = [None] * len(grid)
+    for cell, x in zip(row, xs, strict=True):
+        k = min(range(len(grid)), key=lambda i: abs(grid[i] - x))
+        if abs(grid[k] - x) <= tol:
+            out[k] = cell
+    return out
 
 
 def _is_number(text: str) -> bool:

@@ -50,6 +50,8 @@ class Grid:
 
     ncols: int
     spans: list[Span] = field(default_factory=list)
+    # Leading rows that form the column header (Word can repeat them on every page).
+    header_rows: int = 0
 
     @property
     def nrows(self) -> int:
@@ -160,7 +162,7 @@ def applications_grid(spec: ReportSpec) -> Grid:
     rows = T.application_rows(spec.template)
     groups = {g.code: g for g in T.APPLICATION_GROUPS}
     applicants = T.APPLICANTS
-    g = Grid(ncols=10)
+    g = Grid(ncols=10, header_rows=3)
     balance = T.application_identities(spec.template)[0]
     note = f"（本列数据的{T.APPLICATION_HEADER_KEYS[0]}为：{balance.zh}）"
     g.add(0, 0, note, rowspan=3, colspan=3)
@@ -202,7 +204,7 @@ def applications_grid(spec: ReportSpec) -> Grid:
 
 def appeals_grid(spec: ReportSpec) -> Grid:
     """Part 四: 行政复议 (5 columns) and 行政诉讼 (10 columns), then one row of 15 numbers."""
-    g = Grid(ncols=15)
+    g = Grid(ncols=15, header_rows=3)
     review, direct, after = T.PROCEEDINGS
     litigation, _, direct_label = direct.zh.partition("：")
     after_label = after.zh.partition("：")[2]
@@ -243,11 +245,14 @@ def outline(spec: ReportSpec) -> list[Block]:
 # ---------------------------------------------------------------------------------------
 # Word
 # ---------------------------------------------------------------------------------------
-def to_docx(spec: ReportSpec, font_pt: float = 9.0, centre: bool = False) -> bytes:
+def to_docx(
+    spec: ReportSpec, font_pt: float = 9.0, centre: bool = False, repeat_header: bool = False
+) -> bytes:
     """The report as a Word document: real merged cells (gridSpan, vMerge), table borders.
     ``font_pt`` sets the body size (larger sizes move the page breaks, splitting other
     table rows over pages in the PDF); ``centre`` centres cell text vertically (numbers of
-    a row split over a page break may then fall on either page)."""
+    a row split over a page break may then fall on either page); ``repeat_header`` marks
+    the column headers of parts 三 and 四 to be repeated at the top of every page."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -269,17 +274,21 @@ def to_docx(spec: ReportSpec, font_pt: float = 9.0, centre: bool = False) -> byt
             document.add_paragraph(str(content))
         else:
             assert isinstance(content, Grid)
-            _docx_table(document, content, centre)
+            _docx_table(document, content, centre, repeat_header)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
 
 
-def _docx_table(document, grid: Grid, centre: bool = False) -> None:
+def _docx_table(document, grid: Grid, centre: bool = False, repeat_header: bool = False) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.oxml import OxmlElement
 
     table = document.add_table(rows=grid.nrows, cols=grid.ncols)
     table.style = "Table Grid"
+    if repeat_header:
+        for tr in table._tbl.tr_lst[: grid.header_rows]:
+            tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     # Cell objects taken once, before any merge (table.cell() rescans the whole table).
     cells = [list(row.cells) for row in table.rows]
     for s in grid.spans:
@@ -333,8 +342,11 @@ def to_html(spec: ReportSpec, charset: str = "utf-8") -> str:
 
 
 def _html_table(grid: Grid) -> str:
-    out = ['<table border="1" cellspacing="0" cellpadding="0">', "<tbody>"]
-    for spans in grid.rows():
+    out = ['<table border="1" cellspacing="0" cellpadding="0">']
+    out.append("<thead>" if grid.header_rows else "<tbody>")
+    for r, spans in enumerate(grid.rows()):
+        if grid.header_rows and r == grid.header_rows:
+            out += ["</thead>", "<tbody>"]
         cells = []
         for s in spans:
             attrs = ""
@@ -403,7 +415,11 @@ def to_xlsx(spec: ReportSpec) -> bytes:
 # PDF
 # ---------------------------------------------------------------------------------------
 def to_pdf(
-    spec: ReportSpec, timeout: float = 120.0, font_pt: float = 9.0, centre: bool = False
+    spec: ReportSpec,
+    timeout: float = 120.0,
+    font_pt: float = 9.0,
+    centre: bool = False,
+    repeat_header: bool = False,
 ) -> bytes:
     """The Word version converted to PDF by LibreOffice (raises ReadError without it, or
     without a Chinese font, which would leave the PDF's text layer without the Hanzi)."""
@@ -412,4 +428,5 @@ def to_pdf(
 
     if not has_cjk_font():
         raise ReadError(f"no Chinese font for LibreOffice's PDF export; {CJK_FONT_HINT}")
-    return convert_with_soffice(to_docx(spec, font_pt, centre), ".docx", "pdf", timeout=timeout)
+    docx = to_docx(spec, font_pt, centre, repeat_header)
+    return convert_with_soffice(docx, ".docx", "pdf", timeout=timeout)
