@@ -114,3 +114,29 @@ def test_empty_workbook_is_one_clear_error() -> None:
     openpyxl.Workbook().save(buf)
     with pytest.raises(ReadError, match="without any cell values"):
         read_bytes(buf.getvalue(), "empty.xlsx")
+
+
+def test_formatting_beyond_the_content_is_trimmed() -> None:
+    from openpyxl.styles import Border, Side
+
+    border = Border(bottom=Side(style="thin"))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["行政复议", "结果维持", "总计"])
+    for row in range(2, 40):  # formatting run on far right and far below the table
+        for col in range(1, 30):
+            ws.cell(row, col).border = border
+    ws["A5"] = "五、存在的主要问题及改进情况"
+    buf = io.BytesIO()
+    wb.save(buf)
+    doc = read_xlsx(buf.getvalue())
+    shapes = [(type(i).__name__, i.source, len(getattr(i, "cells", ()))) for i in doc.items]
+    assert shapes == [
+        ("Row", "sheet 1 row 1", 3),
+        # A blank row of the table (followed by content): kept, as wide as the sheet.
+        ("Row", "sheet 1 row 2", 3),
+        ("Row", "sheet 1 row 3", 3),
+        ("Row", "sheet 1 row 4", 3),
+        ("Row", "sheet 1 row 5", 3),
+    ]
+    assert [c.text for c in doc.items[-1].cells] == ["五、存在的主要问题及改进情况", "", ""]

@@ -6,7 +6,9 @@ that neither expands entities nor touches the network.
 
 Each non-empty sheet row becomes a Row with one Cell per column from A to the row's last
 non-empty, merged or formatted (bordered) column, so a table row whose last cells are
-blank keeps its width. Merged ranges are read as in the DOCX, HTML and PDF readers: the
+blank keeps its width (formatting never widens a row past the sheet's last column with a
+value). A row of empty formatted cells is kept when content follows within a few rows (a
+table row printed all blank), dropped otherwise (formatting run on below a table). Merged ranges are read as in the DOCX, HTML and PDF readers: the
 value stays in the top-left cell, the later columns of the range are omitted (a colspan
 appears once) and the later rows yield one empty Cell at the range's first column. A row holding text in column A only (and no
 merge) is a line of running text (title, heading, prose) and becomes a Para.
@@ -41,6 +43,14 @@ def read_xlsx(data: bytes) -> Document:
     items: list[Item] = []
     lines: list[str] = []
     table = -1
+
+    def flush(pending: list[Row]) -> None:
+        """Emit the empty formatted rows held back (a row of blank cells inside a table)."""
+        for row in pending:
+            items.append(row)
+            lines.append(_row_line(row))
+        pending.clear()
+
     try:
         for s, ws in enumerate(wb.worksheets, start=1):
             if not hasattr(ws, "iter_rows"):
@@ -58,7 +68,8 @@ def read_xlsx(data: bytes) -> Document:
                             covered[(r, c)] = "top-left"
                         else:
                             covered[(r, c)] = "vertical" if c == c0 else "omitted"
-            in_table = False
+            # First pass: each row's texts and extents.
+            records = []
             for r, sheet_row in enumerate(ws.iter_rows(), start=1):
                 texts = [format_value(getattr(c, "value", None)) for c in sheet_row]
                 nonempty = [i for i, t in enumerate(texts, start=1) if t.strip()]
@@ -68,17 +79,28 @@ def read_xlsx(data: bytes) -> Document:
                     for i, c in enumerate(sheet_row, start=1)
                     if not isinstance(c, EmptyCell) and getattr(c, "has_style", False)
                 ]
+                records.append((r, texts, nonempty, styled))
+            # Formatting may run far right of the content: widths stop at the last column
+            # that holds a value or a merge anywhere on the sheet.
+            sheet_width = max(
+                [rec[2][-1] for rec in records if rec[2]] + list(last_col_of_row.values()) + [0]
+            )
+            in_table = False
+            pending: list[Row] = []  # empty formatted rows, kept if content follows soon
+            for r, texts, nonempty, styled in records:
                 last = max(
                     nonempty[-1] if nonempty else 0,
-                    styled[-1] if styled else 0,
+                    min(styled[-1] if styled else 0, sheet_width),
                     last_col_of_row.get(r, 0),
                 )
-                if last == 0 or (not nonempty and not in_table and not styled):
+                row_merged = any((r, c) in covered for c in range(1, last + 1))
+                if last == 0 or (not nonempty and not row_merged and not in_table):
                     in_table = False
+                    pending.clear()
                     continue
                 texts = texts[:last] + [""] * (last - len(texts))
-                row_merged = any((r, c) in covered for c in range(1, last + 1))
                 if nonempty == [1] and not row_merged and len(styled) <= 1:
+                    flush(pending)
                     items.append(Para(texts[0], f"sheet {s} row {r}"))
                     lines.append(texts[0])
                     in_table = False
@@ -94,13 +116,29 @@ def read_xlsx(data: bytes) -> Document:
                     for c in range(1, last + 1)
                     if covered.get((r, c)) != "omitted"
                 )
-                items.append(Row(cells, f"sheet {s} row {r}", table=table))
-                lines.append("\t".join(c.text.replace("\n", " ") for c in cells))
+                row = Row(cells, f"sheet {s} row {r}", table=table)
+                if not nonempty and not row_merged:
+                    pending.append(row)
+                    if len(pending) > _MAX_EMPTY_RUN:
+                        pending.clear()
+                        in_table = False
+                    continue
+                flush(pending)
+                items.append(row)
+                lines.append(_row_line(row))
     finally:
         wb.close()
     if not items:
         raise ReadError("Excel workbook without any cell values")
     return Document(items=items, source_format="xlsx", text="\n".join(lines))
+
+
+# More consecutive empty formatted rows than this are formatting, not table rows.
+_MAX_EMPTY_RUN = 3
+
+
+def _row_line(row: Row) -> str:
+    return "\t".join(c.text.replace("\n", " ") for c in row.cells)
 
 
 def format_value(value: object) -> str:
