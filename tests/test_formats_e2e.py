@@ -182,3 +182,52 @@ def test_renderings_by_other_tools(name: str, fmt: str, tmp_path: Path) -> None:
     assert meta["parse_status"] == "ok", meta["error"]
     assert meta["source_format"] == source_format
     assert mismatches(spec, report, fmt) == []
+
+
+def test_a_batch_of_good_and_broken_documents_goes_on(tmp_path: Path) -> None:
+    """Each broken document fails alone with its reason; the others parse."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    spec = SPECS["2021"]()
+    docx = D.to_docx(spec)
+    files = {
+        "good_word.docx": docx,
+        "good_page.html": D.to_html(spec).encode(),
+        "good_sheet.xlsx": D.to_xlsx(spec),
+        "cut.docx": docx[: len(docx) // 2],
+        "cut.xlsx": D.to_xlsx(spec)[:-300],
+        "fake.pdf": b"%PDF-1.4\n" + bytes(range(256)) * 8,
+    }
+    scan = io.BytesIO()
+    Image.new("RGB", (300, 400), "white").save(scan, "PDF")
+    files["scan.pdf"] = scan.getvalue()
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx)) as src,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+        dst.writestr("word/media/pad.bin", b"\0" * (40 * 1024 * 1024))
+    files["bomb.docx"] = bomb.getvalue()
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    corpus = gxparse.read_reports(sorted(tmp_path.iterdir()))
+    status = dict(zip(corpus.reports["source_file"], corpus.reports["parse_status"], strict=True))
+    errors = dict(zip(corpus.reports["source_file"], corpus.reports["error"], strict=True))
+    good = ("good_word.docx", "good_page.html", "good_sheet.xlsx")
+    assert {n: status[n] for n in good} == dict.fromkeys(good, "ok")
+    expected = {
+        "cut.docx": "truncated",
+        "cut.xlsx": "truncated",
+        "fake.pdf": "damaged or truncated PDF",
+        "scan.pdf": "no text layer",
+        "bomb.docx": "zip bomb",
+    }
+    for name, reason in expected.items():
+        assert status[name] == "failed", name
+        assert name in errors[name] and reason in errors[name], errors[name]
+    assert set(corpus.applications["report_id"]) == {"good_word", "good_page", "good_sheet"}
