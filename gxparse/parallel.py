@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 PathLike = str | os.PathLike
 
-__all__ = ["Failure", "dask_executor", "default_executor", "map_files"]
+__all__ = ["Failure", "dask_executor", "default_executor", "imap_files", "map_files"]
 
 
 @dataclass(frozen=True)
@@ -270,63 +270,114 @@ def map_files(
     (failures from timeouts, memory or crashes are never cached). ``progress``: a tqdm bar
     (files/s, failures) on stderr when it is a terminal."""
     items = list(paths)
+    results: list[Any] = [None] * len(items)
+    for i, value in _results(
+        func,
+        items,
+        executor,
+        jobs,
+        progress,
+        timeout,
+        max_memory,
+        chunksize,
+        on_failure,
+        cache,
+        max_tasks_per_child,
+    ):
+        results[i] = value
+    return results
+
+
+def imap_files(
+    func: Callable[[Any], R],
+    paths: Sequence[PathLike] | Sequence[Any],
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+    max_memory: int | None = None,
+    *,
+    chunksize: int | None = None,
+    on_failure: Callable[[Failure], R] | None = None,
+    cache: Cache | None = None,
+    max_tasks_per_child: int | None = 200,
+) -> Iterator[R | Failure]:
+    """Like :func:`map_files`, but yield each result in input order as soon as it and all
+    before it are done, so a caller can reduce results as they come (e.g. to compact records)
+    instead of holding every one. Closing the iterator early stops the workers."""
+    items = list(paths)
+    pending: dict[int, Any] = {}
+    next_index = 0
+    for i, value in _results(
+        func,
+        items,
+        executor,
+        jobs,
+        progress,
+        timeout,
+        max_memory,
+        chunksize,
+        on_failure,
+        cache,
+        max_tasks_per_child,
+    ):
+        pending[i] = value
+        while next_index in pending:
+            yield pending.pop(next_index)
+            next_index += 1
+
+
+def _results(
+    func: Callable[[Any], Any],
+    items: list[Any],
+    executor: Executor | None,
+    jobs: int | None,
+    progress: bool,
+    timeout: float | None,
+    max_memory: int | None,
+    chunksize: int | None,
+    on_failure: Callable[[Failure], Any] | None,
+    cache: Cache | None,
+    max_tasks_per_child: int | None,
+) -> Iterator[tuple[int, Any]]:
+    """Yield (index, result) in completion order: cache hits first, then computed results
+    (stored in the cache), failures passed through ``on_failure``; the bar follows."""
     n = len(items)
-    results: list[Any] = [None] * n
-    done = [False] * n
     failures = 0
     bar = _progress_bar(n, progress)
 
-    def finish(i: int, value: Any) -> None:
+    def settle(i: int, value: Any, cached: bool) -> Any:
         nonlocal failures
         if isinstance(value, Failure):
             failures += 1
             bar.set_postfix(failed=failures, refresh=False)
-            if cache is not None and value.kind == "error":
+            if cache is not None and not cached and value.kind == "error":
                 cache.put(items[i], value)
-            results[i] = on_failure(value) if on_failure is not None else value
-        else:
-            if cache is not None:
-                cache.put(items[i], value)
-            results[i] = value
-        done[i] = True
+            value = on_failure(value) if on_failure is not None else value
+        elif cache is not None and not cached:
+            cache.put(items[i], value)
         bar.update(1)
-
-    todo = list(range(n))
-    if cache is not None:
-        todo = []
-        for i, p in enumerate(items):
-            hit = cache.get(p)
-            if hit is cache.MISS:
-                todo.append(i)
-            else:
-                if isinstance(hit, Failure):
-                    failures += 1
-                    hit = on_failure(hit) if on_failure is not None else hit
-                results[i] = hit
-                done[i] = True
-        bar.update(n - len(todo))
-        if failures:
-            bar.set_postfix(failed=failures, refresh=False)
+        return value
 
     try:
+        todo = list(range(n))
+        if cache is not None:
+            todo = []
+            for i, p in enumerate(items):
+                hit = cache.get(p)
+                if hit is cache.MISS:
+                    todo.append(i)
+                else:
+                    yield i, settle(i, hit, cached=True)
         serial = executor is None and jobs == 1 and timeout is None and max_memory is None
         if serial or not todo:
             for i in todo:
-                finish(i, _run_one(func, items[i], timeout, max_memory))
-            return results
-        _run_parallel(
-            func,
-            items,
-            todo,
-            finish,
-            executor,
-            jobs,
-            timeout,
-            max_memory,
-            chunksize,
-            max_tasks_per_child,
-        )
-        return results
+                yield i, settle(i, _run_one(func, items[i], timeout, max_memory), cached=False)
+            return
+        for i, value in _run_parallel(
+            func, items, todo, executor, jobs, timeout, max_memory, chunksize, max_tasks_per_child
+        ):
+            yield i, settle(i, value, cached=False)
     finally:
         bar.close()
 
@@ -335,14 +386,14 @@ def _run_parallel(
     func: Callable[[Any], Any],
     items: list[Any],
     todo: list[int],
-    finish: Callable[[int, Any], None],
     executor: Executor | None,
     jobs: int | None,
     timeout: float | None,
     max_memory: int | None,
     chunksize: int | None,
     max_tasks_per_child: int | None,
-) -> None:
+) -> Iterator[tuple[int, Any]]:
+    """Yield (index, result or Failure) as tasks finish."""
     own = executor is None
     workers = jobs or os.cpu_count() or 1
     if not own:
@@ -357,6 +408,10 @@ def _run_parallel(
     inflight: dict[Future, _Task] = {}
     window = workers * 2 if timeout is None else workers
     grace = 2.0
+    ready: list[tuple[int, Any]] = []
+
+    def finish(i: int, value: Any) -> None:
+        ready.append((i, value))
 
     def fail_task(task: _Task, reason: str, kind: str) -> None:
         for i in task.indices:
@@ -386,7 +441,11 @@ def _run_parallel(
             pool = default_executor(workers, max_tasks_per_child)
 
     try:
-        while queue or isolate or inflight:
+        while queue or isolate or inflight or ready:
+            yield from ready
+            ready.clear()
+            if not (queue or isolate or inflight):
+                break
             if isolate:
                 if not inflight:
                     submit(isolate.popleft())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gxparse.parallel import Failure, dask_executor, map_files
+from gxparse.parallel import Failure, dask_executor, imap_files, map_files
 
 
 # Worker functions: module-level so that worker processes can import them.
@@ -208,3 +208,22 @@ def test_dask_scheduler_address(files: list[Path]) -> None:
         finally:
             dask.shutdown()
     assert out == [digest(str(p)) for p in files]
+
+
+def test_imap_files_yields_in_order_and_stops_early(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["raise.txt"])
+    expected = [misbehave_or_failure(p) for p in paths]
+    got = list(imap_files(misbehave, paths, jobs=2, progress=False, chunksize=3))
+    assert [type(g) for g in got] == [type(e) for e in expected]
+    assert [g for g in got if not isinstance(g, Failure)] == [digest(str(p)) for p in files]
+    it = imap_files(digest, files, jobs=2, progress=False, chunksize=1)
+    first = [next(it) for _ in range(3)]
+    it.close()  # the workers stop; nothing hangs
+    assert first == [digest(str(p)) for p in files[:3]]
+
+
+def misbehave_or_failure(path: Path) -> object:
+    try:
+        return misbehave(str(path))
+    except ValueError as exc:
+        return Failure(str(path), str(exc))
