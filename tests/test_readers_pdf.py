@@ -121,6 +121,21 @@ def test_encrypted_pdf_is_one_clear_error() -> None:
         read_bytes(data, "locked.pdf")
 
 
+@needs_soffice
+def test_pdf_restricted_by_an_owner_password_only_is_read() -> None:
+    """Copy/print restrictions without an open password: readable, as in a viewer."""
+    options = (
+        'pdf:writer_pdf_Export:{"RestrictPermissions":{"type":"boolean","value":"true"},'
+        '"PermissionPassword":{"type":"string","value":"owner"},'
+        '"EnableCopyingOfContent":{"type":"boolean","value":"false"}}'
+    )
+    spec = SPECS["2021"]()
+    data = convert_with_soffice(D.to_docx(spec), ".docx", options)
+    assert b"/Encrypt" in data
+    doc = read_bytes(data, "restricted.pdf")
+    assert doc.items[0].text == D.title(spec)
+
+
 def test_pdf_without_text_layer_is_one_clear_error() -> None:
     from PIL import Image, ImageDraw
 
