@@ -50,7 +50,9 @@ def find_title(lines: list[tuple[str, str]]) -> tuple[str | None, int | None, st
     The title may span two lines ("…人民政府" / "2023年政府信息公开工作年度报告"), start
     with the year ("2023年XX局政府信息…"), or come as a crawler's "标题:" field."""
     cleaned = [(_PREFIXES.sub("", nfkc(t).strip()), s) for t, s in lines]
-    cleaned = [(t, s) for t, s in cleaned if t and not is_page_furniture(t)]
+    # A title is short: long lines (prose, a crawler's one-line body) are cut before the
+    # search, which keeps the non-greedy title pattern linear.
+    cleaned = [(t[:120], s) for t, s in cleaned if t and not is_page_furniture(t)]
     for i in range(len(cleaned)):
         for span in (1, 2, 3):
             chunk = cleaned[i : i + span]

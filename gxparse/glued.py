@@ -55,7 +55,10 @@ def find_run(tail: str) -> str | None:
     return run or None
 
 
-_BETWEEN = re.compile(r"(?<=[\u3400-\u9fff)）\s])([\d\s.,]+)(?=[\u3400-\u9fff(（])")
+# A digit run between two pieces of label text; a unit after a number (3件) is not a label.
+_BETWEEN = re.compile(
+    r"(?<=[\u3400-\u9fff)）\s])([\d\s.,]+)(?=(?!万元|元|件|条|项|个)[\u3400-\u9fff(（])"
+)
 
 
 def runs_between_labels(text: str) -> int:

@@ -19,6 +19,11 @@ _ENUM = re.compile(
 )
 _NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CN_ZERO = {"零": "0", "〇": "0", "○": "0"}
+# Minus signs NFKC leaves alone (U+2212 minus, U+2012–2014 dashes before a digit).
+_MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-"})
+_GARBLED_VALUE = re.compile(
+    r"^(?:[^\u3400-\u9fff]*\d[^\u3400-\u9fff]*|[零〇一二三四五六七八九十百千万两]+)$"
+)
 
 
 @lru_cache(maxsize=262_144)
@@ -67,6 +72,7 @@ def parse_number(text: str) -> Decimal | None:
     if not t:
         return None
     t = _CN_ZERO.get(t, t)
+    t = t.translate(_MINUS)
     for unit in NUMBER_UNITS:
         if t.endswith(unit) and len(t) > len(unit):
             t = t[: -len(unit)]
@@ -107,3 +113,15 @@ def is_page_furniture(text: str) -> bool:
         return False
     # A bare number is a value cell, not a page number, unless it wears page decoration.
     return not re.fullmatch(r"\d+", t)
+
+
+def is_garbled_value(text: str) -> bool:
+    """A cell that stands where a number should and is not one: digits without any Hanzi
+    ("12.", "3-4", "1/2") or a bare Chinese numeral ("二"). It is unreadable, not a label."""
+    t = compact(text)
+    return (
+        bool(t)
+        and parse_number(t) is None
+        and not is_blank_marker(t)
+        and bool(_GARBLED_VALUE.match(t))
+    )

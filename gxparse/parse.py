@@ -29,7 +29,7 @@ from gxparse.facts import (
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import table_rows
-from gxparse.sections import Region, region_text, sectionize
+from gxparse.sections import Region, cut_at, find_restart, region_text, sectionize
 from gxparse.tables import (
     SEGMENT_KEYS,
     TableResult,
@@ -245,6 +245,11 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^part (.): one line names two rows '(.*)'$",
             "第{0}部分同一行出现两个行标签“{1}”，数字归属不明",
         ),
+        (r"^part (.) (\w+): unreadable cell$", "第{0}部分“{1}”行有无法识别为数字的单元格"),
+        (r"^part (.) (\w+): a count printed as a fraction$", "第{0}部分“{1}”行的件数为小数"),
+        (r"^part (.): a count printed as a fraction$", "第{0}部分的件数为小数"),
+        (r"^part (.): unreadable cell$", "第{0}部分有无法识别为数字的单元格"),
+        (r"^a second report in the same file$", "同一文件中出现第二份报告，其中的数字未读入"),
         (
             r"^part (.): （六）其他处理 beside its sub-rows.*$",
             "第{0}部分“（六）其他处理”与其分项同时出现，可能是分项的标签丢失",
@@ -259,7 +264,7 @@ def reason_zh(reason: str) -> str:
         m = pattern.match(reason)
         if m:
             groups = list(m.groups())
-            kind = _PART_KIND.get(groups[0])
+            kind = _PART_KIND.get(groups[0]) if groups else None
             for i in range(1, len(groups)):
                 if groups[i] and kind and re.fullmatch(r"[a-z_]+", groups[i]):
                     try:
@@ -302,6 +307,19 @@ def parse_document(
 ) -> ReportTables:
     """Map a read Document to the seven tables."""
     items, regions = sectionize(doc.items)
+    restart = find_restart(items, regions)
+    second_report: list[Unplaced] = []
+    if restart is not None:
+        # Two reports in one file: read the first; count every number of the second.
+        regions = cut_at(regions, restart)
+        second_report = [
+            Unplaced(c.text.strip(), c.source, "a second report in the same file")
+            for r in table_rows(items[restart:])
+            for c in r.numbers
+        ]
+        doc.notes.append(
+            f"a second report starts at {items[restart].source}; only the first is read"
+        )
     first = regions[0].start - 1 if regions else min(len(items), 40)
     head = [(i.text, i.source) for i in items[: max(first, 0)] if isinstance(i, Para)]
     if not head:
@@ -369,7 +387,7 @@ def parse_document(
     appeals = _order(appeals, list(T.APPEAL_CELLS))
     units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
 
-    unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced
+    unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced + second_report
     statuses = [
         cv.status for res in (disclosure, applications, appeals) for cv in res.cells.values()
     ]
@@ -495,9 +513,14 @@ def parse_bytes(data: bytes, filename: str) -> ReportTables:
 
 def parse_file(path: str | Path) -> ReportTables:
     """Parse one file from disk (read-only)."""
+    from gxparse.guard import check_path
+
     p = Path(path)
     try:
+        check_path(p)  # an oversized file is refused before it is read into memory
         data = p.read_bytes()
+    except ReadError as exc:
+        return failed(p.stem, p.name, str(exc))
     except OSError as exc:
         return failed(p.stem, p.name, f"cannot read file ({exc.strerror or exc})")
     return parse_bytes(data, p.name)

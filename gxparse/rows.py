@@ -16,7 +16,14 @@ from functools import cached_property, lru_cache
 
 from gxparse.document import Cell, Item, Para
 from gxparse.glued import runs_between_labels, segment
-from gxparse.normalize import has_digit, is_blank_marker, is_page_furniture, nfkc, parse_number
+from gxparse.normalize import (
+    has_digit,
+    is_blank_marker,
+    is_garbled_value,
+    is_page_furniture,
+    nfkc,
+    parse_number,
+)
 
 _TOKEN = re.compile(r"\S+")
 _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
@@ -56,7 +63,7 @@ def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
     last_text = -1
     for i, c in enumerate(cells):
-        if not is_value_cell(c.text):
+        if not is_value_cell(c.text) and not (last_text >= 0 and is_garbled_value(c.text)):
             last_text = i
     label = " ".join(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
     values = tuple(cells[last_text + 1 :])
@@ -74,8 +81,10 @@ def from_para(para: Para) -> TableRow:
     matches = list(_TOKEN.finditer(para.text))
     tokens = [m.group(0) for m in matches]
     k = len(tokens)
-    while k > 0 and is_value_cell(tokens[k - 1]):
+    while k > 1 and (is_value_cell(tokens[k - 1]) or is_garbled_value(tokens[k - 1])):
         k -= 1
+    if k == 1 and is_value_cell(tokens[0]):
+        k = 0
     values = tuple(Cell(t, para.source) for t in tokens[k:])
     positions = tuple(
         display_width(para.text[: m.start()]) + display_width(m.group(0)) / 2 for m in matches[k:]

@@ -112,6 +112,33 @@ def split_inline_headings(items: list[Item]) -> list[Item]:
     return out
 
 
+def find_restart(items: list[Item], regions: list[Region]) -> int | None:
+    """The index where a second report starts (a part heading numbered back to 一 or 二
+    after the parts of the first), or None."""
+    if len(regions) < 2:
+        return None
+    last = 0
+    for idx, item in enumerate(items):
+        text = _item_text(item)
+        part = heading_part(text) if text is not None else None
+        if part is None:
+            continue
+        if part.number <= 2 and last >= 3 and idx >= regions[0].start:
+            return idx
+        last = max(last, part.number)
+    return None
+
+
+def cut_at(regions: list[Region], restart: int) -> list[Region]:
+    """The regions of the first report only."""
+    out = []
+    for r in regions:
+        if r.start - 1 >= restart:
+            break
+        out.append(Region(r.part, r.heading, r.start, min(r.end, restart), r.source))
+    return out
+
+
 def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
     """Return (items, regions); items are re-split when headings run inline."""
     regions = find_regions(items)

@@ -59,7 +59,10 @@ class TableResult:
 def _cell_value(cell: Cell) -> CellValue:
     number = parse_number(cell.text)
     if number is None:
-        return CellValue("blank", None, cell.text, cell.source)
+        if is_blank_marker(cell.text):
+            return CellValue("blank", None, cell.text, cell.source)
+        # Printed but unreadable ("12.", "二"): neither a number nor an empty cell.
+        return CellValue("missing", None, cell.text, cell.source, unresolved=True)
     return CellValue("reported", number, cell.text, cell.source)
 
 
@@ -306,6 +309,7 @@ def _place_row(
     kinds: Sequence[str] | None = None,
     check: Callable[[list[Decimal]], bool] | None = None,
     grid: Grid | None = None,
+    integer: bool = False,
 ) -> bool:
     """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
     n = len(keys)
@@ -332,7 +336,15 @@ def _place_row(
         res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
         return False
     for k, c in zip(keys, cells, strict=True):
-        res.cells[k] = _cell_value(c)
+        cv = _cell_value(c)
+        if cv.status == "missing" or (
+            integer and cv.value is not None and cv.value != cv.value.to_integral_value()
+        ):
+            # Unreadable, or a fraction where a count is due: kept as printed, never a value.
+            why = "unreadable cell" if cv.status == "missing" else "a count printed as a fraction"
+            res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: {why}"))
+            cv = CellValue("missing", None, c.text, c.source, unresolved=True)
+        res.cells[k] = cv
     # Numbers beyond the resolved cells (an extra column) are reported, not dropped.
     used = {id(c) for c in cells}
     for c in row.values:
@@ -349,6 +361,12 @@ _ROW_SUB_NUMBER = tuple(
     int(m.group(1)) if (m := re.search(r"(\d)[.．]", nfkc(r.zh))) else None
     for r in T.APPLICATION_ROWS
 )
+
+
+def _only_generic(row: TableRow, idx: int) -> bool:
+    """The row matched entry ``idx`` only through a generic whole-label key ("=其他")."""
+    key = label_key(row.label)
+    return not any(k and k in key for k in _APP_ROWS.contains[idx])
 
 
 def _number_agrees(last_piece: str, idx: int) -> bool:
@@ -602,6 +620,8 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
             continue
         idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
+        if idx is not None and not prefer[idx] and _only_generic(row, idx):
+            idx = None  # "（六）其他" (cut) in a 2019 report is not the 2021 row （六）3.其他
         if idx is not None and not _number_agrees(_last_piece(row), idx):
             idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
         if idx is not None and len({i for i in _cells_naming(row) if prefer[i]}) > 1:
@@ -628,7 +648,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
             continue
         if subtotal_column:
             row = _drop_subtotal_column(row)
-        _place_row(res, row, keys, f"part 三 {code}", check=_row_total_holds, grid=grid)
+        _place_row(
+            res, row, keys, f"part 三 {code}", check=_row_total_holds, grid=grid, integer=True
+        )
         last = max(last, idx)
     _undivided_beside_sub_rows(res, template)
     expected = [r.code for r in T.application_rows(template)]
@@ -669,6 +691,7 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
                 [(proc, x.code) for x in T.RESULTS],
                 f"part 四 {proc}",
                 check=_row_total_holds,
+                integer=True,
             )
     elif (
         len(data) == 1
@@ -679,14 +702,13 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
         # A line of text with an empty cell: the header lines say where each column is.
         cells = _align_to_headers(data[0], rows, [x for x in T.RESULTS], len(keys))
         if cells is not None:
-            for k, c in zip(keys, cells, strict=True):
-                res.cells[k] = _cell_value(c)
+            _place_row(res, TableRow("", cells, data[0].source), keys, "part 四", integer=True)
         else:
-            _place_row(res, data[0], keys, "part 四")
+            _place_row(res, data[0], keys, "part 四", integer=True)
     elif data:
         glued = [r for r in data if r.glued is not None and not r.numbers]
         if glued and len(data) == 1:
-            _place_row(res, data[0], keys, "part 四", check=_appeal_totals_hold)
+            _place_row(res, data[0], keys, "part 四", check=_appeal_totals_hold, integer=True)
         elif glued:
             for r in data:
                 res.unplaced += _numbers_unplaced(
@@ -695,7 +717,7 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
         else:
             values = tuple(c for r in data for c in r.values)
             merged = TableRow("", values, data[0].source)
-            _place_row(res, merged, keys, "part 四")
+            _place_row(res, merged, keys, "part 四", integer=True)
     for k in keys:
         res.cells.setdefault(k, CellValue("missing"))
     return res

@@ -290,12 +290,6 @@ def test_lost_header_cell_never_shifts_a_row_with_a_blank(layout: str) -> None:
     assert_never_contradicts(damaged, spec_truth(spec))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2019 report whose （六）其他处理 label is cut to （六）其他 (a lost continuation "
-    "line): its numbers are reported as the 2021-only cell other_other, and `other` is "
-    "derived (status ok)",
-)
 @pytest.mark.parametrize("layout", ["tab_rows", "cell_per_line"])
 def test_cut_group_label_never_lands_in_the_other_templates_row(layout: str) -> None:
     spec = random_spec(random.Random(2), "2019")
