@@ -855,6 +855,26 @@ def test_minus_sign_in_part_four_is_read_as_printed() -> None:
     assert got == {k: v for k, v in want.items() if k[0] == "appeals"}
 
 
+def test_raw_files_are_only_read(tmp_path: Path) -> None:
+    """Parsing a hostile batch leaves every file byte-for-byte and mtime unchanged."""
+    cheap = {"empty", "random_bytes", "truncated_docx", "billion_laughs", "news_article"}
+    for case in (c for c in CASES if c.name in cheap or c.name.startswith("unit_")):
+        data = case.make()
+        (tmp_path / case.filename).write_bytes(
+            data.encode("utf-8") if isinstance(data, str) else data
+        )
+    before = {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in tmp_path.iterdir()
+    }
+    gxparse.read_reports(tmp_path)
+    after = {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in tmp_path.iterdir()
+    }
+    assert after == before
+
+
 def test_unit_in_an_aligned_row_never_splits_other_numbers() -> None:
     s = spec()
     printed = ["21", "0", "0", "0", "0", "3", "24"]
