@@ -39,22 +39,35 @@ from generate import generate
 
 
 class PeakMemory:
-    """Sample the RSS of this process plus all its descendants every ``interval`` s."""
+    """Sample the RSS of this process plus all its descendants every ``interval`` s, and
+    the CPU time each descendant used (last value seen per process)."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
         self._me = psutil.Process()
+        self._cpu0 = sum(self._me.cpu_times()[:2])
+        self._child_cpu: dict[int, float] = {}
+        self._child_cpu0 = {
+            c.pid: sum(c.cpu_times()[:2]) for c in self._me.children(recursive=True)
+        }
 
     def _rss(self) -> int:
         total = self._me.memory_info().rss
         for child in self._me.children(recursive=True):
             try:
                 total += child.memory_info().rss
+                cpu = sum(child.cpu_times()[:2]) - self._child_cpu0.get(child.pid, 0.0)
+                self._child_cpu[child.pid] = max(cpu, self._child_cpu.get(child.pid, 0.0))
             except psutil.Error:
                 pass
         return total
+
+    @property
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used meanwhile by this process, and by its descendants."""
+        return sum(self._me.cpu_times()[:2]) - self._cpu0, sum(self._child_cpu.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -81,6 +94,7 @@ def phase(name: str, results: dict[str, dict[str, float]]) -> Iterator[dict[str,
         yield row
         row["seconds"] = time.perf_counter() - start
     row["peak_mb"] = mem.peak / 2**20
+    row["cpu_self"], row["cpu_children"] = mem.cpu
     results[name] = row
 
 
@@ -118,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     from gxparse.parse import failed, parse_file
 
     results: dict[str, dict[str, float]] = {}
+    load_before = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory(prefix="gxparse-scale-") as tmp:
         folder = args.dir or Path(tmp) / "reports"
         if args.dir is None:
@@ -169,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         return results[name]["files"] / results[name]["seconds"]
 
     speedup = rate("parallel") / rate("serial")
+    # Under contention (other jobs on the machine) wall-clock speed-up says little; the CPU
+    # the parallel run spent per file against the serial run's tells what is intrinsic.
+    par, ser = results["parallel"], results["serial"]
+    cpu_per_file_parallel = (par["cpu_self"] + par["cpu_children"]) / par["files"]
+    cpu_per_file_serial = ser["cpu_self"] / ser["files"]
     cached_total = results["cached_map"]["seconds"] + results["cached_concat"]["seconds"]
     print(f"\n{n:,} reports ({lines:,} lines, {cells:,} table cells); {args.jobs} workers; "
           f"{failures} failed; parallel results identical to serial: {same}")  # fmt: skip
@@ -183,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
 serial:       {rate("serial"):,.0f} reports/s ({serial_ms:.2f} ms/report; target >= 1,000/s per core)
 parallel:     {rate("parallel"):,.0f} reports/s on {args.jobs} workers
 speed-up:     {speedup:.2f}x; parallel efficiency {speedup / args.jobs:.0%} (target >= 85%)
+cpu/file:     serial {cpu_per_file_serial * 1000:.2f} ms, parallel {cpu_per_file_parallel * 1000:.2f} ms (parent + workers): CPU-bound efficiency {cpu_per_file_serial / cpu_per_file_parallel:.0%}
+load average: {load_before} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores; other jobs skew wall-clock numbers)
 cached rerun: {cached_total:.2f} s for {n:,} reports (map {results["cached_map"]["seconds"]:.2f} s + concat {results["cached_concat"]["seconds"]:.2f} s; target < 5 s for 10,000)
 peak memory:  {max(r["peak_mb"] for r in results.values()):,.0f} MB (target < 1,024 MB)
 floor:        {rate("floor"):,.0f} files/s ({floor_ms:.3f} ms/file: read, decode, split lines)
