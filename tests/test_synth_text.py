@@ -19,7 +19,7 @@ from gxparse.synth import (
     random_spec,
     render,
 )
-from gxparse.synth.text import display_width, part_heading, title
+from gxparse.synth.text import NUMBER_FORMATS, display_width, part_heading, title
 
 TEMPLATES = ("2021", "2019")
 
@@ -310,10 +310,11 @@ def readable(text: str) -> str:
     """What a robust reader would see: NFKC, LF line endings, no page junk."""
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
     junk = re.compile(r"^\s*(第\s*\d+\s*页(\s*共\s*\d+\s*页)?|——\s*\d+\s*——|-\s*\d+\s*-)\s*$")
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # thousands separators
     return "\n".join(ln for ln in text.split("\n") if not junk.match(ln))
 
 
-@pytest.mark.parametrize("kind", PERTURBATIONS)
+@pytest.mark.parametrize("kind", PERTURBATIONS + NUMBER_FORMATS)
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_perturbation_keeps_every_value(layout: str, kind: str, template: str) -> None:
@@ -385,3 +386,14 @@ def test_random_spec_identities_hold(template: str) -> None:
             assert int(cells[(r.code, "total")]) == sum(
                 int(cells[(r.code, a)]) for a in T.APPLICANT_PARTS
             )
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_number_formats(layout: str) -> None:
+    spec = unique_spec("2021", seed=18)
+    text = render(spec, layout, rng=random.Random(3))
+    assert re.search(r"\d{2},\d{3}", perturb(text, random.Random(0), ["thousands"]))
+    assert "10,0" not in text
+    with_units = perturb(text, random.Random(0), ["units"])
+    assert re.search(r"\d件", with_units)
+    assert re.sub(r"(?<=\d)件", "", with_units).replace(" ", "") == text.replace(" ", "")

@@ -9,11 +9,19 @@ and the benchmarks; analysts can use it to check a reader on a layout of their o
 """
 
 from gxparse.synth.model import ReportSpec, random_spec
-from gxparse.synth.text import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, render
+from gxparse.synth.text import (
+    LAYOUTS,
+    NUMBER_FORMATS,
+    NUMBERING_STYLES,
+    PERTURBATIONS,
+    perturb,
+    render,
+)
 
 __all__ = [
     "LAYOUTS",
     "NUMBERING_STYLES",
+    "NUMBER_FORMATS",
     "PERTURBATIONS",
     "ReportSpec",
     "perturb",

@@ -34,6 +34,9 @@ from gxparse.synth.model import ReportSpec
 
 NUMBERING_STYLES: tuple[str, ...] = ("zh", "arabic", "markdown", "paren")
 PERTURBATIONS: tuple[str, ...] = ("spaces", "fullwidth", "label_breaks", "junk", "crlf")
+# Also accepted by perturb(), not applied by default: numbers printed with a unit ("0件",
+# "12.5万元") or a thousands separator ("1,234").
+NUMBER_FORMATS: tuple[str, ...] = ("units", "thousands")
 
 _ZH_NUMERALS = "一二三四五六七八九十"
 
@@ -779,14 +782,21 @@ def perturb(text: str, rng: random.Random, kinds: Iterable[str] = PERTURBATIONS)
     """Given a rendered report, return it damaged as extracted text often is, with every
     value still readable: ``spaces`` (extra spaces inside cells), ``fullwidth`` (full-width
     digits on some lines), ``label_breaks`` (row labels broken over two lines), ``junk``
-    (page numbers and empty lines between table rows), ``crlf`` (CRLF line endings)."""
+    (page numbers and empty lines between table rows), ``crlf`` (CRLF line endings); and,
+    when asked, ``units`` (some numbers printed with a unit: 0件, 12.5万元) and ``thousands``
+    (1,234)."""
     kinds = set(kinds)
-    unknown = kinds - set(PERTURBATIONS)
+    unknown = kinds - set(PERTURBATIONS) - set(NUMBER_FORMATS)
     if unknown:
         raise ValueError(
-            f"unknown perturbations {sorted(unknown)}; expected some of {PERTURBATIONS}"
+            f"unknown perturbations {sorted(unknown)}; expected some of {PERTURBATIONS + NUMBER_FORMATS}"
         )
     lines = text.replace("\r\n", "\n").split("\n")
+    if "thousands" in kinds:
+        lines = [_numbers_in_line(ln, _with_thousands) for ln in lines]
+    if "units" in kinds:
+        units = random.Random(rng.random())
+        lines = [_numbers_in_line(ln, lambda v: _with_unit(v, units)) for ln in lines]
     if "spaces" in kinds:
         lines = [_spaces_in_line(ln, _line_kind(ln), rng) for ln in lines]
     if "label_breaks" in kinds:
@@ -820,6 +830,55 @@ def perturb(text: str, rng: random.Random, kinds: Iterable[str] = PERTURBATIONS)
     if "crlf" in kinds:
         out = out.replace("\n", "\r\n")
     return out
+
+
+_WHOLE_NUMBER = re.compile(r"^(\s*)(\d+(?:\.\d+)?)(\s*)$")
+
+
+def _with_thousands(value: str) -> str:
+    if "." in value or len(value) < 4:
+        return value
+    return f"{int(value):,}"
+
+
+def _with_unit(value: str, rng: random.Random) -> str:
+    if rng.random() > 0.3:
+        return value
+    return value + ("万元" if "." in value else "件")
+
+
+def _numbers_in_line(line: str, fn: Callable[[str], str]) -> str:
+    """Apply ``fn`` to every cell of a line that holds exactly one number (never to numbers
+    inside labels or prose); in aligned columns, take the added width back from the gap
+    that follows, so the columns stay where they were."""
+
+    def cell(text: str) -> str:
+        m = _WHOLE_NUMBER.match(text)
+        return f"{m.group(1)}{fn(m.group(2))}{m.group(3)}" if m else text
+
+    kind = _line_kind(line)
+    if kind in ("tab", "pipe"):
+        return _join_cells([cell(c) for c in _split_cells(line, kind)], kind)
+    if kind == "cell":
+        return "\t" + cell(line[1:])
+    if kind == "text":
+        if re.fullmatch(r"\d+(?:\.\d+)?( \d+(?:\.\d+)?)*", line):  # part 四 on one line
+            return " ".join(fn(v) for v in line.split(" "))
+        return cell(line) if _WHOLE_NUMBER.match(line) else line
+    out: list[str] = []
+    debt = 0
+    for tok in re.split(r"( {2,})", line):
+        if tok and not tok.strip():
+            take = min(debt, max(len(tok) - 2, 0))
+            debt -= take
+            out.append(tok[take:])
+        elif _WHOLE_NUMBER.match(tok):
+            new = fn(tok)
+            debt += display_width(new) - display_width(tok)
+            out.append(new)
+        else:
+            out.append(tok)
+    return "".join(out)
 
 
 def _fullwidth(line: str) -> str:
@@ -860,6 +919,7 @@ def _junk_ok(line: str, nxt: str) -> bool:
 __all__ = [
     "LAYOUTS",
     "NUMBERING_STYLES",
+    "NUMBER_FORMATS",
     "PERTURBATIONS",
     "cell_per_line",
     "display_width",
