@@ -9,7 +9,7 @@ empty cell, ``"missing"`` for a cell the file no longer holds).
 
 Faults (each in a few percent of the files): ``blanks`` (empty cells), ``cut_off`` (the text
 ends inside part 三), ``identity_break`` (a printed total that disagrees with its parts),
-``perturbed`` (spaces, full-width digits, wrapped labels, page junk, CRLF). Encodings:
+``perturbed`` (spaces, full-width digits, wrapped labels, page junk, CRLF, units, 1,234). Encodings:
 mostly UTF-8, some GB18030 and UTF-8 with BOM, as on government sites.
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 from gxparse import template as T
 from gxparse.synth import (
     LAYOUTS,
+    NUMBER_FORMATS,
     NUMBERING_STYLES,
     PERTURBATIONS,
     ReportSpec,
@@ -123,7 +124,7 @@ def generate(n: int, out: Path, seed: int = 0) -> list[dict[str, Any]]:
         if "cut_off" in faults:
             text = _cut_off(rng, spec, text, cells)
         if "perturbed" in faults:
-            kinds = [k for k in PERTURBATIONS if rng.random() < 0.5] or ["spaces"]
+            kinds = [k for k in PERTURBATIONS + NUMBER_FORMATS if rng.random() < 0.5] or ["spaces"]
             text = perturb(text, random.Random(rng.random()), kinds)
             faults[faults.index("perturbed")] = "perturbed:" + "+".join(kinds)
         encoding = _choose(rng, ENCODINGS)

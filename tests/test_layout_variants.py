@@ -66,6 +66,12 @@ SPACE_BLANK = (
     "parser: pdftotext -layout rows: an empty cell is not placed by column position (a "
     "one-measure row '  行政处罚' with no number, or a gap between numbers) -> missing, not blank"
 )
+DERIVE_BROKEN = (
+    "parser: a lost cell is 'derived' from identities the report itself breaks: markdown_broken "
+    "loses other_overdue_correction (wrapped key), the printed （七）总计 is 2 over its parts, and "
+    "the cell comes out derived 2 where the report prints 0 - a number the report does not "
+    "print; derive only from equations the printed cells satisfy"
+)
 JUNK = (
     "parser: a page-number line ('- 7 -', '第 3 页') between or after table rows is read as cells"
 )
@@ -238,7 +244,7 @@ def test_layout_variant(layout: str, template: str, variant: str) -> None:
     layout=st.sampled_from(sorted(LAYOUTS)),
     template=st.sampled_from(TEMPLATES),
     numbering=st.sampled_from(NUMBERING_STYLES),
-    kinds=st.sets(st.sampled_from(PERTURBATIONS)),
+    kinds=st.sets(st.sampled_from(PERTURBATIONS + NUMBER_FORMATS)),
     blanks=st.sampled_from([0.0, 0.05, 0.3]),
 )
 def test_never_a_wrong_number(
@@ -268,3 +274,12 @@ def test_seed_like_rendering_parses_exactly() -> None:
         spec.applications[(code, "total")] = str(v)
     assert T.APPLICATION_ROW_BY_CODE["received_new"].zh in render(spec, "tab_rows")
     assert exact_mismatches(spec, parse_text(render(spec, "tab_rows"))) == []
+
+
+@pytest.mark.xfail(strict=True, reason=DERIVE_BROKEN)
+def test_no_number_derived_from_a_broken_identity() -> None:
+    spec = random_spec(random.Random(7919), "2021")
+    cell = ("total_handled", "research_institution")
+    spec.applications[cell] = str(int(spec.applications[cell]) + 2)  # printed, and wrong
+    text = render(spec, "markdown_broken", "arabic", rng=random.Random(1))
+    assert wrong_numbers(spec, parse_text(text)) == []
