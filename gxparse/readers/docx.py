@@ -23,8 +23,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from lxml.etree import _Element
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -66,7 +72,7 @@ def read_docx(data: bytes) -> Document:
     return Document(items=state.items, source_format="docx", text="\n".join(state.lines))
 
 
-def _children(el):
+def _children(el: _Element) -> Iterator[_Element]:
     """Child elements, looking through content controls and custom XML wrappers."""
     for child in el:
         if child.tag in _WRAPPERS:
@@ -75,7 +81,7 @@ def _children(el):
             yield child
 
 
-def paragraph_text(p) -> str:
+def paragraph_text(p: _Element) -> str:
     """Given a w:p element, return its visible text (tabs as "\\t", breaks as "\\n")."""
     parts: list[str] = []
     stack = [iter(p)]
@@ -107,7 +113,7 @@ def paragraph_text(p) -> str:
     return "".join(parts)
 
 
-def _walk_blocks(container, state: _State, count_paragraphs: bool) -> None:
+def _walk_blocks(container: _Element, state: _State, count_paragraphs: bool) -> None:
     for el in _children(container):
         if el.tag == _P:
             if count_paragraphs:
@@ -125,7 +131,7 @@ def _walk_blocks(container, state: _State, count_paragraphs: bool) -> None:
             _walk_table(el, state)
 
 
-def _int_attr(el, name: str, default: int) -> int:
+def _int_attr(el: _Element | None, name: str, default: int) -> int:
     if el is None:
         return default
     try:
@@ -134,7 +140,7 @@ def _int_attr(el, name: str, default: int) -> int:
         return default
 
 
-def _walk_table(tbl, state: _State) -> None:
+def _walk_table(tbl: _Element, state: _State) -> None:
     state.tables += 1
     number = state.tables
     rows = [el for el in _children(tbl) if el.tag == _TR]
@@ -149,7 +155,7 @@ def _walk_table(tbl, state: _State) -> None:
         tr_pr = tr.find(W + "trPr")
         col = _int_attr(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "val", 0)
         out: list[Cell] = [Cell("", f"table {number} row {r} cell {c}") for c in range(1, col + 1)]
-        nested: list = []
+        nested: list[_Element] = []
         for tc in cells:
             tc_pr = tc.find(W + "tcPr")
             span = 1

@@ -24,10 +24,14 @@ import codecs
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gxparse import template as T
 from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _GB_FAMILY = {
@@ -131,7 +135,7 @@ def read_html(data: bytes) -> Document:
     return doc
 
 
-def find_article(soup):
+def find_article(soup: BeautifulSoup) -> Tag:
     """Given a parsed page, return the element holding the report: the lowest common
     ancestor of the part headings, the tables with template labels and the title line
     nearest before the first heading."""
@@ -164,7 +168,7 @@ def find_article(soup):
     return article
 
 
-def _common_ancestor(elements: list):
+def _common_ancestor(elements: list[Tag]) -> Tag | None:
     chain = [elements[0], *elements[0].parents]
     common = None
     for cand in chain:
@@ -194,7 +198,7 @@ class _Walker:
             self.items.append(Para(text, f"paragraph {self.paragraphs}"))
             self.lines.append(text)
 
-    def walk(self, el) -> None:
+    def walk(self, el: Tag) -> None:
         from bs4 import NavigableString, Tag
         from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
@@ -219,7 +223,7 @@ class _Walker:
             else:
                 self.walk(child)
 
-    def table(self, table) -> None:
+    def table(self, table: Tag) -> None:
         rows = _own_rows(table)
         if any(cell.find("table") for tr in rows for cell in _own_cells(tr)):
             self.walk_frame(rows)
@@ -247,7 +251,7 @@ class _Walker:
                 self.items.append(Row(tuple(out), f"table {number} row {r}", table=number - 1))
                 self.lines.append("\t".join(c.text.replace("\n", " ") for c in out))
 
-    def walk_frame(self, rows: list) -> None:
+    def walk_frame(self, rows: list[Tag]) -> None:
         for tr in rows:
             for td in _own_cells(tr):
                 self.flush()
@@ -273,7 +277,7 @@ def _fill_pending(
     return col
 
 
-def _span(value, limit: int = 1000) -> int:
+def _span(value: object, limit: int = 1000) -> int:
     try:
         n = int(str(value).strip()) if value is not None else 1
     except ValueError:
@@ -283,16 +287,16 @@ def _span(value, limit: int = 1000) -> int:
     return max(1, min(n, limit, 1000))
 
 
-def _own_rows(table) -> list:
+def _own_rows(table: Tag) -> list[Tag]:
     """The table's rows, not those of tables nested in its cells."""
     return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
 
 
-def _own_cells(tr):
+def _own_cells(tr: Tag) -> list[Tag]:
     return tr.find_all(["td", "th"], recursive=False)
 
 
-def cell_text(td) -> str:
+def cell_text(td: Tag) -> str:
     """Given a td/th, return its text: lines at <br>/<p>/<div>, whitespace collapsed,
     ``&nbsp;`` as blank."""
     from bs4 import NavigableString, Tag
@@ -307,7 +311,7 @@ def cell_text(td) -> str:
         if t:
             lines.append(t)
 
-    def walk(el) -> None:
+    def walk(el: Tag) -> None:
         for child in el.children:
             if isinstance(child, Comment):
                 continue

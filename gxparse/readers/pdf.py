@@ -34,10 +34,15 @@ import io
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gxparse import template as T
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
 from gxparse.normalize import label_key
+
+if TYPE_CHECKING:
+    from pdfplumber.page import Page
+    from pdfplumber.table import Table
 
 _CJK = (
     r"\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
@@ -237,7 +242,7 @@ def _make_row(cells: list[Cell | None], source: str, table: int | None) -> Row:
     return Row(tuple(c for c in cells if c is not None), source, table=table)
 
 
-def _read_page(page, p_no: int) -> tuple[list[tuple[str, object]], int]:
+def _read_page(page: Page, p_no: int) -> tuple[list[tuple[str, object]], int]:
     """Given a page, return its items [("line", (text, source)) | ("table", _TableRows)] sorted
     top to bottom, and its character count."""
     if _has_doubled_chars(page.chars):
@@ -300,7 +305,7 @@ def _has_doubled_chars(chars: list[dict]) -> bool:
 _NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
 
 
-def _chars_by_cell(table, chars: list[dict]) -> dict[tuple, list[dict]]:
+def _chars_by_cell(table: Table, chars: list[dict]) -> dict[tuple, list[dict]]:
     """Given a table and the page's characters, return each cell's characters (centre
     inside the cell, page order kept), as pdfplumber's ``Table.extract`` picks them, but in
     one pass over the characters instead of one per row."""
@@ -327,7 +332,7 @@ def _chars_by_cell(table, chars: list[dict]) -> dict[tuple, list[dict]]:
     return out
 
 
-def _table_rows(table, chars: list[dict], p_no: int, t_no: int) -> _TableRows:
+def _table_rows(table: Table, chars: list[dict], p_no: int, t_no: int) -> _TableRows:
     """Given a pdfplumber table, return its rows as Cells: omitted (None) for positions a
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""

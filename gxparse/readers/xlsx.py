@@ -23,8 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from typing import TYPE_CHECKING
 
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -160,7 +165,7 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def _merged_ranges(wb, ws) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(wb: Workbook, ws: ReadOnlyWorksheet) -> list[tuple[int, int, int, int]]:
     """(min_row, min_col, max_row, max_col) of every merged range of a read-only sheet."""
     from lxml import etree
     from openpyxl.utils.cell import range_boundaries

@@ -24,10 +24,14 @@ import io
 import random
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gxparse import template as T
 from gxparse.document import Document, Row
 from gxparse.synth.model import ReportSpec
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
 
 _NUMERALS = "一二三四五六七八九十"
 _ENUM_PREFIX = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -280,7 +284,9 @@ def to_docx(
     return buf.getvalue()
 
 
-def _docx_table(document, grid: Grid, centre: bool = False, repeat_header: bool = False) -> None:
+def _docx_table(
+    document: DocxDocument, grid: Grid, centre: bool = False, repeat_header: bool = False
+) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
     from docx.oxml import OxmlElement
 
