@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from gxparse import template as T
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
-from gxparse.normalize import label_key
+from gxparse.normalize import label_key, nfkc
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
@@ -458,7 +458,7 @@ def _continues_row(prev: list[Cell | None], new: list[Cell | None]) -> bool:
         num_a, num_b = _is_number(ta), _is_number(tb)
         if num_a and num_b:
             return False
-        if tb and (_ENUMERATOR.match(tb) or label_key(tb) in _ROW_LABELS):
+        if tb and (_ENUMERATOR.match(nfkc(tb)) or label_key(tb) in _ROW_LABELS):
             return False
         if ta and tb and not num_a and not num_b:
             shared_text = True
