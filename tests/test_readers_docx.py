@@ -148,7 +148,8 @@ def test_layout_frame_table_is_read_as_running_text() -> None:
     data_table.cell(0, 1).text = "6"
     doc = read_docx(_doc_bytes(document))
     assert [type(i).__name__ for i in doc.items] == ["Para", "Para", "Row"]
-    assert doc.items[0].text == "一、总体情况"
+    assert doc.items[0] == Para("一、总体情况", "table 1 row 1 paragraph 1")
+    assert doc.items[1].source == "table 1 row 1 paragraph 2"
     assert [c.text for c in doc.items[2].cells] == ["行政处罚", "6"]
     assert doc.items[2].source == "table 2 row 1"
 

@@ -61,7 +61,7 @@ def read_docx(data: bytes) -> Document:
     except Exception as exc:  # zipfile/lxml errors of a damaged package
         raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
     state = _State()
-    _walk_blocks(document.element.body, state, count_paragraphs=True)
+    _walk_blocks(document.element.body, state)
     if not state.items:
         has_images = any("/media/" in p.partname for p in document.part.package.iter_parts())
         raise ReadError(
@@ -113,18 +113,18 @@ def paragraph_text(p: _Element) -> str:
     return "".join(parts)
 
 
-def _walk_blocks(container: _Element, state: _State, count_paragraphs: bool) -> None:
+def _walk_blocks(container: _Element, state: _State, frame: str | None = None) -> None:
+    """Paragraphs and tables of the body, or of a layout frame's cell (``frame``: its
+    source prefix, "table T row R"; its paragraphs are numbered within the cell)."""
+    k = 0
     for el in _children(container):
         if el.tag == _P:
-            if count_paragraphs:
+            k += 1
+            if frame is None:
                 state.paragraphs += 1
             text = paragraph_text(el)
             if text.strip():
-                src = (
-                    f"paragraph {state.paragraphs}"
-                    if count_paragraphs
-                    else f"table {state.tables} paragraph"
-                )
+                src = f"paragraph {state.paragraphs}" if frame is None else f"{frame} paragraph {k}"
                 state.items.append(Para(text, src))
                 state.lines.append(text)
         elif el.tag == _TBL:
@@ -147,9 +147,9 @@ def _walk_table(tbl: _Element, state: _State) -> None:
     row_cells = [[el for el in _children(tr) if el.tag == _TC] for tr in rows]
     if row_cells and all(len(cells) <= 1 for cells in row_cells):
         # A layout frame: read what it holds as running content.
-        for cells in row_cells:
+        for r, cells in enumerate(row_cells, start=1):
             for tc in cells:
-                _walk_blocks(tc, state, count_paragraphs=False)
+                _walk_blocks(tc, state, frame=f"table {number} row {r}")
         return
     for r, (tr, cells) in enumerate(zip(rows, row_cells, strict=True), start=1):
         tr_pr = tr.find(W + "trPr")
