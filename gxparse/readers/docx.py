@@ -15,8 +15,9 @@ Merged cells, decided once for every reader (HTML and PDF do the same):
 C is the grid column where the cell starts).
 
 A table whose rows all have a single cell (a layout frame around the whole report) is read
-as a container: its paragraphs and tables are emitted as if they were in the body. A table
-nested inside a data table is emitted right after the row that holds it.
+as a container: its paragraphs ("table T row R paragraph K") and tables are emitted as if
+they were in the body. A table nested inside a data table is emitted right after the row
+that holds it. Legacy horizontal merges (``w:hMerge``) are read like ``w:gridSpan``.
 """
 
 from __future__ import annotations
