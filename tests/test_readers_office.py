@@ -87,3 +87,17 @@ def test_damaged_doc_is_one_clear_error() -> None:
     _, data = spec_and_doc()
     with pytest.raises(ReadError, match=r"LibreOffice could not convert|damaged"):
         read_bytes(data[:2000], "cut.doc")
+
+
+@needs_soffice
+def test_rtf_published_as_doc_is_read_through_libreoffice() -> None:
+    spec = D.with_blanks(random_spec(random.Random(12), "2019"), 12)
+    rtf = convert_with_soffice(D.to_docx(spec), ".docx", "rtf")
+    assert rtf.startswith(b"{\\rtf")
+    doc = read_bytes(rtf, "report.doc")
+    assert doc.source_format == "rtf"
+    assert "extension says doc, content is rtf" in doc.notes
+    grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
+    for t, grid in enumerate(grids):
+        got = [[text for _, text in row] for row in D.document_cells(doc, t)]
+        assert got == [[text for _, text in row] for row in D.expected_cells(grid)]

@@ -32,6 +32,7 @@ READERS: dict[str, str] = {
     "xlsx": "gxparse.readers.xlsx:read_xlsx",
     "doc": "gxparse.readers.office:read_doc",
     "wps": "gxparse.readers.office:read_wps",
+    "rtf": "gxparse.readers.office:read_rtf",
 }
 
 EXTENSION_FORMATS: dict[str, str] = {
@@ -46,6 +47,7 @@ EXTENSION_FORMATS: dict[str, str] = {
     ".xlsx": "xlsx",
     ".doc": "doc",
     ".wps": "wps",
+    ".rtf": "rtf",
 }
 
 
@@ -53,7 +55,7 @@ def _reader_options(fmt: str, limits: Limits) -> dict[str, object]:
     """Keyword arguments carrying the limits a reader enforces itself."""
     if fmt == "pdf":
         return {"max_pages": limits.pdf_max_pages}
-    if fmt in ("doc", "wps"):
+    if fmt in ("doc", "wps", "rtf"):
         return {"timeout": limits.subprocess_timeout}
     return {}
 

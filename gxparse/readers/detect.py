@@ -12,7 +12,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
-    """Return 'txt', 'html', 'pdf', 'docx', 'xlsx', 'doc' or 'wps' for the bytes given."""
+    """Return 'txt', 'html', 'pdf', 'docx', 'xlsx', 'doc', 'wps' or 'rtf' for the bytes given."""
     if not data:
         raise ReadError("empty file")
     head = data[:2048]
@@ -30,6 +30,8 @@ def detect_format(data: bytes, filename: str = "") -> str:
         if any(n.startswith("xl/") for n in names):
             return "xlsx"
         raise ReadError("zip archive that is neither a Word nor an Excel document")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "rtf"  # Word's RTF, often published under a .doc name
     if head.startswith(OLE_MAGIC):
         return "wps" if Path(filename).suffix.lower() == ".wps" else "doc"
     probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower().replace(b"\x00", b"")

@@ -1,4 +1,4 @@
-"""Old Word (.doc) and WPS (.wps) documents, converted to DOCX by LibreOffice headless.
+"""Old Word (.doc), WPS (.wps) and RTF documents, converted to DOCX by LibreOffice headless.
 
 Each call gets its own LibreOffice profile folder (``-env:UserInstallation``) in a fresh
 temporary directory, so parallel conversions do not fight over one profile lock, and a
@@ -147,3 +147,8 @@ def read_doc(data: bytes, timeout: float | None = None) -> Document:
 def read_wps(data: bytes, timeout: float | None = None) -> Document:
     """A WPS Office document (.wps)."""
     return read_office(data, ".wps", timeout)
+
+
+def read_rtf(data: bytes, timeout: float | None = None) -> Document:
+    """A Rich Text Format document (.rtf, or RTF published under a .doc name)."""
+    return read_office(data, ".rtf", timeout)
