@@ -1,7 +1,8 @@
 """Run a per-file function over many files: on every core, on any executor, or on Dask.
 
 :func:`map_files` returns one result per input path, in input order, identical to a serial
-run. A file that raises, hangs, exhausts its memory or kills its worker yields a
+run; :func:`imap_files` yields the same results in the same order as they come, so a caller
+can reduce them on the way instead of holding them all. A file that raises, hangs, exhausts its memory or kills its worker yields a
 :class:`Failure` for that file only (or whatever ``on_failure`` turns it into); the rest
 of the run goes on.
 
