@@ -188,3 +188,20 @@ def test_utf8_page_still_declaring_gb2312_and_gbk_page_declaring_utf8() -> None:
     doc = read_bytes(gbk_declared_utf8, "b.html")
     assert doc.items[0].text == D.title(spec)
     assert doc.encoding == "gb18030"
+
+
+def test_web_archive_saved_by_word_under_a_doc_name() -> None:
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    spec = D.with_blanks(random_spec(random.Random(14), "2019"), 14)
+    archive = MIMEMultipart("related")
+    archive.attach(MIMEText(D.to_html(spec, charset="gb2312"), "html", "gb18030"))
+    data = archive.as_bytes()
+    doc = read_bytes(data, "report.doc")
+    assert doc.source_format == "mht"
+    assert "extension says doc, content is mht" in doc.notes
+    assert doc.items[0].text == D.title(spec)
+    grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
+    for t, grid in enumerate(grids):
+        assert D.document_cells(doc, t) == D.expected_cells(grid)

@@ -12,7 +12,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
-    """Return 'txt', 'html', 'pdf', 'docx', 'xlsx', 'doc', 'wps' or 'rtf' for the bytes given."""
+    """Return 'txt', 'html', 'mht', 'pdf', 'docx', 'xlsx', 'doc', 'wps' or 'rtf' for the bytes
+    given."""
     if not data:
         raise ReadError("empty file")
     head = data[:2048]
@@ -32,6 +33,10 @@ def detect_format(data: bytes, filename: str = "") -> str:
         raise ReadError("zip archive that is neither a Word nor an Excel document")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"  # Word's RTF, often published under a .doc name
+    if head[:64].lower().startswith(b"mime-version:") or (
+        b"multipart/related" in head.lower() and b"content-type:" in head.lower()[:512]
+    ):
+        return "mht"  # a web archive; Word's "single file web page" under a .doc name too
     if head.startswith(OLE_MAGIC):
         return "wps" if Path(filename).suffix.lower() == ".wps" else "doc"
     probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower().replace(b"\x00", b"")

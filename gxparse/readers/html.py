@@ -330,3 +330,28 @@ def cell_text(td: Tag) -> str:
     walk(td)
     flush()
     return "\n".join(lines)
+
+
+def read_mht(data: bytes) -> Document:
+    """Given a web archive (.mht/.mhtml, also Word's "single file web page", sometimes
+    published under a .doc name), return the Document of its HTML part."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes) or not payload:
+                continue
+            charset = part.get_content_charset()
+            if charset:
+                enc = "gb18030" if charset.lower() in _GB_FAMILY else charset
+                try:
+                    payload = codecs.BOM_UTF8 + payload.decode(enc).encode("utf-8")
+                except (LookupError, UnicodeDecodeError):
+                    pass
+            doc = read_html(payload)
+            doc.source_format = "mht"
+            return doc
+    raise ReadError("web archive (MHTML) without an HTML part")
