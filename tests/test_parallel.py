@@ -30,6 +30,8 @@ def misbehave(path: str) -> tuple[str, int, str]:
         raise ValueError(f"cannot parse {name}\nsecond line")
     if "hang" in name:
         time.sleep(600)
+    if "nap" in name:
+        time.sleep(4)  # a hang on an executor whose workers cannot be stopped
     if "stuck" in name:
         # A hang SIGALRM cannot interrupt (like a long call in C): only the watchdog helps.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
@@ -227,3 +229,14 @@ def misbehave_or_failure(path: Path) -> object:
         return misbehave(str(path))
     except ValueError as exc:
         return Failure(str(path), str(exc))
+
+
+def test_timeout_on_dask_abandons_the_file(files: list[Path], tmp_path: Path) -> None:
+    paths = _with(files, tmp_path, ["nap.txt"])
+    dask = dask_executor(None, processes=False, n_workers=1, threads_per_worker=2)
+    try:
+        out = map_files(misbehave, paths, executor=dask, progress=False, timeout=0.5, chunksize=1)
+    finally:
+        dask.shutdown()
+    assert isinstance(out[5], Failure) and out[5].kind == "timeout", out[5]
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
