@@ -138,7 +138,9 @@ def test_tab_rows_structure(template: str, blanks: float) -> None:
         "",
     ]
     for (item, measure), v in spec.disclosure.items():
-        item_zh = next(e.zh for e in T.DISCLOSURE_ITEMS if e.code == item)
+        entry = next(e for e in T.DISCLOSURE_ITEMS if e.code == item)
+        # The 2019 form prints 规范性文件 (the entry's first key), not 行政规范性文件.
+        item_zh = entry.keys[0] if (template, item) == ("2019", "normative_documents") else entry.zh
         cells = next(c for c in rows if c[0] == item_zh)
         k = T.DISCLOSURE_LAYOUT[template][item].index(measure)
         assert cells[1 + k] == (v or "")
@@ -397,3 +399,13 @@ def test_number_formats(layout: str) -> None:
     with_units = perturb(text, random.Random(0), ["units"])
     assert re.search(r"\d件", with_units)
     assert re.sub(r"(?<=\d)件", "", with_units).replace(" ", "") == text.replace(" ", "")
+
+
+def test_2019_labels_follow_the_2019_form() -> None:
+    text = render(random_spec(random.Random(1), "2019"), "tab_rows")
+    lines = text.split("\n")
+    assert any(ln.startswith("规范性文件\t") for ln in lines)
+    assert not any(ln.startswith("行政规范性文件") for ln in lines)
+    assert "\t处理决定数量" in text and "本年处理决定数量" not in text
+    text_2021 = render(random_spec(random.Random(1), "2021"), "tab_rows")
+    assert "行政规范性文件\t" in text_2021 and "本年处理决定数量" in text_2021

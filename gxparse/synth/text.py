@@ -90,6 +90,22 @@ _AFTER_REVIEW = T.PROCEEDINGS[2].zh.split("：")[1]
 _ENUM_PREFIX = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")
 
 
+# The 2019 form prints two labels shorter than template.py's ``zh`` (which follows the 2021
+# form): 规范性文件 and 处理决定数量. Both are the entry's first key; template.py has no
+# per-version label yet, so the renderers take the key for these two in 2019 reports.
+_SHORT_IN_2019 = frozenset({"normative_documents", "decisions"})
+
+
+def _item_zh(code: str, template: str) -> str:
+    e = _ITEM[code]
+    return e.keys[0] if template == "2019" and code in _SHORT_IN_2019 else e.zh
+
+
+def _measure_zh(code: str, template: str) -> str:
+    e = T.measure(code)
+    return e.keys[0] if template == "2019" and code in _SHORT_IN_2019 else e.zh
+
+
 @dataclass(frozen=True)
 class _DisclosureGroup:
     numeral: str
@@ -171,11 +187,11 @@ def _disclosure_grids(spec: ReportSpec, blank: str, pad: bool) -> list[Grid]:
     for g in _disclosure_groups(spec):
         rows = [
             [_article20_heading(g.numeral)],
-            [T.DISCLOSURE_HEADER_KEYS[0], *(T.measure(m).zh for m in g.measures)],
+            [T.DISCLOSURE_HEADER_KEYS[0], *(_measure_zh(m, spec.template) for m in g.measures)],
         ]
         for item in g.items:
             values = [_cell(spec.disclosure.get((item, m)), blank) for m in g.measures]
-            rows.append([_ITEM[item].zh, *values])
+            rows.append([_item_zh(item, spec.template), *values])
         if pad:
             rows = [row + [""] * (width - len(row)) for row in rows]
         grids.append(rows)
@@ -523,11 +539,11 @@ def markdown_broken(
         elif n == 2:
             for g in _disclosure_groups(spec):
                 out += [f"### {_article20_heading(g.numeral)}", ""]
-                measures = [_spaced(T.measure(m).zh) for m in g.measures]
+                measures = [_spaced(_measure_zh(m, spec.template)) for m in g.measures]
                 out.append("\t".join([T.DISCLOSURE_HEADER_KEYS[0], *measures]))
                 for item in g.items:
                     values = [_cell(spec.disclosure.get((item, m)), blank) for m in g.measures]
-                    out.append("\t".join([_ITEM[item].zh, *values]))
+                    out.append("\t".join([_item_zh(item, spec.template), *values]))
                 out.append("")
         elif n == 3:
             out += _broken_applications(spec, blank, rng)
