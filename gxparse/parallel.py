@@ -217,6 +217,10 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     )
 
 
+# Seconds a new pool's workers may take to start before the watchdog counts a file's time.
+_STARTUP_ALLOWANCE = 5.0
+
+
 @dataclass
 class _Task:
     indices: tuple[int, ...]
@@ -409,6 +413,9 @@ def _run_parallel(
     inflight: dict[Future, _Task] = {}
     window = workers * 2 if timeout is None else workers
     grace = 2.0
+    # Workers of a new pool first start (and import the parser): the watchdog does not count
+    # that against a file. SIGALRM inside the worker counts only the file itself anyway.
+    started = [time.monotonic()]
     ready: list[tuple[int, Any]] = []
 
     def finish(i: int, value: Any) -> None:
@@ -429,6 +436,7 @@ def _run_parallel(
                 raise
             own = True
             pool = default_executor(workers, max_tasks_per_child)
+            started[0] = time.monotonic()
             fut = pool.submit(_run_chunk, func, paths, timeout, max_memory)
         inflight[fut] = task
 
@@ -440,6 +448,7 @@ def _run_parallel(
         if own:
             _kill_pool(pool)  # type: ignore[arg-type]
             pool = default_executor(workers, max_tasks_per_child)
+            started[0] = time.monotonic()
 
     try:
         while queue or isolate or inflight or ready:
@@ -491,7 +500,19 @@ def _run_parallel(
                         isolate.extend(split(task))
                 continue
             if timeout is not None:
-                _watchdog(inflight, timeout, grace, queue, isolate, fail_task, split, recycle, own)
+                not_before = started[0] + _STARTUP_ALLOWANCE if own else 0.0
+                _watchdog(
+                    inflight,
+                    timeout,
+                    grace,
+                    not_before,
+                    queue,
+                    isolate,
+                    fail_task,
+                    split,
+                    recycle,
+                    own,
+                )
     finally:
         if own:
             if inflight:
@@ -504,6 +525,7 @@ def _watchdog(
     inflight: dict[Future, _Task],
     timeout: float,
     grace: float,
+    not_before: float,
     queue: deque[_Task],
     isolate: deque[_Task],
     fail_task: Callable[[_Task, str, str], None],
@@ -519,7 +541,7 @@ def _watchdog(
         if task.seen_running is None and (fut.running() or not own):
             task.seen_running = now
         if task.seen_running is not None:
-            deadline = task.seen_running + timeout * len(task.indices) + grace
+            deadline = max(task.seen_running, not_before) + timeout * len(task.indices) + grace
             if now > deadline:
                 expired.append(fut)
     if not expired:
