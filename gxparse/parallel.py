@@ -267,7 +267,7 @@ def map_files(
     computed in parallel, in input order.
 
     ``executor``: any ``concurrent.futures.Executor`` (see :func:`dask_executor`); ``None``
-    runs a process pool of ``jobs`` workers (``None``: every core; ``1`` without limits:
+    runs a process pool of ``jobs`` workers (``None`` or ``0``: every core; ``1`` without limits:
     in this process). ``timeout`` (seconds) and ``max_memory`` (bytes) bound each file.
     A file that fails becomes ``Failure(path, reason, kind)``, or ``on_failure(failure)``
     when given. ``chunksize``: files per task (default: automatic). ``cache``: a
