@@ -45,6 +45,14 @@ def appeal_equations() -> list[Equation]:
     return [(((p.code, "total"),), tuple((p.code, r) for r in parts)) for p in T.PROCEEDINGS]
 
 
+def _broken(cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key, ...]) -> bool:
+    """A fully printed identity that does not hold."""
+    values = [cells.get(k, CellValue("missing")).value for k in left + right]
+    if any(v is None for v in values):
+        return False
+    return sum(values[: len(left)], Decimal(0)) != sum(values[len(left) :], Decimal(0))
+
+
 def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[Key, CellValue]:
     """Return a copy of ``cells`` with forced missing cells set to status ``derived``."""
     out = dict(cells)
@@ -53,6 +61,10 @@ def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[K
     ):
         return out  # nothing the identities could fill
     eqs = list(equations)
+    if any(_broken(out, left, right) for left, right in eqs):
+        # The report's own numbers break an identity: anything derived from them could be
+        # wrong, so nothing is derived (the checks report the break).
+        return out
     changed = True
     while changed:
         changed = False

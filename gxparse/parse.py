@@ -9,6 +9,7 @@ facts and prose figures (:mod:`gxparse.facts`, :mod:`gxparse.narrative`) → fra
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -39,6 +40,8 @@ from gxparse.tables import (
     map_applications,
     map_disclosure,
 )
+
+log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = (
     "reports",
@@ -509,6 +512,14 @@ def parse_bytes(data: bytes, filename: str) -> ReportTables:
         return failed(report_id, filename, str(exc), sha)
     except RecursionError:
         return failed(report_id, filename, "document nested too deeply to read", sha)
+    except Exception as exc:  # a bug in gxparse must not stop the batch
+        log.exception("internal error parsing %s", filename)
+        return failed(
+            report_id,
+            filename,
+            f"internal error in gxparse ({type(exc).__name__}: {exc}); please report it with this file",
+            sha,
+        )
 
 
 def parse_file(path: str | Path) -> ReportTables:

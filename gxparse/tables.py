@@ -170,6 +170,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     res = TableResult()
     layout = T.DISCLOSURE_LAYOUT[template]
     measures: tuple[str, ...] | None = None
+    header_row: TableRow | None = None
     rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header)
     for row in rows:
         key = label_key(row.label)
@@ -178,7 +179,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
                 res.unplaced += _numbers_unplaced(row, "part 二: a row without a label")
             continue
         if _ARTICLE20 in key and not row.has_numbers:
-            measures = None
+            measures, header_row = None, None
             continue
         header = [_MEASURES.match(c, c) for c in row.label_cells]
         found = [T.DISCLOSURE_MEASURES[i].code for i in header if i is not None]
@@ -188,6 +189,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found))
         ):
             measures = tuple(found)
+            header_row = row
             continue
         idx = _ITEMS.match(row.label, _last_piece(row))
         if idx is not None and _names_two_rows(row, _ITEMS):
@@ -224,6 +226,11 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         ):
             cols = default  # the header lost a cell; the row still has all of the item's
         kinds = ["amount" if T.measure(m).unit == "万元" else "count" for m in cols]
+        if header_row is not None and cols == measures:
+            row = _under_header(row, header_row, [T.measure(m) for m in cols])
+        elif not row.values and row.glued is None and row.spans:
+            # A line of text naming the item and nothing else: its cells are empty.
+            row = TableRow(row.label, tuple(Cell("", row.source) for _ in cols), row.source)
         _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}", kinds)
     for item, ms in layout.items():
         for m in ms:
@@ -299,6 +306,30 @@ def align(row: TableRow, grid: Grid, n: int) -> tuple[Cell, ...] | None:
             last = i
         return tuple(c if c is not None else Cell("", row.source) for c in out)
     return None
+
+
+def _under_header(row: TableRow, header: TableRow, measures: Sequence[T.Entry]) -> TableRow:
+    """A part 二 row whose cells cannot be told apart alone, read under its header: the
+    same cell positions (table rows of the header's width) or the header words' columns
+    (lines of text). Returns the row unchanged when the header does not settle it."""
+    n = len(measures)
+    if resolve_values(row.values, n) is not None:
+        return row
+    if row.all_cells and header.all_cells and len(row.all_cells) == len(header.all_cells):
+        matcher = _Matcher.of(measures)
+        idx = [
+            i for i, c in enumerate(header.all_cells) if matcher.match(c.text, c.text) is not None
+        ]
+        inside = {id(row.all_cells[i]) for i in idx} if len(idx) == n else set()
+        if inside and all(id(c) in inside or not c.text.strip() for c in row.values):
+            return TableRow(
+                row.label, tuple(row.all_cells[i] for i in idx), row.source, None, row.label_cells
+            )
+    if row.spans and header.spans:
+        cells = _align_to_headers(row, [header], measures, n)
+        if cells is not None:
+            return TableRow(row.label, cells, row.source, None, row.label_cells)
+    return row
 
 
 def _place_row(
@@ -486,8 +517,14 @@ def _bare_row_line(row: TableRow) -> bool:
 
 
 def _cells_naming(row: TableRow) -> set[int]:
-    """The part 三 rows that the label cells of one row name, each on its own."""
-    return {i for c in row.label_cells if (i := _APP_ROWS.match(c, c)) is not None}
+    """The part 三 rows that the label cells of one row name, each on its own, by a
+    distinctive key (a side-label fragment "其他" names nothing)."""
+    named = set()
+    for c in row.label_cells:
+        i = _APP_ROWS.match(c, c)
+        if i is not None and not _only_generic(TableRow(c, (), ""), i):
+            named.add(i)
+    return named
 
 
 def _names_two_rows(row: TableRow, matcher: _Matcher) -> bool:
@@ -742,7 +779,8 @@ def _align_to_headers(
     if len(value_spans) != len(row.values):
         return None
     starts = [h[0] for h in heads]
-    tol = min(b - a for a, b in itertools.pairwise(starts)) / 2
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    tol = min(gaps) / 2 if gaps else float("inf")  # one column: any position is under it
     out: list[Cell | None] = [None] * n
     last = -1
     for cell, (_, vs, ve) in zip(row.values, value_spans, strict=True):

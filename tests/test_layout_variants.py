@@ -105,12 +105,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("markdown_broken", "2021-blank_markers"): _why(WRAP),
     ("pipe_rows", "2019-blanks"): _why(PAD_BLANK),
     ("pipe_rows", "2019-blanks_perturbed"): _why(PAD_BLANK),
-    ("space_rows", "2021-blanks"): _why(SPACE_BLANK),
-    ("space_rows", "2021-blanks_perturbed"): _why(SPACE_BLANK),
-    ("space_rows", "2021-blank_markers"): _why(SPACE_MARKER),
-    ("space_rows", "2019-blanks"): _why(SPACE_BLANK),
-    ("space_rows", "2019-blanks_perturbed"): _why(SPACE_BLANK),
-    ("space_rows", "2019-blank_markers"): _why(SPACE_MARKER),
     ("tab_rows", "2019-blanks"): _why(PAD_BLANK),
     ("tab_rows", "2019-blanks_perturbed"): _why(PAD_BLANK),
 }
@@ -287,7 +281,6 @@ def test_seed_like_rendering_parses_exactly() -> None:
     assert exact_mismatches(spec, parse_text(render(spec, "tab_rows"))) == []
 
 
-@pytest.mark.xfail(strict=True, reason=DERIVE_BROKEN)
 def test_no_number_derived_from_a_broken_identity() -> None:
     spec = random_spec(random.Random(7919), "2021")
     cell = ("total_handled", "research_institution")

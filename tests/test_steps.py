@@ -540,3 +540,17 @@ def test_unplaced_reasons_in_chinese(reason: str, zh: str) -> None:
     from gxparse.parse import reason_zh
 
     assert reason_zh(reason) == zh
+
+
+def test_a_parser_bug_fails_one_file_not_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gxparse.parse as P
+
+    def boom(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(P, "map_disclosure", boom)
+    rt = P.parse_bytes("一、总体情况\n二、主动公开政府信息情况\n行政处罚 6\n".encode(), "x.txt")
+    assert rt.reports["parse_status"].iloc[0] == "failed"
+    assert rt.reports["error"].iloc[0] == (
+        "x.txt: internal error in gxparse (ValueError: boom); please report it with this file"
+    )
