@@ -22,6 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT) or 'local'"
     )
+    b.add_argument(
+        "--cache",
+        nargs="?",
+        const=".cache/gxparse",
+        default=None,
+        help="reuse results of unchanged files (folder, default .cache/gxparse)",
+    )
+    b.add_argument("--timeout", type=float, default=None, help="seconds allowed per file")
     r = sub.add_parser(
         "run", help="the main job: build, execute every notebook, write figures and workbook"
     )
@@ -56,9 +64,19 @@ def main(argv: list[str] | None = None) -> int:
 
             executor = dask_executor(None if args.scheduler == "local" else args.scheduler)
         jobs = None if args.jobs == 0 else args.jobs
-        corpus = build(
-            args.raw_dir, args.out_dir, executor=executor, jobs=jobs, progress=sys.stderr.isatty()
-        )
+        try:
+            corpus = build(
+                args.raw_dir,
+                args.out_dir,
+                executor=executor,
+                jobs=jobs,
+                progress=sys.stderr.isatty(),
+                cache=args.cache or False,
+                timeout=args.timeout,
+            )
+        finally:
+            if executor is not None:
+                executor.shutdown()
         reports = corpus.reports
         for _, r in reports[reports["parse_status"] == "failed"].iterrows():
             print(f"error: {r['error']}", file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gxparse.parse import COLUMNS, TABLES, ReportTables, parse_file, typed
+from gxparse.parse import COLUMNS, TABLES, ReportTables, failed, parse_file, typed
 
 PathLike = str | Path
 
@@ -55,6 +55,26 @@ def concat(parts: list[ReportTables]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _failed(failure) -> ReportTables:
+    """A file whose worker timed out, ran out of memory or crashed: its failed row."""
+    p = Path(failure.path)
+    return failed(p.stem, p.name, failure.reason)
+
+
+def _decision_files(
+    source: PathLike | Iterable[PathLike], folder: PathLike | None
+) -> tuple[Path | None, Path | None]:
+    """corrections.csv and reviews.csv: in ``folder`` when given, else beside a raw folder
+    (data/raw → data/corrections.csv); None when absent."""
+    if folder is None:
+        if not isinstance(source, str | Path) or not Path(source).is_dir():
+            return None, None
+        folder = Path(source).resolve().parent
+    folder = Path(folder)
+    found = [folder / n for n in ("corrections.csv", "reviews.csv")]
+    return tuple(p if p.is_file() else None for p in found)  # type: ignore[return-value]
+
+
 def read_reports(
     source: PathLike | Iterable[PathLike],
     *,
@@ -62,39 +82,68 @@ def read_reports(
     jobs: int | None = 1,
     progress: bool = False,
     checks: bool = True,
+    cache: bool | PathLike = False,
+    timeout: float | None = None,
+    max_memory: int | None = None,
+    decisions: PathLike | None = None,
 ) -> Corpus:
     """Parse every report named by ``source`` (folder, glob, file or list).
 
     A file that cannot be read becomes a ``failed`` row in ``reports`` with its reason; the
-    rest of the batch goes on. ``executor`` (any ``concurrent.futures.Executor``) or
-    ``jobs`` > 1 parse in parallel; results are identical to a serial run, in name order.
+    rest of the batch goes on. ``executor`` (any ``concurrent.futures.Executor``, e.g.
+    :func:`gxparse.parallel.dask_executor`) or ``jobs`` (``None``/``0`` = every core) parse
+    in parallel; results are identical to a serial run, in name order. ``timeout`` (s) and
+    ``max_memory`` (bytes) bound each file. ``cache`` (``True`` = ``.cache/gxparse``, or a
+    folder) keeps each file's result keyed by its content and the gxparse version, so a
+    re-run parses only new or changed files. ``checks`` runs :mod:`gxparse.checks` after
+    applying the analyst's ``corrections.csv`` and ``reviews.csv`` from ``decisions`` (a
+    folder; default: beside a raw folder, e.g. ``data/`` for ``data/raw``).
     """
+    from gxparse.parallel import map_files
+
     paths = discover(source)
-    if executor is not None or (jobs is not None and jobs != 1):
-        from gxparse.parallel import map_files
+    store = None
+    if cache:
+        from gxparse.cache import Cache
 
-        parts = map_files(parse_file, paths, executor=executor, jobs=jobs, progress=progress)
-    else:
+        store = Cache() if cache is True else Cache(cache)
+    serial = executor is None and jobs == 1 and timeout is None and max_memory is None
+    if serial and store is None:
         parts = [parse_file(p) for p in paths]
-    tables = concat(parts)
-    corpus = Corpus(frames=tables)
+    else:
+        parts = map_files(
+            parse_file,
+            paths,
+            executor=executor,
+            jobs=jobs,
+            progress=progress,
+            timeout=timeout,
+            max_memory=max_memory,
+            on_failure=_failed,
+            cache=store,
+        )
+    corpus = Corpus(frames=concat(parts))
     if checks:
-        corpus = run_corpus_checks(corpus)
+        corrections, reviews = _decision_files(source, decisions)
+        corpus = run_corpus_checks(corpus, corrections, reviews)
     return corpus
 
 
-def run_corpus_checks(corpus: Corpus) -> Corpus:
-    """Append the findings of :mod:`gxparse.checks` (when available) to the parser's own."""
-    try:
-        from gxparse.checks import run_checks
-    except ImportError:
-        return corpus
-    found = run_checks({n: getattr(corpus, n) for n in TABLES if n != "findings"})
-    findings = (
-        pd.concat([corpus.findings, found], ignore_index=True) if len(found) else corpus.findings
+def run_corpus_checks(
+    corpus: Corpus, corrections: Path | None = None, reviews: Path | None = None
+) -> Corpus:
+    """Apply the analyst's corrections, run every check, apply the review decisions; the
+    parser's own findings (unplaced numbers) are kept."""
+    from gxparse.review import check_corpus
+
+    tables = check_corpus(
+        {n: getattr(corpus, n) for n in TABLES}, corrections_path=corrections, reviews_path=reviews
     )
-    corpus.findings = findings.reset_index(drop=True)
-    return corpus
+    out = Corpus(frames={n: tables[n] for n in TABLES})
+    for name, df in tables.items():
+        if name not in TABLES:
+            out.set_frame(name, df)
+    return out
 
 
 def read_report(path: PathLike) -> Corpus:

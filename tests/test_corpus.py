@@ -1,0 +1,82 @@
+"""read_reports end to end: discovery, parallel and cached runs, analyst decisions."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import gxparse
+from gxparse.review import AnalystFileError
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+SEED = "004_8884def07ca5fc07"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    for p in sorted(RAW.glob("*.txt"))[:3] + [RAW / f"{SEED}.txt"]:
+        shutil.copy(p, raw / p.name)
+    return tmp_path / "data"
+
+
+def _frames(c: gxparse.Corpus) -> dict[str, pd.DataFrame]:
+    return {n: getattr(c, n).drop(columns=["sha256"], errors="ignore") for n in gxparse.TABLES}
+
+
+def test_parallel_and_cached_runs_equal_the_serial_run(data_dir: Path, tmp_path: Path) -> None:
+    serial = _frames(gxparse.read_reports(data_dir / "raw"))
+    parallel = _frames(gxparse.read_reports(data_dir / "raw", jobs=2))
+    cache = tmp_path / "cache"
+    first = _frames(gxparse.read_reports(data_dir / "raw", cache=cache))
+    again = _frames(gxparse.read_reports(data_dir / "raw", cache=cache))
+    for name in gxparse.TABLES:
+        for other in (parallel, first, again):
+            pd.testing.assert_frame_equal(serial[name], other[name], check_dtype=True)
+    assert any(cache.rglob("*")), "the cache wrote nothing"
+
+
+def test_corrections_and_reviews_beside_the_raw_folder(data_dir: Path) -> None:
+    (data_dir / "corrections.csv").write_text(
+        "report_id,table,row,col,value,reason\n"
+        f"{SEED},disclosure,penalty,decisions,239,原件多打一个0（经电话核实）\n",
+        encoding="utf-8",
+    )
+    c = gxparse.read_reports(data_dir / "raw")
+    cell = c.disclosure[(c.disclosure["report_id"] == SEED) & (c.disclosure["item"] == "penalty")]
+    cell = cell[cell["measure"] == "decisions"].iloc[0]
+    assert (cell["status"], cell["value"], cell["raw"]) == ("corrected", 239.0, "2390")
+    assert cell["correction_reason"] == "原件多打一个0（经电话核实）"
+    finding = c.findings[(c.findings["report_id"] == SEED) & (c.findings["check"] == "carried_forward")]
+    location = finding["location"].iloc[0]
+    (data_dir / "reviews.csv").write_text(
+        f"report_id,check,location,decision,note\n{SEED},carried_forward,{location},dismissed,已于次年办结\n",
+        encoding="utf-8",
+    )
+    c2 = gxparse.read_reports(data_dir / "raw")
+    f2 = c2.findings[(c2.findings["report_id"] == SEED) & (c2.findings["check"] == "carried_forward")]
+    assert f2["decision"].tolist() == ["dismissed"]
+
+
+def test_a_malformed_decision_file_names_file_and_line(data_dir: Path) -> None:
+    (data_dir / "corrections.csv").write_text(
+        "report_id,table,row,col,value,reason\n" f"{SEED},disclosure,penalty,decisions,many,typo\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AnalystFileError, match=r"corrections\.csv.*line 2"):
+        gxparse.read_reports(data_dir / "raw")
+
+
+def test_discover_folder_glob_file_and_list(data_dir: Path) -> None:
+    raw = data_dir / "raw"
+    (raw / ".hidden.txt").write_text("x", encoding="utf-8")
+    names = [p.name for p in gxparse.corpus.discover(raw)]
+    assert names == sorted(p.name for p in raw.glob("*.txt") if not p.name.startswith("."))
+    assert gxparse.corpus.discover(str(raw / "00*.txt"))[0].name.startswith("00")
+    assert len(gxparse.corpus.discover([raw / f"{SEED}.txt", raw / f"{SEED}.txt"])) == 2
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        gxparse.corpus.discover(data_dir / "nope")
