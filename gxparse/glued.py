@@ -57,7 +57,7 @@ def find_run(tail: str) -> str | None:
 
 # A digit run between two pieces of label text; a unit after a number (3件) is not a label.
 _BETWEEN = re.compile(
-    r"(?<=[\u3400-\u9fff)）\s])([\d\s.,]+)(?=(?!万元|元|件|条|项|个|无)[\u3400-\u9fff(（])"
+    r"(?<=[\u3400-\u9fff)）\s])(\s*\d[\d\s.,]*)(?=(?!万元|元|件|条|项|个|无)[\u3400-\u9fff(（])"
 )
 
 

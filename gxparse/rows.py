@@ -86,9 +86,8 @@ def from_para(para: Para) -> TableRow:
     if k == 1 and is_value_cell(tokens[0]):
         k = 0
     values = tuple(Cell(t, para.source) for t in tokens[k:])
-    positions = tuple(
-        display_width(para.text[: m.start()]) + display_width(m.group(0)) / 2 for m in matches[k:]
-    )
+    cols = token_columns(para.text, matches)
+    positions = tuple((a + b) / 2 for a, b in cols[k:])
     label = " ".join(nfkc(t) for t in tokens[:k])
     glued = None
     if not values and tokens:
@@ -110,14 +109,7 @@ def from_para(para: Para) -> TableRow:
         label_cells or tuple(label.split()),
         (),
         positions,
-        tuple(
-            (
-                nfkc(m.group(0)),
-                display_width(para.text[: m.start()]),
-                display_width(para.text[: m.end()]),
-            )
-            for m in matches
-        ),
+        tuple((nfkc(m.group(0)), a, b) for m, (a, b) in zip(matches, cols, strict=True)),
     )
 
 
@@ -128,9 +120,29 @@ def label_text(tokens: list[str], text: str, matches: list[re.Match[str]]) -> st
     return nfkc(text[matches[0].start() : matches[len(tokens) - 1].end()]).strip()
 
 
+def token_columns(text: str, matches: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """Display columns (start, end) of each token of a line: CJK and full-width characters
+    take two columns, as in pdftotext -layout output."""
+    out, col, pos = [], 0, 0
+    for m in matches:
+        gap = text[pos : m.start()]
+        col += len(gap) if gap.isascii() else display_width(gap)
+        start = col
+        tok = m.group(0)
+        col += len(tok) if tok.isascii() else display_width(tok)
+        out.append((start, col))
+        pos = m.end()
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def display_width(text: str) -> int:
     """Columns a monospace terminal gives the text (CJK and full-width characters take 2)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(1 if ch.isascii() else _char_width(ch) for ch in text)
 
 
 def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[TableRow]:
@@ -141,7 +153,12 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
         if isinstance(item, Para):
             if not item.text.strip() or is_page_furniture(item.text):
                 continue
-            if segment_keys and runs_between_labels(item.text) and has_digit(item.text):
+            if (
+                segment_keys
+                and "  " not in item.text  # column-aligned lines are not crawler text
+                and runs_between_labels(item.text)
+                and has_digit(item.text)
+            ):
                 for seg in segment(item.text, segment_keys):
                     glued = Cell(seg.run, item.source) if seg.run else None
                     out.append(TableRow(seg.label, (), item.source, glued, (seg.label,)))
