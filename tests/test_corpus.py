@@ -19,7 +19,7 @@ SEED = "004_8884def07ca5fc07"
 def data_dir(tmp_path: Path) -> Path:
     raw = tmp_path / "data" / "raw"
     raw.mkdir(parents=True)
-    for p in sorted(RAW.glob("*.txt"))[:3] + [RAW / f"{SEED}.txt"]:
+    for p in [*sorted(RAW.glob("*.txt"))[:3], RAW / f"{SEED}.txt"]:
         shutil.copy(p, raw / p.name)
     return tmp_path / "data"
 
@@ -51,20 +51,24 @@ def test_corrections_and_reviews_beside_the_raw_folder(data_dir: Path) -> None:
     cell = cell[cell["measure"] == "decisions"].iloc[0]
     assert (cell["status"], cell["value"], cell["raw"]) == ("corrected", 239.0, "2390")
     assert cell["correction_reason"] == "原件多打一个0（经电话核实）"
-    finding = c.findings[(c.findings["report_id"] == SEED) & (c.findings["check"] == "carried_forward")]
+    finding = c.findings[
+        (c.findings["report_id"] == SEED) & (c.findings["check"] == "carried_forward")
+    ]
     location = finding["location"].iloc[0]
     (data_dir / "reviews.csv").write_text(
         f"report_id,check,location,decision,note\n{SEED},carried_forward,{location},dismissed,已于次年办结\n",
         encoding="utf-8",
     )
     c2 = gxparse.read_reports(data_dir / "raw")
-    f2 = c2.findings[(c2.findings["report_id"] == SEED) & (c2.findings["check"] == "carried_forward")]
+    f2 = c2.findings[
+        (c2.findings["report_id"] == SEED) & (c2.findings["check"] == "carried_forward")
+    ]
     assert f2["decision"].tolist() == ["dismissed"]
 
 
 def test_a_malformed_decision_file_names_file_and_line(data_dir: Path) -> None:
     (data_dir / "corrections.csv").write_text(
-        "report_id,table,row,col,value,reason\n" f"{SEED},disclosure,penalty,decisions,many,typo\n",
+        f"report_id,table,row,col,value,reason\n{SEED},disclosure,penalty,decisions,many,typo\n",
         encoding="utf-8",
     )
     with pytest.raises(AnalystFileError, match=r"corrections\.csv.*line 2"):
