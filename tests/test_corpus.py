@@ -84,3 +84,15 @@ def test_discover_folder_glob_file_and_list(data_dir: Path) -> None:
     assert len(gxparse.corpus.discover([raw / f"{SEED}.txt", raw / f"{SEED}.txt"])) == 2
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         gxparse.corpus.discover(data_dir / "nope")
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-reports is not beside this checkout")
+def test_real_reports_match_the_declared_schemas() -> None:
+    from gxparse.schemas import validate
+
+    corpus = gxparse.read_reports([p for p in sorted(REAL.iterdir()) if p.suffix != ".md"])
+    validate(corpus.as_dict())
+    assert corpus.reports["parse_status"].isin(["ok", "partial"]).all()

@@ -306,3 +306,9 @@ def test_sections(corpus: gxparse.Corpus) -> None:
     assert "appeals" not in s[s["report_id"] == "003_31cc482f1e5f2a44"]["section"].tolist()
     text = s[(s["report_id"] == "001_f8b21749840a51ab") & (s["section"] == "other")]["text"].iloc[0]
     assert text.endswith("本年度没有产生政府信息公开处理费。")
+
+
+def test_tables_match_the_declared_schemas(corpus: gxparse.Corpus) -> None:
+    from gxparse.schemas import validate
+
+    validate(corpus.as_dict())
