@@ -497,9 +497,9 @@ def _is_disclosure_header(row: TableRow) -> bool:
 
 def _is_application_header(row: TableRow) -> bool:
     key = label_key(row.label)
-    return any(h in key for h in _APP_HEADERS) or any(
-        _matches_applicant(c) for c in row.label_cells
-    )
+    # Applicant column names make a header only in numbers: one "其他" may be a fragment of
+    # the side label "其他处理" wrapped onto its own line.
+    return any(h in key for h in _APP_HEADERS) or sum(map(_matches_applicant, row.label_cells)) >= 2
 
 
 _APPLICANT_KEYS = tuple(label_key(k.lstrip("=")) for a in T.APPLICANTS for k in a.keys)

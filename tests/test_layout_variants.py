@@ -52,12 +52,6 @@ MARKERS = ("-", "/", "无", "—")
 
 # Parser bugs found by these tests (reproducers in the session report of 2026-11-22).
 # Strict: when a fix makes a test pass, the marker fails, and the entry must go.
-WRAP = (
-    "parser: a row label wrapped onto a continuation line (label text, empty value cells) is "
-    "not joined to its row when the break splits the row's key: markdown_broken prints "
-    "'1.申请人无正当理由逾' + values, then '期不补正、行政机关不再' on the next line, and "
-    "other_overdue_correction comes out derived (or blank) instead of reported"
-)
 PAD_BLANK = (
     "parser: a row that ends in an empty cell followed by the table's padding cell(s) - part 二 "
     "'政府集中采购→3→→' (value, empty, pad), part 三 '一、本年新收…→→11→0→0→0→→0→→' (total "
@@ -92,17 +86,6 @@ def _why(*reasons: str) -> str:
 
 
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("markdown_broken", "2021-clean"): _why(WRAP),
-    ("markdown_broken", "2021-spaces"): _why(WRAP),
-    ("markdown_broken", "2021-fullwidth"): _why(WRAP),
-    ("markdown_broken", "2021-label_breaks"): _why(WRAP),
-    ("markdown_broken", "2021-junk"): _why(WRAP),
-    ("markdown_broken", "2021-crlf"): _why(WRAP),
-    ("markdown_broken", "2021-all_perturbations"): _why(WRAP),
-    ("markdown_broken", "2021-number_formats"): _why(WRAP),
-    ("markdown_broken", "2021-blanks"): _why(WRAP),
-    ("markdown_broken", "2021-blanks_perturbed"): _why(WRAP),
-    ("markdown_broken", "2021-blank_markers"): _why(WRAP),
     ("pipe_rows", "2019-blanks"): _why(PAD_BLANK),
     ("pipe_rows", "2019-blanks_perturbed"): _why(PAD_BLANK),
     ("tab_rows", "2019-blanks"): _why(PAD_BLANK),
