@@ -583,9 +583,31 @@ def join_wrapped_labels(
             continue
         if (
             _words_only(row)
+            and nxt is not None
+            and nxt.has_numbers
+            and not nxt.label_cells
+            and matcher.match(row.label, _last_piece(row)) is not None
+        ):
+            # A label alone, its numbers on the next line(s) (cells split one per line).
+            out.append(
+                TableRow(
+                    row.label,
+                    nxt.values,
+                    nxt.source,
+                    nxt.glued,
+                    row.label_cells,
+                    nxt.all_cells,
+                    nxt.positions,
+                )
+            )
+            i += 2
+            continue
+        if (
+            _words_only(row)
             and not _starts_row(row)
             and out
             and out[-1].has_numbers
+            and out[-1].label_cells  # words never continue a row that has no label
             and _same_row(out[-1], row, matcher)
         ):
             out[-1] = _joined(out[-1], row, out[-1])

@@ -554,3 +554,23 @@ def test_a_parser_bug_fails_one_file_not_the_batch(monkeypatch: pytest.MonkeyPat
     assert rt.reports["error"].iloc[0] == (
         "x.txt: internal error in gxparse (ValueError: boom); please report it with this file"
     )
+
+
+def test_every_cell_on_its_own_row_keeps_its_label() -> None:
+    """Word export whose lines end in a lone CR and padding: every cell becomes a row of its
+    own. A number row without words belongs to the label above it, never the label below."""
+    from pathlib import Path
+
+    from gxparse.parse import parse_bytes
+
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw" / "004_8884def07ca5fc07.txt"
+    damaged = "\r \xa0\n".join(raw.read_text(encoding="utf-8").split("\n"))
+    d = parse_bytes(damaged.encode(), "d.txt").disclosure.set_index(["item", "measure"])
+    assert (
+        d.loc[("penalty", "decisions"), "status"],
+        d.loc[("penalty", "decisions"), "value"],
+    ) == ("reported", 2390)
+    assert (
+        d.loc[("coercion", "decisions"), "status"],
+        d.loc[("coercion", "decisions"), "value"],
+    ) == ("reported", 0)
