@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gxparse.parse import TABLES
+
 __all__ = [
     "Analysis",
     "NotebookRun",
@@ -45,15 +47,7 @@ __all__ = [
     "this_python_kernel",
 ]
 
-TABLE_NAMES: tuple[str, ...] = (
-    "reports",
-    "disclosure",
-    "applications",
-    "appeals",
-    "narrative",
-    "findings",
-    "sections",
-)
+TABLE_NAMES: tuple[str, ...] = TABLES  # the contract's seven tables, declared in parse.py
 GLYPH_MARKERS: tuple[str, ...] = ("missing from font", "missing from current font")
 
 
