@@ -254,8 +254,8 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^part (.): unreadable cell$", "第{0}部分有无法识别为数字的单元格"),
         (r"^a second report in the same file$", "同一文件中出现第二份报告，其中的数字未读入"),
         (
-            r"^part (.): （六）其他处理 beside its sub-rows.*$",
-            "第{0}部分“（六）其他处理”与其分项同时出现，可能是分项的标签丢失",
+            rf"^part (.): {re.escape(T.label('other', kind='row'))} beside its sub-rows.*$",
+            "第{0}部分“" + T.label("other", kind="row") + "”与其分项同时出现，可能是分项的标签丢失",
         ),
     )
 )

@@ -619,6 +619,7 @@ def join_wrapped_labels(
 
 
 _SUB_ROWS = tuple(r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling")
+_UNDIVIDED = T.label("other", kind="row")
 
 
 def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
@@ -634,7 +635,7 @@ def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
         return
     cells = [res.cells.pop(k) for k in keys if k in res.cells]
     if printed == set(_SUB_ROWS):
-        res.notes.append("part 三: subtotal row （六）其他处理 is not a template cell")
+        res.notes.append(f"part 三: subtotal row {_UNDIVIDED} is not a template cell")
         return
     for c in cells:
         if c.status == "reported":
@@ -642,7 +643,7 @@ def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
                 Unplaced(
                     c.raw or "",
                     c.source or "",
-                    "part 三: （六）其他处理 beside its sub-rows (a sub-row label lost?)",
+                    f"part 三: {_UNDIVIDED} beside its sub-rows (a sub-row label lost?)",
                 )
             )
 
