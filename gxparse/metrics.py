@@ -96,6 +96,24 @@ def code_label(column: str, code: str, lang: str = "zh") -> str:
     raise KeyError(f"{column}={code}")
 
 
+_ORDER_ENTRIES = {
+    "row": template.APPLICATION_ROWS,
+    "item": template.DISCLOSURE_ITEMS,
+    "proceeding": template.PROCEEDINGS,
+}
+
+
+def template_order(codes: Iterable[str], column: str, *, numbered: bool = False) -> list[str]:
+    """Short labels of the given codes, in the template's printed order (for chart axes).
+    ``column``: "row", "item" or "proceeding"."""
+    present = set(codes)
+    return [
+        short_label(e.code, column=column, numbered=numbered)
+        for e in _ORDER_ENTRIES[column]
+        if e.code in present
+    ]
+
+
 def short_label(
     code: str, lang: str = "zh", column: str | None = None, *, numbered: bool = False
 ) -> str:

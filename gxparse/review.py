@@ -319,6 +319,16 @@ def _match(
     return None
 
 
+def corrected_cells(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every cell an analyst corrected, from the three cell tables, with a ``table`` column."""
+    frames = [
+        df[df["status"] == "corrected"].assign(table=name)
+        for name in ("disclosure", "applications", "appeals")
+        if (df := tables.get(name)) is not None
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def check_corpus(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -353,6 +363,7 @@ __all__ = [
     "apply_corrections",
     "apply_reviews",
     "check_corpus",
+    "corrected_cells",
     "load_corrections",
     "load_reviews",
 ]

@@ -81,11 +81,7 @@ columns_order = list(a.labels[a.reports["report_id"]])
 
 apps = status[status["table"] == "applications"].copy()
 apps["row_label"] = [metrics.short_label(k, column="row", numbered=True) for k in apps["key"]]
-row_order = [
-    metrics.short_label(r.code, column="row", numbered=True)
-    for r in template.APPLICATION_ROWS
-    if r.code in set(apps["key"])
-]
+row_order = metrics.template_order(apps["key"], "row", numbered=True)
 fig = plotting.status_heatmap(
     apps,
     row="row_label",
@@ -101,15 +97,9 @@ paths = a.save(fig, "01_cell_status_applications")
 
 # %%
 other = status[status["table"].isin(["disclosure", "appeals"])]
-other_order = [
-    metrics.short_label(e.code, column="item")
-    for e in template.DISCLOSURE_ITEMS
-    if e.code in set(other["key"])
-] + [
-    metrics.short_label(e.code, column="proceeding")
-    for e in template.PROCEEDINGS
-    if e.code in set(other["key"])
-]
+other_order = metrics.template_order(other["key"], "item") + metrics.template_order(
+    other["key"], "proceeding"
+)
 fig = plotting.status_heatmap(
     other,
     row="zh",

@@ -22,7 +22,7 @@
 import pandas as pd
 from IPython.display import display
 
-from gxparse import export, pipeline, plotting
+from gxparse import export, pipeline, plotting, review
 
 # %% tags=["parameters"]
 raw_dir = "../data/raw"
@@ -127,11 +127,7 @@ if "decision" in findings.columns:
         display(export.translate(decided[["label", "check", "message", "decision", "note"]]))
 
 # %%
-corrected = []
-for name in ("disclosure", "applications", "appeals"):
-    cells = getattr(corpus, name)
-    corrected.append(cells[cells["status"] == "corrected"].assign(table=name))
-corrected = pd.concat(corrected, ignore_index=True)
+corrected = review.corrected_cells(corpus.as_dict())
 print(f"已更正的单元格：{len(corrected)} 个")
 if len(corrected):
     display(export.translate(a.label(corrected)))

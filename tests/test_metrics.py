@@ -354,3 +354,10 @@ def test_narrative_labels() -> None:
         "active_disclosure_total"
     )
     assert metrics.narrative_label("not_a_metric") == "not_a_metric"
+
+
+def test_template_order_follows_the_printed_template() -> None:
+    from gxparse.metrics import template_order
+
+    assert template_order(["total_handled", "granted", "nope"], "row") == ["总计", "予以公开"][::-1]
+    assert template_order(["coercion", "regulations"], "item") == ["规章", "行政强制"]

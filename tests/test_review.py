@@ -339,3 +339,15 @@ def test_dismissal_of_a_seed_finding(seed_tables, tmp_path):
 @pytest.fixture
 def seed_tables() -> dict[str, pd.DataFrame]:
     return seed_corpus_tables()
+
+
+def test_corrected_cells_lists_every_corrected_cell_with_its_table() -> None:
+    import pandas as pd
+
+    from gxparse.review import corrected_cells
+
+    cells = pd.DataFrame(
+        {"report_id": ["a", "a"], "status": ["reported", "corrected"], "value": [1, 2]}
+    )
+    out = corrected_cells({"applications": cells, "appeals": cells.iloc[:1]})
+    assert out[["table", "value"]].values.tolist() == [["applications", 2]]
