@@ -8,11 +8,10 @@ all sit on one side and must sum to zero (counts are never negative). Nothing is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal
 
 from gxparse import template as T
-from gxparse.tables import CellValue, Key
+from gxparse.tables import MISSING, CellValue, Key
 
 Equation = tuple[tuple[Key, ...], tuple[Key, ...]]  # sum(left) == sum(right)
 
@@ -24,7 +23,7 @@ def application_equations(template: str, cells: dict[Key, CellValue]) -> list[Eq
     outcomes = list(T.OUTCOME_ROWS[template])
     subrows = [r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling"]
     undivided = template == "2021" and any(
-        cells.get(("other", a), CellValue("missing")).status != "missing" for a in T.APPLICANT_CODES
+        cells.get(("other", a), MISSING).status != "missing" for a in T.APPLICANT_CODES
     )
     if undivided:
         rows = [*rows, "other"]
@@ -47,7 +46,7 @@ def appeal_equations() -> list[Equation]:
 
 def _broken(cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key, ...]) -> bool:
     """A fully printed identity that does not hold."""
-    values = [cells.get(k, CellValue("missing")).value for k in left + right]
+    values = [cells.get(k, MISSING).value for k in left + right]
     if any(v is None for v in values):
         return False
     return sum(values[: len(left)], Decimal(0)) != sum(values[len(left) :], Decimal(0))
@@ -71,11 +70,11 @@ def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[K
         for left, right in eqs:
             if any(
                 c.status == "blank" or c.unresolved
-                for c in (out.get(k, CellValue("missing")) for k in left + right)
+                for c in (out.get(k, MISSING) for k in left + right)
             ):
                 continue  # a printed empty (or unreadable) cell: nothing can be forced
-            unknown_l = [k for k in left if out.get(k, CellValue("missing")).value is None]
-            unknown_r = [k for k in right if out.get(k, CellValue("missing")).value is None]
+            unknown_l = [k for k in left if out.get(k, MISSING).value is None]
+            unknown_r = [k for k in right if out.get(k, MISSING).value is None]
             if not unknown_l and not unknown_r:
                 continue
             diff = sum((out[k].value for k in left if k not in unknown_l), Decimal(0)) - sum(
@@ -95,6 +94,6 @@ def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[K
             for k, v in forced.items():
                 if v < 0 or v != v.to_integral_value():
                     continue  # the report's own numbers disagree; leave it missing
-                out[k] = replace(out.get(k, CellValue("missing")), status="derived", value=v)
+                out[k] = out.get(k, MISSING)._replace(status="derived", value=v)
                 changed = True
     return out

@@ -58,6 +58,7 @@ def compact(text: str) -> str:
     return _WS.sub("", nfkc(text))
 
 
+@lru_cache(maxsize=65536)
 def is_blank_marker(text: str) -> bool:
     return compact(text) in BLANK_MARKERS
 
@@ -115,6 +116,7 @@ def is_page_furniture(text: str) -> bool:
     return not re.fullmatch(r"\d+", t)
 
 
+@lru_cache(maxsize=65536)
 def is_garbled_value(text: str) -> bool:
     """A cell that stands where a number should and is not one: digits without any Hanzi
     ("12.", "3-4", "1/2") or a bare Chinese numeral ("二"). It is unreadable, not a label."""

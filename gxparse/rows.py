@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from gxparse.document import Cell, Item, Para
 from gxparse.glued import runs_between_labels, segment
@@ -30,6 +30,21 @@ _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+class _memo:
+    """A property computed once per instance. Unlike ``functools.cached_property`` (which
+    takes a lock on every first access in Python 3.11), it costs nothing once set."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class TableRow:
     label: str
@@ -45,11 +60,11 @@ class TableRow:
     # so header lines can lay out the columns of a table that has no clear data row.
     spans: tuple[tuple[str, int, int], ...] = ()
 
-    @cached_property
+    @_memo
     def numbers(self) -> list[Cell]:
         return [c for c in self.values if parse_number(c.text) is not None]
 
-    @cached_property
+    @_memo
     def has_numbers(self) -> bool:
         return bool(self.numbers) or self.glued is not None
 
@@ -65,15 +80,14 @@ def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
     for i, c in enumerate(cells):
         if not is_value_cell(c.text) and not (last_text >= 0 and is_garbled_value(c.text)):
             last_text = i
-    label = " ".join(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
+    label_cells = tuple([t for c in cells[: last_text + 1] if (t := c.text.strip())])
     values = tuple(cells[last_text + 1 :])
     glued = None
     if last_text >= 0 and not any(parse_number(c.text) is not None for c in values):
         m = _GLUED.match(nfkc(cells[last_text].text).strip())
         if m and _CJK.search(m.group("label")):
             glued = Cell(m.group("digits"), cells[last_text].source)
-    label_cells = tuple(c.text.strip() for c in cells[: last_text + 1] if c.text.strip())
-    return TableRow(label, values, source, glued, label_cells, tuple(cells))
+    return TableRow(" ".join(label_cells), values, source, glued, label_cells, tuple(cells))
 
 
 def from_para(para: Para) -> TableRow:
@@ -140,6 +154,7 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
+@lru_cache(maxsize=65_536)
 def display_width(text: str) -> int:
     """Columns a monospace terminal gives the text (CJK and full-width characters take 2)."""
     return sum(1 if ch.isascii() else _char_width(ch) for ch in text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gxparse.document import Item, Para, Row
 from gxparse.normalize import label_key, nfkc, strip_enumerators
@@ -43,8 +44,10 @@ class Region:
     source: str
 
 
+@lru_cache(maxsize=65_536)
 def heading_part(text: str) -> Part | None:
-    """The part a heading line names, or None if the line is not a part heading."""
+    """The part a heading line names, or None if the line is not a part heading. Cached:
+    the same lines recur across reports, and each line is asked twice."""
     raw = _ARTEFACT.sub("", nfkc(text)).strip()
     if not raw or len(raw) > 60:
         return None
@@ -61,8 +64,13 @@ def heading_part(text: str) -> Part | None:
 def _item_text(item: Item) -> str | None:
     if isinstance(item, Para):
         return item.text
-    texts = [c.text for c in item.cells if c.text.strip()]
-    return texts[0] if len(texts) == 1 else None
+    found = None
+    for c in item.cells:
+        if c.text.strip():
+            if found is not None:
+                return None  # two cells with words: a table row, not a heading
+            found = c.text
+    return found
 
 
 def find_regions(items: list[Item]) -> list[Region]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from gxparse import template as T
 from gxparse.document import Cell
@@ -24,9 +25,9 @@ from gxparse.rows import TableRow, resolve_values
 Key = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class CellValue:
-    """A template cell as read: status, number, printed text, source."""
+class CellValue(NamedTuple):
+    """A template cell as read: status, number, printed text, source. (A named tuple: a
+    report makes hundreds, and a frozen dataclass costs three times as much to build.)"""
 
     status: str
     value: Decimal | None = None
@@ -38,6 +39,8 @@ class CellValue:
 
 
 UNRESOLVED = CellValue("missing", unresolved=True)
+# Shared: a template cell the report does not print (cells are immutable, so one will do).
+MISSING = CellValue("missing")
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,21 @@ class TableResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _cell_value(cell: Cell) -> CellValue:
-    number = parse_number(cell.text)
+@lru_cache(maxsize=65_536)
+def _reading(text: str) -> tuple[str, Decimal | None, bool]:
+    """(status, number, unresolved) of a printed cell text; cached, cell texts repeat."""
+    number = parse_number(text)
     if number is None:
-        if is_blank_marker(cell.text):
-            return CellValue("blank", None, cell.text, cell.source)
+        if is_blank_marker(text):
+            return "blank", None, False
         # Printed but unreadable ("12.", "二"): neither a number nor an empty cell.
-        return CellValue("missing", None, cell.text, cell.source, unresolved=True)
-    return CellValue("reported", number, cell.text, cell.source)
+        return "missing", None, True
+    return "reported", number, False
+
+
+@lru_cache(maxsize=65_536)
+def _is_fraction(value: Decimal) -> bool:
+    return value != value.to_integral_value()
 
 
 def _numbers_unplaced(row: TableRow, reason: str) -> list[Unplaced]:
@@ -112,6 +122,11 @@ class _Matcher:
     ) -> int | None:
         """Index of the entry a label names: the longest key wins; among equals, entries
         of the preferred template, then the first entry after ``after`` (printed order)."""
+        return _match(self, label, last_piece, after, None if prefer is None else tuple(prefer))
+
+    def _match(
+        self, label: str, last_piece: str, after: int, prefer: tuple[bool, ...] | None
+    ) -> int | None:
         scores = self.scores(label, last_piece)
         if not scores:
             return None
@@ -122,6 +137,13 @@ class _Matcher:
             return (score, preferred, 1 if i > after else 0, -i)
 
         return max(scores, key=rank)[1]
+
+
+@lru_cache(maxsize=200_000)
+def _match(
+    matcher: _Matcher, label: str, last_piece: str, after: int, prefer: tuple[bool, ...] | None
+) -> int | None:
+    return matcher._match(label, last_piece, after, prefer)
 
 
 @lru_cache(maxsize=200_000)
@@ -234,7 +256,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}", kinds)
     for item, ms in layout.items():
         for m in ms:
-            res.cells.setdefault((item, m), CellValue("missing"))
+            res.cells.setdefault((item, m), MISSING)
     return res
 
 
@@ -367,15 +389,14 @@ def _place_row(
         res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
         return False
     for k, c in zip(keys, cells, strict=True):
-        cv = _cell_value(c)
-        if cv.status == "missing" or (
-            integer and cv.value is not None and cv.value != cv.value.to_integral_value()
-        ):
+        status, number, unresolved = _reading(c.text)
+        if status == "missing" or (integer and number is not None and _is_fraction(number)):
             # Unreadable, or a fraction where a count is due: kept as printed, never a value.
-            why = "unreadable cell" if cv.status == "missing" else "a count printed as a fraction"
+            why = "unreadable cell" if status == "missing" else "a count printed as a fraction"
             res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: {why}"))
-            cv = CellValue("missing", None, c.text, c.source, unresolved=True)
-        res.cells[k] = cv
+            res.cells[k] = CellValue("missing", None, c.text, c.source, unresolved=True)
+        else:
+            res.cells[k] = CellValue(status, number, c.text, c.source, unresolved)
     # Numbers beyond the resolved cells (an extra column) are reported, not dropped.
     used = {id(c) for c in cells}
     for c in row.values:
@@ -400,10 +421,12 @@ def _only_generic(row: TableRow, idx: int) -> bool:
     return not any(k and k in key for k in _APP_ROWS.contains[idx])
 
 
+_HAS_GENERIC_KEY = tuple(any(k.startswith("=") for k in r.keys) for r in T.APPLICATION_ROWS)
+
+
 def _number_agrees(last_piece: str, idx: int) -> bool:
     """A label matched only by a generic word ("其他") must carry the row's own number."""
-    entry = T.APPLICATION_ROWS[idx]
-    if not any(k.startswith("=") for k in entry.keys):
+    if not _HAS_GENERIC_KEY[idx]:
         return True
     m = _SUB_NUMBER.match(nfkc(last_piece))
     return m is None or _ROW_SUB_NUMBER[idx] is None or int(m.group(1)) == _ROW_SUB_NUMBER[idx]
@@ -496,10 +519,15 @@ def _is_disclosure_header(row: TableRow) -> bool:
 
 
 def _is_application_header(row: TableRow) -> bool:
-    key = label_key(row.label)
+    return _application_header_labels(row.label, row.label_cells)
+
+
+@lru_cache(maxsize=65_536)
+def _application_header_labels(label: str, label_cells: tuple[str, ...]) -> bool:
+    key = label_key(label)
     # Applicant column names make a header only in numbers: one "其他" may be a fragment of
     # the side label "其他处理" wrapped onto its own line.
-    return any(h in key for h in _APP_HEADERS) or sum(map(_matches_applicant, row.label_cells)) >= 2
+    return any(h in key for h in _APP_HEADERS) or sum(map(_matches_applicant, label_cells)) >= 2
 
 
 _APPLICANT_KEYS = tuple(label_key(k.lstrip("=")) for a in T.APPLICANTS for k in a.keys)
@@ -516,15 +544,20 @@ def _bare_row_line(row: TableRow) -> bool:
     return bool(row.spans) and not row.values and row.glued is None and _starts_row(row)
 
 
-def _cells_naming(row: TableRow) -> set[int]:
+def _cells_naming(row: TableRow) -> frozenset[int]:
     """The part 三 rows that the label cells of one row name, each on its own, by a
     distinctive key (a side-label fragment "其他" names nothing)."""
+    return _labels_naming(row.label_cells)
+
+
+@lru_cache(maxsize=65_536)
+def _labels_naming(label_cells: tuple[str, ...]) -> frozenset[int]:
     named = set()
-    for c in row.label_cells:
+    for c in label_cells:
         i = _APP_ROWS.match(c, c)
         if i is not None and not _only_generic(TableRow(c, (), ""), i):
             named.add(i)
-    return named
+    return frozenset(named)
 
 
 def _names_two_rows(row: TableRow, matcher: _Matcher) -> bool:
@@ -654,7 +687,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     lost)."""
     res = TableResult()
     ncol = len(T.APPLICANT_CODES)
-    prefer = [template in e.templates for e in T.APPLICATION_ROWS]
+    prefer = tuple(template in e.templates for e in T.APPLICATION_ROWS)
     last = -1
     leftovers: list[TableRow] = []
     rows = join_wrapped_labels(rows, _APP_ROWS, _is_application_header)
@@ -717,7 +750,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
     for code in expected:
         for a in T.APPLICANT_CODES:
-            res.cells.setdefault((code, a), CellValue("missing"))
+            res.cells.setdefault((code, a), MISSING)
     appeals_like = [
         r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)
     ]
@@ -779,7 +812,7 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
             merged = TableRow("", values, data[0].source)
             _place_row(res, merged, keys, "part 四", integer=True)
     for k in keys:
-        res.cells.setdefault(k, CellValue("missing"))
+        res.cells.setdefault(k, MISSING)
     return res
 
 

@@ -58,7 +58,9 @@ def text_to_document(text: str) -> Document:
 
     def flush_block() -> None:
         if block:
-            cells = tuple(Cell(t, _cell_source(n, t)) for n, t in block)
+            cells = tuple(
+                Cell(t, f"line {n}" if "\n" not in t else _cell_source(n, t)) for n, t in block
+            )
             items.append(Row(cells, f"line {block[0][0]}"))
             block.clear()
 
@@ -68,22 +70,24 @@ def text_to_document(text: str) -> Document:
             block.append((no, line[1:]))
             continue
         if not line.strip():
-            flush_block()
+            if block:
+                flush_block()
             continue
         if block and "\t" not in line and "|" not in line:
             start, prev = block[-1]
             block[-1] = (start, prev + "\n" + line)
             continue
-        flush_block()
+        if block:
+            flush_block()
+        src = f"line {no}"
         if "\t" in line:
-            cells = tuple(Cell(c, f"line {no}") for c in line.split("\t"))
-            items.append(Row(cells, f"line {no}"))
+            items.append(Row(tuple([Cell(c, src) for c in line.split("\t")]), src))
         elif line.count("|") >= 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
             parts = line.strip().strip("|").split("|")
-            items.append(Row(tuple(Cell(c, f"line {no}") for c in parts), f"line {no}"))
+            items.append(Row(tuple([Cell(c, src) for c in parts]), src))
         else:
-            items.append(Para(line, f"line {no}"))
+            items.append(Para(line, src))
     flush_block()
     return Document(items=items, source_format="txt", text=text)
