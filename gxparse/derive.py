@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from gxparse import template as T
 from gxparse.tables import MISSING, CellValue, Key
@@ -18,13 +19,19 @@ Equation = tuple[tuple[Key, ...], tuple[Key, ...]]  # sum(left) == sum(right)
 
 def application_equations(template: str, cells: dict[Key, CellValue]) -> list[Equation]:
     """Every identity of part 三 as equations over (row, applicant) cells."""
+    undivided = template == "2021" and any(
+        cells.get(("other", a), MISSING).status != "missing" for a in T.APPLICANT_CODES
+    )
+    return list(_application_equations(template, undivided))
+
+
+@lru_cache(maxsize=8)
+def _application_equations(template: str, undivided: bool) -> tuple[Equation, ...]:
+    """The equations depend only on the template and on whether （六） is printed undivided."""
     eqs: list[Equation] = []
     rows = [r.code for r in T.application_rows(template)]
     outcomes = list(T.OUTCOME_ROWS[template])
     subrows = [r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling"]
-    undivided = template == "2021" and any(
-        cells.get(("other", a), MISSING).status != "missing" for a in T.APPLICANT_CODES
-    )
     if undivided:
         rows = [*rows, "other"]
     for a in T.APPLICANT_CODES:
@@ -36,7 +43,7 @@ def application_equations(template: str, cells: dict[Key, CellValue]) -> list[Eq
             eqs.append(((("total_handled", a),), tuple((r, a) for r in outs)))
     for r in rows:
         eqs.append((((r, "total"),), tuple((r, a) for a in T.APPLICANT_PARTS)))
-    return eqs
+    return tuple(eqs)
 
 
 def appeal_equations() -> list[Equation]:

@@ -26,10 +26,21 @@ _GARBLED_VALUE = re.compile(
 )
 
 
-@lru_cache(maxsize=262_144)
+# Strings longer than this (whole documents, paragraphs) are normalised without caching:
+# they rarely repeat, and a cache of documents would hold a whole corpus in memory.
+_CACHED_LENGTH = 256
+
+
 def nfkc(text: str) -> str:
-    """NFKC (full-width digits and brackets to ASCII; Hanzi unchanged). Cached: table
-    labels repeat across thousands of reports."""
+    """NFKC (full-width digits and brackets to ASCII; Hanzi unchanged). Short strings are
+    cached: table labels and cells repeat across thousands of reports."""
+    if len(text) > _CACHED_LENGTH:
+        return text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return _nfkc_short(text)
+
+
+@lru_cache(maxsize=262_144)
+def _nfkc_short(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text)

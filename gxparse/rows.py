@@ -28,6 +28,9 @@ from gxparse.normalize import (
 _TOKEN = re.compile(r"\S+")
 _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_COLUMN_GAP = re.compile(r"\S\s{2,}\S")
+_GAP_SPLIT = re.compile(r"\s{2,}|\t")
+_WS_SPLIT = re.compile(r"\s+")
 
 
 class _memo:
@@ -113,8 +116,8 @@ def from_para(para: Para) -> TableRow:
     printed = label_text(tokens[:k], para.text, matches)
     if glued is not None:
         printed = printed[: len(printed) - len(glued.text)]
-    aligned = re.search(r"\S\s{2,}\S", para.text) is not None
-    label_cells = tuple(p for p in re.split(r"\s{2,}|\t" if aligned else r"\s+", printed) if p)
+    aligned = _COLUMN_GAP.search(para.text) is not None
+    label_cells = tuple(p for p in (_GAP_SPLIT if aligned else _WS_SPLIT).split(printed) if p)
     return TableRow(
         label,
         values,

@@ -44,10 +44,20 @@ class Region:
     source: str
 
 
-@lru_cache(maxsize=65_536)
 def heading_part(text: str) -> Part | None:
-    """The part a heading line names, or None if the line is not a part heading. Cached:
-    the same lines recur across reports, and each line is asked twice."""
+    """The part a heading line names, or None if the line is not a part heading."""
+    if len(text) > _LONGEST_HEADING_LINE:
+        return None  # a paragraph; also keeps long lines out of the cache
+    return _heading_part(text)
+
+
+# Far above any heading (at most 60 characters of text, plus bookmarks and spacing).
+_LONGEST_HEADING_LINE = 400
+
+
+@lru_cache(maxsize=65_536)
+def _heading_part(text: str) -> Part | None:
+    """Cached: the same lines recur across reports, and each line is asked twice."""
     raw = _ARTEFACT.sub("", nfkc(text)).strip()
     if not raw or len(raw) > 60:
         return None

@@ -397,11 +397,13 @@ def _place_row(
             res.cells[k] = CellValue("missing", None, c.text, c.source, unresolved=True)
         else:
             res.cells[k] = CellValue(status, number, c.text, c.source, unresolved)
-    # Numbers beyond the resolved cells (an extra column) are reported, not dropped.
-    used = {id(c) for c in cells}
-    for c in row.values:
-        if id(c) not in used and parse_number(c.text) is not None:
-            res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: extra cell"))
+    # Numbers beyond the resolved cells (an extra column) are reported, not dropped. (The
+    # resolved cells are some of the row's value cells: as many means all of them.)
+    if len(cells) < len(row.values):
+        used = {id(c) for c in cells}
+        for c in row.values:
+            if id(c) not in used and parse_number(c.text) is not None:
+                res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: extra cell"))
     return True
 
 

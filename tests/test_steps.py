@@ -60,6 +60,21 @@ def test_strip_enumerators(text: str, expected: str) -> None:
     assert strip_enumerators(text) == expected
 
 
+def test_normalisation_caches_hold_short_strings_only() -> None:
+    """Labels and cells are cached across reports; whole documents must not be, or a run
+    over 10,000 reports would keep every text in memory."""
+    from gxparse import normalize
+    from gxparse.sections import _heading_part
+
+    long_text = "１２３" + "政府信息公开" * 100
+    before = normalize._nfkc_short.cache_info().currsize, _heading_part.cache_info().currsize
+    assert normalize.nfkc(long_text) == "123" + "政府信息公开" * 100
+    assert heading_part(long_text) is None
+    after = normalize._nfkc_short.cache_info().currsize, _heading_part.cache_info().currsize
+    assert after == before
+    assert normalize.nfkc("（三）１") == "(三)1"
+
+
 def test_label_key_ignores_width_space_and_punctuation() -> None:
     assert label_key("（二）部分公开 (区分处理的，只计这一情形)") == label_key(
         "(二)部分公开（区分处理的,只计这一情形）"
