@@ -604,8 +604,9 @@ def join_wrapped_labels(
             out.append(row)
             i += 1
             continue
+        words_only = _words_only(row)
         if (
-            _words_only(row)
+            words_only
             and _starts_row(row)
             and nxt is not None
             and nxt.has_numbers
@@ -617,7 +618,7 @@ def join_wrapped_labels(
             i += 2
             continue
         if (
-            _words_only(row)
+            words_only
             and nxt is not None
             and nxt.has_numbers
             and not nxt.label_cells
@@ -638,7 +639,7 @@ def join_wrapped_labels(
             i += 2
             continue
         if (
-            _words_only(row)
+            words_only
             and not _starts_row(row)
             and out
             and out[-1].has_numbers
