@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         reports = corpus.reports
         for _, r in reports[reports["parse_status"] == "failed"].iterrows():
             print(f"error: {r['error']}", file=sys.stderr)
-        counts = reports["parse_status"].value_counts().to_dict()
+        # parse_status is categorical: value_counts lists every status, even at 0.
+        counts = {k: v for k, v in reports["parse_status"].value_counts().items() if v}
         print(
             f"gxparse: {len(reports)} reports ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
             f"{len(corpus.findings)} findings → {args.out_dir} in {time.perf_counter() - start:.1f} s"

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from gxparse.parse import COLUMNS, TABLES, ReportTables, failed, parse_file, typed
+from gxparse.dtypes import concat_frames
+from gxparse.parse import (
+    COLUMNS,
+    TABLES,
+    ReportTables,
+    empty_frame,
+    failed,
+    frame_of,
+    parse_file,
+    typed,
+)
 
 PathLike = str | Path
 
@@ -46,13 +56,76 @@ def discover(source: PathLike | Iterable[PathLike]) -> list[Path]:
     return out
 
 
-def concat(parts: list[ReportTables]) -> dict[str, pd.DataFrame]:
-    """One DataFrame per table from the records of every report, declared dtypes kept."""
-    out = {}
-    for name in TABLES:
-        records = [r for p in parts for r in p.records(name)]
-        out[name] = typed(name, pd.DataFrame.from_records(records, columns=list(COLUMNS[name])))
-    return out
+class TableBuilder:
+    """Collects the tables of many reports as they arrive, compactly.
+
+    Each report's columns are appended to one list per column; every ``chunk`` reports the
+    lists become typed DataFrames (code columns one byte per row) and are released, so a
+    run of 10,000 reports never holds every report's rows as Python objects at once.
+    :meth:`frames` joins the chunks. Reports keep the order in which they were added."""
+
+    def __init__(self, chunk: int = 1000) -> None:
+        self.chunk = chunk
+        self.count = 0
+        self._lists: dict[str, list[list]] = {}
+        self._pending = 0
+        self._chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lists = {name: [[] for _ in COLUMNS[name]] for name in TABLES}
+        self._pending = 0
+
+    def add(self, part: ReportTables) -> None:
+        """Append one report's (or corpus's) tables."""
+        framed = [n for n in TABLES if not part.has_columns(n)]
+        if framed:
+            # Already DataFrames (a corpus, a report whose frame was replaced): keep order.
+            self._flush()
+        for name in TABLES:
+            if name in framed:
+                self._chunks[name].append(typed(name, part.frame(name)))
+                continue
+            for target, values in zip(self._lists[name], part.columns(name), strict=True):
+                target.extend(values)
+        self.count += 1
+        self._pending += 1
+        if self._pending >= self.chunk:
+            self._flush()
+
+    def extend(self, parts: Iterable[ReportTables]) -> TableBuilder:
+        for part in parts:
+            self.add(part)
+        return self
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        for name in TABLES:
+            cols = self._lists[name]
+            if cols[0]:
+                self._chunks[name].append(frame_of(name, cols))
+        self._reset()
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """One DataFrame per table, in declared dtypes (empty tables included)."""
+        self._flush()
+        out = {}
+        for name in TABLES:
+            chunks, self._chunks[name] = self._chunks[name], []
+            # One table's chunks at a time are alive next to their join: the peak stays
+            # near the tables' own size instead of twice it.
+            out[name] = concat_frames(chunks) if chunks else empty_frame(name)
+            del chunks
+        return out
+
+
+def concat(parts: Iterable[ReportTables], *, chunk: int = 1000) -> dict[str, pd.DataFrame]:
+    """One DataFrame per table from the tables of every report, declared dtypes kept.
+
+    ``parts`` may be any iterable (e.g. :func:`gxparse.parallel.imap_files`): each report is
+    reduced to compact columns as it comes, so the parts need not all be held at once."""
+    return TableBuilder(chunk).extend(parts).frames()
 
 
 def _failed(failure) -> ReportTables:
@@ -99,7 +172,7 @@ def read_reports(
     applying the analyst's ``corrections.csv`` and ``reviews.csv`` from ``decisions`` (a
     folder; default: beside a raw folder, e.g. ``data/`` for ``data/raw``).
     """
-    from gxparse.parallel import map_files
+    from gxparse.parallel import imap_files
 
     paths = discover(source)
     store = None
@@ -109,9 +182,9 @@ def read_reports(
         store = Cache() if cache is True else Cache(cache)
     serial = executor is None and jobs == 1 and timeout is None and max_memory is None
     if serial and store is None:
-        parts = [parse_file(p) for p in paths]
+        parts: Iterable[ReportTables] = (parse_file(p) for p in paths)
     else:
-        parts = map_files(
+        parts = imap_files(
             parse_file,
             paths,
             executor=executor,
@@ -139,7 +212,9 @@ def run_corpus_checks(
     tables = check_corpus(
         {n: getattr(corpus, n) for n in TABLES}, corrections_path=corrections, reviews_path=reviews
     )
-    out = Corpus(frames={n: tables[n] for n in TABLES})
+    # Corrections and findings come back as text (the checks work on plain values): the
+    # code columns get their categorical dtypes again, as every corpus has them.
+    out = Corpus(frames={n: typed(n, tables[n]) for n in TABLES})
     for name, df in tables.items():
         if name not in TABLES:
             out.set_frame(name, df)

@@ -727,10 +727,13 @@ def cell_status(tables: object) -> pd.DataFrame:
         counts["status"] = worst
         counts["n_cells"] = counts[[f"n_{s}" for s in STATUS_SEVERITY]].sum(axis=1)
         counts["n_not_reported"] = counts["n_cells"] - counts["n_reported"]
-        # Keep the tables' own row order (template order as parsed).
-        order = {k: i for i, k in enumerate(dict.fromkeys(t[key]))}
+        # Template order: a code column's categories are the template's rows in printed
+        # order; plain text keeps the table's own order (template order as parsed).
+        keys = t[key]
+        codes = keys.cat.categories if isinstance(keys.dtype, pd.CategoricalDtype) else keys
+        order = {k: i for i, k in enumerate(dict.fromkeys(codes))}
         counts = (
-            counts.assign(_o=counts["key"].map(order))
+            counts.assign(_o=counts["key"].astype(object).map(order))
             .sort_values(["report_id", "_o"])
             .drop(columns="_o")
         )

@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
 from gxparse.document import Document, Para, ReadError
+from gxparse.dtypes import column
 from gxparse.facts import (
     Facts,
     find_published,
@@ -74,44 +77,83 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 class ReportTables:
     """The seven tables of one report (or of many).
 
-    A parsed report keeps its rows as plain records (cheap to build, pickle and cache);
-    each DataFrame is built on first access. A corpus builds each table once from the
-    records of all its reports."""
+    A parsed report keeps each table as columns: one tuple of values per column, in
+    :data:`COLUMNS` order. Columns are cheap to build, to pickle (a process pool, the
+    cache) and to concatenate (:func:`gxparse.corpus.concat` extends one list per column
+    instead of reading a dict per row); each DataFrame is built on first access. A corpus
+    holds DataFrames only."""
 
     def __init__(
         self,
-        records: dict[str, list[dict]] | None = None,
-        frames: dict[str, pd.DataFrame] | None = None,
+        records: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        columns: Mapping[str, Sequence[Sequence[Any]]] | None = None,
         **tables: pd.DataFrame,
     ) -> None:
-        self._records = records or {}
+        self._columns: dict[str, tuple[Sequence[Any], ...]] = {
+            name: tuple(cols) for name, cols in (columns or {}).items()
+        }
+        for name, recs in (records or {}).items():
+            self._columns[name] = _columns_of(name, recs)
         self._frames = {**(frames or {}), **tables}
+
+    @classmethod
+    def from_rows(cls, rows: Mapping[str, Sequence[Sequence[Any]]]) -> ReportTables:
+        """Tables given as rows (tuples in :data:`COLUMNS` order)."""
+        return cls(columns={name: _transpose(name, r) for name, r in rows.items()})
 
     def frame(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            self._frames[name] = typed(
-                name,
-                pd.DataFrame.from_records(self._records.get(name, []), columns=list(COLUMNS[name])),
-            )
+            self._frames[name] = frame_of(name, self.columns(name))
         return self._frames[name]
 
+    def columns(self, name: str) -> tuple[Sequence[Any], ...]:
+        """The values of one table, one sequence per column in :data:`COLUMNS` order."""
+        if name in self._columns:
+            return self._columns[name]
+        if name in self._frames:
+            df = self._frames[name]
+            return tuple(
+                df[c].astype(object).where(df[c].notna(), None).tolist()
+                if c in df.columns
+                else [None] * len(df)
+                for c in COLUMNS[name]
+            )
+        return tuple(() for _ in COLUMNS[name])
+
+    def has_columns(self, name: str) -> bool:
+        """Whether the table is held as columns (not only as a DataFrame)."""
+        return name in self._columns or name not in self._frames
+
     def records(self, name: str) -> list[dict]:
-        """The rows of one table as dicts (from the records, or from the frame)."""
-        if name in self._records or name not in self._frames:
-            return self._records.get(name, [])
+        """The rows of one table as dicts (from the columns, or from the frame)."""
+        if name in self._columns or name not in self._frames:
+            cols = self._columns.get(name, ())
+            return [dict(zip(COLUMNS[name], row, strict=True)) for row in zip(*cols, strict=True)]
         return self._frames[name].to_dict("records")
 
     def set_frame(self, name: str, df: pd.DataFrame) -> None:
         self._frames[name] = df
+        self._columns.pop(name, None)  # the frame is now the truth for this table
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
         return {name: self.frame(name) for name in TABLES}
 
     def __getstate__(self) -> dict:
-        # Records are enough to rebuild the frames; pickling them is far cheaper.
-        if self._records:
-            return {"_records": self._records, "_frames": {}}
+        # Columns are enough to rebuild the frames; pickling them is far cheaper.
+        if self._columns:
+            frames = {n: df for n, df in self._frames.items() if n not in self._columns}
+            return {"_columns": self._columns, "_frames": frames}
         return self.__dict__
+
+    def __setstate__(self, state: dict) -> None:
+        if "_records" in state:  # pickled by gxparse 0.1 (rows as dicts)
+            state = {
+                "_columns": {n: _columns_of(n, r) for n, r in state["_records"].items()},
+                "_frames": state.get("_frames", {}),
+            }
+        self.__dict__.update(state)
 
     reports = property(
         lambda self: self.frame("reports"), lambda self, df: self.set_frame("reports", df)
@@ -136,50 +178,53 @@ class ReportTables:
     )
 
 
+def _transpose(name: str, rows: Sequence[Sequence[Any]]) -> tuple[tuple[Any, ...], ...]:
+    if not rows:
+        return tuple(() for _ in COLUMNS[name])
+    return tuple(zip(*rows, strict=True))
+
+
+def _columns_of(name: str, records: Sequence[Mapping[str, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """Dict rows → columns in :data:`COLUMNS` order (absent keys are NA, extra keys dropped)."""
+    cols = COLUMNS[name]
+    return _transpose(name, [tuple(r.get(c) for c in cols) for r in records])
+
+
+def frame_of(table: str, columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """A table's DataFrame from its columns (in :data:`COLUMNS` order), in declared dtypes."""
+    names = COLUMNS[table]
+    if len(columns) != len(names):
+        raise ValueError(f"{table}: {len(columns)} columns given, {len(names)} declared")
+    data = {c: column(table, c, v) for c, v in zip(names, columns, strict=True)}
+    return pd.DataFrame(data, columns=list(names))
+
+
 def empty_frame(table: str) -> pd.DataFrame:
-    return typed(table, pd.DataFrame(columns=list(COLUMNS[table])))
+    return frame_of(table, [() for _ in COLUMNS[table]])
 
 
 def typed(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Give a table its declared column order and dtypes."""
-    df = df.reindex(columns=list(COLUMNS[table]))
-    if table == "disclosure":
-        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
-    elif table in ("applications", "appeals"):
-        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Int64")
-    elif table == "narrative":
-        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
-        df["approximate"] = df["approximate"].astype("boolean")
-    elif table == "reports":
-        df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
-        df["n_unplaced"] = pd.to_numeric(df["n_unplaced"], errors="coerce").astype("Int64")
-        df["published"] = pd.to_datetime(df["published"], errors="coerce")
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = df[col].astype("string")
-    return df.reset_index(drop=True)
+    """Give a table its declared column order and dtypes: code columns categorical with
+    the template's codes (:mod:`gxparse.dtypes`), numbers nullable, the rest text. Extra
+    columns keep their dtype (text when they hold objects)."""
+    df = df.reindex(columns=[*COLUMNS[table], *(c for c in df.columns if c not in COLUMNS[table])])
+    out = {c: column(table, c, df[c]) for c in df.columns}
+    return pd.DataFrame(out, columns=df.columns).reset_index(drop=True)
 
 
 def _cell_rows(
     report_id: str, result: TableResult, names: tuple[str, str], units: dict[str, str] | None = None
-) -> list[dict]:
+) -> tuple[tuple[Any, ...], ...]:
+    """The cells of one table part as columns, in :data:`COLUMNS` order of its table."""
     rows = []
     for (a, b), cv in result.cells.items():
-        row = {
-            "report_id": report_id,
-            names[0]: a,
-            names[1]: b,
-            "value": None if cv.value is None else float(cv.value),
-            "status": cv.status,
-            "raw": cv.raw,
-            "source": cv.source
-            if cv.status != "derived"
-            else "derived from the template identities",
-        }
+        value = None if cv.value is None else float(cv.value)
+        source = cv.source if cv.status != "derived" else "derived from the template identities"
         if units is not None:
-            row["unit"] = units.get(b)
-        rows.append(row)
-    return rows
+            rows.append((report_id, a, b, value, units.get(b), cv.status, cv.raw, source))
+        else:
+            rows.append((report_id, a, b, value, cv.status, cv.raw, source))
+    return _transpose("disclosure" if units is not None else "applications", rows)
 
 
 def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
@@ -278,8 +323,9 @@ def reason_zh(reason: str) -> str:
     return reason
 
 
-def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[dict]:
-    """One finding per source line and reason, listing every number it left unplaced."""
+def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[Any, ...]]:
+    """One finding per source line and reason, listing every number it left unplaced
+    (rows in :data:`COLUMNS` order of ``findings``)."""
     groups: dict[tuple[str, str], list[str]] = {}
     for u in unplaced:
         groups.setdefault((u.source, u.reason), []).append(u.text)
@@ -287,20 +333,21 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[dict]:
     for (source, reason), texts in groups.items():
         numbers = " ".join(texts)
         part = reason.split(" ", 2)[1][:1] if reason.startswith("part ") else ""
+        message = f"{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格：{reason_zh(reason)}。"
         out.append(
-            {
-                "report_id": report_id,
-                "check": "unplaced_number",
-                "severity": "warning",
-                "table": _TABLE_OF_PART.get(part),
-                "row": None,
-                "col": None,
-                "expected": None,
-                "actual": numbers,
-                "message": f"{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格：{reason_zh(reason)}。",
-                "location": f"unplaced:{source}",
-                "source": source,
-            }
+            (
+                report_id,
+                "unplaced_number",  # check
+                "warning",  # severity
+                _TABLE_OF_PART.get(part),  # table
+                None,  # row
+                None,  # col
+                None,  # expected
+                numbers,  # actual
+                message,
+                f"unplaced:{source}",  # location
+                source,
+            )
         )
     return out
 
@@ -414,66 +461,60 @@ def parse_document(
     )
 
     findings = _unplaced_findings(report_id, unplaced)
-    report = {
-        "report_id": report_id,
-        "source_file": source_file,
-        "source_format": doc.source_format,
-        "sha256": sha256,
-        "agency_raw": facts.agency_raw,
-        "agency": facts.agency,
-        "province": facts.province,
-        "city": facts.city,
-        "county": facts.county,
-        "year": facts.year,
-        "template": template,
-        "published": facts.published,
-        "parse_status": parse_status,
-        "error": None,
-        "n_unplaced": len(unplaced),
-        "level": facts.level,
-        "encoding": doc.encoding,
-        "notes": "; ".join(
-            doc.notes
-            + disclosure.notes
-            + applications.notes
-            + appeals.notes
-            + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
-        )
-        or None,
-    }
+    notes = "; ".join(
+        doc.notes
+        + disclosure.notes
+        + applications.notes
+        + appeals.notes
+        + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
+    )
+    # Rows as tuples in COLUMNS order (see ReportTables: stored and pickled as columns).
+    report = (
+        report_id,
+        source_file,
+        doc.source_format,
+        sha256,
+        facts.agency_raw,
+        facts.agency,
+        facts.province,
+        facts.city,
+        facts.county,
+        facts.year,
+        template,
+        facts.published,
+        parse_status,
+        None,  # error
+        len(unplaced),  # n_unplaced
+        facts.level,
+        doc.encoding,
+        notes or None,
+    )
     sections = [
-        {
-            "report_id": report_id,
-            "section": r.part.code,
-            "title": r.heading,
-            "text": region_text(items, r),
-            "source": r.source,
-        }
-        for r in regions
+        (report_id, r.part.code, r.heading, region_text(items, r), r.source) for r in regions
     ]
     narrative = [
-        {
-            "report_id": report_id,
-            "metric": f.metric,
-            "value": float(f.value),
-            "approximate": f.approximate,
-            "quote": f.quote,
-            "label": f.label,
-            "parent": f.parent,
-            "unit": f.unit,
-            "source": f.source,
-        }
+        (
+            report_id,
+            f.metric,
+            float(f.value),
+            f.approximate,
+            f.quote,
+            f.label,
+            f.parent,
+            f.unit,
+            f.source,
+        )
         for f in figures
     ]
     return ReportTables(
-        {
-            "reports": [report],
+        columns={
+            "reports": _transpose("reports", [report]),
             "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
             "applications": _cell_rows(report_id, applications, ("row", "applicant")),
             "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
-            "narrative": narrative,
-            "findings": findings,
-            "sections": sections,
+            "narrative": _transpose("narrative", narrative),
+            "findings": _transpose("findings", findings),
+            "sections": _transpose("sections", sections),
         }
     )
 

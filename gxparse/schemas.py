@@ -22,14 +22,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from gxparse import checks as C
+from gxparse import dtypes as D
 from gxparse import template as T
 
 VALUED_STATUSES = frozenset({"reported", "derived", "corrected"})
 EMPTY_STATUSES = frozenset({"blank", "missing"})
 SOURCE_FORMATS = ("txt", "md", "docx", "doc", "pdf", "html", "htm", "xlsx", "xls", "csv", "wps")
-PARSE_STATUSES = ("ok", "partial", "failed")
-SECTIONS = tuple(p.code for p in T.PARTS)
-LEVEL_CODES = tuple(e.code for e in T.LEVELS)
+PARSE_STATUSES = D.PARSE_STATUSES
+SECTIONS = D.CATEGORIES["sections"]["section"]
+LEVEL_CODES = D.CATEGORIES["reports"]["level"]
 
 
 class TableSchemaError(ValueError):
@@ -50,6 +51,9 @@ def _series_check(pred: Callable[[pd.Series], bool], name: str) -> pa.Check:
 def _is_text(s: pd.Series) -> bool:
     if pd.api.types.is_string_dtype(s.dtype):
         return True
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        # A code column (gxparse.dtypes): text values stored as categories.
+        return all(isinstance(v, str) for v in s.dtype.categories)
     vals = s.dropna()
     return s.dtype == object and all(isinstance(v, str) for v in vals)
 
@@ -90,13 +94,27 @@ BOOL = _series_check(_is_bool, "boolean dtype")
 DATE = _series_check(_is_date, "date")
 
 
+def _declared_categories(codes: tuple[str, ...]) -> pa.Check:
+    """A categorical code column has exactly the declared categories, in declared order
+    (plain text passes: a CSV read back has no categories)."""
+
+    def ok(s: pd.Series) -> bool:
+        if not isinstance(s.dtype, pd.CategoricalDtype):
+            return True
+        return tuple(s.dtype.categories) == codes
+
+    return pa.Check(ok, name="declared categories", error="categories differ from the codes")
+
+
 def text(
     nullable: bool = True, codes: tuple[str, ...] | None = None, required: bool = True
 ) -> pa.Column:
-    """A text column, optionally restricted to a code set."""
+    """A text column, optionally restricted to a code set. A code column may be plain text
+    or categorical (see :mod:`gxparse.dtypes`); categorical, its categories are the codes."""
     checks = [TEXT]
     if codes is not None:
         checks.append(pa.Check.isin(list(codes), error=f"one of {len(codes)} codes"))
+        checks.append(_declared_categories(codes))
     return pa.Column(None, checks=checks, nullable=nullable, required=required)
 
 
@@ -146,7 +164,11 @@ def _cell_schema(
             row: text(nullable=False, codes=rows),
             col: text(nullable=False, codes=cols),
             "value": pa.Column(None, checks=[value], nullable=True),
-            **({"unit": text()} if name == "disclosure" else {}),
+            **(
+                {"unit": text(codes=D.CATEGORIES["disclosure"]["unit"])}
+                if name == "disclosure"
+                else {}
+            ),
             "status": text(nullable=False, codes=T.STATUS_CODES),
             "raw": text(),
             "source": text(),
@@ -215,13 +237,13 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "narrative": pa.DataFrameSchema(
         {
             "report_id": text(nullable=False),
-            "metric": text(nullable=False),
+            "metric": text(nullable=False, codes=D.CATEGORIES["narrative"]["metric"]),
             "value": pa.Column(None, checks=[NUMBER], nullable=True),
             "approximate": pa.Column(None, checks=[BOOL], nullable=False),
             "quote": text(),
             "label": text(required=False),
             "parent": text(required=False),
-            "unit": text(required=False),
+            "unit": text(required=False, codes=D.CATEGORIES["narrative"]["unit"]),
             "source": text(required=False),
         },
         name="narrative",
@@ -231,7 +253,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "report_id": text(nullable=False),
             "check": text(nullable=False, codes=tuple(C.CHECK_BY_CODE)),
             "severity": text(nullable=False, codes=C.SEVERITIES),
-            "table": text(),
+            "table": text(codes=D.CATEGORIES["findings"]["table"]),
             "row": text(),
             "col": text(),
             "expected": pa.Column(None, nullable=True),

@@ -83,8 +83,11 @@ display(export.translate(peers[peers["metric"] == "penalty_decisions"][columns])
 
 # %%
 penalty = peers[peers["metric"] == "penalty_decisions"].copy()
-level_names = penalty["level"].map(
-    lambda c: metrics.code_label("level", c) if isinstance(c, str) else ""
+# Codes are categorical: map the values (object), not the categories.
+level_names = (
+    penalty["level"]
+    .astype(object)
+    .map(lambda c: metrics.code_label("level", c) if isinstance(c, str) else "")
 )
 penalty["body"] = penalty["label"] + "（" + level_names + "）"
 long = penalty[["body", "value", "peer_median"]].melt(

@@ -96,7 +96,8 @@ columns = [
     "note",
 ]
 shown = findings[[c for c in columns if c in findings.columns]]
-shown = shown.assign(_order=shown["severity"].map({s: i for i, s in enumerate(severities)}))
+order = {s: i for i, s in enumerate(severities)}
+shown = shown.assign(_order=shown["severity"].astype(object).map(order))
 shown = shown.sort_values(["_order", "label"]).drop(columns="_order")
 colours = {k: f"background-color: #{v[0]}" for k, v in export.SEVERITY_FILLS.items()}
 table = export.translate(shown)
