@@ -1,21 +1,50 @@
 """``gxparse build``: data/raw → data/processed, every table as Parquet and CSV.
 
-Each file is written to a temporary name in the output folder and renamed into place,
-so an interrupted build leaves the previous outputs whole."""
+Each table is written once: ``<table>.parquet`` and ``<table>.csv`` (UTF-8 with BOM), or,
+with ``partition_by="year"``, a Hive-style Parquet dataset per table::
+
+    <out>/<table>/year=2023/part-0.parquet
+    <out>/<table>/year=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (year unknown)
+
+Every table is partitioned by its report's year (``reports.year``, joined on
+``report_id``), so one year of every table can be read alone. The files do not repeat the
+``year`` column: it is in the folder name, as Hive, pyarrow, Dask, DuckDB and Spark expect
+(``pd.read_parquet("<out>/applications")`` gives it as a column). :func:`read_tables` reads
+either layout back with the corpus's exact dtypes.
+
+Each file is written to a temporary name in the output folder and renamed into place (a
+partitioned table: a temporary folder, swapped in), so an interrupted build leaves the
+previous outputs whole."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from gxparse.corpus import Corpus, read_reports
-from gxparse.parse import TABLES
+from gxparse.dtypes import concat_frames
+from gxparse.parse import TABLES, empty_frame, typed
+
+__all__ = [
+    "PARTITION_KEYS",
+    "UNKNOWN_PARTITION",
+    "build",
+    "has_tables",
+    "read_tables",
+    "write_tables",
+]
+
+PARTITION_KEYS: tuple[str, ...] = ("year",)
+# Hive's name for a partition whose key is null (pyarrow and Spark read it back as NA).
+UNKNOWN_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -27,24 +56,153 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
-def write_tables(corpus: Corpus, out_dir: str | Path) -> list[Path]:
-    """Write every table as ``<table>.parquet`` and ``<table>.csv`` (UTF-8 with BOM)."""
+def _atomic_folder(path: Path, fill: Callable[[Path], object]) -> None:
+    """Build a folder under a temporary name beside ``path``, then swap it in.
+
+    A folder cannot replace a non-empty folder in one rename: the old one is first renamed
+    aside, the new one renamed into place, then the old one removed; a failure between the
+    two renames puts the old one back."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old: Path | None = None
+    try:
+        fill(tmp)
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.rmdir(old)  # the name only: rename needs it absent
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if old is not None and not path.exists():
+                os.replace(old, path)
+                old = None
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _partition_names(df: pd.DataFrame, years: dict[str, int | None], table: str) -> pd.Series:
+    """The ``year=...`` folder of each row: the report's year, or the unknown partition."""
+    if table == "reports":
+        year = df["year"]
+    else:
+        year = df["report_id"].astype(object).map(years)
+    name = year.astype("Int64").astype("string")
+    return ("year=" + name.fillna(UNKNOWN_PARTITION)).astype(object)
+
+
+def _write_partitioned(
+    df: pd.DataFrame, folder: Path, years: dict[str, int | None], table: str
+) -> None:
+    names = _partition_names(df, years, table)
+    data = df.drop(columns=list(PARTITION_KEYS), errors="ignore")
+    if data.empty:
+        # No rows: one empty file keeps the table's columns and dtypes for the reader.
+        groups: Iterable[tuple[str, pd.DataFrame]] = [(f"year={UNKNOWN_PARTITION}", data)]
+    else:
+        groups = ((str(k), g) for k, g in data.groupby(names.to_numpy(), sort=True))
+    for name, part in groups:
+        (folder / name).mkdir()
+        part.reset_index(drop=True).to_parquet(folder / name / "part-0.parquet", index=False)
+
+
+def write_tables(
+    corpus: Corpus, out_dir: str | Path, *, partition_by: str | None = None
+) -> list[Path]:
+    """Write every table as ``<table>.parquet`` and ``<table>.csv`` (UTF-8 with BOM), or,
+    with ``partition_by="year"``, as a Parquet folder ``<table>/year=YYYY/`` per table (and
+    the same CSV). Returns the paths written (files, and folders for partitioned tables).
+    The other layout's Parquet output of a table, left by an earlier build, is removed."""
+    if partition_by is not None and partition_by not in PARTITION_KEYS:
+        raise ValueError(f"partition_by must be one of {', '.join(PARTITION_KEYS)}")
     out = Path(out_dir)
     written = []
+    years: dict[str, int | None] = {}
+    if partition_by is not None:
+        reports = corpus.reports
+        years = {
+            str(r): None if pd.isna(y) else int(y)
+            for r, y in zip(reports["report_id"], reports["year"], strict=True)
+        }
     for name in TABLES:
         df: pd.DataFrame = getattr(corpus, name)
-        pq = out / f"{name}.parquet"
-        _atomic_write(pq, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        if partition_by is None:
+            pq = out / f"{name}.parquet"
+            _atomic_write(pq, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            if (out / name).is_dir():
+                shutil.rmtree(out / name)
+        else:
+            pq = out / name
+            _atomic_folder(
+                pq, lambda tmp, df=df, name=name: _write_partitioned(df, tmp, years, name)
+            )
+            (out / f"{name}.parquet").unlink(missing_ok=True)
         csv = out / f"{name}.csv"
         _atomic_write(csv, lambda tmp, df=df: df.to_csv(tmp, index=False, encoding="utf-8-sig"))
         written += [pq, csv]
     return written
 
 
+def _partition_value(folder: str) -> int | None:
+    key, _, value = folder.partition("=")
+    if key != "year" or not value:
+        raise ValueError(f"{folder}: not a year=YYYY partition")
+    return None if value == UNKNOWN_PARTITION else int(value)
+
+
+def _read_partitioned(folder: Path, table: str) -> pd.DataFrame:
+    parts = []
+    found = sorted(
+        (d for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".")),
+        # Years ascending, the unknown year last.
+        key=lambda d: (_partition_value(d.name) is None, _partition_value(d.name) or 0),
+    )
+    for d in found:
+        year = _partition_value(d.name)
+        for f in sorted(d.glob("*.parquet")):
+            df = pd.read_parquet(f)
+            if table == "reports":
+                df["year"] = pd.array([year] * len(df), dtype="Int64")
+            parts.append(typed(table, df))
+    return concat_frames(parts) if parts else empty_frame(table)
+
+
+def read_tables(out_dir: str | Path, tables: Iterable[str] = TABLES) -> dict[str, pd.DataFrame]:
+    """Read the tables a build wrote to ``out_dir``, in either layout (``<table>.parquet``
+    or a ``<table>/year=YYYY/`` folder), with the corpus's dtypes: code columns as the
+    declared categoricals, ``year`` as Int64. A partitioned table comes back grouped by
+    year (ascending, unknown last), in build order within a year. Raises
+    FileNotFoundError for a table written in neither layout."""
+    out = Path(out_dir)
+    result = {}
+    for name in tables:
+        if (out / name).is_dir():
+            result[name] = _read_partitioned(out / name, name)
+        elif (out / f"{name}.parquet").is_file():
+            result[name] = typed(name, pd.read_parquet(out / f"{name}.parquet"))
+        else:
+            raise FileNotFoundError(f"{out}: no {name}.parquet or {name}/ written by gxparse build")
+    return result
+
+
+def has_tables(out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` holds every table, in either layout."""
+    out = Path(out_dir)
+    return all((out / n).is_dir() or (out / f"{n}.parquet").is_file() for n in TABLES)
+
+
 def build(
-    raw_dir: str | Path = "data/raw", out_dir: str | Path = "data/processed", **kwargs
+    raw_dir: str | Path = "data/raw",
+    out_dir: str | Path = "data/processed",
+    *,
+    partition_by: str | None = None,
+    **kwargs: object,
 ) -> Corpus:
-    """Parse ``raw_dir`` and write the tables to ``out_dir``; returns the corpus."""
-    corpus = read_reports(raw_dir, **kwargs)
-    write_tables(corpus, out_dir)
+    """Parse ``raw_dir`` and write the tables to ``out_dir``; returns the corpus.
+    ``partition_by="year"`` writes each table's Parquet partitioned by report year."""
+    corpus = read_reports(raw_dir, **kwargs)  # type: ignore[arg-type]
+    write_tables(corpus, out_dir, partition_by=partition_by)
     return corpus

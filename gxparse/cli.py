@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         help="reuse results of unchanged files (folder, default .cache/gxparse)",
     )
     b.add_argument("--timeout", type=float, default=None, help="seconds allowed per file")
+    b.add_argument(
+        "--partition-by",
+        choices=["year"],
+        default=None,
+        help="write each table's Parquet as OUT_DIR/<table>/year=YYYY/ (CSV stays one file)",
+    )
     r = sub.add_parser(
         "run", help="the main job: build, execute every notebook, write figures and workbook"
     )
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress=sys.stderr.isatty(),
                 cache=args.cache or False,
                 timeout=args.timeout,
+                partition_by=args.partition_by,
             )
         finally:
             if executor is not None:

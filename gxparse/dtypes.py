@@ -190,7 +190,12 @@ def column(table: str, name: str, values: Sequence[Any] | pd.Series) -> Any:
     if key in _BOOL:
         return pd.array(list(values) if not isinstance(values, pd.Series) else values, "boolean")
     if key in _DATE:
-        return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").array
+        # Dates to the second (as parsed from date objects); Parquet gives back
+        # milliseconds, so the unit is fixed here for a round trip to be exact.
+        if isinstance(values, pd.Series) and pd.api.types.is_datetime64_dtype(values.dtype):
+            return values.astype("datetime64[s]").array
+        dates = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+        return dates.astype("datetime64[s]").array
     if isinstance(values, pd.Series):
         if values.dtype == object:
             return values.astype("string").array

@@ -144,9 +144,11 @@ def load(
     """The corpus: from ``processed_dir``'s Parquet files when they are there (a build ran),
     else parsed from ``raw_dir`` with :func:`gxparse.read_reports`; then :func:`select`."""
     if processed_dir is not None:
+        from gxparse.build import has_tables, read_tables
+
         folder = resolve_path(processed_dir)
-        if all((folder / f"{n}.parquet").is_file() for n in TABLE_NAMES):
-            tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLE_NAMES}
+        if has_tables(folder):  # one file per table, or partitioned by year
+            tables = read_tables(folder, TABLE_NAMES)
             return select(_corpus_of(tables), years=years, bodies=bodies)
     import gxparse
 

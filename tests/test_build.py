@@ -12,14 +12,18 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.dataset as ds
 import pytest
 
 import gxparse
 from gxparse import cli
+from gxparse.build import UNKNOWN_PARTITION, read_tables, write_tables
 from gxparse.parse import TABLES
+from gxparse.template import STATUS_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
+FILES = sorted(RAW.glob("*.txt"))
 OUTPUTS = sorted(f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv"))
 
 
@@ -195,3 +199,141 @@ def test_build_reports_failures_on_stderr(
     captured = capsys.readouterr()
     assert "error: empty.txt: empty file" in captured.err
     assert f"gxparse: {len(list(RAW.iterdir())) + 1} reports (failed 1, " in captured.out
+
+
+# ---------------------------------------------------------------------------------------
+# Parquet partitioned by year (issue 6), and reading either layout back
+# ---------------------------------------------------------------------------------------
+PARTS = sorted([*TABLES, *(f"{t}.csv" for t in TABLES)])
+
+
+def tree(folder: Path) -> list[str]:
+    """Every file under a folder, as relative POSIX paths, hidden ones included."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _by_year(corpus: gxparse.Corpus, table: str) -> pd.DataFrame:
+    """A corpus table in the order a partitioned read gives: year ascending, unknown last,
+    build order within a year."""
+    years = dict(zip(corpus.reports["report_id"], corpus.reports["year"], strict=True))
+    df = getattr(corpus, table)
+    year = df["report_id"].map(years).astype("Float64").fillna(9999)
+    return df.iloc[year.argsort(kind="stable")].reset_index(drop=True)
+
+
+def test_build_partitioned_by_year_reads_back_exactly(raw: Path, tmp_path: Path) -> None:
+    out = tmp_path / "processed"
+    assert cli.main(["build", str(raw), str(out), "--partition-by", "year"]) == 0
+    assert sorted(os.listdir(out)) == PARTS
+    assert tree(out / "applications") == ["year=2023/part-0.parquet"]
+    corpus = gxparse.read_reports(raw)
+    back = read_tables(out)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(back[table], getattr(corpus, table), check_exact=True)
+        assert (out / f"{table}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert back["applications"]["status"].cat.categories.tolist() == list(STATUS_CODES)
+    # Any Parquet reader sees a Hive dataset: the year comes from the folder name.
+    apps = pd.read_parquet(out / "applications")
+    assert "year" in apps.columns and set(apps["year"].astype(int)) == {2023}
+    assert len(apps) == len(corpus.applications)
+
+
+def test_partitions_cover_every_year_and_the_unknown_year(tmp_path: Path) -> None:
+    corpus = gxparse.read_reports(RAW)
+    reports = corpus.reports.copy()
+    reports["year"] = pd.array([2021, 2023, None, 2022, 2023], dtype="Int64")
+    corpus.reports = reports
+    out = tmp_path / "processed"
+    write_tables(corpus, out, partition_by="year")
+    assert tree(out / "reports") == [
+        "year=2021/part-0.parquet",
+        "year=2022/part-0.parquet",
+        "year=2023/part-0.parquet",
+        f"year={UNKNOWN_PARTITION}/part-0.parquet",
+    ]
+    ids = pd.read_parquet(out / "applications" / "year=2023" / "part-0.parquet")["report_id"]
+    assert list(dict.fromkeys(ids)) == [FILES[1].stem, FILES[4].stem]
+    assert "year" not in pd.read_parquet(out / "reports" / "year=2021" / "part-0.parquet")
+    back = read_tables(out)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(back[table], _by_year(corpus, table), check_exact=True)
+    assert back["reports"]["year"].tolist()[:4] == [2021, 2022, 2023, 2023]
+    assert back["reports"]["year"].isna().tolist() == [False] * 4 + [True]
+    # Hive's null partition, as other readers see it (pandas' own read_parquet needs the
+    # partitioning spelled out: pyarrow cannot yet unify a dictionary partition with a null).
+    hive = pd.read_parquet(out / "reports", partitioning=ds.partitioning(flavor="hive"))
+    assert hive["year"].isna().sum() == 1
+    assert sorted(hive["year"].dropna().astype(int)) == [2021, 2022, 2023, 2023]
+    apps = ds.dataset(out / "applications", partitioning="hive").to_table().to_pandas()
+    assert apps["year"].isna().sum() == 25 * 7 and len(apps) == len(corpus.applications)
+
+
+def test_partitioned_and_single_file_layouts_replace_each_other(tmp_path: Path) -> None:
+    corpus = gxparse.read_reports(RAW)
+    out = tmp_path / "processed"
+    write_tables(corpus, out)
+    write_tables(corpus, out, partition_by="year")
+    assert sorted(os.listdir(out)) == PARTS, "the single files of the other layout are gone"
+    write_tables(corpus, out)
+    assert sorted(os.listdir(out)) == OUTPUTS, "the partition folders are gone"
+    with pytest.raises(ValueError, match="partition_by must be one of year"):
+        write_tables(corpus, out, partition_by="agency")
+
+
+def test_empty_tables_keep_their_dtypes_in_both_layouts(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "empty.txt").write_bytes(b"")
+    corpus = gxparse.read_reports(tmp_path / "raw")
+    assert corpus.applications.empty and corpus.findings["check"].tolist() == ["parse_failed"]
+    for layout in (None, "year"):
+        out = tmp_path / f"out-{layout}"
+        write_tables(corpus, out, partition_by=layout)
+        back = read_tables(out)
+        for table in TABLES:
+            pd.testing.assert_frame_equal(back[table], getattr(corpus, table), check_exact=True)
+    assert tree(tmp_path / "out-year" / "applications") == [
+        f"year={UNKNOWN_PARTITION}/part-0.parquet"
+    ]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [OSError(28, "No space left on device"), KeyboardInterrupt()],
+    ids=["disk_full", "ctrl_c"],
+)
+def test_interrupted_partitioned_build_leaves_previous_outputs_whole(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
+) -> None:
+    out = tmp_path / "processed"
+    assert cli.main(["build", str(raw), str(out), "--partition-by", "year"]) == 0
+    before = {t: (out / t, tree(out / t)) for t in TABLES}
+    old_apps = read_tables(out, ["applications"])["applications"]
+    shutil.copy(raw / "004_8884def07ca5fc07.txt", raw / "005_copy.txt")
+    monkeypatch.setattr(
+        pd.DataFrame, "to_parquet", _fail_for(("report_id", "row", "applicant"), "to_parquet", exc)
+    )
+    with pytest.raises(type(exc)):
+        cli.main(["build", str(raw), str(out), "--partition-by", "year"])
+    monkeypatch.undo()
+    assert sorted(os.listdir(out)) == PARTS, "no temporary folder is left behind"
+    assert tree(out / "applications") == before["applications"][1]
+    pd.testing.assert_frame_equal(read_tables(out, ["applications"])["applications"], old_apps)
+    assert "005_copy" in set(read_tables(out, ["reports"])["reports"]["report_id"])
+    assert cli.main(["build", str(raw), str(out), "--partition-by", "year"]) == 0
+    assert "005_copy" in set(read_tables(out, ["applications"])["applications"]["report_id"])
+
+
+def test_read_tables_names_a_missing_table(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no reports\.parquet or reports/"):
+        read_tables(tmp_path)
+
+
+def test_notebook_loader_reads_a_partitioned_build(raw: Path, tmp_path: Path) -> None:
+    from gxparse.pipeline import load
+
+    out = tmp_path / "processed"
+    assert cli.main(["build", str(raw), str(out), "--partition-by", "year"]) == 0
+    (raw / "004_8884def07ca5fc07.txt").unlink()  # proof that the Parquet files were read
+    corpus = load(raw, processed_dir=out, years=[2023])
+    assert corpus.reports["report_id"].tolist() == [p.stem for p in FILES]
+    assert isinstance(corpus.applications["row"].dtype, pd.CategoricalDtype)
