@@ -46,6 +46,7 @@ import pandas as pd
 
 from gxparse import checks as C
 from gxparse import template as T
+from gxparse.dtypes import categorical
 
 REVIEW_COLUMNS: tuple[str, ...] = ("report_id", "check", "location", "decision", "note")
 CORRECTION_COLUMNS: tuple[str, ...] = ("report_id", "table", "row", "col", "value", "reason")
@@ -241,7 +242,12 @@ def apply_corrections(
                     }
                 )
         if added:
+            dtypes = df.dtypes
             df = pd.concat([df, pd.DataFrame(added)], ignore_index=True)
+            # Appended plain text turns a code column to text; it gets its categories back.
+            for c, dtype in dtypes.items():
+                if isinstance(dtype, pd.CategoricalDtype) and df[c].dtype != dtype:
+                    df[c] = categorical(df[c], dtype, f"{table}.{c}")
         df["value"] = df["value"].astype(value_dtype)
         out[table] = df
     return out

@@ -309,3 +309,34 @@ def test_cell_status_lists_rows_in_template_order(corpus) -> None:
         "fees",
         "procurement",
     ]
+
+
+def test_a_correction_adding_a_cell_keeps_the_code_columns_categorical(corpus) -> None:
+    from gxparse import review
+
+    corrections = review._corrections_frame(
+        [
+            {
+                "report_id": FILES[0].stem,
+                "table": "applications",
+                "row": "other",  # the 2019 row, absent from this 2021 report
+                "col": "total",
+                "value": 3.0,
+                "reason": "原件另附",
+                "line": 2,
+            }
+        ]
+    )
+    tables = {n: getattr(corpus, n) for n in TABLES}
+    out = review.apply_corrections(tables, corrections)
+    apps = out["applications"]
+    assert len(apps) == len(corpus.applications) + 1
+    added = apps.iloc[-1]
+    assert (added["row"], added["applicant"], added["status"], added["value"]) == (
+        "other",
+        "total",
+        "corrected",
+        3,
+    )
+    for col in ("row", "applicant", "status"):
+        assert apps[col].dtype == D.category_dtype("applications", col), col
