@@ -21,9 +21,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gxparse.corpus import Corpus, read_reports
@@ -84,27 +85,30 @@ def _atomic_folder(path: Path, fill: Callable[[Path], object]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _partition_names(df: pd.DataFrame, years: dict[str, int | None], table: str) -> pd.Series:
-    """The ``year=...`` folder of each row: the report's year, or the unknown partition."""
+def _partitions(
+    df: pd.DataFrame, years: dict[str, int | None], table: str
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each ``year=...`` folder name with its rows (the report's year; unknown last), the
+    ``year`` column left out. A table without rows gives one empty part (its columns and
+    dtypes are kept for the reader)."""
+    data = df.drop(columns=list(PARTITION_KEYS), errors="ignore")
     if table == "reports":
         year = df["year"]
     else:
-        year = df["report_id"].astype(object).map(years)
-    name = year.astype("Int64").astype("string")
-    return ("year=" + name.fillna(UNKNOWN_PARTITION)).astype(object)
+        year = df["report_id"].map(years)
+    # One float per row (NaN = unknown): no per-row folder-name strings for millions of cells.
+    keys = pd.to_numeric(year, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    unknown = np.isnan(keys)
+    for y in np.unique(keys[~unknown]):
+        yield f"year={int(y)}", data[keys == y]
+    if unknown.any() or data.empty:
+        yield f"year={UNKNOWN_PARTITION}", data[unknown]
 
 
 def _write_partitioned(
     df: pd.DataFrame, folder: Path, years: dict[str, int | None], table: str
 ) -> None:
-    names = _partition_names(df, years, table)
-    data = df.drop(columns=list(PARTITION_KEYS), errors="ignore")
-    if data.empty:
-        # No rows: one empty file keeps the table's columns and dtypes for the reader.
-        groups: Iterable[tuple[str, pd.DataFrame]] = [(f"year={UNKNOWN_PARTITION}", data)]
-    else:
-        groups = ((str(k), g) for k, g in data.groupby(names.to_numpy(), sort=True))
-    for name, part in groups:
+    for name, part in _partitions(df, years, table):
         (folder / name).mkdir()
         part.reset_index(drop=True).to_parquet(folder / name / "part-0.parquet", index=False)
 
