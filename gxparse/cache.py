@@ -52,6 +52,11 @@ def source_fingerprint() -> str:
 
 
 class _Miss:
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to every task of a process pool (workers write their own entries): the
+        # parent's memo of file keys, one per file of the run, stays behind.
+        return {**self.__dict__, "_keys": {}}
+
     def __repr__(self) -> str:
         return "Cache.MISS"
 
@@ -87,6 +92,11 @@ class Cache:
         self.misses = 0
         self.writes = 0
         self._keys: dict[str, tuple[int, int, str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to every task of a process pool (workers write their own entries): the
+        # parent's memo of file keys, one per file of the run, stays behind.
+        return {**self.__dict__, "_keys": {}}
 
     def __repr__(self) -> str:
         return f"Cache({str(self.directory)!r}, version={self.version!r}, hits={self.hits}, misses={self.misses})"

@@ -146,11 +146,54 @@ def _run_one(
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
 
 
+class _Stored:
+    """A result its worker already wrote to the cache (the parent need not store it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _picklable(obj: object) -> bool:
+    """Whether ``obj`` can be sent to a worker (a cache subclass defined in a function
+    cannot: then the parent writes the entries)."""
+    import pickle
+
+    try:
+        pickle.dumps(obj)
+    except Exception:
+        return False
+    return True
+
+
+def _cacheable(value: Any) -> bool:
+    # A timeout, memory or crash failure says something about the run, not about the file.
+    return not isinstance(value, Failure) or value.kind == "error"
+
+
 def _run_chunk(
-    func: Callable[[Any], R], paths: Sequence[Any], timeout: float | None, max_memory: int | None
-) -> list[R | Failure]:
-    """Run a chunk of files in one task (fewer round trips for fast functions)."""
-    return [_run_one(func, p, timeout, max_memory) for p in paths]
+    func: Callable[[Any], R],
+    paths: Sequence[Any],
+    timeout: float | None,
+    max_memory: int | None,
+    store: Cache | None = None,
+) -> list[R | Failure | _Stored]:
+    """Run a chunk of files in one task (fewer round trips for fast functions). With
+    ``store``, each cacheable result is written to the cache here, in the worker: pickling
+    and writing entries in parallel instead of one after another in the parent, which
+    otherwise caps a many-core run."""
+    out: list[Any] = []
+    for p in paths:
+        value = _run_one(func, p, timeout, max_memory)
+        if store is not None and _cacheable(value):
+            try:
+                store.put(p, value)
+                value = _Stored(value)
+            except Exception:  # e.g. the cache folder is not writable here: the parent tries
+                pass
+        out.append(value)
+    return out
 
 
 def default_executor(
@@ -353,6 +396,9 @@ def _results(
 
     def settle(i: int, value: Any, cached: bool) -> Any:
         nonlocal failures
+        if isinstance(value, _Stored):
+            value, cached = value.value, True
+            cache.writes += 1  # type: ignore[union-attr]
         if isinstance(value, Failure):
             failures += 1
             bar.set_postfix(failed=failures, refresh=False)
@@ -379,8 +425,20 @@ def _results(
             for i in todo:
                 yield i, settle(i, _run_one(func, items[i], timeout, max_memory), cached=False)
             return
+        # Workers of our own pool share this machine's disk: they write their own entries.
+        # A caller's executor (a Dask cluster) may not see the folder: the parent writes.
+        store = cache if executor is None and _picklable(cache) else None
         for i, value in _run_parallel(
-            func, items, todo, executor, jobs, timeout, max_memory, chunksize, max_tasks_per_child
+            func,
+            items,
+            todo,
+            executor,
+            jobs,
+            timeout,
+            max_memory,
+            chunksize,
+            max_tasks_per_child,
+            store,
         ):
             yield i, settle(i, value, cached=False)
     finally:
@@ -397,8 +455,10 @@ def _run_parallel(
     max_memory: int | None,
     chunksize: int | None,
     max_tasks_per_child: int | None,
+    store: Cache | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Yield (index, result or Failure) as tasks finish."""
+    """Yield (index, result or Failure) as tasks finish; with ``store`` (our own pool
+    only), results come back as ``_Stored`` once their worker has cached them."""
     own = executor is None
     workers = jobs or os.cpu_count() or 1
     if not own:
@@ -429,7 +489,7 @@ def _run_parallel(
         nonlocal pool, own
         paths = [items[i] for i in task.indices]
         try:
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory)
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store)
         except (BrokenExecutor, RuntimeError):
             # A caller's executor that broke (or was shut down): go on with our own pool.
             if own:
@@ -437,7 +497,7 @@ def _run_parallel(
             own = True
             pool = default_executor(workers, max_tasks_per_child)
             started[0] = time.monotonic()
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory)
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store)
         inflight[fut] = task
 
     def split(task: _Task) -> list[_Task]:

@@ -135,3 +135,45 @@ def test_damaged_entry_is_a_miss(tmp_path: Path, files: list[Path]) -> None:
     entry.write_bytes(b"not a pickle")
     assert cache.get(files[0]) is Cache.MISS
     assert not entry.exists()
+
+
+def fail_on_r2(path: str) -> str:
+    if Path(path).name == "r2.txt":
+        raise ValueError("bad file")
+    return shout(path)
+
+
+def test_workers_of_the_pool_write_the_entries(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent stores nothing itself (it would cap a many-core run); every result,
+    an error included, is in the cache afterwards and counted as written."""
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+
+    def parent_put(self: Cache, path: object, value: object) -> None:
+        raise AssertionError("the parent wrote a cache entry")
+
+    monkeypatch.setattr(Cache, "put", parent_put)
+    first = map_files(fail_on_r2, files, jobs=2, progress=False, cache=cache, chunksize=2)
+    monkeypatch.undo()
+    assert cache.writes == len(files)
+    assert isinstance(first[2], Failure) and first[2].reason == "ValueError: bad file"
+    assert first[:2] == [f"REPORT {i}" for i in range(2)]
+    fresh = Cache(tmp_path / "c", version="1", fingerprint="x")
+    assert [fresh.get(p) for p in files] == first
+    assert fresh.hits == len(files)
+    assert cache.__getstate__()["_keys"] == {}  # the parent's memo is not sent to workers
+    assert len(cache._keys) == len(files)
+
+
+def test_a_cache_the_workers_cannot_receive_is_written_by_the_parent(
+    tmp_path: Path, files: list[Path]
+) -> None:
+    class Local(Cache):  # defined in a function: it does not pickle
+        pass
+
+    cache = Local(tmp_path / "c", version="1", fingerprint="x")
+    out = map_files(shout, files, jobs=2, progress=False, cache=cache)
+    assert out == [shout(str(p)) for p in files]
+    assert cache.writes == len(files)
+    assert all(p in cache for p in files)
