@@ -41,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate
 
+from gxparse.cache import Cache
+
 
 class PeakMemory:
     """Sample the RSS of this process plus all its descendants every ``interval`` s, and
@@ -110,6 +112,18 @@ def floor_read(path: Path) -> int:
     return len(text.splitlines())
 
 
+class TimedCache(Cache):
+    """The cache, counting the seconds spent storing entries in this process (a process
+    pool's workers write their own entries: module level, so that it pickles to them)."""
+
+    put_seconds = 0.0
+
+    def put(self, path: Any, value: Any) -> None:
+        t0 = time.perf_counter()
+        super().put(path, value)
+        self.put_seconds += time.perf_counter() - t0
+
+
 def timed_map(func: Callable[[Any], Any], paths: list[Path], **kwargs: Any) -> list[Any]:
     from gxparse.parallel import map_files
 
@@ -130,20 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from gxparse.cache import Cache
     from gxparse.corpus import concat
     from gxparse.parallel import Failure, imap_files
     from gxparse.parse import TABLES, failed, parse_file
-
-    class TimedCache(Cache):
-        """The cache, counting the seconds spent storing entries (in this process)."""
-
-        put_seconds = 0.0
-
-        def put(self, path: Any, value: Any) -> None:
-            t0 = time.perf_counter()
-            super().put(path, value)
-            self.put_seconds += time.perf_counter() - t0
 
     results: dict[str, dict[str, float]] = {}
     load_before = f"{os.getloadavg()[0]:.2f}"
@@ -186,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         with phase("parallel", results) as row:
             tables = stream(cache)
             row["files"] = n
-        put_seconds = cache.put_seconds
+        put_seconds, writes = cache.put_seconds, cache.writes
         failures = int((tables["reports"]["parse_status"] == "failed").sum())
         ids = set(serial["reports"]["report_id"])
         same = all(
@@ -237,8 +240,9 @@ serial:       {rate("serial"):,.0f} reports/s ({serial_ms:.2f} ms/report; target
 parallel:     {rate("parallel"):,.0f} reports/s on {args.jobs} workers
 speed-up:     {speedup:.2f}x; parallel efficiency {speedup / args.jobs:.0%} (target >= 85%)
 cpu/file:     serial {cpu_per_file_serial * 1000:.2f} ms, parallel {cpu_per_file_parallel * 1000:.2f} ms (parent + workers): CPU-bound efficiency {cpu_per_file_serial / cpu_per_file_parallel:.0%}
+parent cpu:   {par["cpu_self"]:.1f} s of the parallel run ({par["cpu_self"] / par["files"] * 1000:.2f} ms/file: receiving and reducing results), workers {par["cpu_children"]:.1f} s
 load average: {load_before} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores; other jobs skew wall-clock numbers)
-cache writes: {put_seconds:.2f} s of the parallel run (in this process)
+cache writes: {writes:,} entries; {put_seconds:.2f} s of them in this process (a process pool's workers write their own)
 cached rerun: {cached_total:.2f} s for {n:,} reports, streamed (target < 5 s for 10,000); holding every result first: map {results["cached_map"]["seconds"]:.2f} s + concat {results["cached_concat"]["seconds"]:.2f} s = {held:.2f} s
 tables:       {table_mb:,.0f} MB in memory (deep), {cells:,} table cells
 peak memory:  {max(results[k]["peak_mb"] for k in streamed):,.0f} MB, streamed run (target < 1,024 MB); {max(r["peak_mb"] for r in results.values()):,.0f} MB holding every cached result
