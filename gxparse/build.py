@@ -105,6 +105,32 @@ def _partitions(
         yield f"year={UNKNOWN_PARTITION}", data[unknown]
 
 
+def _is_partitioned_table(folder: Path) -> bool:
+    """Whether ``folder`` is a table a partitioned build wrote (``year=...`` folders of
+    Parquet files, at least one): the only kind of folder a build may replace, remove or
+    read as a table."""
+    if not folder.is_dir():
+        return False
+    found = False
+    for child in folder.iterdir():
+        if child.name.startswith("."):
+            continue  # a temporary name of an interrupted build
+        if not (child.is_dir() and child.name.startswith("year=")):
+            return False
+        if any(not (f.is_file() and f.suffix == ".parquet") for f in child.iterdir()):
+            return False
+        found = True
+    return found
+
+
+def _check_replaceable(folder: Path) -> None:
+    if folder.is_dir() and any(folder.iterdir()) and not _is_partitioned_table(folder):
+        raise FileExistsError(
+            f"{folder} exists and is not a table written by gxparse build; "
+            "choose another output folder"
+        )
+
+
 def _write_partitioned(
     df: pd.DataFrame, folder: Path, years: dict[str, int | None], table: str
 ) -> None:
@@ -131,12 +157,17 @@ def write_tables(
             str(r): None if pd.isna(y) else int(y)
             for r, y in zip(reports["report_id"], reports["year"], strict=True)
         }
+    if partition_by is not None:
+        for name in TABLES:
+            # Before anything is written: a folder of a table's name that a build did not
+            # write (OUT_DIR = the project folder, with its reports/) is never replaced.
+            _check_replaceable(out / name)
     for name in TABLES:
         df: pd.DataFrame = getattr(corpus, name)
         if partition_by is None:
             pq = out / f"{name}.parquet"
             _atomic_write(pq, lambda tmp, df=df: df.to_parquet(tmp, index=False))
-            if (out / name).is_dir():
+            if _is_partitioned_table(out / name):  # an earlier partitioned build's
                 shutil.rmtree(out / name)
         else:
             pq = out / name
@@ -183,7 +214,7 @@ def read_tables(out_dir: str | Path, tables: Iterable[str] = TABLES) -> dict[str
     out = Path(out_dir)
     result = {}
     for name in tables:
-        if (out / name).is_dir():
+        if _is_partitioned_table(out / name):
             result[name] = _read_partitioned(out / name, name)
         elif (out / f"{name}.parquet").is_file():
             result[name] = typed(name, pd.read_parquet(out / f"{name}.parquet"))
@@ -195,7 +226,7 @@ def read_tables(out_dir: str | Path, tables: Iterable[str] = TABLES) -> dict[str
 def has_tables(out_dir: str | Path) -> bool:
     """Whether ``out_dir`` holds every table, in either layout."""
     out = Path(out_dir)
-    return all((out / n).is_dir() or (out / f"{n}.parquet").is_file() for n in TABLES)
+    return all(_is_partitioned_table(out / n) or (out / f"{n}.parquet").is_file() for n in TABLES)
 
 
 def build(
@@ -207,6 +238,9 @@ def build(
 ) -> Corpus:
     """Parse ``raw_dir`` and write the tables to ``out_dir``; returns the corpus.
     ``partition_by="year"`` writes each table's Parquet partitioned by report year."""
+    if partition_by is not None:  # refuse before parsing, not after
+        for name in TABLES:
+            _check_replaceable(Path(out_dir) / name)
     corpus = read_reports(raw_dir, **kwargs)  # type: ignore[arg-type]
     write_tables(corpus, out_dir, partition_by=partition_by)
     return corpus

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=args.timeout,
                 partition_by=args.partition_by,
             )
+        except FileExistsError as exc:  # OUT_DIR holds a folder the build must not replace
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         finally:
             if executor is not None:
                 executor.shutdown()

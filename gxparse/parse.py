@@ -104,6 +104,7 @@ class ReportTables:
         return cls(columns={name: _transpose(name, r) for name, r in rows.items()})
 
     def frame(self, name: str) -> pd.DataFrame:
+        """One table as a DataFrame in its declared dtypes (built once, then kept)."""
         if name not in self._frames:
             self._frames[name] = frame_of(name, self.columns(name))
         return self._frames[name]

@@ -337,3 +337,21 @@ def test_notebook_loader_reads_a_partitioned_build(raw: Path, tmp_path: Path) ->
     corpus = load(raw, processed_dir=out, years=[2023])
     assert corpus.reports["report_id"].tolist() == [p.stem for p in FILES]
     assert isinstance(corpus.applications["row"].dtype, pd.CategoricalDtype)
+
+
+def test_a_folder_the_build_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    """OUT_DIR may hold a folder named like a table (the project's reports/ with figures):
+    a build never removes or replaces it (a partitioned one refuses before writing)."""
+    corpus = gxparse.read_reports(RAW / "004_8884def07ca5fc07.txt")
+    out = tmp_path / "project"
+    (out / "reports" / "figures").mkdir(parents=True)
+    (out / "reports" / "figures" / "chart.png").write_bytes(b"\x89PNG")
+    with pytest.raises(FileExistsError, match="not a table written by gxparse build"):
+        write_tables(corpus, out, partition_by="year")
+    assert tree(out) == ["reports/figures/chart.png"]
+    assert cli.main(["build", str(RAW), str(out), "--partition-by", "year"]) == 2
+    assert tree(out) == ["reports/figures/chart.png"]
+    write_tables(corpus, out)  # one file per table: the folder is left alone, and not read
+    assert "reports/figures/chart.png" in tree(out)
+    assert (out / "reports.parquet").is_file()
+    pd.testing.assert_frame_equal(read_tables(out)["reports"], corpus.reports)

@@ -224,6 +224,8 @@ def test_records_in_and_records_out_agree() -> None:
     row.update(report_id="x", source_file="x.txt", parse_status="ok", n_unplaced=0, year=2023)
     part = ReportTables({"reports": [row]})
     assert part.records("reports") == [row]
+    same = ReportTables.from_rows({"reports": [tuple(row[c] for c in COLUMNS["reports"])]})
+    pd.testing.assert_frame_equal(same.reports, part.reports, check_exact=True)
     assert part.reports.loc[0, "year"] == 2023
     assert len(part.applications) == 0
     assert isinstance(part.applications["status"].dtype, pd.CategoricalDtype)
