@@ -235,13 +235,15 @@ def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     first = frames[0]
     fixed = {}
     for col in first.columns:
-        dts = [f[col].dtype for f in frames if col in f.columns]
-        if isinstance(dts[0], pd.CategoricalDtype) and any(d != dts[0] for d in dts):
+        columns = [f[col] for f in frames if col in f.columns]
+        dtype = columns[0].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and any(c.dtype != dtype for c in columns):
             cats: dict[Any, None] = {}
-            for d in dts:
-                if isinstance(d, pd.CategoricalDtype):
-                    cats.update(dict.fromkeys(d.categories))
-            fixed[col] = pd.CategoricalDtype(list(cats), ordered=dts[0].ordered)
+            for c in columns:
+                # A plain column's values join the categories too: none may become NaN.
+                values = c.dtype.categories if isinstance(c.dtype, pd.CategoricalDtype) else c
+                cats.update(dict.fromkeys(v for v in values if not pd.isna(v)))
+            fixed[col] = pd.CategoricalDtype(list(cats), ordered=dtype.ordered)
     if fixed:
         frames = [f.astype({c: d for c, d in fixed.items() if c in f.columns}) for f in frames]
     return pd.concat(frames, ignore_index=True)

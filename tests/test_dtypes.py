@@ -188,6 +188,11 @@ def test_frames_with_different_categories_concatenate_without_losing_values() ->
     both = D.concat_frames([a, b])
     assert both["status"].tolist() == ["reported", "odd"]
     assert both["status"].cat.categories.tolist() == [*T.STATUS_CODES, "odd"]
+    text = pd.DataFrame({"status": pd.array(["blank", "other", None], dtype="str")})
+    mixed = D.concat_frames([a, text])
+    assert mixed["status"].tolist()[:3] == ["reported", "blank", "other"]
+    assert mixed["status"].isna().tolist() == [False, False, False, True]
+    assert mixed["status"].cat.categories.tolist() == [*T.STATUS_CODES, "other"]
 
 
 def test_schema_rejects_a_categorical_with_other_categories(corpus) -> None:
