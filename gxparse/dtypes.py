@@ -28,6 +28,7 @@ from gxparse import template as T
 __all__ = [
     "CATEGORIES",
     "PARSE_STATUSES",
+    "TABLE_NAMES",
     "UnknownCodeWarning",
     "categorical",
     "category_dtype",
@@ -37,7 +38,8 @@ __all__ = [
 
 PARSE_STATUSES: tuple[str, ...] = ("ok", "partial", "failed")
 
-# The tables whose names the findings' ``table`` column holds (the contract's order).
+# The contract's seven tables in its order (also the codes of the findings' ``table``
+# column); gxparse.parse.TABLES is this tuple.
 TABLE_NAMES: tuple[str, ...] = (
     "reports",
     "disclosure",

@@ -20,7 +20,7 @@ import pandas as pd
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
 from gxparse.document import Document, Para, ReadError
-from gxparse.dtypes import column
+from gxparse.dtypes import TABLE_NAMES, column
 from gxparse.facts import (
     Facts,
     find_published,
@@ -46,15 +46,8 @@ from gxparse.tables import (
 
 log = logging.getLogger(__name__)
 
-TABLES: tuple[str, ...] = (
-    "reports",
-    "disclosure",
-    "applications",
-    "appeals",
-    "narrative",
-    "findings",
-    "sections",
-)
+# The contract's seven tables, in order (declared with their dtypes in gxparse.dtypes).
+TABLES: tuple[str, ...] = TABLE_NAMES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "reports": (

@@ -177,3 +177,25 @@ def test_a_cache_the_workers_cannot_receive_is_written_by_the_parent(
     assert out == [shout(str(p)) for p in files]
     assert cache.writes == len(files)
     assert all(p in cache for p in files)
+
+
+def test_fingerprint_follows_the_parser_not_the_analysis(tmp_path: Path) -> None:
+    """Editing a chart or a check keeps the parse cache; editing the parser drops it."""
+    import shutil
+
+    import gxparse
+    from gxparse.cache import parser_fingerprint
+
+    root = tmp_path / "gxparse"
+    shutil.copytree(
+        Path(gxparse.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    before = parser_fingerprint(root)
+    for downstream in ("plotting.py", "checks.py", "build.py"):
+        (root / downstream).write_text((root / downstream).read_text() + "\n# edited\n")
+    assert parser_fingerprint(root) == before
+    (root / "tables.py").write_text((root / "tables.py").read_text() + "\n# edited\n")
+    after_parser = parser_fingerprint(root)
+    assert after_parser != before
+    (root / "readers" / "text.py").write_text((root / "readers" / "text.py").read_text() + "\n#\n")
+    assert parser_fingerprint(root) != after_parser
