@@ -9,11 +9,12 @@ Each item carries ``source``: where a person finds it in the original ("line 51"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One table cell: its text exactly as printed, and where it is."""
+class Cell(NamedTuple):
+    """One table cell: its text exactly as printed, and where it is. (A named tuple: a
+    report has hundreds, and it is the cheapest immutable record to build.)"""
 
     text: str
     source: str

@@ -17,6 +17,8 @@ _TITLE = re.compile(
 _PREFIXES = re.compile(r"^(?:标题[:：]|#+|\[bookmark:[^\]]*\])\s*")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})\s*日?")
 _PUBLISHED_LABEL = re.compile(r"(?:发布时间|发布日期|成文日期|发文日期|日期)[:：]?\s*")
+_DATE_SPAN = 60  # characters after a label that can hold its date (spacing included)
+_TAIL = 300  # the signature's date is printed within the last lines
 
 
 @dataclass(frozen=True)
@@ -89,14 +91,15 @@ def year_from_period(text: str) -> int | None:
 def find_published(text: str, year: int | None) -> date | None:
     """The publication date: a labelled date ("发布时间: 2025-03-10") or the date printed
     at the end under the signature; only dates after the report year count."""
-    t = nfkc(text)
+    # Only the text after each label and the end are normalised, not the whole report:
+    # the labels are Hanzi, which NFKC leaves as they are.
     candidates = []
-    for m in _PUBLISHED_LABEL.finditer(t):
-        d = _DATE.match(t, m.end())
+    for m in _PUBLISHED_LABEL.finditer(text):
+        d = _DATE.match(nfkc(text[m.end() : m.end() + _DATE_SPAN]))
         if d:
             candidates.append(d)
     if not candidates:
-        tail = t[-300:]
+        tail = nfkc(text[-2 * _TAIL :])[-_TAIL:]
         candidates = list(_DATE.finditer(tail))[-1:]
     for d in candidates:
         try:

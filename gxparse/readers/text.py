@@ -35,10 +35,6 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def _is_cell_line(line: str) -> bool:
-    return line.startswith("\t") and "\t" not in line[1:]
-
-
 def _cell_source(start: int, text: str) -> str:
     """Source of a cell that starts on line ``start`` and may continue on later lines:
     the line holding its first visible character."""
@@ -65,8 +61,8 @@ def text_to_document(text: str) -> Document:
             block.clear()
 
     for no, line in enumerate(lines, start=1):
-        if _is_cell_line(line):
-            # Includes "\t" and "\t " alone: an empty cell of a Word export.
+        if line[:1] == "\t" and "\t" not in line[1:]:
+            # One cell of a cell-per-line row; "\t" or "\t " alone is an empty cell.
             block.append((no, line[1:]))
             continue
         if not line.strip():
