@@ -29,15 +29,17 @@ Conventions
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from gxparse import template as T
@@ -516,9 +518,12 @@ _DECIMAL_MEASURES = frozenset(m.code for m in T.DISCLOSURE_MEASURES if m.unit ==
 _SIGNED_MEASURES = frozenset({"change"})
 
 
-@dataclass(frozen=True)
-class CellValue:
-    """One cell as the checks see it."""
+Key = tuple[str, str]
+
+
+class CellValue(NamedTuple):
+    """One cell as the checks see it. Built only for the cells a finding looks at: a
+    corpus's millions of cells stay in the arrays of :class:`CellTable`."""
 
     value: float | None
     status: str
@@ -530,7 +535,7 @@ class CellValue:
         return self.status in KNOWN_STATUSES and self.value is not None
 
 
-Cells = dict[tuple[str, str], CellValue]
+Cells = Mapping[Key, CellValue]
 
 
 def _na(x: object) -> bool:
@@ -550,38 +555,207 @@ def ensure_columns(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     out: dict[str, pd.DataFrame] = {}
     for name, cols in TABLE_COLUMNS.items():
         df = tables.get(name)
-        df = pd.DataFrame(columns=list(cols)) if df is None else df.copy()
+        # Shallow: only columns are added, and copy-on-write keeps the caller's frames
+        # intact; a deep copy would double the corpus's largest tables for nothing.
+        df = pd.DataFrame(columns=list(cols)) if df is None else df.copy(deep=False)
         for c in cols:
             if c not in df.columns:
                 df[c] = pd.NA
         out[name] = df
     for name, df in tables.items():
-        out.setdefault(name, df.copy())
+        out.setdefault(name, df.copy(deep=False))
     return out
 
 
-def cells_by_report(df: pd.DataFrame, table: str) -> dict[str, Cells]:
-    """Given one cell table, return {report_id: {(row, col): CellValue}}."""
-    rk, ck = CELL_KEYS[table]
-    out: dict[str, Cells] = defaultdict(dict)
-    if df.empty:
-        return out
+def _codes(s: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """A column as integer codes (-1 = NA) and the text of each code (``str`` of the
+    value, as the checks compare codes); categoricals reuse their codes."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), [str(c) for c in s.cat.categories]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, [str(u) for u in uniques]
 
-    def column(name: str, default: str | None) -> list:
-        s = df[name]
-        return [
-            default if m else str(x) for x, m in zip(s.tolist(), s.isna().tolist(), strict=True)
-        ]
 
-    values = [
-        None if m else float(x)
-        for x, m in zip(df["value"].tolist(), df["value"].isna().tolist(), strict=True)
-    ]
-    cols = [column(c, None) for c in ("report_id", rk, ck)]
-    rest = [column("status", "missing"), column("raw", None), column("source", None)]
-    for rid, r, c, v, s, raw, src in zip(*cols, values, *rest, strict=True):
-        out[rid][(r, c)] = CellValue(v, s, raw, src)
-    return out
+class CellTable:
+    """One cell table (disclosure, applications or appeals) held as arrays, for checks over
+    every report at once.
+
+    A corpus of 10,000 reports has about two million cells: one Python object each would
+    cost over a gigabyte. Here each cell is a slot of a grid (report × (row, col) code
+    pair) pointing at its table row; values and statuses are arrays of the table's length.
+    Checks filter whole columns of the grid (:meth:`known`, :meth:`status_count`), and
+    read the cells of the few reports they flag through :meth:`report` (a
+    ``{(row, col): CellValue}`` mapping made on demand).
+
+    ``ids`` are the sorted report ids shared by every table of a run: a report's position
+    is the same in all of them. When a report repeats a cell, its last row counts, as in a
+    dict filled row by row.
+    """
+
+    def __init__(self, df: pd.DataFrame, table: str, ids: pd.Index) -> None:
+        rk, ck = CELL_KEYS[table]
+        self.table = table
+        self.ids = ids
+        self._pos_of = {rid: i for i, rid in enumerate(ids)}
+        n_ids = len(ids)
+        n = len(df)
+        # Row numbers fit 32 bits up to two billion rows: half the memory of int64.
+        idx = np.int32 if n < 2**31 else np.int64
+        rid_codes, rid_text = _codes(df["report_id"])
+        where = ids.get_indexer(pd.Index(rid_text, dtype=object)) if rid_text else []
+        # Ids outside ``ids`` and NA ids (code -1: the appended -1) belong to no report.
+        pos = np.append(np.asarray(where, dtype=np.int64), -1)[rid_codes] if n else rid_codes
+        rows = np.flatnonzero(pos >= 0).astype(idx)
+        pos = pos[rows]
+        r_codes, r_text = _codes(df[rk])
+        c_codes, c_text = _codes(df[ck])
+        # NA codes get their own slot (last): such a cell is a cell all the same.
+        width = len(c_text) + 1
+        r_codes = np.where(r_codes < 0, len(r_text), r_codes)[rows]
+        c_codes = np.where(c_codes < 0, len(c_text), c_codes)[rows]
+        used, slot = np.unique(r_codes.astype(np.int64) * width + c_codes, return_inverse=True)
+        texts_r, texts_c = [*r_text, None], [*c_text, None]
+        self.keys: list[Key] = [(texts_r[u // width], texts_c[u % width]) for u in used.tolist()]  # type: ignore[misc]
+        self._key_index = {k: j for j, k in enumerate(self.keys)}
+        n_keys = len(self.keys)
+        flat = pos * n_keys + slot
+        last = np.full(n_ids * n_keys, -1, dtype=idx)
+        last[flat] = rows
+        first = last
+        if len(flat) and np.bincount(flat, minlength=last.size).max() > 1:
+            # A repeated cell: numpy leaves unspecified which of the writes above stays,
+            # so the last row is chosen explicitly (its value counts), and the first is
+            # kept for the order of the report's keys.
+            np.maximum.at(last, flat, rows)
+            first = np.full(n_ids * n_keys, n, dtype=idx)
+            np.minimum.at(first, flat, rows)
+            first[first == n] = -1
+        self._row_of = last.reshape(n_ids, n_keys)
+        self._first_row = first.reshape(n_ids, n_keys)
+        self.has = np.zeros(n_ids, dtype=bool)
+        self.has[pos] = True
+        self._value = pd.to_numeric(df["value"]).to_numpy(dtype="float64", na_value=np.nan)
+        s_codes, s_text = _codes(df["status"])
+        # A cell without a status is missing, as the parser says of a cell it did not find.
+        self.statuses: list[str] = [*s_text, "missing"]
+        self._status = np.where(s_codes < 0, len(s_text), s_codes).astype(np.int16)
+        known_status = np.array([s in KNOWN_STATUSES for s in self.statuses])
+        self._known = known_status[self._status] & ~np.isnan(self._value)
+        self._df = df
+        self._text_cache: dict[str, tuple[np.ndarray, list[str | None]]] = {}
+
+    # --- whole columns of the grid, one entry per report --------------------------------
+    def known(self, key: Key) -> np.ndarray:
+        """The cell's value per report where known, else NaN."""
+        rows = self._rows(key)
+        if rows is None:
+            return np.full(len(self.ids), np.nan)
+        r = np.maximum(rows, 0)
+        return np.where((rows >= 0) & self._known[r], self._value[r], np.nan)
+
+    def status_count(self, statuses: Iterable[str]) -> np.ndarray:
+        """Per report, how many of its cells have one of ``statuses``."""
+        chosen = set(statuses)
+        wanted = np.array([s in chosen for s in self.statuses])
+        grid = self._row_of
+        hit = (grid >= 0) & wanted[self._status[np.maximum(grid, 0)]]
+        return hit.sum(axis=1)
+
+    def _rows(self, key: Key) -> np.ndarray | None:
+        j = self._key_index.get(key)
+        return None if j is None else self._row_of[:, j]
+
+    # --- one report ---------------------------------------------------------------------
+    def position(self, rid: str) -> int | None:
+        return self._pos_of.get(rid)
+
+    def report(self, rid: str) -> ReportCells:
+        """One report's cells, ``{(row, col): CellValue}`` (empty for an unknown id)."""
+        return ReportCells(self, self._pos_of.get(rid, -1))
+
+    def cell(self, p: int, key: Key) -> CellValue | None:
+        """The cell ``key`` of the report at position ``p``, or None."""
+        j = self._key_index.get(key)
+        if j is None or p < 0:
+            return None
+        r = int(self._row_of[p, j])
+        return None if r < 0 else self._cell(r)
+
+    def known_at(self, p: int, key: Key) -> float | None:
+        """The known value of cell ``key`` of the report at position ``p``, or None."""
+        j = self._key_index.get(key)
+        if j is None or p < 0:
+            return None
+        r = int(self._row_of[p, j])
+        return float(self._value[r]) if r >= 0 and self._known[r] else None
+
+    def _cell(self, r: int) -> CellValue:
+        v = float(self._value[r])
+        return CellValue(
+            None if math.isnan(v) else v,
+            self.statuses[self._status[r]],
+            self._text("raw", r),
+            self._text("source", r),
+        )
+
+    def _text(self, column: str, r: int) -> str | None:
+        # Text columns are dictionary-encoded once, on first use: sources and printed
+        # numbers repeat ("line 41"), so the codes cost 8 bytes a row, not a string each.
+        if column not in self._text_cache:
+            self._text_cache[column] = _codes(self._df[column])
+        codes, text = self._text_cache[column]
+        c = codes[r]
+        return None if c < 0 else text[c]
+
+    def _report_keys(self, p: int, status: str | None = None) -> list[Key]:
+        """The report's cell keys in the order of their first row (only those whose cell
+        has ``status``, when given)."""
+        first = self._first_row[p]
+        slots = np.flatnonzero(first >= 0)
+        if status is not None:
+            named = np.array([s == status for s in self.statuses])
+            slots = slots[named[self._status[self._row_of[p, slots]]]]
+        return [self.keys[j] for j in slots[np.argsort(first[slots])].tolist()]
+
+
+class ReportCells(Mapping):
+    """One report's cells as a read-only ``{(row, col): CellValue}`` mapping over a
+    :class:`CellTable`: each cell is made when asked for, nothing is kept."""
+
+    __slots__ = ("_p", "_t")
+
+    def __init__(self, table: CellTable, p: int) -> None:
+        self._t, self._p = table, p
+
+    def __getitem__(self, key: Key) -> CellValue:
+        c = self._t.cell(self._p, key)
+        if c is None:
+            raise KeyError(key)
+        return c
+
+    def get(self, key: Key, default: CellValue | None = None) -> CellValue | None:  # type: ignore[override]
+        c = self._t.cell(self._p, key)
+        return default if c is None else c
+
+    def __contains__(self, key: object) -> bool:
+        return self._t.cell(self._p, key) is not None  # type: ignore[arg-type]
+
+    def known(self, key: Key) -> float | None:
+        """The cell's value when known, else None (no texts read: the common question)."""
+        return self._t.known_at(self._p, key)
+
+    def keys_with_status(self, status: str) -> list[Key]:
+        """The keys of the cells with ``status``, in the order of their first row."""
+        return self._t._report_keys(self._p, status) if self._p >= 0 else []
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._t._report_keys(self._p) if self._p >= 0 else [])
+
+    def __len__(self) -> int:
+        return len(self._t._report_keys(self._p)) if self._p >= 0 else 0
+
+    def __bool__(self) -> bool:
+        return self._p >= 0 and bool(self._t.has[self._p])
 
 
 def _templates(reports: pd.DataFrame, applications: pd.DataFrame | None = None) -> dict[str, str]:
@@ -883,27 +1057,69 @@ def _sum_text(cells: Cells, keys: list[tuple[str, str]]) -> str:
     return "＋".join(parts) if len(parts) <= 6 else f"{len(parts)}项之和"
 
 
+def _side_sums(table: CellTable, keys: list[Key], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the reports at positions ``at``: the sum of the known cells among ``keys``
+    (added in key order, as :func:`eval_sum` adds them) and how many are not known."""
+    total = np.zeros(len(at))
+    unknown = np.zeros(len(at), dtype=np.int64)
+    for k in keys:
+        v = table.known(k)[at]
+        miss = np.isnan(v)
+        total = total + np.where(miss, 0.0, v)
+        unknown += miss
+    return total, unknown
+
+
+def _unbalanced(tables: Mapping[str, CellTable], specs: list[tuple], at: np.ndarray) -> np.ndarray:
+    """For the reports at positions ``at`` (one template) and that template's identity
+    specs: a (report × spec) mask of the identities not plainly holding (a break or not
+    assessable). Every other pair is "ok" in :func:`eval_sum`; only the masked ones need
+    a look, one report at a time."""
+    out = np.zeros((len(at), len(specs)), dtype=bool)
+    for j, (_check, table, _row, _col, left, right) in enumerate(specs):
+        t = tables[table]
+        lv, lu = _side_sums(t, left, at)
+        rv, ru = _side_sums(t, right, at)
+        holds = (lu == 0) & (ru == 0) & (np.abs(lv - rv) < 1e-9)
+        # A report without cells in the table is skipped, as by the per-report loop.
+        out[:, j] = t.has[at] & ~holds
+    return out
+
+
 def check_identities(
-    cells_app: Mapping[str, Cells],
-    cells_appeals: Mapping[str, Cells],
+    cells_app: CellTable,
+    cells_appeals: CellTable,
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
-    report_ids: Iterable[str],
 ) -> list[Finding]:
-    """Given part 3 and part 4 cells per report, return identity breaks (error) and one
-    'not assessable' finding (info) per report and identity listing the blank/missing cells.
-    """
+    """Given part 3 and part 4 cells, return identity breaks (error) and one 'not
+    assessable' finding (info) per report and identity listing the blank/missing cells.
+
+    The identities are summed for all reports of a template at once; the messages are
+    written for the reports where one does not hold, from their cells alone."""
+    tables = {"applications": cells_app, "appeals": cells_appeals}
+    ids = cells_app.ids
+    by_template: dict[str, list[int]] = defaultdict(list)
+    for p in np.flatnonzero(cells_app.has | cells_appeals.has).tolist():
+        by_template[templates.get(ids[p], "2021")].append(p)
+    # Position (= sorted report id) → (template, specs, mask of specs to look at).
+    flagged: dict[int, tuple[str, list[tuple], np.ndarray]] = {}
+    for tpl, positions in by_template.items():
+        specs = _identity_specs(tpl)
+        at = np.array(positions)
+        bad = _unbalanced(tables, specs, at)
+        for i in np.flatnonzero(bad.any(axis=1)).tolist():
+            flagged[int(at[i])] = (tpl, specs, bad[i])
     out: list[Finding] = []
-    for rid in report_ids:
-        tpl = templates.get(rid, "2021")
-        app, apl = cells_app.get(rid, {}), cells_appeals.get(rid, {})
-        if not app and not apl:
-            continue
+    for p in sorted(flagged):
+        rid = ids[p]
+        tpl, specs, look = flagged[p]
+        app, apl = cells_app.report(rid), cells_appeals.report(rid)
         na: dict[tuple[str, str], list[tuple[str, SumResult]]] = defaultdict(list)
-        for check, table, row, col, left, right in _identity_specs(tpl):
-            cells = app if table == "applications" else apl
-            if not cells:
+        for (check, table, row, col, left, right), todo in zip(specs, look, strict=True):
+            if not todo:
                 continue
+            cells = app if table == "applications" else apl
             res = eval_sum(cells, left, right)
             if res.outcome == "ok":
                 continue
@@ -970,10 +1186,13 @@ def check_value_range(
         df = tables[table]
         if df.empty:
             continue
-        known = df[df["status"].isin(KNOWN_STATUSES) & df["value"].notna()]
-        v = known["value"].astype("float64")
-        suspect = (v < 0) | (v.round() != v)
-        for rec in known[suspect.to_numpy()].to_dict("records"):
+        # Masks over whole columns, then only the suspect rows as records: copying the
+        # known rows first would duplicate a table of millions of cells.
+        v = pd.to_numeric(df["value"]).to_numpy(dtype="float64", na_value=np.nan)
+        known = df["status"].isin(KNOWN_STATUSES).to_numpy(dtype=bool) & ~np.isnan(v)
+        with np.errstate(invalid="ignore"):
+            suspect = known & ((v < 0) | (np.round(v) != v))
+        for rec in df[suspect].to_dict("records"):
             v = float(rec["value"])
             col = str(rec[ck])
             neg_ok = table == "disclosure" and col in _SIGNED_MEASURES
@@ -1023,14 +1242,16 @@ def _approx(rec: Mapping) -> bool:
 
 
 def _known(cells: Cells, key: tuple[str, str]) -> float | None:
+    if isinstance(cells, ReportCells):
+        return cells.known(key)
     c = cells.get(key)
     return c.value if c is not None and c.known else None
 
 
 def check_prose(
     narrative: pd.DataFrame,
-    cells_app: Mapping[str, Cells],
-    cells_dis: Mapping[str, Cells],
+    cells_app: CellTable,
+    cells_dis: CellTable,
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
     config: CheckConfig | None = None,
@@ -1041,7 +1262,7 @@ def check_prose(
     out: list[Finding] = []
     for rid, metrics in _narr(narrative).items():
         subj = subjects.get(rid, rid)
-        app = cells_app.get(rid, {})
+        app = cells_app.report(rid)
         new = _known(app, ("received_new", "total"))
         old = _known(app, ("carried_over", "total"))
         handled = _known(app, ("total_handled", "total"))
@@ -1092,7 +1313,7 @@ def check_prose(
                     )
                 )
         out += _breakdowns(rid, subj, metrics, config)
-        out += _fees(rid, subj, metrics, cells_dis.get(rid, {}), templates.get(rid, "2021"))
+        out += _fees(rid, subj, metrics, cells_dis.report(rid), templates.get(rid, "2021"))
     return out
 
 
@@ -1251,15 +1472,14 @@ def _fees(
 # ---------------------------------------------------------------------------------------
 
 
-def check_carried_forward(
-    cells_app: Mapping[str, Cells], subjects: Mapping[str, str]
-) -> list[Finding]:
+def check_carried_forward(cells_app: CellTable, subjects: Mapping[str, str]) -> list[Finding]:
     """Given part 3 cells, return an info finding per report carrying requests forward."""
     out = []
-    for rid, app in cells_app.items():
+    carried = cells_app.known(("carried_forward", "total"))
+    for p in np.flatnonzero(carried > 0).tolist():
+        rid = cells_app.ids[p]
+        app = cells_app.report(rid)
         fwd = _known(app, ("carried_forward", "total"))
-        if fwd is None or fwd <= 0:
-            continue
         new = _known(app, ("received_new", "total"))
         old = _known(app, ("carried_over", "total"))
         handled = _known(app, ("total_handled", "total"))
@@ -1299,15 +1519,26 @@ def body_keys(reports: pd.DataFrame) -> dict[str, str]:
     """
     names: dict[str, str] = {}
     places: dict[str, set[str]] = defaultdict(set)
-    for rec in reports.to_dict("records"):
-        ag = rec.get("agency")
+
+    def column(name: str) -> list:
+        return reports[name].tolist() if name in reports.columns else [None] * len(reports)
+
+    for rid, ag, county, city in zip(
+        column("report_id"), column("agency"), column("county"), column("city"), strict=True
+    ):
         if _na(ag):
             continue
-        names[str(rec["report_id"])] = str(ag)
-        for col in ("county", "city"):
-            if not _na(rec.get(col)):
-                places[str(ag)].add(f"{col}:{rec[col]}")
+        names[str(rid)] = str(ag)
+        for col, place in (("county", county), ("city", city)):
+            if not _na(place):
+                places[str(ag)].add(f"{col}:{place}")
     distinct = set(names.values())
+    # Every longer name under each of its proper suffixes (of a linkable length): finding
+    # the names that end with a given one is then a look-up, not a scan of all names.
+    by_suffix: dict[str, list[str]] = defaultdict(list)
+    for b in distinct:
+        for i in range(1, len(b) - _MIN_LINKED_NAME + 1):
+            by_suffix[b[i:]].append(b)
 
     def compatible(a: str, b: str) -> bool:
         pa_, pb = places.get(a, set()), places.get(b, set())
@@ -1322,7 +1553,7 @@ def body_keys(reports: pd.DataFrame) -> dict[str, str]:
     for a in distinct:
         if len(a) < _MIN_LINKED_NAME:
             continue
-        longer = [b for b in distinct if b != a and b.endswith(a)]
+        longer = by_suffix.get(a, [])
         if len(longer) == 1 and compatible(a, longer[0]):
             link[a] = longer[0]
 
@@ -1336,10 +1567,12 @@ def body_keys(reports: pd.DataFrame) -> dict[str, str]:
     return {rid: resolve(ag) for rid, ag in names.items()}
 
 
-def _by_body_year(reports: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
-    """Given reports, return {(body key, year): [report_id, ...]} (sorted ids); see
-    :func:`body_keys`."""
-    keys = body_keys(reports)
+def _by_body_year(
+    reports: pd.DataFrame, keys: Mapping[str, str] | None = None
+) -> dict[tuple[str, int], list[str]]:
+    """Given reports (and their :func:`body_keys`, when known), return
+    {(body key, year): [report_id, ...]} (sorted ids)."""
+    keys = body_keys(reports) if keys is None else keys
     out: dict[tuple[str, int], list[str]] = defaultdict(list)
     for rid, yr in zip(reports["report_id"], reports["year"], strict=True):
         rid = str(rid)
@@ -1350,17 +1583,17 @@ def _by_body_year(reports: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
 
 
 def check_next_year_chain(
-    reports: pd.DataFrame, cells_app: Mapping[str, Cells], subjects: Mapping[str, str]
+    index: Mapping[tuple[str, int], list[str]], cells_app: CellTable, subjects: Mapping[str, str]
 ) -> list[Finding]:
-    """Given reports and part 3 cells, return applicant columns where next year's 上年结转
-    differs from this year's 结转下年度 (same body, year + 1). The finding sits on the
-    next year's report, where the 上年结转 cell is."""
+    """Given reports by body and year (:func:`_by_body_year`) and part 3 cells, return
+    applicant columns where next year's 上年结转 differs from this year's 结转下年度 (same
+    body, year + 1). The finding sits on the next year's report, where the 上年结转 cell
+    is."""
     out = []
-    index = _by_body_year(reports)
     for (agency, year), rids in index.items():
         for nxt in index.get((agency, year + 1), [])[:1]:
             this = rids[0]
-            a, b = cells_app.get(this, {}), cells_app.get(nxt, {})
+            a, b = cells_app.report(this), cells_app.report(nxt)
             for app in T.APPLICANT_CODES:
                 fwd = _known(a, ("carried_forward", app))
                 old = _known(b, ("carried_over", app))
@@ -1388,15 +1621,15 @@ def check_next_year_chain(
 
 
 def check_stock_flow(
-    reports: pd.DataFrame,
-    cells_dis: Mapping[str, Cells],
+    index: Mapping[tuple[str, int], list[str]],
+    cells_dis: CellTable,
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
 ) -> list[Finding]:
-    """Given reports and part 2 cells, return 2021-template items whose 现行有效 this year
-    ≠ last year's 现行有效 + 本年制发 − 本年废止 (same body, consecutive years)."""
+    """Given reports by body and year (:func:`_by_body_year`) and part 2 cells, return
+    2021-template items whose 现行有效 this year ≠ last year's 现行有效 + 本年制发 − 本年废止
+    (same body, consecutive years)."""
     out = []
-    index = _by_body_year(reports)
     stock_items = T.ARTICLE20_GROUPS["一"]
     for (agency, year), rids in index.items():
         prev_ids = index.get((agency, year - 1))
@@ -1405,7 +1638,7 @@ def check_stock_flow(
         rid, prev = rids[0], prev_ids[0]
         if templates.get(rid) != "2021" or templates.get(prev) != "2021":
             continue
-        cur, old = cells_dis.get(rid, {}), cells_dis.get(prev, {})
+        cur, old = cells_dis.report(rid), cells_dis.report(prev)
         for item in stock_items:
             vals = [
                 _known(old, (item, "in_force")),
@@ -1439,12 +1672,12 @@ def check_stock_flow(
     return out
 
 
-def check_year_gap(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list[Finding]:
-    """Given reports, return bodies with a year missing between two present years (one
-    finding on the report after the gap)."""
+def check_year_gap(index: Mapping[tuple[str, int], list[str]]) -> list[Finding]:
+    """Given reports by body and year (:func:`_by_body_year`), return bodies with a year
+    missing between two present years (one finding on the report after the gap)."""
     out = []
     years: dict[str, dict[int, str]] = defaultdict(dict)
-    for (agency, year), rids in _by_body_year(reports).items():
+    for (agency, year), rids in index.items():
         years[agency][year] = rids[0]
     for agency, by_year in years.items():
         ys = sorted(by_year)
@@ -1516,59 +1749,131 @@ PEER_METRICS: tuple[tuple[str, str, str], ...] = (
 
 
 def _peer_values(
-    tables: Mapping[str, pd.DataFrame],
-    cells: Mapping[str, Mapping[str, Cells]],
-) -> dict[tuple[str, str, str], dict[str, tuple[float, str | None]]]:
-    """Given tables, return {metric: {report_id: (value, source)}} for known values."""
-    out: dict[tuple[str, str, str], dict[str, tuple[float, str | None]]] = defaultdict(dict)
+    tables: Mapping[str, pd.DataFrame], cells: Mapping[str, CellTable]
+) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Given tables, return {metric: {report_id: value}} for known values."""
+    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
     for metric in PEER_METRICS:
         table, row, col = metric
         if table == "narrative":
-            n = tables["narrative"]
-            n = n[(n["metric"] == row) & n["value"].notna()]
-            for rec in n.drop_duplicates("report_id").to_dict("records"):
-                if not _approx(rec):
-                    out[metric][str(rec["report_id"])] = (
-                        float(rec["value"]),
-                        _opt_str(rec.get("source")),
-                    )
+            for rid, (value, _src) in _narrative_values(tables["narrative"], row).items():
+                out[metric][rid] = value
             continue
-        for rid, c in cells[table].items():
-            v = _known(c, (row, col))
-            if v is not None:
-                out[metric][rid] = (v, _src(c, (row, col)))
+        t = cells[table]
+        known = t.known((row, col))
+        at = np.flatnonzero(~np.isnan(known))
+        out[metric] = dict(zip(t.ids[at], known[at].tolist(), strict=True))
     return out
+
+
+def _narrative_values(narrative: pd.DataFrame, metric: str) -> dict[str, tuple[float, str | None]]:
+    """A prose figure per report (its first, when exact): {report_id: (value, source)}."""
+    n = narrative[(narrative["metric"] == metric) & narrative["value"].notna()]
+    out = {}
+    for rec in n.drop_duplicates("report_id").to_dict("records"):
+        if not _approx(rec):
+            out[str(rec["report_id"])] = (float(rec["value"]), _opt_str(rec.get("source")))
+    return out
+
+
+def _median_sorted(get: Callable[[int], float], n: int) -> float:
+    """The median of ``n`` sorted values read through ``get`` (as :func:`statistics.median`
+    computes it)."""
+    if n % 2 == 1:
+        return get(n // 2)
+    i = n // 2
+    return (get(i - 1) + get(i)) / 2
+
+
+def _quartiles_sorted(get: Callable[[int], float], n: int) -> tuple[float, float]:
+    """The first and third quartiles of ``n`` ≥ 2 sorted values read through ``get`` (as
+    :func:`statistics.quantiles` computes them with ``n=4``, its default method)."""
+    out = []
+    for i in (1, 3):
+        j = min(max(i * (n + 1) // 4, 1), n - 1)
+        delta = i * (n + 1) - j * 4
+        out.append((get(j - 1) * (4 - delta) + get(j) * delta) / 4)
+    return out[0], out[1]
+
+
+def _robust_verdict(
+    x: float, med: float, mad: float, q1: float, q3: float, config: CheckConfig
+) -> tuple[bool, float, float]:
+    """(is_outlier, robust z, peer median) of a log value ``x`` given its peers' log
+    median, median absolute deviation and quartiles; see :func:`robust_outlier`."""
+    scale = max(mad * 1.4826, (q3 - q1) / 1.349, config.peer_min_scale)
+    z = (x - med) / scale
+    flag = abs(z) >= config.peer_z and abs(x - med) >= config.peer_min_log_ratio
+    return flag, z, math.expm1(med)
 
 
 def robust_outlier(
     value: float, peers: list[float], config: CheckConfig
 ) -> tuple[bool, float, float]:
-    """Given a value and its peers' values, return (is_outlier, robust z, peer median).
+    """Given a value and its peers' values (at least one), return (is_outlier, robust z,
+    peer median).
 
     Works on log1p: counts span orders of magnitude. Scale = the larger of 1.4826·MAD and
     IQR/1.349 (MAD alone collapses when over half the peers print 0), floored at
     ``config.peer_min_scale``; an outlier needs |z| ≥ ``peer_z`` and a distance from the
     median of at least ``peer_min_log_ratio`` on the log scale.
     """
-    logs = [math.log1p(max(p, 0.0)) for p in peers]
-    med = statistics.median(logs)
-    mad = statistics.median(abs(x - med) for x in logs) * 1.4826
-    q1, _, q3 = statistics.quantiles(logs, n=4) if len(logs) > 1 else (med, med, med)
-    scale = max(mad, (q3 - q1) / 1.349, config.peer_min_scale)
-    x = math.log1p(max(value, 0.0))
-    z = (x - med) / scale
-    flag = abs(z) >= config.peer_z and abs(x - med) >= config.peer_min_log_ratio
-    return flag, z, math.expm1(med)
+    if not peers:
+        raise ValueError("robust_outlier needs at least one peer")
+    logs = sorted(math.log1p(max(p, 0.0)) for p in peers)
+    n = len(logs)
+    med = _median_sorted(logs.__getitem__, n)
+    devs = sorted(abs(x - med) for x in logs)
+    mad = _median_sorted(devs.__getitem__, n)
+    q1, q3 = _quartiles_sorted(logs.__getitem__, n) if n > 1 else (med, med)
+    return _robust_verdict(math.log1p(max(value, 0.0)), med, mad, q1, q3, config)
+
+
+def outliers_among(values: list[float], config: CheckConfig) -> list[tuple[bool, float, float]]:
+    """Given the values of a peer group (at least two), return for each the verdict of
+    :func:`robust_outlier` against all the others — the same numbers, from one sort of
+    the group instead of one per member (a level has thousands of bodies a year).
+
+    Leaving one value out of the sorted logs shifts the positions after it by one; the
+    median of the rest then takes at most three values across the group, and the
+    deviations from each are sorted once."""
+    if len(values) < 2:
+        raise ValueError("outliers_among needs at least two values")
+    logs = [math.log1p(max(v, 0.0)) for v in values]
+    s = sorted(logs)
+    n = len(s) - 1
+    devs_from: dict[float, list[float]] = {}
+    out = []
+    for x in logs:
+        i = bisect.bisect_left(s, x)
+
+        def rest(j: int, i: int = i) -> float:
+            return s[j] if j < i else s[j + 1]
+
+        med = _median_sorted(rest, n)
+        devs = devs_from.get(med)
+        if devs is None:
+            devs = devs_from[med] = sorted(abs(y - med) for y in s)
+        k = bisect.bisect_left(devs, abs(x - med))
+
+        def rest_devs(j: int, k: int = k, devs: list[float] = devs) -> float:
+            return devs[j] if j < k else devs[j + 1]
+
+        mad = _median_sorted(rest_devs, n)
+        q1, q3 = _quartiles_sorted(rest, n) if n > 1 else (med, med)
+        out.append(_robust_verdict(x, med, mad, q1, q3, config))
+    return out
 
 
 def check_peers(
     tables: Mapping[str, pd.DataFrame],
-    cells: Mapping[str, Mapping[str, Cells]],
+    cells: Mapping[str, CellTable],
     config: CheckConfig,
     subjects: Mapping[str, str],
 ) -> list[Finding]:
     """Given tables, return values far from those of bodies of the same level (and year,
-    by default). No verdict when fewer than ``config.peer_min`` peers have a value."""
+    by default). No verdict when fewer than ``config.peer_min`` peers (and none without
+    a peer) have a value."""
     reports = tables["reports"]
     group: dict[str, tuple] = {}
     for rid, level, year in zip(
@@ -1581,6 +1886,7 @@ def check_peers(
             None if _na(year) or not config.peer_same_year else int(year),
         )
     out = []
+    prose_sources: dict[str, dict[str, tuple[float, str | None]]] = {}
     for metric, values in _peer_values(tables, cells).items():
         table, row, col = metric
         members: dict[tuple, list[str]] = defaultdict(list)
@@ -1588,20 +1894,25 @@ def check_peers(
             if rid in group:
                 members[group[rid]].append(rid)
         for (level, _year), rids in members.items():
-            if len(rids) - 1 < config.peer_min:
+            if len(rids) - 1 < max(config.peer_min, 1):
                 continue
-            for rid in rids:
-                v, src = values[rid]
-                peers = [values[p][0] for p in rids if p != rid]
-                flag, z, med = robust_outlier(v, peers, config)
+            verdicts = outliers_among([values[rid] for rid in rids], config)
+            for rid, (flag, z, med) in zip(rids, verdicts, strict=True):
                 if not flag or (z < 0 and not config.peer_low):
                     continue
+                v = values[rid]
                 if table == "disclosure":
                     name = _cell_name(table, row, col)
                 elif table == "applications":
                     name = f"{row_name(row)}（{short(col)}）"
                 else:
                     name = _label_safe(row)
+                if table == "narrative":
+                    if row not in prose_sources:
+                        prose_sources[row] = _narrative_values(tables["narrative"], row)
+                    src = prose_sources[row][rid][1]
+                else:
+                    src = _src(cells[table].report(rid), (row, col))
                 direction = "偏高" if z > 0 else "偏低"
                 out.append(
                     Finding(
@@ -1613,7 +1924,7 @@ def check_peers(
                         _fmt(round(med, 1)),
                         _fmt(v),
                         f"{subjects.get(rid, rid)}“{name}”为{_fmt(v)}，同级（{T.label(level)}）"
-                        f"{len(peers)}个可比机关的中位数为{_fmt(round(med, 1))}，明显{direction}"
+                        f"{len(rids) - 1}个可比机关的中位数为{_fmt(round(med, 1))}，明显{direction}"
                         f"（稳健z值{z:.1f}）。",
                         f"{table}:{row}:{col}" if col else f"{table}:{row}",
                         src,
@@ -1639,41 +1950,51 @@ def _label_safe(code: str) -> str:
 
 
 def check_placement(
-    cells_dis: Mapping[str, Cells],
+    cells_dis: CellTable,
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
 ) -> list[Finding]:
     """Given part 2 cells, return 2019-template rows with 本年增/减 ≠ 0 while 上一年项目数量
     = 0 and 处理决定数量 = 0: the number probably belongs in another column."""
     out = []
-    for rid, dis in cells_dis.items():
-        if templates.get(rid) != "2019":
-            continue
-        for item, measures in T.DISCLOSURE_LAYOUT["2019"].items():
-            if not {"previous_year_count", "change", "decisions"} <= set(measures):
-                continue
-            prev = _known(dis, (item, "previous_year_count"))
-            chg = _known(dis, (item, "change"))
-            dec = _known(dis, (item, "decisions"))
-            if prev != 0 or dec != 0 or chg is None or chg == 0:
-                continue
-            out.append(
-                Finding(
-                    rid,
-                    "suspicious_placement",
-                    "disclosure",
-                    item,
-                    "change",
-                    "0",
-                    _fmt(chg),
-                    f"{subjects.get(rid, rid)}{row_label('disclosure', item)}"
-                    f"“{short('change')}”为{_fmt(chg)}，而“{short('previous_year_count')}”和"
-                    f"“{col_label('disclosure', 'decisions')}”均为0，"
-                    f"该数字疑似应填在其他列。",
-                    f"disclosure:{item}:change",
-                    _src(dis, (item, "change")),
-                )
+    ids = cells_dis.ids
+    old = cells_dis.has & np.array([templates.get(rid) == "2019" for rid in ids], dtype=bool)
+    items = [
+        item
+        for item, measures in T.DISCLOSURE_LAYOUT["2019"].items()
+        if {"previous_year_count", "change", "decisions"} <= set(measures)
+    ]
+    hits = []
+    for item in items:
+        chg = cells_dis.known((item, "change"))
+        with np.errstate(invalid="ignore"):
+            odd = (
+                old
+                & (cells_dis.known((item, "previous_year_count")) == 0)
+                & (cells_dis.known((item, "decisions")) == 0)
+                & ~np.isnan(chg)
+                & (chg != 0)
             )
+        hits += [(p, item, float(chg[p])) for p in np.flatnonzero(odd).tolist()]
+    for p, item, chg in sorted(hits, key=lambda h: (h[0], items.index(h[1]))):
+        rid = ids[p]
+        out.append(
+            Finding(
+                rid,
+                "suspicious_placement",
+                "disclosure",
+                item,
+                "change",
+                "0",
+                _fmt(chg),
+                f"{subjects.get(rid, rid)}{row_label('disclosure', item)}"
+                f"“{short('change')}”为{_fmt(chg)}，而“{short('previous_year_count')}”和"
+                f"“{col_label('disclosure', 'decisions')}”均为0，"
+                f"该数字疑似应填在其他列。",
+                f"disclosure:{item}:change",
+                _src(cells_dis.report(rid), (item, "change")),
+            )
+        )
     return out
 
 
@@ -1696,23 +2017,51 @@ def find_split(parts: list[tuple[str, CellValue]], total: float) -> tuple[str, s
     return None
 
 
+def _unsummed_rows(
+    cells: CellTable, rows: Iterable[str], part_cols: tuple[str, ...], at: np.ndarray
+) -> list[tuple[int, str]]:
+    """(position, row) of the reports at positions ``at`` whose row has a known total, all
+    its part cells known, and parts not summing to the total: the only rows where
+    :func:`find_split` can find a split."""
+    out = []
+    for row in rows:
+        tot = cells.known((row, "total"))[at]
+        base = np.zeros(len(at))
+        ok = ~np.isnan(tot)
+        for c in part_cols:
+            v = cells.known((row, c))[at]
+            ok &= ~np.isnan(v)
+            base = base + v
+        with np.errstate(invalid="ignore"):
+            ok &= ~(np.abs(base - tot) < 1e-9)
+        out += [(int(p), row) for p in at[ok]]
+    return out
+
+
 def check_split_numbers(
-    cells_app: Mapping[str, Cells],
-    cells_appeals: Mapping[str, Cells],
+    cells_app: CellTable,
+    cells_appeals: CellTable,
     templates: Mapping[str, str],
     subjects: Mapping[str, str],
 ) -> list[Finding]:
     """Given part 3 and 4 cells, return rows whose total is restored by joining two
     adjacent cells' digits (a number split across two cells)."""
     out = []
-    rows = []
-    for rid, app in cells_app.items():
-        for r in T.application_rows(templates.get(rid, "2021")):
-            rows.append(("applications", rid, app, r.code, T.APPLICANT_PARTS))
-    for rid, apl in cells_appeals.items():
-        for p in T.PROCEEDINGS:
-            rows.append(("appeals", rid, apl, p.code, _APPEAL_PARTS))
-    for table, rid, cells, row, part_cols in rows:
+    ids = cells_app.ids
+    by_template: dict[str, list[int]] = defaultdict(list)
+    for p in np.flatnonzero(cells_app.has).tolist():
+        by_template[templates.get(ids[p], "2021")].append(p)
+    rows: list[tuple[str, int, str, tuple[str, ...]]] = []
+    for tpl, positions in by_template.items():
+        codes = [r.code for r in T.application_rows(tpl)]
+        found = _unsummed_rows(cells_app, codes, T.APPLICANT_PARTS, np.array(positions))
+        rows += [("applications", p, row, T.APPLICANT_PARTS) for p, row in found]
+    at = np.flatnonzero(cells_appeals.has)
+    found = _unsummed_rows(cells_appeals, [p.code for p in T.PROCEEDINGS], _APPEAL_PARTS, at)
+    rows += [("appeals", p, row, _APPEAL_PARTS) for p, row in found]
+    for table, p, row, part_cols in rows:
+        rid = ids[p]
+        cells = (cells_app if table == "applications" else cells_appeals).report(rid)
         tot = _known(cells, (row, "total"))
         if tot is None or any((row, c) not in cells for c in part_cols):
             continue
@@ -1846,20 +2195,22 @@ def similar_pairs(
 
 
 def check_copied_text(
-    reports: pd.DataFrame, sections: pd.DataFrame, config: CheckConfig, subjects: Mapping[str, str]
+    reports: pd.DataFrame,
+    sections: pd.DataFrame,
+    config: CheckConfig,
+    subjects: Mapping[str, str],
+    keys: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Given reports and sections, return overview/problems texts nearly identical to the
-    same body's earlier report or to another body's report. The finding sits on the later
-    report (by year, then report_id)."""
+    """Given reports (and their :func:`body_keys`, when known) and sections, return
+    overview/problems texts nearly identical to the same body's earlier report or to
+    another body's report. The finding sits on the later report (by year, then
+    report_id)."""
     if sections.empty:
         return []
-    keys = body_keys(reports)
+    keys = body_keys(reports) if keys is None else keys
     info = {
-        str(r["report_id"]): (
-            keys.get(str(r["report_id"])),
-            -1 if _na(r.get("year")) else int(r["year"]),
-        )
-        for r in reports.to_dict("records")
+        str(rid): (keys.get(str(rid)), -1 if _na(year) else int(year))
+        for rid, year in zip(reports["report_id"], reports["year"], strict=True)
     }
     out = []
     sec = sections[sections["section"].isin(config.copy_sections) & sections["text"].notna()]
@@ -1902,31 +2253,43 @@ def check_copied_text(
 # ---------------------------------------------------------------------------------------
 
 
-def check_duplicates(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list[Finding]:
-    """Given reports, return files seen twice (same sha256) and bodies with two reports
-    for one year. Each finding sits on the later report_id and names the first."""
+def check_duplicates(
+    reports: pd.DataFrame,
+    subjects: Mapping[str, str],
+    keys: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Given reports (and their :func:`body_keys`, when known), return files seen twice
+    (same sha256) and bodies with two reports for one year. Each finding sits on the later
+    report_id and names the first."""
     out = []
     r = reports.sort_values("report_id")
-    for _sha, g in r[r["sha256"].notna()].groupby("sha256", sort=False):
-        ids = [str(x) for x in g["report_id"]]
-        for rid in ids[1:]:
-            out.append(
-                Finding(
-                    rid,
-                    "duplicate_file",
-                    "reports",
-                    "sha256",
-                    None,
-                    ids[0],
-                    rid,
-                    f"{subjects.get(rid, rid)}与{ids[0]}是同一文件（sha256相同）。",
-                    "reports:sha256",
-                )
+    hashed = r[r["sha256"].notna()]
+    # Files by sha256 in order of first appearance, each file's ids in report_id order:
+    # one sort instead of a Python loop over every (mostly single-file) group.
+    group = pd.factorize(hashed["sha256"])[0]
+    order = np.lexsort((np.arange(len(hashed)), group))
+    group = group[order]
+    ids = [str(x) for x in hashed["report_id"].to_numpy()[order]]
+    for i in np.flatnonzero(group[1:] == group[:-1]).tolist():
+        rid = ids[i + 1]
+        # The file's first id: the start of its run.
+        first = ids[int(np.searchsorted(group, group[i + 1]))]
+        out.append(
+            Finding(
+                rid,
+                "duplicate_file",
+                "reports",
+                "sha256",
+                None,
+                first,
+                rid,
+                f"{subjects.get(rid, rid)}与{first}是同一文件（sha256相同）。",
+                "reports:sha256",
             )
+        )
     dup_files = {f.report_id for f in out}
-    for (agency, year), ids in _by_body_year(r).items():
-        rest = [i for i in ids[1:] if i not in dup_files]
-        for rid in rest:
+    for (agency, year), same in _by_body_year(r, keys).items():
+        for rid in [i for i in same[1:] if i not in dup_files]:
             out.append(
                 Finding(
                     rid,
@@ -1934,9 +2297,9 @@ def check_duplicates(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list
                     "reports",
                     "agency",
                     None,
-                    ids[0],
+                    same[0],
                     rid,
-                    f"{agency}{year}年有两份报告：{ids[0]}和{rid}。",
+                    f"{agency}{year}年有两份报告：{same[0]}和{rid}。",
                     "reports:agency_year",
                 )
             )
@@ -1945,7 +2308,7 @@ def check_duplicates(reports: pd.DataFrame, subjects: Mapping[str, str]) -> list
 
 def check_coverage(
     tables: Mapping[str, pd.DataFrame],
-    cells: Mapping[str, Mapping[str, Cells]],
+    cells: Mapping[str, CellTable],
     subjects: Mapping[str, str],
 ) -> list[Finding]:
     """Given tables and their cells per report, return per report: parse failures, parts
@@ -1957,11 +2320,25 @@ def check_coverage(
         zip(sections["report_id"].astype(str), sections["section"].astype(str), strict=True)
     )
     unplaced = _unplaced_numbers(tables.get("findings"))
-    for rec in reports.to_dict("records"):
-        rid = str(rec["report_id"])
+    # Per table and report: cells seen in the text (known or blank), and cells of each
+    # status a finding lists; only reports with some are looked at cell by cell.
+    seen_cells = {t: c.status_count((*KNOWN_STATUSES, "blank")) for t, c in cells.items()}
+    with_status = {
+        (t, status): c.status_count([status])
+        for t, c in cells.items()
+        for status, _check, _verb in _STATUS_FINDINGS
+    }
+    for rid, parse_status, error, n_un in zip(
+        reports["report_id"].tolist(),
+        reports["parse_status"].tolist(),
+        reports["error"].tolist(),
+        reports["n_unplaced"].tolist(),
+        strict=True,
+    ):
+        rid = str(rid)
         subj = subjects.get(rid, rid)
-        if rec.get("parse_status") == "failed":
-            err = "" if _na(rec.get("error")) else f"：{rec['error']}"
+        if parse_status == "failed":
+            err = "" if _na(error) else f"：{error}"
             out.append(
                 Finding(rid, "parse_failed", "reports", "parse_status", None, "ok", "failed",
                         f"{subj}无法解析{err}。", "reports:parse_status")
@@ -1969,8 +2346,8 @@ def check_coverage(
             continue
         for part in T.TABLE_PARTS:
             table = PART_TABLE[part]
-            mine = cells[table].get(rid, {})
-            seen = any(c.status in (*KNOWN_STATUSES, "blank") for c in mine.values())
+            p = cells[table].position(rid)
+            seen = p is not None and seen_cells[table][p] > 0
             if (rid, part) not in present and not seen:
                 n = T.PART_BY_CODE[part].number
                 out.append(
@@ -1979,8 +2356,9 @@ def check_coverage(
                 )  # fmt: skip
                 continue
             for status, check, verb in _STATUS_FINDINGS:
-                out += _status_cells(rid, subj, part, mine, status, check, verb)
-        n_un = rec.get("n_unplaced")
+                if p is not None and with_status[(table, status)][p] > 0:
+                    mine = cells[table].report(rid)
+                    out += _status_cells(rid, subj, part, mine, status, check, verb)
         if not _na(n_un) and int(n_un) > 0:
             nums = unplaced.get(rid, [])
             listed = ""
@@ -2018,11 +2396,11 @@ def _zh_num(n: int) -> str:
 
 
 def _status_cells(
-    rid: str, subj: str, part: str, mine: Cells, status: str, check: str, verb: str
+    rid: str, subj: str, part: str, mine: ReportCells, status: str, check: str, verb: str
 ) -> list[Finding]:
     """One finding listing the cells of one report and part that have ``status``."""
     table = PART_TABLE[part]
-    keys = _in_template_order(table, [k for k, c in mine.items() if c.status == status])
+    keys = _in_template_order(table, mine.keys_with_status(status))
     if not keys:
         return []
     names = describe_cells(table, keys)
@@ -2065,10 +2443,14 @@ def run_checks(
     reports = t["reports"]
     templates = _templates(reports, t["applications"])
     subjects = _subject(reports)
-    cells = {name: cells_by_report(t[name], name) for name in CELL_KEYS}
-    report_ids = sorted(
-        set(map(str, reports["report_id"])) | set(cells["applications"]) | set(cells["appeals"])
-    )
+    # Every report id of any table, sorted: a report's position in each CellTable.
+    ids = set(map(str, reports["report_id"].dropna()))
+    for name in CELL_KEYS:
+        ids.update(map(str, t[name]["report_id"].dropna().unique()))
+    index = pd.Index(sorted(ids), dtype=object)
+    cells = {name: CellTable(t[name], name, index) for name in CELL_KEYS}
+    keys = body_keys(reports)
+    by_body_year = _by_body_year(reports, keys)
     on = config.enabled
 
     def want(*codes: str) -> bool:
@@ -2076,9 +2458,7 @@ def run_checks(
 
     found: list[Finding] = []
     if want("identity_balance", "identity_outcomes_sum", "identity_row_total", "identity_appeals_total", "identity_not_assessable"):  # fmt: skip
-        found += check_identities(
-            cells["applications"], cells["appeals"], templates, subjects, report_ids
-        )
+        found += check_identities(cells["applications"], cells["appeals"], templates, subjects)
     if want("non_negative_integer"):
         found += check_value_range(t, subjects)
     if want("prose_requests", "prose_breakdown", "prose_settled", "prose_fees", "fees_charged"):
@@ -2088,11 +2468,11 @@ def run_checks(
     if want("carried_forward"):
         found += check_carried_forward(cells["applications"], subjects)
     if want("next_year_chain"):
-        found += check_next_year_chain(reports, cells["applications"], subjects)
+        found += check_next_year_chain(by_body_year, cells["applications"], subjects)
     if want("stock_flow"):
-        found += check_stock_flow(reports, cells["disclosure"], templates, subjects)
+        found += check_stock_flow(by_body_year, cells["disclosure"], templates, subjects)
     if want("year_gap"):
-        found += check_year_gap(reports, subjects)
+        found += check_year_gap(by_body_year)
     if want("old_template"):
         found += check_old_template(reports, subjects)
     if want("peer_outlier"):
@@ -2104,9 +2484,9 @@ def run_checks(
     if want("timeliness"):
         found += check_timeliness(reports, config, subjects)
     if want("copied_text"):
-        found += check_copied_text(reports, t["sections"], config, subjects)
+        found += check_copied_text(reports, t["sections"], config, subjects, keys)
     if want("duplicate_file", "duplicate_report"):
-        found += check_duplicates(reports, subjects)
+        found += check_duplicates(reports, subjects, keys)
     if want("part_absent", "missing_cells", "blank_cells", "unplaced_numbers", "parse_failed"):
         found += check_coverage(t, cells, subjects)
     if on is not None:

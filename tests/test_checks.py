@@ -1013,13 +1013,20 @@ def test_breakdown_ok(total, parts, total_approx, parts_approx, ok):
     assert C._breakdown_ok(total, parts, total_approx, parts_approx) is ok
 
 
-def test_benchmark_covers_every_check_and_finds_every_fault():
+@functools.cache
+def _recall_bench() -> Any:
+    """benchmarks/checks_recall.py as a module (its corpus generator)."""
     spec = importlib.util.spec_from_file_location(
         "checks_recall", Path(__file__).resolve().parents[1] / "benchmarks" / "checks_recall.py"
     )
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench  # dataclasses look their module up
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_benchmark_covers_every_check_and_finds_every_fault():
+    bench = _recall_bench()
     corpus, expected = bench.faulty_corpus(bodies=30, seed=3)
     assert {e[0] for e in expected} == set(C.RUN_CHECK_CODES)
     found = C.run_checks(corpus.frames())
@@ -1132,3 +1139,97 @@ def test_message_en_from_the_catalog():
     en = C.message_en(f)
     assert en.iloc[0].startswith(C.CHECK_BY_CODE["identity_balance"].en)
     assert "expected 7, actual 6" in en.iloc[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Scale: cells held column-wise, peers compared in one sort
+# ---------------------------------------------------------------------------------------
+def test_cell_table_reads_a_report_like_a_dict_filled_row_by_row():
+    df = pd.DataFrame(
+        {
+            "report_id": ["b", "a", "b", None, "b"],
+            "row": ["x", "x", "y", "x", "x"],
+            "applicant": ["total"] * 5,
+            "value": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+            "status": ["reported", "blank", None, "reported", "corrected"],
+            "raw": ["1", "", "3", "4", "5"],
+            "source": ["l1", "l2", "l3", "l4", "l5"],
+        }
+    )
+    t = C.CellTable(df, "applications", pd.Index(["a", "b", "c"], dtype=object))
+    b = t.report("b")
+    # Keys in the order of their first row; a repeated cell's last row counts.
+    assert list(b) == [("x", "total"), ("y", "total")]
+    assert b[("x", "total")] == C.CellValue(5.0, "corrected", "5", "l5")
+    # A cell without a status is missing: not known, whatever its value.
+    assert b[("y", "total")].status == "missing" and not b[("y", "total")].known
+    assert t.report("a")[("x", "total")] == C.CellValue(None, "blank", "", "l2")
+    assert not t.report("c") and len(t.report("c")) == 0 and ("x", "total") not in t.report("c")
+    assert not t.report("not-an-id")  # the row without a report id belongs to none
+    known = t.known(("x", "total"))  # per report id, NaN where not known
+    assert known[1] == 5.0 and pd.isna(known[[0, 2]]).all()
+    assert t.status_count(["missing"]).tolist() == [0, 1, 0]
+    assert b.keys_with_status("corrected") == [("x", "total")]
+
+
+def test_a_repeated_cell_is_checked_with_its_last_value():
+    broken = report(app=both("received_new", 7))
+    again = [
+        {**r, "value": 6}
+        for r in broken["applications"]
+        if r["row"] == "received_new" and r["applicant"] in ("natural_person", "total")
+    ]
+    fixed = {**broken, "applications": broken["applications"] + again}
+    assert not only(run(broken), "identity_balance").empty
+    assert only(run(fixed), "identity_balance").empty
+
+
+def test_categorical_and_plain_tables_give_the_same_findings():
+    from gxparse.parse import TABLES, typed
+
+    corpus, _expected = _recall_bench().faulty_corpus(bodies=30, seed=3)
+    plain = corpus.frames()
+    coded = {n: typed(n, df) for n, df in plain.items() if n in TABLES}
+    assert isinstance(coded["applications"]["row"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(C.run_checks(coded), C.run_checks(plain))
+
+
+def _outlier_as_first_written(
+    value: float, peers: list[float], config: C.CheckConfig
+) -> tuple[bool, float, float]:
+    """robust_outlier with the statistics module, as first written: the numbers both the
+    per-value and the one-sort versions must give exactly."""
+    import math
+    import statistics
+
+    logs = [math.log1p(max(p, 0.0)) for p in peers]
+    med = statistics.median(logs)
+    mad = statistics.median(abs(x - med) for x in logs) * 1.4826
+    q1, _, q3 = statistics.quantiles(logs, n=4) if len(logs) > 1 else (med, med, med)
+    scale = max(mad, (q3 - q1) / 1.349, config.peer_min_scale)
+    x = math.log1p(max(value, 0.0))
+    z = (x - med) / scale
+    flag = abs(z) >= config.peer_z and abs(x - med) >= config.peer_min_log_ratio
+    return flag, z, math.expm1(med)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_outliers_among_equals_robust_outlier_against_the_rest(seed):
+    import random
+
+    rng = random.Random(seed)
+    config = C.CheckConfig()
+    for size in [2, 3, 4, 5, 6, 7, 8, 11, 40, 41]:
+        draw = [
+            lambda: 0.0,
+            lambda: float(rng.randrange(5)),  # ties
+            lambda: float(rng.randrange(10 ** rng.randrange(1, 6))),
+            lambda: rng.uniform(-3, 50),  # decimals, negatives
+        ]
+        values = [rng.choice(draw)() for _ in range(size)]
+        got = C.outliers_among(values, config)
+        for i, v in enumerate(values):
+            rest = values[:i] + values[i + 1 :]
+            expected = _outlier_as_first_written(v, rest, config)
+            assert got[i] == expected
+            assert C.robust_outlier(v, rest, config) == expected
