@@ -30,6 +30,7 @@ Conventions
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import re
@@ -613,7 +614,13 @@ class CellTable:
         width = len(c_text) + 1
         r_codes = np.where(r_codes < 0, len(r_text), r_codes)[rows]
         c_codes = np.where(c_codes < 0, len(c_text), c_codes)[rows]
-        used, slot = np.unique(r_codes.astype(np.int64) * width + c_codes, return_inverse=True)
+        pair = r_codes.astype(np.int64) * width + c_codes
+        # The (row, col) pairs in use, numbered in code order: a table of every possible
+        # pair (a few hundred) instead of sorting millions of cells.
+        seen = np.zeros((len(r_text) + 1) * width, dtype=bool)
+        seen[pair] = True
+        used = np.flatnonzero(seen)
+        slot = (np.cumsum(seen) - 1)[pair]
         texts_r, texts_c = [*r_text, None], [*c_text, None]
         self.keys: list[Key] = [(texts_r[u // width], texts_c[u % width]) for u in used.tolist()]  # type: ignore[misc]
         self._key_index = {k: j for j, k in enumerate(self.keys)}
@@ -689,6 +696,14 @@ class CellTable:
         r = int(self._row_of[p, j])
         return float(self._value[r]) if r >= 0 and self._known[r] else None
 
+    def text_at(self, p: int, key: Key, column: str) -> str | None:
+        """Text column ``column`` of cell ``key`` of the report at position ``p``, or None."""
+        j = self._key_index.get(key)
+        if j is None or p < 0:
+            return None
+        r = int(self._row_of[p, j])
+        return None if r < 0 else self._text(column, r)
+
     def _cell(self, r: int) -> CellValue:
         v = float(self._value[r])
         return CellValue(
@@ -744,6 +759,10 @@ class ReportCells(Mapping):
         """The cell's value when known, else None (no texts read: the common question)."""
         return self._t.known_at(self._p, key)
 
+    def source(self, key: Key) -> str | None:
+        """The cell's source, or None without the cell."""
+        return self._t.text_at(self._p, key, "source")
+
     def keys_with_status(self, status: str) -> list[Key]:
         """The keys of the cells with ``status``, in the order of their first row."""
         return self._t._report_keys(self._p, status) if self._p >= 0 else []
@@ -768,16 +787,26 @@ def _templates(reports: pd.DataFrame, applications: pd.DataFrame | None = None) 
     }
     if applications is not None and not applications.empty:
         only_2021 = set(_OTHER_2021)
-        for rid, rows in applications.groupby("report_id")["row"]:
+        ids = applications["report_id"]
+        # Only the rows of reports whose template is unknown are grouped (usually none).
+        unknown = [r for r in ids.dropna().unique() if str(r) not in out]
+        mine = applications[ids.isin(unknown)] if unknown else applications.iloc[:0]
+        for rid, rows in mine.groupby("report_id")["row"]:
             if str(rid) not in out:
                 out[str(rid)] = "2021" if only_2021 & set(rows) else "2019"
     return out
 
 
+def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
+    """The rows of ``df`` as dicts of only ``columns`` (those it has): a check reading three
+    of the reports' eighteen columns does not convert the other fifteen."""
+    return df[[c for c in columns if c in df.columns]].to_dict("records")
+
+
 def _subject(reports: pd.DataFrame) -> dict[str, str]:
     """Given reports, return {report_id: "<agency><year>年报告"} for message prefixes."""
     out = {}
-    for rec in reports.to_dict("records"):
+    for rec in _records(reports, ("report_id", "agency", "agency_raw", "year")):
         agency = rec.get("agency")
         agency = rec.get("agency_raw") if _na(agency) else agency
         year = rec.get("year")
@@ -828,6 +857,7 @@ def _strip(text: str) -> str:
     return stripped or text
 
 
+@functools.cache
 def row_label(table: str, code: str) -> str:
     """Given a cell table and a row code, return its short Chinese label (codes such as
     ``other`` mean different rows in different tables)."""
@@ -839,6 +869,7 @@ def row_label(table: str, code: str) -> str:
     return short(code)
 
 
+@functools.cache
 def col_label(table: str, code: str) -> str:
     """Given a cell table and a column code, return its short Chinese label."""
     for e in _COL_GROUPS.get(table, ()):
@@ -847,6 +878,7 @@ def col_label(table: str, code: str) -> str:
     return short(code)
 
 
+@functools.cache
 def _cell_name(table: str, row: str, col: str) -> str:
     """Human label of one cell: its row and column labels, e.g. 行政处罚/本年处理决定数量."""
     return f"{row_label(table, row)}/{col_label(table, col)}"
@@ -856,6 +888,7 @@ _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三
 _TRAILING_NOTE = re.compile(r"（[^（）]*）$")
 
 
+@functools.cache
 def row_name(code: str) -> str:
     """Given a part 3 row code, return a readable name: its group and its short label
     ("本年度办理结果：总计", "不予公开：属于国家秘密")."""
@@ -866,6 +899,7 @@ def row_name(code: str) -> str:
     return f"{short(row.parent)}：{short(code)}"
 
 
+@functools.cache
 def short(code: str) -> str:
     """Given a template code, return its Chinese label without numbering or trailing note
     ("（七）总计" → "总计", "（三）1.属于国家秘密" → "属于国家秘密")."""
@@ -945,9 +979,9 @@ def eval_sum(
     def side(keys: tuple[tuple[str, str], ...]) -> tuple[float, list[tuple[str, str]]]:
         total, unknown = 0.0, []
         for k in keys:
-            c = cells.get(k)
-            if c is not None and c.known:
-                total += c.value  # type: ignore[operator]
+            v = _known(cells, k)
+            if v is not None:
+                total += v
             else:
                 unknown.append(k)
         return total, unknown
@@ -1034,26 +1068,30 @@ def describe_cells(table: str, keys: list[tuple[str, str]], limit: int = 3) -> s
     return text
 
 
+@functools.cache
+def _printed_rank(table: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Printed position of each row code and column code of a cell table (first wins)."""
+    rows: dict[str, int] = {}
+    cols: dict[str, int] = {}
+    for i, e in enumerate(_ROW_GROUPS[table]):
+        rows.setdefault(e.code, i)
+    for i, e in enumerate(_COL_GROUPS[table]):
+        cols.setdefault(e.code, i)
+    return rows, cols
+
+
 def _in_template_order(table: str, keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Given cell keys of one table, return them in printed order (rows, then columns)."""
-    rows = [e.code for e in _ROW_GROUPS[table]]
-    cols = [e.code for e in _COL_GROUPS[table]]
-
-    def rank(k: tuple[str, str]) -> tuple[int, int]:
-        r, c = k
-        return (
-            rows.index(r) if r in rows else len(rows),
-            cols.index(c) if c in cols else len(cols),
-        )
-
-    return sorted(keys, key=rank)
+    rows, cols = _printed_rank(table)
+    n_rows, n_cols = len(_ROW_GROUPS[table]), len(_COL_GROUPS[table])
+    return sorted(keys, key=lambda k: (rows.get(k[0], n_rows), cols.get(k[1], n_cols)))
 
 
 def _sum_text(cells: Cells, keys: list[tuple[str, str]]) -> str:
     parts = []
     for k in keys:
-        c = cells.get(k)
-        parts.append(_fmt(c.value) if c is not None and c.known else "空")
+        v = _known(cells, k)
+        parts.append(_fmt(v) if v is not None else "空")
     return "＋".join(parts) if len(parts) <= 6 else f"{len(parts)}项之和"
 
 
@@ -1135,7 +1173,7 @@ def check_identities(
                 f"（{_sum_text(cells, left)}）≠ {_fmt(res.right)}（{_sum_text(cells, right)}），"
                 f"相差{_fmt(abs(diff))}{blanks}。"
             )
-            src = _join_sources(cells[k].source for k in left + right if k in cells)
+            src = _join_sources(_src(cells, k) for k in left + right)
             out.append(
                 Finding(
                     rid,
@@ -1170,7 +1208,7 @@ def check_identities(
                     None,
                     msg,
                     f"{table}:{check}",
-                    _join_sources(cells[k].source for k in unknown if k in cells),
+                    _join_sources(_src(cells, k) for k in unknown),
                 )
             )
     return out
@@ -1318,6 +1356,8 @@ def check_prose(
 
 
 def _src(cells: Cells, key: tuple[str, str]) -> str | None:
+    if isinstance(cells, ReportCells):
+        return cells.source(key)
     c = cells.get(key)
     return c.source if c is not None else None
 
@@ -1344,6 +1384,7 @@ def _prose_finding(rid: str, rec: Mapping, row: str, expected: str, v: float, ms
     )
 
 
+@functools.cache
 def prose_label(metric: str) -> str:
     """Given a narrative metric code, return its Chinese name from the template
     (``channel_website`` → the channel's name); the code itself when undeclared."""
@@ -1706,7 +1747,7 @@ def check_old_template(reports: pd.DataFrame, subjects: Mapping[str, str]) -> li
     """Given reports, return those whose template does not match the report year: the 2019
     format for a 2020-or-later year (or the 2021 format before 2020)."""
     out = []
-    for rec in reports.to_dict("records"):
+    for rec in _records(reports, ("report_id", "template", "year")):
         tpl, year = rec.get("template"), rec.get("year")
         if _na(tpl) or _na(year):
             continue
@@ -1933,6 +1974,7 @@ def check_peers(
     return out
 
 
+@functools.cache
 def _label_safe(code: str) -> str:
     """The template label of a code; for prose metrics the narrative label; else the code."""
     try:
@@ -2109,7 +2151,7 @@ def check_timeliness(
     """Given reports, return those published after their deadline (per level, see
     :class:`CheckConfig`) or dated before the report year ended."""
     out = []
-    for rec in reports.to_dict("records"):
+    for rec in _records(reports, ("report_id", "published", "year", "level")):
         pub, year = _as_date(rec.get("published")), rec.get("year")
         if pub is None or _na(year):
             continue
@@ -2214,8 +2256,14 @@ def check_copied_text(
     }
     out = []
     sec = sections[sections["section"].isin(config.copy_sections) & sections["text"].notna()]
-    for section, g in sec.groupby("section", sort=False):
-        texts = g.groupby("report_id", sort=True)["text"].agg(lambda s: "\n".join(map(str, s)))
+    for section, g in sec.groupby("section", sort=False, observed=True):
+        # A report's texts of the section joined in table order, by sorted report id (a
+        # plain loop: a Python aggregation per group costs more than the joining).
+        parts: dict[str, list[str]] = defaultdict(list)
+        for rid, text in zip(g["report_id"].tolist(), g["text"].tolist(), strict=True):
+            if not _na(rid):
+                parts[rid].append(str(text))
+        texts = {rid: "\n".join(parts[rid]) for rid in sorted(parts)}
         docs = {
             str(rid): shingles(t, config.copy_ngram)
             for rid, t in texts.items()
@@ -2416,7 +2464,7 @@ def _status_cells(
             str(len(keys)),
             f"{subj}第{_zh_num(T.PART_BY_CODE[part].number)}部分{names}{verb}。",
             f"{table}:{status}",
-            _join_sources(mine[k].source for k in keys),
+            _join_sources(_src(mine, k) for k in keys),
         )
     ]
 
