@@ -20,7 +20,7 @@ metric with ``value``, ``numerator`` and ``denominator``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ __all__ = [
     "CATALOG",
     "CODE_GROUPS",
     "FLOW_ROWS",
+    "GROUP_BY",
     "METRIC_BY_CODE",
     "OUTCOME_GROUPS",
     "RATES",
@@ -39,20 +40,30 @@ __all__ = [
     "STATUS_SEVERITY",
     "TOTALS",
     "Metric",
+    "aggregate",
     "applicant_mix",
     "catalog",
     "cell_status",
     "code_label",
     "compute",
+    "findings_by_report",
+    "findings_summary",
+    "group_label",
+    "group_labels",
+    "narrative_counts",
     "narrative_label",
     "outcome_groups",
     "peer_comparison",
+    "pooled_flow",
     "report_ids",
     "report_totals",
     "request_flow",
     "request_rates",
     "short_label",
+    "status_shares",
     "term_label",
+    "top_reports",
+    "with_report_info",
     "year_over_year",
 ]
 
@@ -560,6 +571,28 @@ def _with_report_info(df: pd.DataFrame, tables: object) -> pd.DataFrame:
     return merged[["report_id", *info, *[c for c in df.columns if c != "report_id"]]]
 
 
+def with_report_info(df: pd.DataFrame, tables: object) -> pd.DataFrame:
+    """``df`` (with ``report_id``) with the report's agency, year, level and template
+    (those the reports table has) inserted after ``report_id``."""
+    return _with_report_info(df, tables)
+
+
+def narrative_counts(tables: object, prefix: str = "channel_") -> pd.DataFrame:
+    """The narrative figures whose code starts with ``prefix`` (default: the channels), as
+    counts in the shape of :func:`compute`: one row per report × figure stated by any
+    report, NA where a report does not state it."""
+    narrative = _table(tables, "narrative")
+    stated = [] if narrative is None else narrative["metric"].astype(object).unique()
+    codes = [str(m) for m in stated if str(m).startswith(prefix)]
+    if not codes:
+        return _with_report_info(_empty_metrics(), tables)
+    chosen = [
+        Metric(c, (f"narrative.{c}",), zh=narrative_label(c), en=narrative_label(c, "en"))
+        for c in codes
+    ]
+    return compute(tables, chosen)
+
+
 def request_rates(tables: object) -> pd.DataFrame:
     """The rate metrics of the catalog, one row per report × rate."""
     return compute(tables, RATES)
@@ -631,11 +664,11 @@ def applicant_mix(tables: object, row: str = "received_new") -> pd.DataFrame:
     Columns: ``report_id, ..., applicant, zh, en, value, numerator, denominator``.
     """
     parts = []
+    total = compute(tables, [Metric("total", (row,))])["value"].to_numpy()
     for applicant in template.APPLICANT_PARTS:
         m = Metric(applicant, (row,), applicant=applicant)
         count = compute(tables, [m])
-        total = compute(tables, [Metric("total", (row,))])
-        count = count.assign(applicant=applicant, denominator=total["value"].to_numpy())
+        count = count.assign(applicant=applicant, denominator=total)
         parts.append(count)
     if not parts:
         return pd.DataFrame()
@@ -716,7 +749,13 @@ def cell_status(tables: object) -> pd.DataFrame:
         t = _table(tables, name)
         if t is None or t.empty:
             continue
-        counts = pd.crosstab([t["report_id"], t[key]], t["status"])
+        # groupby + unstack: a crosstab of millions of cells is ten times slower.
+        counts = (
+            t.groupby(["report_id", key, "status"], observed=True, sort=True)
+            .size()
+            .unstack("status", fill_value=0)
+        )
+        counts.columns = counts.columns.astype(object)
         counts = counts.reindex(columns=list(STATUS_SEVERITY), fill_value=0)
         counts.columns = [f"n_{c}" for c in counts.columns]
         counts = counts.reset_index().rename(columns={key: "key"})
@@ -743,9 +782,9 @@ def cell_status(tables: object) -> pd.DataFrame:
             columns=["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
         )
     out = pd.concat(frames, ignore_index=True)
-    out["zh"] = [
-        _safe_label(k, _STATUS_KEYS[t]) for k, t in zip(out["key"], out["table"], strict=True)
-    ]
+    pairs = list(zip(out["key"].astype(object), out["table"], strict=True))
+    labels = {pair: _safe_label(pair[0], _STATUS_KEYS[pair[1]]) for pair in set(pairs)}
+    out["zh"] = [labels[pair] for pair in pairs]
     cols = ["report_id", "table", "key", "zh", "status", "n_cells", "n_not_reported"]
     return out[cols + [f"n_{s}" for s in STATUS_SEVERITY]]
 
@@ -780,3 +819,365 @@ def peer_comparison(
     median = df["peer_median"]
     df["ratio_to_median"] = (df["value"] / median.where(median != 0)).astype("Float64")
     return df
+
+
+# ---------------------------------------------------------------------------------------
+# Aggregates: many reports → one row per group (level × year)
+# ---------------------------------------------------------------------------------------
+# Thousands of reports cannot be charted one bar each: charts and tables then show groups of
+# reports (by default the administrative level × the report year), each with how many
+# reports it holds and how many of them had the input.
+GROUP_BY: tuple[str, ...] = ("level", "year")
+UNKNOWN_LEVEL_ZH = "层级不详"
+UNKNOWN_YEAR_ZH = "年度不详"
+AGGREGATE_COLUMNS: tuple[str, ...] = (
+    "label",
+    "value",
+    "numerator",
+    "denominator",
+    "median",
+    "total",
+    "max",
+    "n_reports",
+    "n_used",
+)
+_LEVEL_ORDER: dict[str, int] = {e.code: i for i, e in enumerate(template.LEVELS)}
+# Columns of a per-report frame that describe its key (a metric's or group's labels).
+_DESCRIBES_KEY: tuple[str, ...] = ("zh", "en", "kind")
+
+
+def _code_or_na(v: object) -> object:
+    """A plain code (str) or None, from a categorical, string or missing value."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return v if isinstance(v, str) else str(v)
+
+
+def _group_keys(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The ``by`` columns as plain values (codes as object, years as Int64), NA kept."""
+    keys = {}
+    for c in by:
+        col = df[c]
+        if c == "year":
+            keys[c] = pd.to_numeric(col, errors="coerce").astype("Int64")
+        else:
+            keys[c] = col.astype(object).map(_code_or_na)
+    return pd.DataFrame(keys, index=df.index)
+
+
+def _group_order(df: pd.DataFrame, by: Sequence[str]) -> list[pd.Series]:
+    """Sort keys of groups in display order: levels as in the template, years ascending,
+    other columns as text; NA last."""
+    order = []
+    for c in by:
+        if c == "level":
+            order.append(df[c].map(lambda v: _LEVEL_ORDER.get(v, len(_LEVEL_ORDER))))
+        elif c == "year":
+            order.append(df[c].astype("Float64").fillna(float("inf")).astype(float))
+        else:
+            order.append(df[c].map(lambda v: (v is None, "" if v is None else str(v))))
+    return order
+
+
+def group_label(values: Mapping[str, object], n: object = None) -> str:
+    """The display label of one group: ``乡镇 2023``, with ``（1,975 份）`` when ``n`` is given.
+
+    ``values`` maps the ``by`` columns to the group's codes (``level``: a template level
+    code, shown with its Chinese label; ``year``; any other column as is). An unknown level
+    or year reads 层级不详 / 年度不详.
+    """
+    parts = []
+    for c, v in values.items():
+        v = _code_or_na(v) if c != "year" else v
+        if c == "level":
+            if v is None:
+                parts.append(UNKNOWN_LEVEL_ZH)
+            else:
+                try:
+                    parts.append(code_label("level", str(v)))
+                except KeyError:
+                    parts.append(str(v))
+        elif c == "year":
+            parts.append(UNKNOWN_YEAR_ZH if v is None or pd.isna(v) else str(int(v)))
+        else:
+            parts.append("" if v is None else str(v))
+    text = " ".join(p for p in parts if p)
+    if n is not None and not pd.isna(n):
+        text += f"（{int(n):,} 份）"
+    return text
+
+
+def group_labels(
+    df: pd.DataFrame, by: Sequence[str] = GROUP_BY, *, n: str | None = "n_reports"
+) -> pd.Series:
+    """A display label per row of an aggregated frame (see :func:`group_label`); with the
+    number of reports from column ``n`` when given and present."""
+    by = [c for c in by if c in df.columns]
+    counts = df[n] if n is not None and n in df.columns else pd.Series(None, index=df.index)
+    labels = [
+        group_label(dict(zip(by, key, strict=True)), count)
+        for key, count in zip(df[by].itertuples(index=False, name=None), counts, strict=True)
+    ]
+    return pd.Series(labels, index=df.index, name="label", dtype=object)
+
+
+def aggregate(
+    df: pd.DataFrame,
+    by: Sequence[str] = GROUP_BY,
+    *,
+    key: str | Sequence[str] | None = "metric",
+    how: str = "median",
+    complete: bool = False,
+) -> pd.DataFrame:
+    """Per-report values (one row per report × ``key``) summarised per group of reports.
+
+    ``df`` is the output of :func:`compute`, :func:`outcome_groups` or :func:`applicant_mix`
+    (``report_id``, the ``by`` columns, ``key`` and ``value``; ``numerator`` and
+    ``denominator`` for ``how="pooled"``). Returns one row per group × key, groups in
+    display order (levels as in the template, years ascending, unknown last), with:
+
+    - ``n_reports``: reports in the group; ``n_used``: those whose own ``value`` is known;
+    - ``how="median"`` (counts): ``value`` = ``median`` of the known values, ``total`` their
+      sum, ``max`` the largest;
+    - ``how="pooled"`` (rates and shares): ``numerator`` and ``denominator`` = sums over the
+      reports whose own rate is known, ``value`` = their ratio. A report whose rate is NA
+      (a blank or missing input, or a zero denominator) is left out of both sums, exactly as
+      it has no rate of its own; ``value`` is NA when no report is left.
+
+    With ``complete`` a report counts only when it has a value for every key (a mix whose
+    shares then add up as in one report). ``label`` is :func:`group_labels`.
+    """
+    if how not in ("median", "pooled"):
+        raise ValueError(f"how must be 'median' or 'pooled', not {how!r}")
+    by = [c for c in by if c in df.columns]
+    keys = [] if key is None else [key] if isinstance(key, str) else list(key)
+    data = _group_keys(df, by)
+    for k in keys:
+        data[k] = df[k].astype(object).map(_code_or_na)
+    data["report_id"] = df["report_id"].to_numpy()
+    value = pd.to_numeric(df["value"], errors="coerce").astype("Float64")
+    used = value.notna()
+    if complete and keys:
+        # Keys the df holds at all; a report must have a value for each of them.
+        n_keys = data.loc[:, keys].drop_duplicates().shape[0]
+        per_report = used.groupby(data["report_id"].to_numpy()).transform("sum")
+        used &= per_report.to_numpy() == n_keys
+    data["value"] = value.where(used)
+    data["used"] = used.to_numpy()
+    if how == "pooled":
+        data["numerator"] = pd.to_numeric(df["numerator"], errors="coerce").where(used)
+        data["denominator"] = pd.to_numeric(df["denominator"], errors="coerce").where(used)
+    # Columns that only describe the key (its labels) are carried along.
+    carried = [c for c in _DESCRIBES_KEY if keys and c in df.columns and c not in data]
+    for c in carried:
+        data[c] = df[c].to_numpy()
+    group_cols = [*by, *keys]
+    grouped = data.groupby(group_cols, dropna=False, sort=False, observed=True)
+    out = grouped.agg(
+        n_reports=("report_id", "nunique"),
+        n_used=("used", "sum"),
+        median=("value", "median"),
+        total=("value", "sum"),
+        max=("value", "max"),
+        **{c: (c, "first") for c in carried},
+    )
+    if how == "pooled":
+        sums = grouped[["numerator", "denominator"]].sum(min_count=1)
+        out = out.join(sums)
+    out = out.reset_index()
+    out["n_reports"] = out["n_reports"].astype("Int64")
+    out["n_used"] = out["n_used"].astype("Int64")
+    none = out["n_used"] == 0
+    for c in ("median", "total", "max"):
+        out[c] = out[c].astype("Float64").mask(none)
+    if how == "pooled":
+        num = out["numerator"].astype("Float64").mask(none)
+        den = out["denominator"].astype("Float64").mask(none)
+        out["numerator"], out["denominator"] = num, den
+        out["value"] = (num / den.where(den != 0)).astype("Float64")
+    else:
+        out["numerator"] = pd.array([pd.NA] * len(out), dtype="Float64")
+        out["denominator"] = pd.array([pd.NA] * len(out), dtype="Float64")
+        out["value"] = out["median"]
+    # Groups in display order; keys within a group in their order of first appearance.
+    sort_keys = _group_order(out, by)
+    if keys:
+        first = {k: i for i, k in enumerate(dict.fromkeys(data[keys].itertuples(index=False)))}
+        sort_keys.append(pd.Series([first[k] for k in out[keys].itertuples(index=False)]))
+    if sort_keys:
+        names = [f"_o{i}" for i in range(len(sort_keys))]
+        tmp = out.assign(**{n: k.to_numpy() for n, k in zip(names, sort_keys, strict=True)})
+        out = tmp.sort_values(names, kind="stable").drop(columns=names)
+    out = out.reset_index(drop=True)
+    out["label"] = group_labels(out, by)
+    return out[[*by, *keys, *carried, *AGGREGATE_COLUMNS]]
+
+
+def top_reports(
+    df: pd.DataFrame,
+    n: int,
+    *,
+    value: str = "value",
+    largest: bool = True,
+    tiebreak: str | None = None,
+) -> pd.DataFrame:
+    """The ``n`` rows with the largest (``largest``) or smallest known ``value``.
+
+    Rows whose ``value`` is NA are never among them. Ties are broken by ``tiebreak``
+    descending when given (e.g. ``denominator``: a 0 % rate over 40 requests before one over
+    a single request), then by the order of ``df``.
+    """
+    known = df[pd.to_numeric(df[value], errors="coerce").notna()]
+    sort_df = pd.DataFrame(
+        {"_v": pd.to_numeric(known[value], errors="coerce").astype(float)}, index=known.index
+    )
+    cols, ascending = ["_v"], [not largest]
+    if tiebreak is not None:
+        sort_df["_t"] = pd.to_numeric(known[tiebreak], errors="coerce").astype(float)
+        cols.append("_t")
+        ascending.append(False)
+    order = sort_df.sort_values(cols, ascending=ascending, kind="stable", na_position="last")
+    return known.loc[order.index[: max(0, n)]].reset_index(drop=True)
+
+
+def status_shares(status: pd.DataFrame) -> pd.DataFrame:
+    """How many reports have each table row in each status (the worst of its cells).
+
+    Given :func:`cell_status`, return one row per ``table, key, status`` (statuses in the
+    order of :data:`STATUS_SEVERITY` reversed: reported first), with ``zh``, ``n_reports``
+    (reports whose row has that status), ``n_rows`` (reports that have the row at all) and
+    ``share`` = ``n_reports / n_rows``. Rows follow the template's printed order within each
+    table; a status no report has is left out.
+    """
+    cols = ["table", "key", "zh", "status", "n_reports", "n_rows", "share"]
+    if status.empty:
+        return pd.DataFrame(columns=cols)
+    data = pd.DataFrame(
+        {
+            "table": status["table"].astype(object),
+            "key": status["key"].astype(object),
+            "status": status["status"].astype(object),
+        }
+    )
+    counts = data.groupby(["table", "key", "status"], sort=False).size().rename("n_reports")
+    counts = counts.reset_index()
+    totals = data.groupby(["table", "key"], sort=False).size().rename("n_rows").reset_index()
+    out = counts.merge(totals, on=["table", "key"], how="left")
+    out["share"] = (out["n_reports"] / out["n_rows"]).astype("Float64")
+    tables = {t: i for i, t in enumerate(dict.fromkeys(data["table"]))}
+    statuses = {s: i for i, s in enumerate(reversed(STATUS_SEVERITY))}
+
+    def key_rank(table: str, key: str) -> int:
+        entries = _ORDER_ENTRIES.get(_STATUS_KEYS.get(table, ""), ())
+        return next((i for i, e in enumerate(entries) if e.code == key), len(entries))
+
+    out = out.assign(
+        _t=out["table"].map(tables),
+        _k=[key_rank(t, k) for t, k in zip(out["table"], out["key"], strict=True)],
+        _s=out["status"].map(lambda s: statuses.get(s, len(statuses))),
+    )
+    out = out.sort_values(["_t", "_k", "_s"], kind="stable").reset_index(drop=True)
+    out["zh"] = [
+        _safe_label(k, _STATUS_KEYS.get(t, "row"))
+        for t, k in zip(out["table"], out["key"], strict=True)
+    ]
+    out["n_reports"] = out["n_reports"].astype("Int64")
+    out["n_rows"] = out["n_rows"].astype("Int64")
+    return out[cols]
+
+
+def pooled_flow(flow: pd.DataFrame, by: Sequence[str] = GROUP_BY) -> pd.DataFrame:
+    """Requests on hand, handled and carried forward, summed per group of reports.
+
+    Given :func:`request_flow` (one row per report), return one row per group with the sums
+    of :data:`FLOW_ROWS` over the reports that have all four (a report with a blank or
+    missing one is left out of every sum, so the bars of a group stay comparable), plus
+    ``n_reports``, ``n_used`` and ``label`` (:func:`group_labels`).
+    """
+    by = [c for c in by if c in flow.columns]
+    data = _group_keys(flow, by)
+    values = flow[list(FLOW_ROWS)].apply(pd.to_numeric, errors="coerce").astype("Float64")
+    complete = values.notna().all(axis=1)
+    for c in FLOW_ROWS:
+        data[c] = values[c].where(complete)
+    data["report_id"] = flow["report_id"].to_numpy()
+    data["used"] = complete.to_numpy()
+    grouped = data.groupby(by, dropna=False, sort=False, observed=True) if by else None
+    if grouped is None:
+        data["_all"] = 0
+        grouped = data.groupby("_all")
+    out = grouped.agg(
+        n_reports=("report_id", "nunique"),
+        n_used=("used", "sum"),
+        **{c: (c, "sum") for c in FLOW_ROWS},
+    ).reset_index(drop=not by)
+    for c in FLOW_ROWS:
+        out[c] = out[c].astype("Int64").mask(out["n_used"] == 0)
+    out["n_reports"] = out["n_reports"].astype("Int64")
+    out["n_used"] = out["n_used"].astype("Int64")
+    if by:
+        names = [f"_o{i}" for i in range(len(by))]
+        keys = _group_order(out, by)
+        tmp = out.assign(**{n: k.to_numpy() for n, k in zip(names, keys, strict=True)})
+        out = tmp.sort_values(names, kind="stable").drop(columns=names).reset_index(drop=True)
+    out["label"] = group_labels(out, by, n="n_used")
+    return out[[*by, "label", *FLOW_ROWS, "n_reports", "n_used"]]
+
+
+def findings_by_report(
+    findings: pd.DataFrame, report_ids: Sequence[str], severities: Sequence[str]
+) -> pd.DataFrame:
+    """Findings per report and severity: one row per report id (in the given order, 0 when
+    a report has none), one column per severity."""
+    data = pd.DataFrame(
+        {
+            "report_id": findings["report_id"].astype(object),
+            "severity": findings["severity"].astype(object),
+        }
+    )
+    counts = data.groupby(["report_id", "severity"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=list(report_ids), columns=list(severities), fill_value=0)
+    counts = counts.fillna(0).astype("int64")
+    counts.index.name = "report_id"
+    counts.columns.name = None
+    return counts
+
+
+def findings_summary(
+    findings: pd.DataFrame,
+    reports: pd.DataFrame,
+    severities: Sequence[str],
+    by: Sequence[str] = GROUP_BY,
+) -> pd.DataFrame:
+    """Findings per group of reports and severity.
+
+    One row per group × severity: ``n_findings``, ``n_flagged`` (reports with at least one
+    finding of that severity), ``n_reports`` (reports in the group) and ``value`` =
+    ``n_findings / n_reports`` (findings per report), with ``label``.
+    """
+    by = [c for c in by if c in reports.columns]
+    per_report = findings_by_report(findings, list(reports["report_id"]), severities)
+    keys = _group_keys(reports, by).reset_index(drop=True)
+    keys["report_id"] = reports["report_id"].to_numpy()
+    rows = []
+    for severity in severities:
+        n = per_report[severity].to_numpy()
+        part = keys.assign(severity=severity, n_findings=n, flagged=n > 0)
+        rows.append(part)
+    data = pd.concat(rows, ignore_index=True)
+    grouped = data.groupby([*by, "severity"], dropna=False, sort=False, observed=True)
+    out = grouped.agg(
+        n_findings=("n_findings", "sum"),
+        n_flagged=("flagged", "sum"),
+        n_reports=("report_id", "nunique"),
+    ).reset_index()
+    for c in ("n_findings", "n_flagged", "n_reports"):
+        out[c] = out[c].astype("Int64")
+    out["value"] = (out["n_findings"] / out["n_reports"]).astype("Float64")
+    rank = {s: i for i, s in enumerate(severities)}
+    names = [f"_o{i}" for i in range(len(by))] + ["_s"]
+    keys_order = [*_group_order(out, by), out["severity"].map(rank)]
+    tmp = out.assign(**{n: k.to_numpy() for n, k in zip(names, keys_order, strict=True)})
+    out = tmp.sort_values(names, kind="stable").drop(columns=names).reset_index(drop=True)
+    out["label"] = group_labels(out, by)
+    return out[[*by, "severity", "label", "value", "n_findings", "n_flagged", "n_reports"]]

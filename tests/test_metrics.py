@@ -361,3 +361,173 @@ def test_template_order_follows_the_printed_template() -> None:
 
     assert template_order(["total_handled", "granted", "nope"], "row") == ["总计", "予以公开"][::-1]
     assert template_order(["coercion", "regulations"], "item") == ["规章", "行政强制"]
+
+
+# ---------------------------------------------------------------------------------------
+# Aggregates (many reports: charts by level × year)
+# ---------------------------------------------------------------------------------------
+def test_pooled_rate_leaves_out_reports_without_a_rate(tables: dict[str, pd.DataFrame]) -> None:
+    rates = metrics.compute(tables, ["substantive_disclosure_rate"])
+    agg = metrics.aggregate(rates, how="pooled")
+    assert list(agg["label"]) == ["乡镇 2023（4 份）", "乡镇 2024（1 份）"]
+    first = agg.iloc[0]
+    # a2023 12/14 and b2019tmpl (3 + 0)/6 pool; c2023blank (予以公开 blank) and z2023zero
+    # (总计 0) have no rate of their own and count in neither sum.
+    assert (first["numerator"], first["denominator"]) == (15, 20)
+    assert first["value"] == pytest.approx(15 / 20)
+    assert (first["n_reports"], first["n_used"]) == (4, 2)
+    assert first["zh"] == "实质公开率"
+    assert agg.iloc[1]["value"] == pytest.approx(18 / 20)
+
+
+def test_groups_follow_the_template_levels_then_years() -> None:
+    df = pd.DataFrame(
+        {
+            "report_id": ["r1", "r2", "r3", "r4", "r5"],
+            "level": pd.Categorical(
+                ["county", "township", None, "street_office", "township"],
+                categories=[e.code for e in template.LEVELS],
+            ),
+            "year": pd.array([2023, 2024, 2023, 2023, pd.NA], dtype="Int64"),
+            "metric": "penalty_decisions",
+            "value": pd.array([5.0, 7.0, 1.0, None, 2.0], dtype="Float64"),
+        }
+    )
+    agg = metrics.aggregate(df)
+    assert list(agg["label"]) == [
+        "街道 2023（1 份）",
+        "乡镇 2024（1 份）",
+        "乡镇 年度不详（1 份）",
+        "县级政府 2023（1 份）",
+        "层级不详 2023（1 份）",
+    ]
+    # The street office's value is blank: no median, not 0.
+    assert agg.iloc[0]["n_used"] == 0
+    assert pd.isna(agg.iloc[0]["value"])
+    assert agg["value"].tolist()[1:] == [7.0, 2.0, 5.0, 1.0]
+
+
+def test_median_total_and_max_of_counts() -> None:
+    df = pd.DataFrame(
+        {
+            "report_id": ["a", "b", "c", "d", "a", "b", "c", "d"],
+            "level": ["township"] * 8,
+            "year": [2023] * 8,
+            "metric": ["penalty_decisions"] * 4 + ["licensing_decisions"] * 4,
+            "value": pd.array([6, 2390, 0, None, 1, 2, 3, 4], dtype="Float64"),
+        }
+    )
+    agg = metrics.aggregate(df, ("level",)).set_index("metric")
+    assert list(agg.index) == ["penalty_decisions", "licensing_decisions"]
+    penalty = agg.loc["penalty_decisions"]
+    assert (penalty["median"], penalty["total"], penalty["max"]) == (6, 2396, 2390)
+    assert (penalty["n_reports"], penalty["n_used"]) == (4, 3)
+    assert penalty["value"] == penalty["median"]
+    assert pd.isna(penalty["numerator"])
+    assert agg.loc["licensing_decisions", "median"] == 2.5
+    assert penalty["label"] == "乡镇（4 份）"
+
+
+def test_complete_mix_pools_reports_with_every_share(tables: dict[str, pd.DataFrame]) -> None:
+    mix = metrics.applicant_mix(tables)
+    mix = mix[mix["year"] == 2023]
+    agg = metrics.aggregate(mix, ("level",), key="applicant", how="pooled", complete=True)
+    people = agg.set_index("applicant")
+    # a2023 (12 of 16), b2019tmpl (5 of 5), c2023blank (3 of 3); z2023zero has 总计 0.
+    assert people.loc["natural_person", "numerator"] == 12 + 5 + 3
+    assert people.loc["natural_person", "denominator"] == 16 + 5 + 3
+    assert people.loc["enterprise", "value"] == pytest.approx(4 / 24)
+    assert people["value"].sum() == pytest.approx(1.0)
+    assert set(people["n_used"]) == {3}
+
+
+def test_aggregate_rejects_an_unknown_summary() -> None:
+    with pytest.raises(ValueError, match="median"):
+        metrics.aggregate(pd.DataFrame({"report_id": [], "value": []}), how="mean")
+
+
+def test_top_reports_skip_unknown_values_and_break_ties() -> None:
+    df = pd.DataFrame(
+        {
+            "report_id": ["a", "b", "c", "d", "e"],
+            "value": pd.array([0.0, None, 0.0, 0.5, 1.0], dtype="Float64"),
+            "denominator": pd.array([1, 9, 40, 2, 3], dtype="Float64"),
+        }
+    )
+    lowest = metrics.top_reports(df, 3, largest=False, tiebreak="denominator")
+    assert lowest["report_id"].tolist() == ["c", "a", "d"]
+    largest = metrics.top_reports(df, 10)
+    assert largest["report_id"].tolist() == ["e", "d", "a", "c"]
+
+
+def test_status_shares_per_table_row(tables: dict[str, pd.DataFrame]) -> None:
+    shares = metrics.status_shares(metrics.cell_status(tables))
+    granted = shares[(shares["table"] == "applications") & (shares["key"] == "granted")]
+    # 5 reports have the row; in c2023blank its 总计 cell is blank.
+    assert granted[["status", "n_reports", "n_rows"]].values.tolist() == [
+        ["reported", 4, 5],
+        ["blank", 1, 5],
+    ]
+    assert granted["share"].tolist() == [pytest.approx(0.8), pytest.approx(0.2)]
+    assert granted["zh"].iloc[0] == "予以公开"
+    keys = list(dict.fromkeys(shares.loc[shares["table"] == "applications", "key"]))
+    assert keys[:3] == ["received_new", "carried_over", "granted"]
+    assert shares.loc[shares["table"] == "disclosure", "key"].iloc[0] == "licensing"
+
+
+def test_pooled_flow_sums_reports_with_all_four_rows(tables: dict[str, pd.DataFrame]) -> None:
+    flow = metrics.pooled_flow(metrics.request_flow(tables))
+    row = flow.iloc[0]
+    # a2023, b2019tmpl and z2023zero; c2023blank's 结转下年度 is missing.
+    assert [row[c] for c in metrics.FLOW_ROWS] == [16 + 5 + 0, 0 + 1 + 0, 14 + 6 + 0, 2 + 0 + 0]
+    assert (row["n_reports"], row["n_used"]) == (4, 3)
+    assert row["label"] == "乡镇 2023（3 份）"
+    assert flow.iloc[1]["received_new"] == 20
+
+
+def test_findings_per_group_and_report() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a", "b", "c"],
+            "level": ["township", "township", "county"],
+            "year": pd.array([2023, 2023, 2023], dtype="Int64"),
+        }
+    )
+    findings = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "a", "c"],
+            "severity": pd.Categorical(["error", "warning", "warning", "info"]),
+        }
+    )
+    severities = ["error", "warning", "info"]
+    per_report = metrics.findings_by_report(findings, ["a", "b", "c"], severities)
+    assert per_report.values.tolist() == [[1, 2, 0], [0, 0, 0], [0, 0, 1]]
+    summary = metrics.findings_summary(findings, reports, severities)
+    town = summary[summary["level"] == "township"].set_index("severity")
+    assert town.loc["warning", "n_findings"] == 2
+    assert town.loc["warning", "n_flagged"] == 1
+    assert town.loc["warning", "value"] == pytest.approx(1.0)  # 2 findings over 2 reports
+    assert town.loc["info", "n_findings"] == 0
+    assert summary["label"].tolist()[0] == "乡镇 2023（2 份）"
+
+
+def test_narrative_counts_one_row_per_report_and_figure() -> None:
+    reports = pd.DataFrame({"report_id": ["a", "b"], "year": [2023, 2023]})
+    narrative = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "a"],
+            "metric": ["channel_website", "channel_wechat", "active_disclosure_total"],
+            "value": [10.0, 3.0, 99.0],
+        }
+    )
+    counts = metrics.narrative_counts({"reports": reports, "narrative": narrative})
+    assert counts[["report_id", "metric"]].values.tolist() == [
+        ["a", "channel_website"],
+        ["b", "channel_website"],
+        ["a", "channel_wechat"],
+        ["b", "channel_wechat"],
+    ]
+    assert counts["value"].iloc[0] == 10
+    assert pd.isna(counts["value"].iloc[1])  # b states no channel: NA, not 0
+    assert counts["zh"].iloc[0] == metrics.narrative_label("channel_website")
+    assert metrics.narrative_counts({"reports": reports, "narrative": narrative[:0]}).empty
