@@ -36,7 +36,7 @@ from matplotlib.ticker import (
 from matplotlib.transforms import offset_copy
 
 from gxparse import template
-from gxparse.metrics import OUTCOME_GROUPS, short_label
+from gxparse.metrics import OUTCOME_GROUPS, STATUS_SEVERITY, UNKNOWN_YEAR_ZH, short_label
 
 __all__ = [
     "CJK_FONT_FILE",
@@ -49,6 +49,7 @@ __all__ = [
     "STATUS_COLORS",
     "ZERO_TOTAL_ZH",
     "add_footer",
+    "aggregate_caption",
     "bar_chart",
     "body_label",
     "cjk_font_path",
@@ -61,8 +62,10 @@ __all__ = [
     "save",
     "source_note",
     "stacked_shares",
+    "status_bars",
     "status_heatmap",
     "use_style",
+    "used_note",
     "year_lines",
 ]
 
@@ -101,6 +104,15 @@ STATUS_COLORS: dict[str, str] = {
 NO_DATA_ZH = "无数据"
 NOT_APPLICABLE_ZH = "不适用"
 ZERO_TOTAL_ZH = "总计为 0"
+# Captions of the aggregated charts ({groups}: 层级与年度, 层级, ...).
+AGGREGATE_CAPTIONS_ZH: dict[str, str] = {
+    "median": "按{groups}汇总：各组中位数（仅计有数据的报告）",
+    "pooled": "按{groups}汇总：合并比率 = 各组分子之和 / 分母之和，本身比率为空的报告不计入",
+    "sum": "按{groups}汇总：各组合计，仅计各项均有数据的报告",
+    "per_report": "按{groups}汇总：平均每份报告的条数",
+}
+COUNTED_NOTE_ZH = "括号内为报告份数"
+USED_NOTE_ZH = "（{used:,} 份有数据）"
 
 
 def _text_on(colour: str) -> str:
@@ -201,7 +213,7 @@ def use_style() -> None:
 def _years_text(years: Iterable[object]) -> str:
     ys = sorted({int(y) for y in years if pd.notna(y)})
     if not ys:
-        return "年度不详"
+        return UNKNOWN_YEAR_ZH
     if len(ys) == 1:
         return f"{ys[0]} 年度"
     if ys == list(range(ys[0], ys[-1] + 1)):
@@ -299,6 +311,25 @@ def report_labels(
     return pd.Series(agency.to_numpy(), index=reports["report_id"].to_numpy(), name="label")
 
 
+def aggregate_caption(how: str, groups: Sequence[str], *, counted: bool = True) -> str:
+    """The subtitle of an aggregated chart: how its values summarise the reports of each
+    group. ``how``: a key of :data:`AGGREGATE_CAPTIONS_ZH`; ``groups``: the Chinese names of
+    the grouping columns (``["层级", "年度"]``); ``counted``: the labels carry the number
+    of reports in brackets."""
+    caption = AGGREGATE_CAPTIONS_ZH[how].format(groups="与".join(groups))
+    return f"{caption}；{COUNTED_NOTE_ZH}" if counted else caption
+
+
+def used_note(df: pd.DataFrame, *, used: str = "n_used", total: str = "n_reports") -> pd.Series:
+    """Per row of an aggregated frame, ``（12 份有数据）`` when fewer reports than the group
+    holds had the input, else empty: the note after a bar's value."""
+    notes = [
+        USED_NOTE_ZH.format(used=int(u)) if pd.notna(u) and pd.notna(n) and u < n else ""
+        for u, n in zip(df[used], df[total], strict=True)
+    ]
+    return pd.Series(notes, index=df.index, dtype=object)
+
+
 def _int_format(x: float, _pos: object = None) -> str:
     if not np.isfinite(x):
         return ""
@@ -360,7 +391,7 @@ def _finish(
         ax.text(
             0, 1.0, subtitle, transform=transform, fontsize=8, color=MUTED, va="bottom", ha="left"
         )
-        pad += 14
+        pad += 14 + 11 * subtitle.count("\n")
     ax.set_title(title, pad=pad)
     add_footer(fig, source)
     return fig
@@ -707,6 +738,76 @@ def status_heatmap(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
         ncols=len(handles),
+        handlelength=1.0,
+        borderaxespad=0.2,
+    )
+    return _finish(fig, ax, title, source, subtitle, legend=True)
+
+
+def status_bars(
+    df: pd.DataFrame,
+    *,
+    row: str,
+    title: str,
+    source: str,
+    subtitle: str | None = None,
+    status: str = "status",
+    value: str = "share",
+    max_label: int = 24,
+) -> Figure:
+    """Cell status across many reports: per table row, the share of reports whose row is
+    not fully reported, stacked by status (missing, blank, derived, corrected; the colours
+    of :func:`status_heatmap`), the total printed at the bar's end.
+
+    ``df`` is long, one row per table row × status (see
+    :func:`gxparse.metrics.status_shares`); rows keep their order in ``df``; the axis runs
+    to the largest total, so a few percent stay visible.
+    """
+    codes = [c for c in STATUS_SEVERITY if c != "reported"]
+    wide = df.pivot_table(
+        index=row, columns=status, values=value, aggfunc="sum", sort=False, observed=True
+    )
+    labels = list(dict.fromkeys(df[row]))
+    wide = wide.reindex(index=labels, columns=codes).astype(float).fillna(0.0)
+    fig, ax = _new_figure(len(labels), per_row=0.3, width=7.5)
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    present = [c for c in codes if wide[c].sum() > 0] or codes[:1]
+    for c in present:
+        vals = wide[c].to_numpy()
+        ax.barh(
+            y,
+            vals,
+            left=left,
+            height=0.62,
+            color=STATUS_COLORS[c],
+            label=template.label(c, kind="status"),
+            edgecolor="white",
+            linewidth=0.4,
+        )
+        left = left + vals
+    top = float(left.max()) if len(left) else 0.0
+    for yi, total in zip(y, left, strict=True):
+        ax.annotate(
+            f"{total:.1%}",
+            (total, yi),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+            color=INK,
+        )
+    ax.set_yticks(y, [_shorten(str(r), max_label) for r in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, max(top, 0.01) * 1.18)
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _p: f"{x:.0%}" if top >= 0.05 else f"{x:.1%}")
+    )
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(present),
         handlelength=1.0,
         borderaxespad=0.2,
     )
