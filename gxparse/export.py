@@ -27,20 +27,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from gxparse import metrics
+from gxparse.xlsx import Sheet, Style, Workbook
 
 __all__ = [
+    "CELL_TABLES",
     "HEADERS",
     "LABEL_COLUMNS",
+    "MAX_SHEET_ROWS",
     "SEVERITY_FILLS",
     "SEVERITY_LABELS",
     "SHEET_NAMES",
+    "WORKBOOK_NAME",
     "decisions_summary",
     "display_width",
     "requests_summary",
@@ -133,6 +133,14 @@ HEADERS: dict[str, str] = {
     "change_pp": "变化（百分点）",
     "share": "占比",
     "count": "数量",
+    "n_reports": "报告数",
+    "n_used": "有数据的报告数",
+    "n_rows": "含该行的报告数",
+    "n_findings": "发现条数",
+    "n_flagged": "有发现的报告数",
+    "median": "中位数",
+    "total": "合计",
+    "max": "最大值",
 }
 
 # Code columns followed by a column with the code's Chinese label (from the template).
@@ -186,12 +194,22 @@ SHEET_DESCRIPTIONS: dict[str, str] = {
     "sections": "报告各部分的正文",
 }
 
+# The briefing workbook's file name (notebook 06 writes it into the reports folder).
+WORKBOOK_NAME = "gxparse-briefing.xlsx"
+# Rows of an Excel sheet, its header included.
+EXCEL_MAX_ROWS = 1_048_576
+# The contract's cell-level tables: copied into the workbook up to MAX_SHEET_ROWS rows each
+# (10,000 reports have 1.7 million part 三 cells); beyond that the workbook names their CSV
+# and Parquet files instead. Per-report sheets always hold every report.
+CELL_TABLES: tuple[str, ...] = ("disclosure", "applications", "appeals", "narrative", "sections")
+MAX_SHEET_ROWS = 100_000
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767
 MAX_WIDTH = 60
 WRAP_COLUMNS = frozenset({"text", "quote", "message", "definition", "definition_en", "error"})
-HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
-HEADER_FONT = Font(bold=True)
+HEADER_STYLE = Style(bold=True, fill="DDE5F0", vertical="center")
+SECTION_STYLE = Style(bold=True)
+TITLE_STYLE = Style(bold=True, size=13)
 INT_FORMAT = "#,##0"
 FLOAT_FORMAT = "#,##0.00##"
 PERCENT_FORMAT = "0.0%"
@@ -245,7 +263,10 @@ def with_labels(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for column in LABEL_COLUMNS:
         if column in out.columns and f"{column}_label" not in out.columns:
-            labels = [_label_or_code(column, c) for c in out[column]]
+            codes = out[column].astype(object)
+            # One lookup per distinct code: a table of millions of cells has a few dozen.
+            known = {c: _label_or_code(column, c) for c in codes.dropna().unique()}
+            labels = [known.get(c) for c in codes]
             out.insert(out.columns.get_loc(column) + 1, f"{column}_label", labels)
     return out
 
@@ -331,6 +352,19 @@ def _cell_value(v: object) -> object:
     return v
 
 
+def _column_values(col: pd.Series) -> list[object]:
+    """A column as Excel-ready Python values (None for NA), converted once per column."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=None) for v in col]
+    if pd.api.types.is_bool_dtype(col.dtype) and not col.hasnans:
+        return [bool(v) for v in col]
+    if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.CategoricalDtype):
+        return [None if v is pd.NA else int(v) for v in col.astype(object)]
+    if pd.api.types.is_float_dtype(col.dtype):
+        return [None if pd.isna(v) else float(v) for v in col.astype(object)]
+    return [_cell_value(v) for v in col.astype(object)]
+
+
 def _number_format(value: object, percent: bool) -> str | None:
     if isinstance(value, bool):
         return None
@@ -345,69 +379,93 @@ def _number_format(value: object, percent: bool) -> str | None:
     return None
 
 
+def _cell_style(fmt: str | None, wrap: bool, fill: str | None) -> Style:
+    colours = SEVERITY_FILLS.get(fill) if fill else None
+    return Style(
+        number_format=fmt,
+        wrap=wrap,
+        vertical="top" if wrap else None,
+        fill=colours[0] if colours else None,
+        color=colours[1] if colours else None,
+    )
+
+
 def _write_frame(
-    ws: Worksheet,
+    wb: Workbook,
+    title: str,
     df: pd.DataFrame,
     *,
     headers: Mapping[str, str] | None = None,
     percent_rows: pd.Series | None = None,
     percent_columns: tuple[str, ...] = (),
-) -> None:
-    """Write ``df`` with a styled, frozen, filtered header row and fitted widths."""
+    row_fills: pd.Series | None = None,
+) -> Sheet:
+    """Write ``df`` as sheet ``title``: a styled, frozen, filtered header row, fitted widths,
+    a number format per cell; ``row_fills`` (a severity per row) colours whole rows.
+
+    Values are converted column by column; cells are streamed (:mod:`gxparse.xlsx`).
+    """
     names = {**HEADERS, **(headers or {})}
     columns = list(df.columns)
-    widths = []
-    for j, col in enumerate(columns, start=1):
-        header = names.get(col, col)
-        cell = ws.cell(row=1, column=j, value=header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-        widths.append(display_width(header))
-    for i, rec in enumerate(df.itertuples(index=False, name=None), start=2):
-        pct_row = bool(percent_rows.iloc[i - 2]) if percent_rows is not None else False
-        for j, (col, raw) in enumerate(zip(columns, rec, strict=True), start=1):
-            value = _cell_value(raw)
-            if value is None:
+    values = [_column_values(df[c]) for c in columns]
+    n = len(df)
+    pct_rows = (
+        [bool(v) for v in percent_rows.fillna(False)] if percent_rows is not None else [False] * n
+    )
+    fills = (
+        [str(v) if str(v) in SEVERITY_FILLS else None for v in row_fills.astype(object)]
+        if row_fills is not None
+        else [None] * n
+    )
+    # Widths from the header and the first 2000 rows.
+    widths = [display_width(names.get(c, c)) for c in columns]
+    for j, col in enumerate(values):
+        for v in col[:2000]:
+            if v is None:
                 continue
-            cell = ws.cell(row=i, column=j, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            fmt = _number_format(
-                value,
-                percent=col in percent_columns or (pct_row and col == "value"),
-            )
-            if fmt:
-                cell.number_format = fmt
-            if col in WRAP_COLUMNS:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if i <= 2001:  # fit widths on the first 2000 rows
-                shown = value if not isinstance(value, float) else f"{value:,.2f}"
-                widths[j - 1] = max(widths[j - 1], display_width(shown))
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, w + 2)
-    ws.freeze_panes = "A2"
-    last_col = get_column_letter(max(1, len(columns)))
-    ws.auto_filter.ref = f"A1:{last_col}{max(1, len(df) + 1)}"
+            shown = v if not isinstance(v, float) else f"{v:,.2f}"
+            widths[j] = max(widths[j], display_width(shown))
+    sheet = wb.add_sheet(title, widths=[min(MAX_WIDTH, w + 2) for w in widths], freeze_header=True)
+    header = wb.style(HEADER_STYLE)
+    sheet.append([(names.get(c, c), header) for c in columns])
+    styles: dict[tuple[str | None, bool, str | None], int] = {}
+
+    def style(fmt: str | None, wrap: bool, fill: str | None) -> int:
+        key = (fmt, wrap, fill)
+        if key not in styles:
+            styles[key] = wb.style(_cell_style(fmt, wrap, fill))
+        return styles[key]
+
+    wrap = [c in WRAP_COLUMNS for c in columns]
+    pct_col = [c in percent_columns for c in columns]
+    is_value = [c == "value" for c in columns]
+    for i, rec in enumerate(zip(*values, strict=True)):
+        fill = fills[i]
+        pct = pct_rows[i]
+        row: list[tuple[object, int]] = []
+        for j, v in enumerate(rec):
+            if v is None:
+                row.append((None, style(None, False, fill) if fill else 0))
+                continue
+            fmt = _number_format(v, percent=pct_col[j] or (pct and is_value[j]))
+            if fmt or wrap[j] or fill:
+                row.append((v, style(fmt, wrap[j], fill)))
+            else:
+                row.append((v, 0))
+        sheet.append(row)
+    sheet.close(autofilter=True)
+    return sheet
 
 
-def _highlight_findings(ws: Worksheet, df: pd.DataFrame) -> None:
-    if "severity" not in df.columns:
-        return
-    ncols = len(df.columns)
-    for i, severity in enumerate(df["severity"], start=2):
-        colours = SEVERITY_FILLS.get(str(severity))
-        if not colours:
-            continue
-        fill = PatternFill("solid", fgColor=colours[0])
-        font = Font(color=colours[1])
-        for j in range(1, ncols + 1):
-            cell = ws.cell(row=i, column=j)
-            cell.fill = fill
-            cell.font = font
-
-
-def _about(ws: Worksheet, tables: object, build_date: str, sheets: Mapping[str, str]) -> None:
+def _about(
+    wb: Workbook,
+    title: str,
+    tables: object,
+    build_date: str,
+    sheets: Mapping[str, list[str]],
+    left_out: Mapping[str, int],
+    limit: int,
+) -> None:
     reports = _table(tables, "reports")
     n = 0 if reports is None else int(reports["report_id"].nunique())
     years = (
@@ -423,76 +481,108 @@ def _about(ws: Worksheet, tables: object, build_date: str, sheets: Mapping[str, 
         (None, None),
         ("工作表", "内容"),
     ]
-    rows += [(sheets[k], SHEET_DESCRIPTIONS[k]) for k in sheets if k in SHEET_DESCRIPTIONS]
+    for key, titles in sheets.items():
+        if key not in SHEET_DESCRIPTIONS:
+            continue
+        rows.append((titles[0], SHEET_DESCRIPTIONS[key]))
+        rows += [(t, f"（续）{titles[0]}") for t in titles[1:]]
+    for key, n_rows in left_out.items():
+        rows.append(
+            (
+                SHEET_NAMES.get(key, key),
+                f"{n_rows:,} 行，多于 {limit:,} 行，未写入本工作簿；"
+                f"见整理后的表格 {key}.csv（Excel 可直接打开）或 {key}.parquet",
+            )
+        )
     rows += [(None, None), ("单元格状态", "含义")]
     rows += [(metrics.code_label("status", s), s) for s in metrics.STATUS_SEVERITY[::-1]]
+    sheet = wb.add_sheet(title, widths=[24, 90], index=0)
+    title_style, section = wb.style(TITLE_STYLE), wb.style(SECTION_STYLE)
     for i, (a, b) in enumerate(rows, start=1):
-        ws.cell(row=i, column=1, value=a)
-        ws.cell(row=i, column=2, value=b)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    for i, (a, _b) in enumerate(rows, start=1):
-        if a in ("工作表", "单元格状态"):
-            ws.cell(row=i, column=1).font = HEADER_FONT
-            ws.cell(row=i, column=2).font = HEADER_FONT
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 90
+        if i == 1:
+            sheet.append([(a, title_style), (b, 0)])
+        elif a in ("工作表", "单元格状态"):
+            sheet.append([(a, section), (b, section)])
+        else:
+            sheet.append([(a, 0), (b, 0)])
+    sheet.close()
 
 
 def write_workbook(
     tables: object,
-    path: str | Path = "reports/gxparse-briefing.xlsx",
+    path: str | Path = Path("reports") / WORKBOOK_NAME,
     *,
     build_date: dt.date | str | None = None,
+    max_sheet_rows: int | None = None,
 ) -> Path:
-    """Given the tidy tables, write the briefing workbook to ``path`` atomically and return it."""
+    """Given the tidy tables, write the briefing workbook to ``path`` atomically and return it.
+
+    Every report is in the summary, metric, findings and reports sheets; a sheet longer than
+    Excel allows continues on a second sheet (``指标_2``). A cell-level table (disclosure,
+    applications, appeals, narrative, sections) with more than ``max_sheet_rows`` rows
+    (default :data:`MAX_SHEET_ROWS`) is left out and the 说明 sheet points to its CSV and
+    Parquet files, which ``gxparse build`` writes. Sheets are streamed into the file
+    (:mod:`gxparse.xlsx`), so memory stays flat however many reports there are.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
-
-    wb = Workbook()
-    taken: set[str] = set()
-    about = wb.active
-    about.title = sheet_name(SHEET_NAMES["about"], taken)
-    written: dict[str, str] = {}
-
-    def add(key: str, df: pd.DataFrame, **kwargs: object) -> Worksheet:
-        ws = wb.create_sheet(sheet_name(SHEET_NAMES.get(key, key), taken))
-        _write_frame(ws, df, **kwargs)  # type: ignore[arg-type]
-        written[key] = ws.title
-        return ws
-
-    requests = requests_summary(tables)
-    add("requests", requests, headers=_summary_headers(list(requests.columns)))
-    decisions = decisions_summary(tables)
-    add("decisions", decisions, headers=_summary_headers(list(decisions.columns)))
-    computed = metrics.compute(tables)
-    if not computed.empty:
-        computed = with_labels(computed)
-        add("metrics", computed, percent_rows=computed["kind"].eq("rate").fillna(False))
-    add("catalog", metrics.catalog())
-    findings = _table(tables, "findings")
-    if findings is not None:
-        findings = with_labels(findings)
-        ws = add("findings", findings)
-        _highlight_findings(ws, findings)
-    for key in ("reports", "disclosure", "applications", "appeals", "narrative", "sections"):
-        df = _table(tables, key)
-        if df is None:
-            continue
-        df = with_labels(df)
-        if key == "narrative" and "metric" in df.columns:
-            labels = [metrics.narrative_label(str(m)) for m in df["metric"]]
-            df.insert(df.columns.get_loc("metric") + 1, "metric_label", labels)
-        add(key, df)
-    _about(about, tables, when, written)
+    limit = MAX_SHEET_ROWS if max_sheet_rows is None else max_sheet_rows
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
+    wb = Workbook(tmp)
+    taken: set[str] = set()
+    about = sheet_name(SHEET_NAMES["about"], taken)
+    written: dict[str, list[str]] = {}
+    left_out: dict[str, int] = {}
+
+    def add(key: str, df: pd.DataFrame, **kwargs: object) -> None:
+        # Excel holds 1,048,576 rows a sheet (the header is one): longer frames continue.
+        step = EXCEL_MAX_ROWS - 1
+        for start in range(0, max(len(df), 1), step):
+            sliced = {
+                k: (v.iloc[start : start + step] if isinstance(v, pd.Series) else v)
+                for k, v in kwargs.items()
+            }
+            title = sheet_name(SHEET_NAMES.get(key, key), taken)
+            _write_frame(wb, title, df.iloc[start : start + step], **sliced)  # type: ignore[arg-type]
+            written.setdefault(key, []).append(title)
+
     try:
-        wb.save(tmp)
+        requests = requests_summary(tables)
+        add("requests", requests, headers=_summary_headers(list(requests.columns)))
+        decisions = decisions_summary(tables)
+        add("decisions", decisions, headers=_summary_headers(list(decisions.columns)))
+        computed = metrics.compute(tables)
+        if not computed.empty:
+            computed = with_labels(computed)
+            add("metrics", computed, percent_rows=computed["kind"].eq("rate").fillna(False))
+        add("catalog", metrics.catalog())
+        findings = _table(tables, "findings")
+        if findings is not None:
+            findings = with_labels(findings)
+            fills = findings["severity"] if "severity" in findings.columns else None
+            add("findings", findings, row_fills=fills)
+        for key in ("reports", *CELL_TABLES):
+            df = _table(tables, key)
+            if df is None:
+                continue
+            if key in CELL_TABLES and len(df) > limit:
+                left_out[key] = len(df)
+                continue
+            df = with_labels(df)
+            if key == "narrative" and "metric" in df.columns:
+                codes = df["metric"].astype(object)
+                known = {m: metrics.narrative_label(str(m)) for m in codes.dropna().unique()}
+                df.insert(df.columns.get_loc("metric") + 1, "metric_label", codes.map(known))
+            add(key, df)
+        _about(wb, about, tables, when, written, left_out, limit)
+        wb.close()
         os.replace(tmp, path)
     except BaseException:
+        wb.abort()
         Path(tmp).unlink(missing_ok=True)
         raise
     return path

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from gxparse import export, metrics, template
+from gxparse import export, metrics, template, xlsx
 
 APPLICANTS = template.APPLICANT_CODES
 
@@ -324,11 +324,11 @@ def test_atomic_write_keeps_old_file_on_failure(
     path = tmp_path / "briefing.xlsx"
     path.write_bytes(b"old")
 
-    def boom(self, filename):
-        Path(filename).write_bytes(b"partial")
+    def boom(self) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    # The sheets are streamed into the temporary file; writing the workbook parts fails.
+    monkeypatch.setattr(xlsx.Workbook, "_write_parts", boom)
     with pytest.raises(OSError, match="disk full"):
         export.write_workbook(tables, path)
     assert path.read_bytes() == b"old"
@@ -340,3 +340,59 @@ def test_narrative_metrics_get_labels(workbook: openpyxl.Workbook) -> None:
     assert [c.value for c in ws[1]][:4] == ["报告编号", "指标代码", "指标", "数值"]
     assert ws["C2"].value == metrics.narrative_label("active_disclosure_total")
     assert ws["D2"].value == 1359
+
+
+def test_long_sheets_continue_and_big_cell_tables_are_left_out(
+    tables: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past Excel's row limit a sheet continues on another; a cell-level table longer than
+    max_sheet_rows is left out and 说明 names its CSV and Parquet files."""
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
+    path = export.write_workbook(tables, tmp_path / "b.xlsx", max_sheet_rows=10)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:4] == ["说明", "申请办理汇总", "处理决定汇总", "指标"]
+    assert "依申请公开" not in wb.sheetnames  # 2 × 10 × 7 rows > 10
+    assert ["主动公开", "主动公开_2", "复议诉讼"] == [
+        n for n in wb.sheetnames if n.startswith(("主动", "复议"))
+    ]
+    assert rows(wb["主动公开_2"])[0][0] == "报告编号"  # each part has its header
+    assert [r[0] for r in rows(wb["主动公开"])[1:] + rows(wb["主动公开_2"])[1:]] == list(
+        tables["disclosure"]["report_id"]
+    )
+    about = {r[0]: r[1] for r in rows(wb["说明"]) if r[0]}
+    assert about["主动公开_2"] == "（续）主动公开"
+    n_apps = len(tables["applications"])
+    assert about["依申请公开"] == (
+        f"{n_apps:,} 行，多于 10 行，未写入本工作簿；"
+        "见整理后的表格 applications.csv（Excel 可直接打开）或 applications.parquet"
+    )
+
+
+def test_xlsx_writer_values(tmp_path: Path) -> None:
+    path = tmp_path / "x.xlsx"
+    with xlsx.Workbook(path) as wb:
+        pct = wb.style(xlsx.Style(number_format="0.0%"))
+        date = wb.style(xlsx.Style(number_format="yyyy-mm-dd"))
+        sheet = wb.add_sheet("a&b", widths=[10, 20], freeze_header=True)
+        sheet.append([("<x> & y", 0), (" padded ", 0), (True, 0)])
+        sheet.append([(0.125, pct), (dt.date(2024, 1, 20), date), (6.0, 0)])
+        sheet.append([(float("nan"), 0), (None, pct), (2**40, 0)])
+        sheet.close(autofilter=True)
+        first = wb.add_sheet("first", index=0)
+        first.append([("=1+1", 0)])
+        first.close()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["first", "a&b"]
+    ws = book["a&b"]
+    assert rows(ws) == [
+        ("<x> & y", " padded ", True),
+        (0.125, dt.datetime(2024, 1, 20), 6),
+        (None, None, 2**40),
+    ]
+    assert ws["A2"].number_format == "0.0%"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:C3"
+    assert ws.column_dimensions["B"].width == 20
+    assert book["first"]["A1"].value == "=1+1"
+    assert book["first"]["A1"].data_type == "s"
+    assert xlsx.column_letter(28) == "AB"
