@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--years", type=int, nargs="*", default=None, help="report years to analyse")
     r.add_argument("--bodies", nargs="*", default=None, help="bodies (agency names) to analyse")
     r.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
+    r.add_argument(
+        "--max-reports",
+        type=int,
+        default=None,
+        help="chart each report up to this many reports, groups of reports beyond "
+        "(default: gxparse.pipeline.MAX_REPORTS)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -57,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             years=args.years,
             bodies=args.bodies,
             jobs=args.jobs,
+            max_reports=args.max_reports,
         )
         return 0
 

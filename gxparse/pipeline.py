@@ -5,8 +5,8 @@
 1. builds the tidy tables with :func:`gxparse.build.build` (Parquet + CSV in ``out_dir``);
 2. converts each ``notebooks/NN_*.py`` (jupytext py:percent) to ``.ipynb`` in
    ``<reports_dir>/notebooks/``, executes it with papermill, passing the ``parameters``
-   cell ``raw_dir``, ``processed_dir``, ``years``, ``bodies``, ``out_dir`` and
-   ``build_date``;
+   cell ``raw_dir``, ``processed_dir``, ``years``, ``bodies``, ``out_dir``,
+   ``build_date`` and ``max_reports``;
 3. writes each executed notebook as HTML to ``<reports_dir>/NN_*.html``.
 
 The notebooks write their charts to ``<reports_dir>/figures`` (PNG + SVG) and 06 writes
@@ -48,6 +48,18 @@ __all__ = [
 ]
 
 TABLE_NAMES: tuple[str, ...] = TABLES  # the contract's seven tables, declared in parse.py
+
+# Up to this many reports the notebooks chart every report (one bar, dot or row each);
+# beyond it they aggregate before plotting (by level × year, with counts of reports) and
+# add "top N" views of the most extreme reports. The one threshold: the default of
+# ``open_analysis(max_reports=...)``, the notebooks' papermill parameter ``max_reports``
+# and ``gxparse run --max-reports``.
+MAX_REPORTS: int = 40
+# A table shown in a notebook holds at most this many rows (the HTML stays small); a note
+# says how many rows are left out and where the full table is.
+MAX_TABLE_ROWS: int = 100
+# Reports listed in a "top N" chart or table.
+TOP_N: int = 20
 GLYPH_MARKERS: tuple[str, ...] = ("missing from font", "missing from current font")
 
 
@@ -168,10 +180,148 @@ class Analysis:
     build_date: str
     labels: pd.Series = field(repr=False)
     source: str = ""
+    max_reports: int = MAX_REPORTS
+    max_rows: int = MAX_TABLE_ROWS
+    top_n: int = TOP_N
+    tables_dir: Path | None = None
 
     @property
     def reports(self) -> pd.DataFrame:
         return self.corpus.reports  # type: ignore[attr-defined]
+
+    @property
+    def n_reports(self) -> int:
+        return int(self.reports["report_id"].nunique())
+
+    @property
+    def aggregated(self) -> bool:
+        """True when the selection holds more than ``max_reports`` reports: charts then show
+        groups of reports (:attr:`group_by`) instead of one bar, dot or row per report."""
+        return self.n_reports > self.max_reports
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        """The groups of the aggregated views: level × year, or level alone when level ×
+        year would itself make more than ``max_reports`` groups."""
+        from gxparse.metrics import GROUP_BY
+
+        present = [c for c in GROUP_BY if c in self.reports.columns]
+        groups = self.reports[present].astype(object).drop_duplicates()
+        if len(groups) > self.max_reports and "level" in present:
+            return ("level",)
+        return tuple(present)
+
+    @property
+    def group_names(self) -> list[str]:
+        """Chinese names of :attr:`group_by` (层级, 年度), for captions."""
+        return _group_names(self.group_by)
+
+    @property
+    def mode_note(self) -> str:
+        """What the charts show: empty when every report is charted, else a sentence saying
+        they show groups of reports and where each report's data is."""
+        if not self.aggregated:
+            return ""
+        return (
+            f"报告 {self.n_reports:,} 份，多于 {self.max_reports} 份：图表按"
+            f"{'与'.join(self.group_names)}汇总，并列出最突出的 {self.top_n} 份报告；"
+            f"每份报告的数据见{self.where_full()}。"
+        )
+
+    def view(
+        self,
+        df: pd.DataFrame,
+        *,
+        key: str | None = "metric",
+        how: str = "median",
+        complete: bool = False,
+    ) -> pd.DataFrame:
+        """What a chart draws: ``df`` (one row per report × ``key``) with each report's
+        display ``label`` while the selection holds at most ``max_reports`` reports, else
+        its groups (:func:`gxparse.metrics.aggregate` by :attr:`group_by`, ``how`` =
+        ``median`` for counts or ``pooled`` for rates and shares), labelled the same way.
+        Either way the chart reads ``label`` and ``value`` (and ``numerator``,
+        ``denominator``, ``key``)."""
+        if not self.aggregated:
+            return self.label(df)
+        from gxparse.metrics import aggregate
+
+        return aggregate(df, self.group_by, key=key, how=how, complete=complete)
+
+    def order(self, view: pd.DataFrame, column: str = "label") -> list[str] | None:
+        """The label order of an aggregated view (its groups in display order); None for a
+        per-report view (the chart then orders the reports itself)."""
+        return list(dict.fromkeys(view[column])) if self.aggregated else None
+
+    def subtitle(
+        self,
+        text: str | None,
+        how: str = "median",
+        *,
+        by: Sequence[str] | None = None,
+        counted: bool = True,
+    ) -> str | None:
+        """A chart's subtitle: ``text`` for a per-report chart; for an aggregated one the
+        caption saying how the groups (``by``, default :attr:`group_by`) summarise their
+        reports (``how``, see :data:`gxparse.plotting.AGGREGATE_CAPTIONS_ZH`), then
+        ``text`` on a second line. ``counted``: the labels carry the number of reports."""
+        if not self.aggregated:
+            return text
+        from gxparse.plotting import aggregate_caption
+
+        names = self.group_names if by is None else _group_names(by)
+        caption = aggregate_caption(how, names, counted=counted)
+        return f"{caption}\n{text}" if text else caption
+
+    @property
+    def workbook(self) -> Path:
+        """Where notebook 06 writes the briefing workbook."""
+        from gxparse.export import WORKBOOK_NAME
+
+        return self.out_dir / WORKBOOK_NAME
+
+    def where_full(self, sheet: str | None = None) -> str:
+        """Where the full data is, for the notes under capped tables and top-N views."""
+        from gxparse.export import SHEET_NAMES
+
+        book = f"简报工作簿 {self.workbook.name}"
+        if sheet:
+            book += f"「{SHEET_NAMES.get(sheet, sheet)}」工作表"
+        if self.tables_dir is not None:
+            return f"{book}；整理后的表格 {self.tables_dir}"
+        return book
+
+    def not_shown(
+        self, shown: int, total: int, *, what: str = "份报告", sheet: str | None = None
+    ) -> str:
+        """The note under a capped view: how many are left out and where they are (empty
+        when nothing is left out)."""
+        if total <= shown:
+            return ""
+        return f"另有 {total - shown:,} {what}未显示（共 {total:,}）；完整数据见{self.where_full(sheet)}。"
+
+    def show(self, df: object, *, sheet: str | None = None, limit: int | None = None) -> None:
+        """Display a table, at most ``limit`` (default ``max_rows``) rows of it, with a note
+        saying how many rows are left out and where the full table is (``sheet``: the
+        briefing workbook's sheet key, see :data:`gxparse.export.SHEET_NAMES`).
+
+        ``df`` is a DataFrame or a pandas Styler (capped before it renders).
+        """
+        from IPython.display import display
+
+        limit = self.max_rows if limit is None else limit
+        frame = getattr(df, "data", df)
+        total = len(frame)  # type: ignore[arg-type]
+        if total > limit:
+            if hasattr(df, "data"):  # a Styler: style the first rows only
+                df = _capped_styler(df, limit)
+            else:
+                df = df.head(limit)  # type: ignore[union-attr]
+        with pd.option_context("display.max_rows", max(limit, 1)):  # no "..." below the cap
+            display(df)
+        note = self.not_shown(limit, total, what="行", sheet=sheet)
+        if note:
+            print(note)
 
     @property
     def figures_dir(self) -> Path:
@@ -200,6 +350,21 @@ class Analysis:
         return paths
 
 
+def _group_names(by: Iterable[str]) -> list[str]:
+    """Chinese names of grouping columns (层级, 年度), from the workbook's headers."""
+    from gxparse.export import HEADERS
+
+    return [HEADERS.get(f"{c}_label", HEADERS.get(c, c)) for c in by]
+
+
+def _capped_styler(styler: object, limit: int) -> object:
+    """A Styler over the first ``limit`` rows of ``styler.data``, with the same styles."""
+    head = styler.data.head(limit)  # type: ignore[attr-defined]
+    capped = head.style
+    capped.use(styler.export())  # type: ignore[attr-defined]
+    return capped
+
+
 def _in_kernel() -> bool:
     try:
         from IPython import get_ipython
@@ -217,10 +382,14 @@ def open_analysis(
     bodies: Iterable[str] | None = None,
     out_dir: str | Path = "reports",
     build_date: str | dt.date | None = None,
+    max_reports: int | None = None,
 ) -> Analysis:
     """Load the corpus, apply the house chart style and prepare labels and the source footer.
 
-    Raises ValueError when no report matches ``years`` and ``bodies``.
+    ``max_reports`` (default :data:`MAX_REPORTS`): up to this many reports the notebooks
+    chart each report; beyond it they chart groups of reports (see
+    :attr:`Analysis.aggregated`). Raises ValueError when no report matches ``years`` and
+    ``bodies``.
     """
     from gxparse import plotting
 
@@ -233,12 +402,20 @@ def open_analysis(
     reports = corpus.reports  # type: ignore[attr-defined]
     out = resolve_path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    tables_dir = None
+    if processed_dir is not None:
+        from gxparse.build import has_tables
+
+        folder = resolve_path(processed_dir)
+        tables_dir = folder if has_tables(folder) else None
     return Analysis(
         corpus=corpus,
         out_dir=out,
         build_date=when,
         labels=plotting.report_labels(reports),
         source=plotting.source_note(reports, when),
+        max_reports=MAX_REPORTS if max_reports is None else int(max_reports),
+        tables_dir=tables_dir,
     )
 
 
@@ -384,6 +561,7 @@ def run_all(
     timeout: int = 600,
     jobs: int = 2,
     quiet: bool = False,
+    max_reports: int | None = None,
 ) -> RunResult:
     """Build the tables from ``raw_dir`` into ``out_dir``, then execute every notebook.
 
@@ -395,6 +573,8 @@ def run_all(
     ``papermill.PapermillExecutionError`` when a notebook fails (its partial output is kept
     in ``<reports_dir>/notebooks``). With ``kernel_name`` None the notebooks run on this
     interpreter (see :func:`this_python_kernel`), else on that installed kernelspec.
+    ``max_reports`` is passed to the notebooks (None: :data:`MAX_REPORTS`): more reports
+    than that and their charts show groups of reports rather than each report.
     """
     start = time.perf_counter()
     raw = resolve_path(raw_dir)
@@ -420,6 +600,7 @@ def run_all(
         "bodies": list(bodies) if bodies is not None else None,
         "out_dir": str(reports),
         "build_date": when,
+        "max_reports": max_reports,
     }
     scripts = find_notebooks(notebooks_dir)
     kernel = kernel_name or "python3"

@@ -15,10 +15,10 @@
 # # 01 语料概览 · Corpus overview
 #
 # 哪些机关、哪一级、何地、哪些年度、用哪一版模板；解析是否成功；每份报告每个表格行的
-# 单元格状态（已填报 / 空白 / 缺失 / 推算 / 已更正），缺口一目了然。
+# 单元格状态（已填报 / 空白 / 缺失 / 推算 / 已更正），缺口一目了然。报告多于 `max_reports`
+# 份时，状态图改为各行的状态占报告数的比例，表格只显示前若干行（完整数据见简报工作簿）。
 
 # %%
-from IPython.display import display
 
 from gxparse import export, metrics, pipeline, plotting, template
 
@@ -29,6 +29,7 @@ years = None
 bodies = None
 out_dir = "../reports"
 build_date = None
+max_reports = None  # None: pipeline.MAX_REPORTS; more reports than this → charts by level × year
 
 # %%
 a = pipeline.open_analysis(
@@ -38,9 +39,12 @@ a = pipeline.open_analysis(
     bodies=bodies,
     out_dir=out_dir,
     build_date=build_date,
+    max_reports=max_reports,
 )
 corpus = a.corpus
 print(a.source)
+if a.aggregated:
+    print(a.mode_note)
 
 # %% [markdown]
 # ## 报告一览
@@ -49,76 +53,111 @@ print(a.source)
 columns = ["report_id", "label", "agency", "level", "province", "city", "county", "year"]
 columns += ["template", "parse_status", "n_unplaced"]
 reports = a.label(a.reports)
-display(export.translate(reports[[c for c in columns if c in reports.columns]]))
+a.show(export.translate(reports[[c for c in columns if c in reports.columns]]), sheet="reports")
 
 # %% [markdown]
 # ## 按年度、层级、模板与解析状态计数
 
 # %%
 counts = reports.groupby(["year", "level", "template", "parse_status"], dropna=False).size()
-display(export.translate(counts.rename("count").reset_index()))
+a.show(export.translate(counts.rename("count").reset_index()))
 
 # %% [markdown]
 # 使用旧模板（国办公开办函〔2019〕60号）的报告：
 
 # %%
 old = reports[reports["template"] == "2019"]
-display(export.translate(old[["report_id", "label", "year", "template"]]))
+a.show(export.translate(old[["report_id", "label", "year", "template"]]), sheet="reports")
 
 # %% [markdown]
 # ## 单元格状态
 #
 # 每格的颜色是该行各单元格中最差的状态（缺失 > 空白 > 推算 > 已更正 > 已填报），
-# 数字为该行未填报单元格数 / 单元格总数。
+# 数字为该行未填报单元格数 / 单元格总数。报告较多时，每行一条横条：该行有未填报单元格的
+# 报告占报告数的比例，按最差状态分色。
 
 # %%
-status = a.label(metrics.cell_status(corpus))
-status["note"] = [
-    f"{n}/{m}" if n else ""
-    for n, m in zip(status["n_not_reported"], status["n_cells"], strict=True)
-]
-columns_order = list(a.labels[a.reports["report_id"]])
+status = metrics.cell_status(corpus)
+if a.aggregated:
+    shares = metrics.status_shares(status)
+    apps = shares[shares["table"] == "applications"].copy()
+    apps["row_label"] = [metrics.short_label(k, column="row", numbered=True) for k in apps["key"]]
+    fig = plotting.status_bars(
+        apps,
+        row="row_label",
+        title=f"第三部分单元格状态：各行未填报的报告比例（共 {a.n_reports:,} 份）",
+        subtitle=template.label("applications"),
+        source=a.source,
+    )
+else:
+    status = a.label(status)
+    status["note"] = [
+        f"{n}/{m}" if n else ""
+        for n, m in zip(status["n_not_reported"], status["n_cells"], strict=True)
+    ]
+    columns_order = list(a.labels[a.reports["report_id"]])
 
-apps = status[status["table"] == "applications"].copy()
-apps["row_label"] = [metrics.short_label(k, column="row", numbered=True) for k in apps["key"]]
-row_order = metrics.template_order(apps["key"], "row", numbered=True)
-fig = plotting.status_heatmap(
-    apps,
-    row="row_label",
-    col="label",
-    annotate="note",
-    row_order=row_order,
-    col_order=columns_order,
-    title="第三部分单元格状态（每份报告 × 每行）",
-    subtitle=template.label("applications"),
-    source=a.source,
-)
+    apps = status[status["table"] == "applications"].copy()
+    apps["row_label"] = [metrics.short_label(k, column="row", numbered=True) for k in apps["key"]]
+    row_order = metrics.template_order(apps["key"], "row", numbered=True)
+    fig = plotting.status_heatmap(
+        apps,
+        row="row_label",
+        col="label",
+        annotate="note",
+        row_order=row_order,
+        col_order=columns_order,
+        title="第三部分单元格状态（每份报告 × 每行）",
+        subtitle=template.label("applications"),
+        source=a.source,
+    )
 paths = a.save(fig, "01_cell_status_applications")
 
 # %%
-other = status[status["table"].isin(["disclosure", "appeals"])]
-other_order = metrics.template_order(other["key"], "item") + metrics.template_order(
-    other["key"], "proceeding"
-)
-fig = plotting.status_heatmap(
-    other,
-    row="zh",
-    col="label",
-    annotate="note",
-    row_order=other_order,
-    col_order=columns_order,
-    title="第二、四部分单元格状态",
-    subtitle=f"{template.label('active_disclosure')}；{template.label('appeals')}",
-    source=a.source,
-)
+subtitle = f"{template.label('active_disclosure')}；{template.label('appeals')}"
+if a.aggregated:
+    fig = plotting.status_bars(
+        shares[shares["table"].isin(["disclosure", "appeals"])],
+        row="zh",
+        title=f"第二、四部分单元格状态：各行未填报的报告比例（共 {a.n_reports:,} 份）",
+        subtitle=subtitle,
+        source=a.source,
+    )
+else:
+    other = status[status["table"].isin(["disclosure", "appeals"])]
+    other_order = metrics.template_order(other["key"], "item") + metrics.template_order(
+        other["key"], "proceeding"
+    )
+    fig = plotting.status_heatmap(
+        other,
+        row="zh",
+        col="label",
+        annotate="note",
+        row_order=other_order,
+        col_order=columns_order,
+        title="第二、四部分单元格状态",
+        subtitle=subtitle,
+        source=a.source,
+    )
 paths = a.save(fig, "01_cell_status_disclosure_appeals")
 
 # %% [markdown]
 # ## 未填报的单元格
 
 # %%
+if a.aggregated:  # per table row: how many reports have it blank, missing, derived, ...
+    not_reported = shares[shares["status"] != "reported"]
+    a.show(
+        export.translate(
+            not_reported[["table", "key", "zh", "status", "n_reports", "n_rows", "share"]].rename(
+                columns={"zh": "row_label", "key": "row"}
+            )
+        )
+    )
 gaps = status[status["n_not_reported"] > 0]
-display(
+if a.aggregated:
+    gaps = a.label(gaps)
+a.show(
     export.translate(
         gaps[["label", "table", "key", "zh", "status", "n_cells", "n_not_reported"]].rename(
             columns={

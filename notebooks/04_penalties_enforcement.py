@@ -16,10 +16,10 @@
 #
 # 第二部分第二十条第（五）（六）项的本年处理决定数量。各机关的数量从 0 到数千不等，
 # 图中用对称对数刻度（0 至 1 为线性，之后为对数），0 与数千同时可见；与同一层级、同一年度的
-# 机关（同级）比较。
+# 机关（同级）比较。报告多于 `max_reports` 份时按层级与年度比较各组的中位数，并列出处罚决定
+# 最多的报告及其同级中位数。
 
 # %%
-from IPython.display import display
 
 from gxparse import export, metrics, pipeline, plotting
 
@@ -30,6 +30,7 @@ years = None
 bodies = None
 out_dir = "../reports"
 build_date = None
+max_reports = None  # None: pipeline.MAX_REPORTS; more reports than this → charts by level × year
 
 # %%
 a = pipeline.open_analysis(
@@ -39,50 +40,67 @@ a = pipeline.open_analysis(
     bodies=bodies,
     out_dir=out_dir,
     build_date=build_date,
+    max_reports=max_reports,
 )
 corpus = a.corpus
 print(a.source)
+if a.aggregated:
+    print(a.mode_note)
 
 # %% [markdown]
 # ## 处理决定数量
 
 # %%
 codes = ["penalty_decisions", "coercion_decisions", "licensing_decisions"]
-decisions = a.label(metrics.compute(corpus, codes))
+decisions = metrics.compute(corpus, codes)
 names = {c: metrics.code_label("item", c.removesuffix("_decisions")) for c in codes}
+shown = a.view(decisions)
 fig = plotting.dot_chart(
-    decisions,
+    shown,
     label="label",
     value="value",
     hue="metric",
     hue_labels=names,
+    order=a.order(shown),
     scale="symlog",
     title="本年处理决定数量（件）",
-    subtitle="对称对数刻度：0、个位数与数千同时可见",
+    subtitle=a.subtitle("对称对数刻度：0、个位数与数千同时可见"),
     source=a.source,
 )
 paths = a.save(fig, "04_decisions")
 
 # %%
-wide = decisions.pivot_table(
-    index="label", columns="metric", values="value", aggfunc="first", dropna=False, sort=False
-)
-wide = wide.reindex(columns=codes).rename(columns=names)
-display(wide.rename_axis(index=export.HEADERS["label"], columns=None))
+if a.aggregated:
+    summary = ["label", "metric", "zh", "median", "total", "max", "n_used", "n_reports"]
+    a.show(export.translate(shown[summary]))
+else:
+    wide = shown.pivot_table(
+        index="label", columns="metric", values="value", aggfunc="first", dropna=False, sort=False
+    )
+    wide = wide.reindex(columns=codes).rename(columns=names)
+    a.show(wide.rename_axis(index=export.HEADERS["label"], columns=None))
 
 # %% [markdown]
 # ## 与同级机关比较
 #
 # 同级 = 同一层级（乡镇、街道、部门……）且同一年度。“与同级中位数之比”在中位数为 0 时为空。
+# 报告较多时只列出处罚决定最多的报告。
 
 # %%
-peers = a.label(metrics.peer_comparison(decisions, by=("level", "year")))
+peers = metrics.peer_comparison(decisions, by=("level", "year"))
+penalty = peers[peers["metric"] == "penalty_decisions"]
+if a.aggregated:
+    penalty = metrics.top_reports(penalty, a.top_n)
+penalty = a.label(penalty)
 columns = ["label", "level", "year", "zh", "value", "n_peers", "peer_median", "peer_max", "rank"]
 columns += ["ratio_to_median"]
-display(export.translate(peers[peers["metric"] == "penalty_decisions"][columns]))
+a.show(export.translate(penalty[columns]))
+if a.aggregated:
+    known = int(peers.loc[peers["metric"] == "penalty_decisions", "value"].notna().sum())
+    print(a.not_shown(len(penalty), known, sheet="decisions"))
 
 # %%
-penalty = peers[peers["metric"] == "penalty_decisions"].copy()
+penalty = penalty.copy()
 # Codes are categorical: map the values (object), not the categories.
 level_names = (
     penalty["level"]
@@ -93,6 +111,9 @@ penalty["body"] = penalty["label"] + "（" + level_names + "）"
 long = penalty[["body", "value", "peer_median"]].melt(
     id_vars=["body"], var_name="series", value_name="count"
 )
+title = names["penalty_decisions"] + "：本机关与同级中位数（件）"
+if a.aggregated:
+    title = f"{names['penalty_decisions']}最多的 {len(penalty)} 份报告与同级中位数（件）"
 fig = plotting.dot_chart(
     long,
     label="body",
@@ -100,7 +121,7 @@ fig = plotting.dot_chart(
     hue="series",
     hue_labels={"value": "本机关", "peer_median": "同级中位数"},
     scale="symlog",
-    title=names["penalty_decisions"] + "：本机关与同级中位数（件）",
+    title=title,
     source=a.source,
 )
 paths = a.save(fig, "04_penalty_peers")
@@ -111,4 +132,7 @@ paths = a.save(fig, "04_penalty_peers")
 # %%
 items = ["licensing", "other_external_services", "penalty", "coercion"]
 cells = a.label(corpus.disclosure[corpus.disclosure["item"].isin(items)])
-display(export.translate(cells[["label", "item", "measure", "value", "status", "raw", "source"]]))
+a.show(
+    export.translate(cells[["label", "item", "measure", "value", "status", "raw", "source"]]),
+    sheet="disclosure",
+)

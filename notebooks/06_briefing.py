@@ -15,7 +15,8 @@
 # # 06 简报导出 · Briefing
 #
 # 写出简报工作簿 `gxparse-briefing.xlsx`：说明、申请办理汇总、处理决定汇总、指标与定义、
-# 检查发现（按严重程度着色），以及全部整理后的表格；并列出各图表文件。
+# 检查发现（按严重程度着色），以及全部整理后的表格；并列出各图表文件。工作簿包含每一份报告；
+# 单元格级的表格超过 `export.MAX_SHEET_ROWS` 行时不写入工作簿，见整理后的表格（CSV / Parquet）。
 
 # %%
 from IPython.display import Markdown, display
@@ -29,6 +30,7 @@ years = None
 bodies = None
 out_dir = "../reports"
 build_date = None
+max_reports = None  # None: pipeline.MAX_REPORTS; more reports than this → charts by level × year
 
 # %%
 a = pipeline.open_analysis(
@@ -38,28 +40,34 @@ a = pipeline.open_analysis(
     bodies=bodies,
     out_dir=out_dir,
     build_date=build_date,
+    max_reports=max_reports,
 )
 corpus = a.corpus
 print(a.source)
+if a.aggregated:
+    print(a.mode_note)
 
 # %%
-workbook = export.write_workbook(
-    corpus, a.out_dir / "gxparse-briefing.xlsx", build_date=a.build_date
-)
+workbook = export.write_workbook(corpus, a.workbook, build_date=a.build_date)
 print(f"工作簿：{workbook}")
 
 # %% [markdown]
 # ## 申请办理汇总
+#
+# 报告较多时先列出各层级、各年度的合计，再列出前若干份报告（全部报告见工作簿）。
 
 # %%
+if a.aggregated:
+    flow = metrics.pooled_flow(metrics.request_flow(corpus), a.group_by)
+    a.show(export.translate(flow[["label", *metrics.FLOW_ROWS, "n_used", "n_reports"]]))
 requests = export.requests_summary(corpus)
-display(export.translate(requests))
+a.show(export.translate(requests), sheet="requests")
 
 # %% [markdown]
 # ## 处理决定汇总
 
 # %%
-display(export.translate(export.decisions_summary(corpus)))
+a.show(export.translate(export.decisions_summary(corpus)), sheet="decisions")
 
 # %% [markdown]
 # ## 要点

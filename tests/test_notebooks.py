@@ -179,9 +179,19 @@ def test_notebooks_in_run_order_with_parameters() -> None:
         names = {
             line.split("=")[0].strip() for line in tagged[0].source.splitlines() if "=" in line
         }
-        assert names == {"raw_dir", "processed_dir", "years", "bodies", "out_dir", "build_date"}
+        assert names == {
+            "raw_dir",
+            "processed_dir",
+            "years",
+            "bodies",
+            "out_dir",
+            "build_date",
+            "max_reports",
+        }
         assert 'raw_dir = "../data/raw"' in tagged[0].source
         assert "years = None" in tagged[0].source and "bodies = None" in tagged[0].source
+        # The threshold's default lives in the package (pipeline.MAX_REPORTS), not here.
+        assert "max_reports = None" in tagged[0].source
 
 
 def test_select_by_year_and_body() -> None:
@@ -249,3 +259,162 @@ def test_notebooks_run_on_this_interpreter(tmp_path: Path, monkeypatch: pytest.M
     with pipeline.this_python_kernel() as name:
         assert KernelSpecManager().get_kernel_spec(name).argv[0] == sys.executable
     assert "JUPYTER_PATH" not in os.environ
+
+
+# ---------------------------------------------------------------------------------------
+# Many reports: the notebooks aggregate before plotting
+# ---------------------------------------------------------------------------------------
+N_SYNTHETIC = 300
+
+
+def synthetic_corpus(folder: Path, n: int = N_SYNTHETIC, seed: int = 6) -> Path:
+    """n synthetic reports (both templates, every text layout, several levels and years)."""
+    import random
+
+    from gxparse.synth import LAYOUTS, random_spec, render
+
+    folder.mkdir(parents=True)
+    rng = random.Random(seed)
+    layouts = sorted(LAYOUTS)
+    for i in range(n):
+        spec = random_spec(rng, "2021" if rng.random() < 0.75 else "2019")
+        text = render(spec, layouts[i % len(layouts)], "zh", rng=random.Random(i))
+        (folder / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def output_tables(cell: dict) -> list:
+    """The HTML tables a notebook cell displayed, as DataFrames."""
+    import io
+
+    import pandas as pd
+
+    frames = []
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html:
+            frames.extend(pd.read_html(io.StringIO("".join(html))))
+    for t in frames:  # a pivot's index name makes a second header row
+        t.columns = [
+            next((x for x in (c if isinstance(c, tuple) else (c,)) if "Unnamed" not in str(x)), "")
+            for c in t.columns
+        ]
+    return frames
+
+
+def cell_text(cell: dict) -> str:
+    outputs = cell.get("outputs", [])
+    return "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+
+
+@pytest.mark.slow
+def test_notebook_on_a_few_hundred_reports_aggregates(tmp_path: Path) -> None:
+    """300 reports (> pipeline.MAX_REPORTS): notebook 03 charts levels × years with pooled
+    rates, lists the lowest rates as a top N with a note, and caps its tables."""
+
+    from gxparse import export, metrics
+    from gxparse.build import build
+
+    raw = synthetic_corpus(tmp_path / "raw")
+    corpus = build(raw, tmp_path / "processed")
+    assert len(corpus.reports) == N_SYNTHETIC > pipeline.MAX_REPORTS
+    script = REPO / "notebooks" / "03_request_outcomes.py"
+    params = {
+        "raw_dir": str(raw),
+        "processed_dir": str(tmp_path / "processed"),
+        "out_dir": str(tmp_path / "reports"),
+        "build_date": "2026-11-22",
+    }
+    with pipeline.this_python_kernel() as kernel:
+        run = pipeline.run_notebook(
+            script,
+            params,
+            work_dir=tmp_path / "reports" / "notebooks",
+            html_dir=tmp_path / "reports",
+            kernel_name=kernel,
+        )
+    nb = nbformat.read(run.ipynb, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    text = "".join(cell_text(c) for c in code)
+    assert f"报告 {N_SYNTHETIC:,} 份，多于 {pipeline.MAX_REPORTS} 份" in text
+
+    # Expected values straight from the part 三 cells (总计 column), not through metrics.
+    apps = corpus.applications[corpus.applications["applicant"] == "total"]
+    wide = apps.pivot(index="report_id", columns="row", values="value")
+    info = corpus.reports.set_index("report_id")[["level", "year"]]
+    cells = wide[["granted", "partially_granted", "total_handled"]].join(info)
+    cells = cells[cells[["granted", "partially_granted"]].notna().all(axis=1)]
+    cells = cells[cells["total_handled"].fillna(0) > 0]
+    town = cells[(cells["level"] == "township") & (cells["year"] == 2023)]
+    n_town = int(((info["level"] == "township") & (info["year"] == 2023)).sum())
+    granted = town["granted"].sum() + town["partially_granted"].sum()
+    pooled = granted / town["total_handled"].sum()
+    label = f"{metrics.code_label('level', 'township')} 2023（{n_town} 份）"
+
+    # The rates table: one row per level × year, the pooled rate of each.
+    rate_name = metrics.METRIC_BY_CODE["substantive_disclosure_rate"].name()
+    rates = next(
+        t for c in code for t in output_tables(c) if rate_name in map(str, t.columns)
+    ).set_index(export.HEADERS["label"])
+    assert len(rates) == corpus.reports.groupby(["level", "year"], observed=True).ngroups
+    assert rates.loc[label, rate_name] == f"{pooled:.1%}"
+
+    # The flow table: sums over the reports with all four rows.
+    flow_cells = wide[list(metrics.FLOW_ROWS)].join(info).dropna(subset=list(metrics.FLOW_ROWS))
+    town_flow = flow_cells[(flow_cells["level"] == "township") & (flow_cells["year"] == 2023)]
+    flow_label = f"{metrics.code_label('level', 'township')} 2023（{len(town_flow)} 份）"
+    flow = next(
+        t for c in code for t in output_tables(c) if export.HEADERS["n_used"] in t.columns
+    ).set_index(export.HEADERS["label"])
+    received = metrics.short_label("received_new", column="row")
+    assert flow.loc[flow_label, received] == town_flow["received_new"].sum()
+
+    # Lowest rates: a top N with a note on the reports left out and where they are.
+    known = len(cells)
+    assert f"另有 {known - pipeline.TOP_N:,} 份报告未显示（共 {known:,}）" in text
+    assert "gxparse-briefing.xlsx「指标」工作表" in text
+    figures = tmp_path / "reports" / "figures"
+    assert (figures / "03_substantive_disclosure_rate_lowest.png").is_file()
+    # No table shows more than the cap.
+    for c in code:
+        for t in output_tables(c):
+            assert len(t) <= pipeline.MAX_TABLE_ROWS
+    assert run.html.stat().st_size < 8_000_000
+
+
+def test_analysis_switches_to_groups_past_the_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The five seeds are charted one by one; with max_reports=3 they are grouped."""
+    from gxparse import metrics
+
+    raw = REPO / "data" / "raw"
+    each = pipeline.open_analysis(raw, out_dir=tmp_path)
+    assert (each.max_reports, each.aggregated, each.mode_note) == (pipeline.MAX_REPORTS, False, "")
+    rates = metrics.compute(each.corpus, ["substantive_disclosure_rate"])
+    assert each.view(rates, how="pooled")["label"].tolist() == list(each.labels)
+    assert each.order(rates) is None
+    assert each.subtitle("定义") == "定义"
+
+    grouped = pipeline.open_analysis(raw, out_dir=tmp_path, max_reports=3)
+    assert grouped.aggregated and grouped.group_by == ("level", "year")
+    view = grouped.view(rates, how="pooled")
+    # 4 townships (承留镇 5/6, 海流图镇, 洺州镇, 瀛海镇 12/14) and 1 street office.
+    assert view["label"].tolist() == ["街道 2023（1 份）", "乡镇 2023（4 份）"]
+    assert grouped.order(view) == view["label"].tolist()
+    assert grouped.subtitle("定义", how="pooled").startswith("按层级与年度汇总：合并比率")
+    assert grouped.subtitle("定义", how="pooled").endswith("\n定义")
+    assert "多于 3 份" in grouped.mode_note
+
+    shown: list[object] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    grouped.show(grouped.reports, limit=2, sheet="reports")
+    assert len(shown[0]) == 2  # type: ignore[arg-type]
+    note = capsys.readouterr().out
+    assert note.startswith(
+        "另有 3 行未显示（共 5）；完整数据见简报工作簿 gxparse-briefing.xlsx「报告」"
+    )
+    styled = grouped.reports.style.hide(axis="index")
+    grouped.show(styled, limit=1)
+    assert len(shown[1].data) == 1  # type: ignore[attr-defined]
+    assert grouped.not_shown(5, 5) == ""
