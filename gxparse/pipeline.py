@@ -305,19 +305,21 @@ class Analysis:
         saying how many rows are left out and where the full table is (``sheet``: the
         briefing workbook's sheet key, see :data:`gxparse.export.SHEET_NAMES`).
 
-        ``df`` is a DataFrame or a pandas Styler (capped before it renders).
+        ``df`` is a DataFrame or a pandas Styler (which renders its first ``limit`` rows,
+        formats and styles kept).
         """
         from IPython.display import display
 
         limit = self.max_rows if limit is None else limit
         frame = getattr(df, "data", df)
         total = len(frame)  # type: ignore[arg-type]
-        if total > limit:
-            if hasattr(df, "data"):  # a Styler: style the first rows only
-                df = _capped_styler(df, limit)
-            else:
-                df = df.head(limit)  # type: ignore[union-attr]
-        with pd.option_context("display.max_rows", max(limit, 1)):  # no "..." below the cap
+        if total > limit and not hasattr(df, "data"):
+            df = df.head(limit)  # type: ignore[union-attr]
+        # Both render at display time: a DataFrame in full (no "..." below the cap), a
+        # Styler up to the cap.
+        with pd.option_context(
+            "display.max_rows", max(limit, 1), "styler.render.max_rows", max(limit, 1)
+        ):
             display(df)
         note = self.not_shown(limit, total, what="行", sheet=sheet)
         if note:
@@ -355,14 +357,6 @@ def _group_names(by: Iterable[str]) -> list[str]:
     from gxparse.export import HEADERS
 
     return [HEADERS.get(f"{c}_label", HEADERS.get(c, c)) for c in by]
-
-
-def _capped_styler(styler: object, limit: int) -> object:
-    """A Styler over the first ``limit`` rows of ``styler.data``, with the same styles."""
-    head = styler.data.head(limit)  # type: ignore[attr-defined]
-    capped = head.style
-    capped.use(styler.export())  # type: ignore[attr-defined]
-    return capped
 
 
 def _in_kernel() -> bool:
