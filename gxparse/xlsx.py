@@ -71,7 +71,7 @@ def _serial(value: dt.date) -> float:
 
 def _cell(ref: str, value: object, style: int) -> str:
     s = f' s="{style}"' if style else ""
-    if value is None:
+    if value is None or value == "":  # an empty text is an empty cell, as in Excel
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
@@ -133,15 +133,15 @@ class Sheet:
         self._out.write(text.encode("utf-8"))
 
     def append(self, cells: Iterable[tuple[object, int]]) -> None:
-        """Append a row: ``(value, style)`` per column, from column A. A ``None`` value with
-        style 0 is an empty cell."""
+        """Append a row: ``(value, style)`` per column, from column A. ``None`` or an empty
+        text is an empty cell (kept, for its style, when the style is not 0)."""
         self.n_rows += 1
         r = self.n_rows
         parts = []
         for j, (value, style) in enumerate(cells):
             if j >= len(self._letters):
                 self._letters.append(column_letter(j + 1))
-            if value is None and not style:
+            if (value is None or value == "") and not style:
                 continue
             parts.append(_cell(f"{self._letters[j]}{r}", value, style))
             self.n_cols = max(self.n_cols, j + 1)
@@ -336,14 +336,14 @@ class Workbook:
                 "<font>"
                 + ("<b/>" if bold else "")
                 + f'<sz val="{size or 11:g}"/>'
-                + (f'<color rgb="FF{color}"/>' if color else "")
+                + (f'<color rgb="00{color}"/>' if color else "")
                 + '<name val="Calibri"/><family val="2"/></font>'
             )
         fill_xml = ['<fill><patternFill patternType="none"/></fill>']
         fill_xml.append('<fill><patternFill patternType="gray125"/></fill>')
         for colour in list(fills)[1:]:
             fill_xml.append(
-                f'<fill><patternFill patternType="solid"><fgColor rgb="FF{colour}"/>'
+                f'<fill><patternFill patternType="solid"><fgColor rgb="00{colour}"/>'
                 '<bgColor indexed="64"/></patternFill></fill>'
             )
         return (
