@@ -205,7 +205,7 @@ if a.aggregated:
         percent=True,
         sort=False,
         title=f"{rate.name()}最低的 {len(lowest)} 份报告",
-        subtitle="括号内为（予以公开＋部分公开）/ 办理结果总计",
+        subtitle="括号内为 " + rate.definition(),
         source=a.source,
     )
     paths = a.save(fig, "03_substantive_disclosure_rate_lowest")
