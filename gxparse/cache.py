@@ -62,6 +62,7 @@ DOWNSTREAM_MODULES: frozenset[str] = frozenset(
         "review.py",
         "schemas.py",
         "templatedoc.py",
+        "xlsx.py",  # the workbook writer
         "synth",  # the report generator
     }
 )
