@@ -66,7 +66,7 @@ if a.aggregated:
         corpus.findings, list(a.reports["report_id"]), severities
     )
     by_body = per_report.sort_values(severities, ascending=False, kind="stable").head(a.top_n)
-    by_body.index = by_body.index.map(a.labels).rename("label")
+    by_body.index = by_body.index.map(a.labels).rename(export.HEADERS["label"])
     a.show(by_body.rename(columns=export.SEVERITY_LABELS))
     print(a.not_shown(len(by_body), int((per_report.sum(axis=1) > 0).sum()), sheet="findings"))
 else:
