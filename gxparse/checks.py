@@ -569,12 +569,13 @@ def ensure_columns(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
 
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, list[str | None]]:
-    """A column as integer codes (-1 = NA) and the text of each code (``str`` of the
-    value, as the checks compare codes); categoricals reuse their codes."""
+    """A column as int32 codes (-1 = NA; a new array the caller may change) and the text
+    of each code (``str`` of the value, as the checks compare codes); categoricals reuse
+    their codes."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy(), [str(c) for c in s.cat.categories]
+        return s.cat.codes.to_numpy().astype(np.int32), [str(c) for c in s.cat.categories]
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes, [str(u) for u in uniques]
+    return codes.astype(np.int32), [str(u) for u in uniques]
 
 
 class CellTable:
@@ -600,52 +601,64 @@ class CellTable:
         self._pos_of = {rid: i for i, rid in enumerate(ids)}
         n_ids = len(ids)
         n = len(df)
-        # Row numbers fit 32 bits up to two billion rows: half the memory of int64.
-        idx = np.int32 if n < 2**31 else np.int64
+        # Row numbers, positions and slots fit 32 bits below two billion: half the memory
+        # of numpy's default int64, for arrays as long as the table.
+        idx = np.int32 if max(n, n_ids) < 2**31 else np.int64
         rid_codes, rid_text = _codes(df["report_id"])
         where = ids.get_indexer(pd.Index(rid_text, dtype=object)) if rid_text else []
         # Ids outside ``ids`` and NA ids (code -1: the appended -1) belong to no report.
-        pos = np.append(np.asarray(where, dtype=np.int64), -1)[rid_codes] if n else rid_codes
-        rows = np.flatnonzero(pos >= 0).astype(idx)
-        pos = pos[rows]
+        pos = np.append(np.asarray(where, dtype=idx), -1).astype(idx)[rid_codes]
+        del rid_codes
+        valid = pos >= 0
+        rows = np.arange(n, dtype=idx) if valid.all() else np.flatnonzero(valid).astype(idx)
+        if len(rows) < n:
+            pos = pos[rows]
+        del valid
         r_codes, r_text = _codes(df[rk])
         c_codes, c_text = _codes(df[ck])
         # NA codes get their own slot (last): such a cell is a cell all the same.
         width = len(c_text) + 1
-        r_codes = np.where(r_codes < 0, len(r_text), r_codes)[rows]
-        c_codes = np.where(c_codes < 0, len(c_text), c_codes)[rows]
-        pair = r_codes.astype(np.int64) * width + c_codes
+        r_codes[r_codes < 0] = len(r_text)
+        c_codes[c_codes < 0] = len(c_text)
+        pair = r_codes[rows] * width + c_codes[rows]
+        del r_codes, c_codes
         # The (row, col) pairs in use, numbered in code order: a table of every possible
         # pair (a few hundred) instead of sorting millions of cells.
         seen = np.zeros((len(r_text) + 1) * width, dtype=bool)
         seen[pair] = True
         used = np.flatnonzero(seen)
-        slot = (np.cumsum(seen) - 1)[pair]
+        slot = (np.cumsum(seen) - 1).astype(np.int32)[pair]
+        del pair
         texts_r, texts_c = [*r_text, None], [*c_text, None]
         self.keys: list[Key] = [(texts_r[u // width], texts_c[u % width]) for u in used.tolist()]  # type: ignore[misc]
         self._key_index = {k: j for j, k in enumerate(self.keys)}
         n_keys = len(self.keys)
-        flat = pos * n_keys + slot
+        grid = np.int32 if n_ids * n_keys < 2**31 else np.int64
+        flat = pos.astype(grid) * n_keys + slot
+        del slot
         last = np.full(n_ids * n_keys, -1, dtype=idx)
         last[flat] = rows
         first = last
-        if len(flat) and np.bincount(flat, minlength=last.size).max() > 1:
-            # A repeated cell: numpy leaves unspecified which of the writes above stays,
-            # so the last row is chosen explicitly (its value counts), and the first is
-            # kept for the order of the report's keys.
+        if np.count_nonzero(last >= 0) < len(flat):
+            # A repeated cell (fewer slots filled than rows): numpy leaves unspecified which
+            # of the writes above stays, so the last row is chosen explicitly (its value
+            # counts), and the first is kept for the order of the report's keys.
             np.maximum.at(last, flat, rows)
             first = np.full(n_ids * n_keys, n, dtype=idx)
             np.minimum.at(first, flat, rows)
             first[first == n] = -1
+        del flat, rows
         self._row_of = last.reshape(n_ids, n_keys)
         self._first_row = first.reshape(n_ids, n_keys)
         self.has = np.zeros(n_ids, dtype=bool)
         self.has[pos] = True
+        del pos
         self._value = pd.to_numeric(df["value"]).to_numpy(dtype="float64", na_value=np.nan)
         s_codes, s_text = _codes(df["status"])
         # A cell without a status is missing, as the parser says of a cell it did not find.
         self.statuses: list[str] = [*s_text, "missing"]
-        self._status = np.where(s_codes < 0, len(s_text), s_codes).astype(np.int16)
+        s_codes[s_codes < 0] = len(s_text)
+        self._status = s_codes.astype(np.int16)
         known_status = np.array([s in KNOWN_STATUSES for s in self.statuses])
         self._known = known_status[self._status] & ~np.isnan(self._value)
         self._df = df

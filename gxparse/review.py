@@ -203,17 +203,23 @@ def apply_corrections(
         df = tables.get(table)
         if df is None:
             continue
-        df = df.copy()
+        # Shallow: copy-on-write copies only the columns a correction writes to, so a
+        # corpus's cell tables are not duplicated for a handful of corrected cells.
+        df = df.copy(deep=False)
         if "correction_reason" not in df.columns:
             df["correction_reason"] = pd.Series(pd.NA, index=df.index, dtype="string")
         mine = corrections[corrections["table"] == table] if not corrections.empty else corrections
         if mine.empty:
             out[table] = df
             continue
-        present = set(df["report_id"].astype(str))
+        # Only the rows of the corrected reports are indexed: a dict of every cell of a
+        # large corpus would cost more than the whole table.
+        wanted = {str(r) for r in mine["report_id"]}
+        near = df[df["report_id"].astype(str).isin(wanted).to_numpy(dtype=bool)]
+        present = set(near["report_id"].astype(str))
         index = {
             (str(a), str(b), str(c)): i
-            for i, a, b, c in zip(df.index, df["report_id"], df[rk], df[ck], strict=True)
+            for i, a, b, c in zip(near.index, near["report_id"], near[rk], near[ck], strict=True)
         }
         added = []
         value_dtype = df["value"].dtype

@@ -88,8 +88,9 @@ def test_correction_replaces_value_keeps_raw_and_reason(tmp_path):
     assert fixed["correction_reason"].tolist() == ["原件核对：应为6"] * 2
     assert a.loc[a["row"] == "total_handled", "correction_reason"].isna().all()
     assert str(a["value"].dtype) == "Int64"
-    # input untouched
+    # input untouched (the copy is shallow: copy-on-write must keep it so)
     assert t["applications"]["value"].tolist() == [7, 7, 0, 0, 6, 6, 0, 0]
+    assert set(t["applications"]["status"]) == {"reported"}
     assert "correction_reason" not in t["applications"].columns
 
 
