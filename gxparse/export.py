@@ -459,7 +459,7 @@ def _write_frame(
 
 def _about(
     wb: Workbook,
-    title: str,
+    sheet: Sheet,
     tables: object,
     build_date: str,
     sheets: Mapping[str, list[str]],
@@ -496,7 +496,6 @@ def _about(
         )
     rows += [(None, None), ("单元格状态", "含义")]
     rows += [(metrics.code_label("status", s), s) for s in metrics.STATUS_SEVERITY[::-1]]
-    sheet = wb.add_sheet(title, widths=[24, 90], index=0)
     title_style, section = wb.style(TITLE_STYLE), wb.style(SECTION_STYLE)
     for i, (a, b) in enumerate(rows, start=1):
         if i == 1:
@@ -534,7 +533,8 @@ def write_workbook(
     os.close(fd)
     wb = Workbook(tmp)
     taken: set[str] = set()
-    about = sheet_name(SHEET_NAMES["about"], taken)
+    # 说明 is the first tab but is filled last: it lists the sheets written.
+    about = wb.add_sheet(sheet_name(SHEET_NAMES["about"], taken), widths=[24, 90])
     written: dict[str, list[str]] = {}
     left_out: dict[str, int] = {}
 
