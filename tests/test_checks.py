@@ -1233,3 +1233,24 @@ def test_outliers_among_equals_robust_outlier_against_the_rest(seed):
             expected = _outlier_as_first_written(v, rest, config)
             assert got[i] == expected
             assert C.robust_outlier(v, rest, config) == expected
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("threshold", [0.5, 0.85, 1.0])
+def test_similar_texts_equals_similar_pairs_of_their_shingles(n, threshold):
+    import random
+
+    rng = random.Random(n * 10 + int(threshold * 100))
+    pool = "公开政府信息申请办理依法及时主动年度报告工作情况存在问题改进措施"
+    base = ["".join(rng.choice(pool) for _ in range(rng.randrange(0, 90))) for _ in range(12)]
+    texts = {}
+    for i in range(60):
+        t = rng.choice(base)
+        # Near copies: a few characters changed, numbers (updated figures), spaces.
+        for _ in range(rng.randrange(0, 4)):
+            j = rng.randrange(len(t) + 1)
+            t = t[:j] + rng.choice(pool + " 0123456789\n") + t[j:]
+        texts[f"r{rng.randrange(1000):03d}-{i}"] = t + rng.choice(["", "𠀋", "2023年"])
+    expected = C.similar_pairs({k: C.shingles(t, n) for k, t in texts.items()}, threshold)
+    assert C.similar_texts(texts, n, threshold) == expected
+    assert expected or threshold == 1.0
