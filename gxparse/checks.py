@@ -29,7 +29,6 @@ Conventions
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import math
@@ -39,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -1831,18 +1830,19 @@ def _narrative_values(narrative: pd.DataFrame, metric: str) -> dict[str, tuple[f
     return out
 
 
-def _median_sorted(get: Callable[[int], float], n: int) -> float:
+def _median_sorted(get: Callable[[int], Any], n: int) -> Any:
     """The median of ``n`` sorted values read through ``get`` (as :func:`statistics.median`
-    computes it)."""
+    computes it); ``get`` may return a float or, for many sequences at once, an array."""
     if n % 2 == 1:
         return get(n // 2)
     i = n // 2
     return (get(i - 1) + get(i)) / 2
 
 
-def _quartiles_sorted(get: Callable[[int], float], n: int) -> tuple[float, float]:
+def _quartiles_sorted(get: Callable[[int], Any], n: int) -> tuple[Any, Any]:
     """The first and third quartiles of ``n`` ≥ 2 sorted values read through ``get`` (as
-    :func:`statistics.quantiles` computes them with ``n=4``, its default method)."""
+    :func:`statistics.quantiles` computes them with ``n=4``, its default method); floats
+    or arrays, as ``get`` gives."""
     out = []
     for i in (1, 3):
         j = min(max(i * (n + 1) // 4, 1), n - 1)
@@ -1886,38 +1886,43 @@ def robust_outlier(
 
 def outliers_among(values: list[float], config: CheckConfig) -> list[tuple[bool, float, float]]:
     """Given the values of a peer group (at least two), return for each the verdict of
-    :func:`robust_outlier` against all the others — the same numbers, from one sort of
-    the group instead of one per member (a level has thousands of bodies a year).
+    :func:`robust_outlier` against all the others — the same numbers, for the whole group
+    from one sort instead of one sort per member (a level has thousands of bodies a year).
 
-    Leaving one value out of the sorted logs shifts the positions after it by one; the
-    median of the rest then takes at most three values across the group, and the
-    deviations from each are sorted once."""
+    Leaving one value out of the sorted logs shifts the positions after it by one, so the
+    order statistics of every member's peers are read from the same sorted array; their
+    median takes at most three values across the group, and the deviations from each are
+    sorted once. Only + − × ÷ run on arrays (exact as on Python floats); logs and the
+    median's expm1 are taken with :mod:`math`, as :func:`robust_outlier` takes them."""
     if len(values) < 2:
         raise ValueError("outliers_among needs at least two values")
-    logs = [math.log1p(max(v, 0.0)) for v in values]
-    s = sorted(logs)
+    logs = np.array([math.log1p(max(v, 0.0)) for v in values])
+    s = np.sort(logs)
     n = len(s) - 1
-    devs_from: dict[float, list[float]] = {}
-    out = []
-    for x in logs:
-        i = bisect.bisect_left(s, x)
+    gap = np.searchsorted(s, logs, side="left")  # where each member's own log is left out
 
-        def rest(j: int, i: int = i) -> float:
-            return s[j] if j < i else s[j + 1]
+    def rest(j: int) -> np.ndarray:
+        return s[np.where(j < gap, j, j + 1)]
 
-        med = _median_sorted(rest, n)
-        devs = devs_from.get(med)
-        if devs is None:
-            devs = devs_from[med] = sorted(abs(y - med) for y in s)
-        k = bisect.bisect_left(devs, abs(x - med))
+    med = _median_sorted(rest, n)
+    mad = np.empty(len(s))
+    for m in np.unique(med).tolist():
+        mine = med == m
+        devs = np.sort(np.abs(s - m))
+        skip = np.searchsorted(devs, np.abs(logs[mine] - m), side="left")
 
-        def rest_devs(j: int, k: int = k, devs: list[float] = devs) -> float:
-            return devs[j] if j < k else devs[j + 1]
+        def rest_devs(j: int, devs: np.ndarray = devs, skip: np.ndarray = skip) -> np.ndarray:
+            return devs[np.where(j < skip, j, j + 1)]
 
-        mad = _median_sorted(rest_devs, n)
-        q1, q3 = _quartiles_sorted(rest, n) if n > 1 else (med, med)
-        out.append(_robust_verdict(x, med, mad, q1, q3, config))
-    return out
+        mad[mine] = _median_sorted(rest_devs, n)
+    q1, q3 = _quartiles_sorted(rest, n) if n > 1 else (med, med)
+    scale = np.maximum(np.maximum(mad * 1.4826, (q3 - q1) / 1.349), config.peer_min_scale)
+    z = (logs - med) / scale
+    flag = (np.abs(z) >= config.peer_z) & (np.abs(logs - med) >= config.peer_min_log_ratio)
+    return [
+        (f, zz, math.expm1(mm))
+        for f, zz, mm in zip(flag.tolist(), z.tolist(), med.tolist(), strict=True)
+    ]
 
 
 def check_peers(
