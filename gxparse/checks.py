@@ -1280,7 +1280,9 @@ def check_value_range(
 def _narr(narrative: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
     """Given the narrative table, return {report_id: {metric: [records]}}."""
     out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for rec in narrative.to_dict("records"):
+    figures = narrative[narrative["value"].notna().to_numpy(dtype=bool)]
+    columns = ("report_id", "metric", "value", "approximate", "label", "parent", "unit", "source")
+    for rec in _records(figures, columns):
         if _na(rec.get("value")):
             continue
         out[str(rec["report_id"])][str(rec["metric"])].append(rec)
