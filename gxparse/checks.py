@@ -2074,6 +2074,8 @@ def find_split(parts: list[tuple[str, CellValue]], total: float) -> tuple[str, s
         a, b = vals[i], vals[i + 1]
         if not (float(a).is_integer() and float(b).is_integer()) or a == 0:  # type: ignore[arg-type]
             continue
+        if b < 0:  # type: ignore[operator]
+            continue  # digits cannot follow a minus sign ("5" and "-3" join to no number)
         joined = int(f"{int(a)}{int(b)}")  # type: ignore[arg-type]
         if abs(base - a - b + joined - total) < 1e-9:  # type: ignore[operator]
             return parts[i][0], parts[i + 1][0], joined

@@ -718,6 +718,13 @@ def test_split_number(cells, expected):
     assert keys(run(report(appeals=cells)), "split_number") == expected
 
 
+def test_a_negative_cell_is_flagged_not_joined():
+    appeals = {("review", "upheld"): 5, ("review", "corrected"): -3, ("review", "total"): 10}
+    f = run(report(appeals=appeals))
+    assert keys(f, "split_number") == []
+    assert keys(f, "non_negative_integer") == [("r1", "review", "corrected", "非负整数", "-3")]
+
+
 def test_split_number_in_part_3_row():
     app = {
         ("received_new", "natural_person"): 1,
