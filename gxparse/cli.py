@@ -46,6 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--bodies", nargs="*", default=None, help="bodies (agency names) to analyse")
     r.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
     r.add_argument(
+        "--build-jobs",
+        type=int,
+        default=0,
+        help="parsing workers for the build (default 0 = all cores)",
+    )
+    r.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again instead of reusing .cache/gxparse",
+    )
+    r.add_argument(
         "--max-reports",
         type=int,
         default=None,
@@ -65,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             bodies=args.bodies,
             jobs=args.jobs,
             max_reports=args.max_reports,
+            build_jobs=None if args.build_jobs == 0 else args.build_jobs,
+            cache=not args.no_cache,
         )
         return 0
 

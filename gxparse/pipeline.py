@@ -531,15 +531,10 @@ def run_notebook(
     return NotebookRun(script.stem, executed, html, time.perf_counter() - start, glyphs)
 
 
-def _build(raw_dir: Path, out_dir: Path) -> None:
-    try:
-        from gxparse.build import build
-    except ImportError:  # pragma: no cover - the build writer ships with the core parser
-        # TODO: the core build writer (gxparse.build.build) is not installed; the notebooks
-        # then parse raw_dir themselves and no Parquet/CSV tables are written.
-        print("gxparse run: gxparse.build not available; notebooks parse the raw folder")
-        return
-    build(raw_dir, out_dir)
+def _build(raw_dir: Path, out_dir: Path, jobs: int | None, cache: bool | str | Path) -> None:
+    from gxparse.build import build
+
+    build(raw_dir, out_dir, jobs=jobs, cache=cache, progress=sys.stderr.isatty())
 
 
 def run_all(
@@ -556,6 +551,8 @@ def run_all(
     jobs: int = 2,
     quiet: bool = False,
     max_reports: int | None = None,
+    build_jobs: int | None = None,
+    cache: bool | str | Path = True,
 ) -> RunResult:
     """Build the tables from ``raw_dir`` into ``out_dir``, then execute every notebook.
 
@@ -569,6 +566,9 @@ def run_all(
     interpreter (see :func:`this_python_kernel`), else on that installed kernelspec.
     ``max_reports`` is passed to the notebooks (None: :data:`MAX_REPORTS`): more reports
     than that and their charts show groups of reports rather than each report.
+    The build parses on ``build_jobs`` workers (None: every core) and reuses the parse
+    cache (``cache``: True for ``.cache/gxparse``, a folder, or False), so next year's run
+    parses only the new files.
     """
     start = time.perf_counter()
     raw = resolve_path(raw_dir)
@@ -583,7 +583,7 @@ def run_all(
             print(msg, flush=True)
 
     t0 = time.perf_counter()
-    _build(raw, processed)
+    _build(raw, processed, build_jobs, cache)
     build_seconds = time.perf_counter() - t0
     say(f"gxparse run: tables {raw} → {processed} in {build_seconds:.1f} s")
 

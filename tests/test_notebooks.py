@@ -45,7 +45,11 @@ def test_main_command_on_the_seeds(tmp_path: Path) -> None:
         notebooks_dir=REPO / "notebooks",
         build_date="2026-11-22",
         quiet=True,
+        cache=tmp_path / "cache",
     )
+    # The main job parses through the cache: next year's run re-parses only new files.
+    raw_files = [p for p in (REPO / "data" / "raw").iterdir() if p.is_file()]
+    assert len(list((tmp_path / "cache").rglob("*.pkl"))) == len(raw_files)
     check_every_notebook_ran(run)
     check_no_missing_glyph_warning(run)
     check_figures_png_and_svg(run)
