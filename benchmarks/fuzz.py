@@ -34,42 +34,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from gxparse.parse import parse_bytes
 from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
+from gxparse.synth.compare import CELL_KEYS, Cells, spec_cells, table_cells
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-KEYS = {
-    "disclosure": ("item", "measure"),
-    "applications": ("row", "applicant"),
-    "appeals": ("proceeding", "result"),
-}
-Cells = dict[tuple[str, str, str], tuple[str, float | None]]
-
-
-def cells(tables) -> Cells:
-    """(table, key, key) → (status, value) for every template cell of parsed tables."""
-    out: Cells = {}
-    for table, (a, b) in KEYS.items():
-        df = getattr(tables, table)
-        for r in df.itertuples(index=False):
-            v = r.value
-            out[(table, getattr(r, a), getattr(r, b))] = (
-                str(r.status),
-                None if pd.isna(v) else float(v),
-            )
-    return out
-
-
-def spec_truth(spec) -> Cells:
-    out: Cells = {}
-    for table in KEYS:
-        for (a, b), printed in getattr(spec, table).items():
-            out[(table, a, b)] = (
-                ("blank", None) if printed is None else ("reported", float(printed))
-            )
-    return out
 
 
 @dataclass
@@ -94,7 +63,9 @@ def seeds() -> list[tuple[str, str, Cells]]:
     if not _SEEDS:
         for p in sorted(RAW.glob("*.txt")):
             data = p.read_bytes()
-            _SEEDS.append((p.stem, data.decode("utf-8-sig"), cells(parse_bytes(data, p.name))))
+            _SEEDS.append(
+                (p.stem, data.decode("utf-8-sig"), table_cells(parse_bytes(data, p.name)))
+            )
     return _SEEDS
 
 
@@ -142,7 +113,7 @@ def odd_forms(spec, rng: random.Random) -> bool:
     if rng.random() > 0.33:
         return False
     changed = False
-    for table in KEYS:
+    for table in CELL_KEYS:
         printed = getattr(spec, table)
         for key, value in printed.items():
             if value is not None and rng.random() < 0.05:
@@ -162,13 +133,13 @@ def make_sample(seed: int, index: int) -> Sample:
         template = rng.choice(("2021", "2021", "2019"))
         spec = random_spec(rng, template)
         if rng.random() < 0.2:  # some empty cells, printed as the layout prints them
-            for table in KEYS:
+            for table in CELL_KEYS:
                 cells_ = getattr(spec, table)
                 for k in cells_:
                     if rng.random() < 0.1:
                         cells_[k] = None
         layout = rng.choice(sorted(LAYOUTS))
-        truth = spec_truth(spec)
+        truth = spec_cells(spec)
         # Own generator, so the samples stay the same with or without odd forms.
         odd = odd_forms(spec, random.Random(f"{seed}:{index}:odd"))
         text = render(spec, layout, rng.choice(NUMBERING_STYLES), rng=random.Random(rng.random()))
@@ -212,7 +183,7 @@ HEADER = f"{'':28s} {'files':>6s} {'crashes':>8s} {'wrong':>7s} {'wrong_rep':>9s
 def run_one(sample: Sample) -> tuple[Tally, str | None, list[str]]:
     t = Tally(reports=1)
     try:
-        got = cells(parse_bytes(sample.text.encode("utf-8"), "fuzz.txt"))
+        got = table_cells(parse_bytes(sample.text.encode("utf-8"), "fuzz.txt"))
     except Exception:  # the point of the script: count every crash
         t.crashes = 1
         return t, traceback.format_exc(limit=3), []

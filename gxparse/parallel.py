@@ -317,23 +317,21 @@ def map_files(
     :class:`gxparse.cache.Cache`; files it holds are not run again, new results are stored
     (failures from timeouts, memory or crashes are never cached). ``progress``: a tqdm bar
     (files/s, failures) on stderr when it is a terminal."""
-    items = list(paths)
-    results: list[Any] = [None] * len(items)
-    for i, value in _results(
-        func,
-        items,
-        executor,
-        jobs,
-        progress,
-        timeout,
-        max_memory,
-        chunksize,
-        on_failure,
-        cache,
-        max_tasks_per_child,
-    ):
-        results[i] = value
-    return results
+    return list(
+        imap_files(
+            func,
+            paths,
+            executor,
+            jobs,
+            progress,
+            timeout,
+            max_memory,
+            chunksize=chunksize,
+            on_failure=on_failure,
+            cache=cache,
+            max_tasks_per_child=max_tasks_per_child,
+        )
+    )
 
 
 def imap_files(

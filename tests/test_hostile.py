@@ -31,54 +31,24 @@ from gxparse import template as T
 from gxparse.parse import ReportTables, parse_bytes, parse_file
 from gxparse.synth import documents as D
 from gxparse.synth import random_spec, render
+from gxparse.synth.compare import Cells, spec_cells, table_cells
 from gxparse.synth.model import ReportSpec
 from gxparse.synth.text import part_heading
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "004_8884def07ca5fc07.txt"
-KEYS = {
-    "disclosure": ("item", "measure"),
-    "applications": ("row", "applicant"),
-    "appeals": ("proceeding", "result"),
-}
-Cells = dict[tuple[str, str, str], tuple[str, float | None]]
 
 
 # ---------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------
-def cells(rt: ReportTables | gxparse.Corpus, report_id: str | None = None) -> Cells:
-    """Every template cell of the tables: (table, key, key) → (status, value)."""
-    out: Cells = {}
-    for table, (a, b) in KEYS.items():
-        df = getattr(rt, table)
-        if report_id is not None:
-            df = df[df["report_id"] == report_id]
-        for r in df.itertuples(index=False):
-            v = r.value
-            out[(table, getattr(r, a), getattr(r, b))] = (
-                str(r.status),
-                None if pd.isna(v) else float(v),
-            )
-    return out
-
-
-def truth(spec: ReportSpec) -> Cells:
-    """What the tables must say for a spec whose printed cells are plain numbers or None."""
-    out: Cells = {}
-    for table in KEYS:
-        for (a, b), printed in getattr(spec, table).items():
-            out[(table, a, b)] = (
-                ("blank", None) if printed is None else ("reported", float(printed))
-            )
-    return out
 
 
 def nothing_invented_nothing_lost(rt: ReportTables, s: ReportSpec) -> None:
     """No reported number differs from the spec, and every printed number of parts 二–四 is
     either in a cell or counted in n_unplaced."""
-    want = truth(s)
-    got = cells(rt)
+    want = spec_cells(s)
+    got = table_cells(rt)
     wrong = {k: (want[k], v) for k, v in got.items() if v[0] == "reported" and v != want.get(k)}
     assert not wrong, f"key → (truth, got): {wrong}"
     printed = sum(st == "reported" for st, _ in want.values())
@@ -397,7 +367,7 @@ def _n_unplaced_is(rt: ReportTables, n: int) -> None:
 
 
 def _spec_truth(seed: int = 3, template: str = "2021") -> Callable[[], Cells]:
-    return lambda: truth(spec(seed, template))
+    return lambda: spec_cells(spec(seed, template))
 
 
 def _odd(printed: str, value: float | None, table: str, key: tuple[str, str]):
@@ -407,7 +377,7 @@ def _odd(printed: str, value: float | None, table: str, key: tuple[str, str]):
         return text_of(with_cell(spec(), table, key, printed))
 
     def expect() -> Cells:
-        t = truth(spec())
+        t = spec_cells(spec())
         t[(table, *key)] = ("reported", value) if value is not None else ("blank", None)
         return t
 
@@ -626,7 +596,7 @@ CASES: list[Case] = [
 
 @pytest.fixture(scope="module")
 def seed_alone() -> Cells:
-    return cells(parse_file(SEED))
+    return table_cells(parse_file(SEED))
 
 
 def _check(case: Case, rt: ReportTables) -> None:
@@ -645,7 +615,7 @@ def _check(case: Case, rt: ReportTables) -> None:
     if case.extra is not None:
         case.extra(rt)
     if case.expect is not None:
-        got = cells(rt)
+        got = table_cells(rt)
         want = case.expect()
         wrong = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
         assert not wrong, f"key → (expected, got): {wrong}"
@@ -683,9 +653,9 @@ def test_hostile_file(case: Case, tmp_path: Path, seed_alone: Cells) -> None:
     batch_error = alone.loc[path.stem, "error"]
     assert (None if pd.isna(batch_error) else batch_error) == error(rt)
     assert alone.loc[SEED.stem, "parse_status"] == "ok"
-    assert cells(corpus, SEED.stem) == seed_alone
+    assert table_cells(corpus, SEED.stem) == seed_alone
     if case.expect is not None:
-        assert cells(corpus, path.stem) == cells(rt)
+        assert table_cells(corpus, path.stem) == table_cells(rt)
 
 
 def test_battery_is_large_enough() -> None:
@@ -698,8 +668,8 @@ def test_battery_is_large_enough() -> None:
 def test_cut_mid_table_keeps_what_is_printed_and_nothing_else() -> None:
     s = spec()
     rt = parse_bytes(cut_mid_table().encode(), "cut.txt")
-    got = cells(rt)
-    want = truth(s)
+    got = table_cells(rt)
+    want = spec_cells(s)
     printed_rows = ("received_new", "carried_over", "granted", "partially_granted")
     for key, (st, value) in got.items():
         table, row, _ = key
@@ -714,8 +684,8 @@ def test_cut_mid_table_keeps_what_is_printed_and_nothing_else() -> None:
 
 def test_part_repeated_keeps_the_first_and_lists_the_second() -> None:
     rt = parse_bytes(part_repeated().encode(), "twice.txt")
-    got = cells(rt)
-    want = truth(spec())
+    got = table_cells(rt)
+    want = spec_cells(spec())
     assert {k: got[k] for k in want} == want
     # The second copy's numbers are not cells: they are counted as unplaced, not lost.
     n_app_numbers = sum(v is not None for v in spec().applications.values())
@@ -727,8 +697,8 @@ def test_part_repeated_keeps_the_first_and_lists_the_second() -> None:
 def test_nul_inside_a_label_never_shifts_a_value() -> None:
     text = text_of(spec()).replace("规章", "规\x00章", 1)
     rt = parse_bytes(text.encode(), "nul_label.txt")
-    want = truth(spec())
-    for key, (st, value) in cells(rt).items():
+    want = spec_cells(spec())
+    for key, (st, value) in table_cells(rt).items():
         assert st in ("missing", want[key][0]), key
         if st == "reported":
             assert value == want[key][1], key
@@ -745,7 +715,7 @@ def test_subtotal_row_of_group_six_is_not_a_cell() -> None:
     undivided cell ``other``."""
     rt = parse_bytes(subtotal_rows("六").encode(), "subtotal6.txt")
     assert status(rt) == "ok"
-    assert cells(rt) == truth(spec(5))
+    assert table_cells(rt) == spec_cells(spec(5))
     assert "subtotal row" in notes(rt) and "（六）其他处理" in notes(rt)
 
 
@@ -754,7 +724,7 @@ def test_same_file_twice(tmp_path: Path) -> None:
     shutil.copy(SEED, tmp_path / "b_copy.txt")
     corpus = gxparse.read_reports(tmp_path)
     assert corpus.reports["parse_status"].tolist() == ["ok", "ok"]
-    assert cells(corpus, "a_copy") == cells(corpus, "b_copy")
+    assert table_cells(corpus, "a_copy") == table_cells(corpus, "b_copy")
     dup = corpus.findings[corpus.findings["check"] == "duplicate_file"]
     assert dup["report_id"].tolist() == ["b_copy"]
     assert dup["expected"].tolist() == ["a_copy"]
@@ -817,7 +787,7 @@ def test_long_line_inside_a_part_is_fast() -> None:
     rt = parse_bytes(text.encode(), "longprose.txt")
     assert time.perf_counter() - start < 10
     assert status(rt) == "ok"
-    assert cells(rt) == truth(spec())
+    assert table_cells(rt) == spec_cells(spec())
 
 
 @pytest.mark.parametrize("where", [_APP, _REV], ids=["applications", "appeals"])
@@ -827,7 +797,7 @@ def test_fraction_where_a_count_is_due_is_kept_as_printed_and_listed(where) -> N
     table, key = where
     text = text_of(with_cell(spec(), table, key, "2.5"))
     rt = parse_bytes(text.encode(), "fraction.txt")  # must not raise
-    assert cells(rt)[(table, *key)] == ("missing", None)
+    assert table_cells(rt)[(table, *key)] == ("missing", None)
     df = getattr(rt, table)
     a, b = ("row", "applicant") if table == "applications" else ("proceeding", "result")
     assert df[(df[a] == key[0]) & (df[b] == key[1])]["raw"].iloc[0].strip() == "2.5"
@@ -840,18 +810,20 @@ def test_fraction_where_a_count_is_due_is_kept_as_printed_and_listed(where) -> N
 def test_unreadable_count_never_shifts_the_row(printed: str, value: float) -> None:
     s = with_cell(spec(), *_APP, printed)
     rt = parse_bytes(text_of(s).encode(), "shift.txt")
-    want = truth(spec())
+    want = spec_cells(spec())
     want[("applications", *_APP[1])] = ("reported", value)
-    wrong = {k: (want[k], v) for k, v in cells(rt).items() if v[0] == "reported" and v != want[k]}
+    wrong = {
+        k: (want[k], v) for k, v in table_cells(rt).items() if v[0] == "reported" and v != want[k]
+    }
     assert not wrong, f"key → (printed, got): {wrong}"
 
 
 def test_minus_sign_in_part_four_is_read_as_printed() -> None:
     """U+2212 (−) is a minus sign: −3 is reported as -3, and nothing shifts."""
     rt = parse_bytes(text_of(with_cell(spec(), *_REV, "−3")).encode(), "minus.txt")
-    want = truth(spec())
+    want = spec_cells(spec())
     want[("appeals", *_REV[1])] = ("reported", -3.0)
-    got = {k: v for k, v in cells(rt).items() if k[0] == "appeals"}
+    got = {k: v for k, v in table_cells(rt).items() if k[0] == "appeals"}
     assert got == {k: v for k, v in want.items() if k[0] == "appeals"}
 
 
@@ -880,19 +852,21 @@ def test_unit_in_an_aligned_row_never_splits_other_numbers() -> None:
     printed = ["21", "0", "0", "0", "0", "3", "24"]
     for a, v in zip(T.APPLICANT_CODES, printed, strict=True):
         s.applications[("unable_unclear", a)] = v
-    want = truth(s)
+    want = spec_cells(s)
     s.applications[("unable_unclear", "other_org")] = "3件"
     rt = parse_bytes(render(s, "space_rows").encode(), "aligned.txt")
-    wrong = {k: (want[k], v) for k, v in cells(rt).items() if v[0] == "reported" and v != want[k]}
+    wrong = {
+        k: (want[k], v) for k, v in table_cells(rt).items() if v[0] == "reported" and v != want[k]
+    }
     assert not wrong, f"key → (printed, got): {wrong}"
 
 
 @pytest.mark.parametrize("layout", ["tab_rows", "pipe_rows", "cell_per_line", "markdown_broken"])
 def test_unit_in_a_delimited_row_is_read_as_printed(layout: str) -> None:
     s = spec()
-    want = truth(s)
+    want = spec_cells(s)
     value = s.applications[("unable_unclear", "other_org")]
     s.applications[("unable_unclear", "other_org")] = f"{value}件"
     rt = parse_bytes(render(s, layout).encode(), "units.txt")
     assert status(rt) == "ok"
-    assert cells(rt) == want
+    assert table_cells(rt) == want

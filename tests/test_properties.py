@@ -19,23 +19,16 @@ import os
 import random
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gxparse.parse import ReportTables, parse_bytes
+from gxparse.parse import parse_bytes
 from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
-from gxparse.synth.model import ReportSpec
+from gxparse.synth.compare import CELL_KEYS, Cells, spec_cells, table_cells
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEED_IDS = sorted(p.stem for p in RAW.glob("*.txt"))
-KEYS = {
-    "disclosure": ("item", "measure"),
-    "applications": ("row", "applicant"),
-    "appeals": ("proceeding", "result"),
-}
-Cells = dict[tuple[str, str, str], tuple[str, float | None]]
 
 # GXPARSE_PROPERTY_EXAMPLES=500 explores with fresh random examples (not derandomized).
 _EXPLORE = int(os.environ.get("GXPARSE_PROPERTY_EXAMPLES", "0"))
@@ -48,32 +41,11 @@ SETTINGS = settings(
 )
 
 
-def cells(rt: ReportTables) -> Cells:
-    out: Cells = {}
-    for table, (a, b) in KEYS.items():
-        for r in getattr(rt, table).itertuples(index=False):
-            out[(table, getattr(r, a), getattr(r, b))] = (
-                str(r.status),
-                None if pd.isna(r.value) else float(r.value),
-            )
-    return out
-
-
-def spec_truth(spec: ReportSpec) -> Cells:
-    out: Cells = {}
-    for table in KEYS:
-        for (a, b), printed in getattr(spec, table).items():
-            out[(table, a, b)] = (
-                ("blank", None) if printed is None else ("reported", float(printed))
-            )
-    return out
-
-
 @functools.cache
 def seed(report_id: str) -> tuple[str, Cells]:
     """A seed's text and its truth (the seed parsed undamaged)."""
     data = (RAW / f"{report_id}.txt").read_bytes()
-    return data.decode("utf-8-sig"), cells(parse_bytes(data, f"{report_id}.txt"))
+    return data.decode("utf-8-sig"), table_cells(parse_bytes(data, f"{report_id}.txt"))
 
 
 def assert_never_contradicts(text: str, truth: Cells) -> None:
@@ -82,7 +54,7 @@ def assert_never_contradicts(text: str, truth: Cells) -> None:
     assert rt.reports["parse_status"].iloc[0] in ("ok", "partial"), rt.reports["error"].iloc[0]
     wrong = {
         key: (truth.get(key), got)
-        for key, got in cells(rt).items()
+        for key, got in table_cells(rt).items()
         if got[0] == "reported" and truth.get(key) != got
     }
     assert not wrong, f"key → (truth, got): {wrong}"
@@ -122,13 +94,13 @@ def synthetic(
 ) -> tuple[str, Cells]:
     """A random report in a layout; ``blanks``: share of cells printed empty."""
     spec = random_spec(rng, template)
-    for table in KEYS:
+    for table in CELL_KEYS:
         printed = getattr(spec, table)
         for key in printed:
             if rng.random() < blanks:
                 printed[key] = None
     text = render(spec, layout, numbering, rng=random.Random(rng.random()))
-    return text, spec_truth(spec)
+    return text, spec_cells(spec)
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,7 +175,7 @@ def test_truncated_seed_never_contradicts_the_truth(
         err = rt.reports["error"].iloc[0]
         assert err.startswith("cut.txt: ")
         assert "not a government information disclosure annual report" in err or "empty" in err
-    got = cells(rt)
+    got = table_cells(rt)
     wrong = {
         k: (truth.get(k), v) for k, v in got.items() if v[0] == "reported" and truth.get(k) != v
     }
@@ -240,7 +212,7 @@ def test_lost_group_header_never_moves_numbers_to_other_measures(layout: str) ->
     i = next(i for i, ln in enumerate(lines) if "第二十条第（九）项" in ln)
     j = next(j for j in range(i + 1, len(lines)) if "采购项目数量" in lines[j])
     assert_never_contradicts(
-        "\n".join(lines[:i] + lines[i + 1 : j] + lines[j + 1 :]), spec_truth(spec)
+        "\n".join(lines[:i] + lines[i + 1 : j] + lines[j + 1 :]), spec_cells(spec)
     )
 
 
@@ -258,7 +230,7 @@ def test_lost_sub_label_is_not_read_as_the_undivided_row(layout: str) -> None:
         damaged = lines[:i] + lines[i + 1 :]  # the label's own line
     else:
         damaged = [*lines[:i], lines[i].replace(label, ""), *lines[i + 1 :]]
-    assert_never_contradicts("\n".join(damaged), spec_truth(spec))
+    assert_never_contradicts("\n".join(damaged), spec_cells(spec))
 
 
 def test_row_without_its_number_never_takes_the_next_rows_number() -> None:
@@ -287,7 +259,7 @@ def test_lost_header_cell_never_shifts_a_row_with_a_blank(layout: str) -> None:
     else:
         damaged = text.replace("\t本年废止件数\t现行有效件数", "\t本年废止件数\t", 1)
     assert damaged != text
-    assert_never_contradicts(damaged, spec_truth(spec))
+    assert_never_contradicts(damaged, spec_cells(spec))
 
 
 @pytest.mark.parametrize("layout", ["tab_rows", "cell_per_line"])
@@ -296,4 +268,4 @@ def test_cut_group_label_never_lands_in_the_other_templates_row(layout: str) -> 
     assert spec.applications[("other", "natural_person")] == "25"
     text = render(spec, layout)
     assert "（六）其他处理" in text
-    assert_never_contradicts(text.replace("（六）其他处理", "（六）其他", 1), spec_truth(spec))
+    assert_never_contradicts(text.replace("（六）其他处理", "（六）其他", 1), spec_cells(spec))
