@@ -37,6 +37,7 @@ __all__ = [
     "HEADERS",
     "LABEL_COLUMNS",
     "MAX_SHEET_ROWS",
+    "SEVERITY_COLORS",
     "SEVERITY_FILLS",
     "SEVERITY_LABELS",
     "SHEET_NAMES",
@@ -164,6 +165,8 @@ SEVERITY_FILLS: dict[str, tuple[str, str]] = {
     "warning": ("FFEB9C", "9C5700"),
     "info": ("EDEDED", "595959"),
 }
+# The same colours for charts: each severity's text colour as a matplotlib colour.
+SEVERITY_COLORS: dict[str, str] = {k: "#" + text for k, (_fill, text) in SEVERITY_FILLS.items()}
 
 # Contract table → sheet name.
 SHEET_NAMES: dict[str, str] = {

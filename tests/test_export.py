@@ -402,3 +402,7 @@ def test_xlsx_writer_values(tmp_path: Path) -> None:
     assert book["first"]["A1"].value == "=1+1"
     assert book["first"]["A1"].data_type == "s"
     assert xlsx.column_letter(28) == "AB"
+
+
+def test_severity_colours_for_charts_match_the_workbook_fills() -> None:
+    assert export.SEVERITY_COLORS == {"error": "#9C0006", "warning": "#9C5700", "info": "#595959"}
