@@ -240,3 +240,35 @@ def test_timeout_on_dask_abandons_the_file(files: list[Path], tmp_path: Path) ->
         dask.shutdown()
     assert isinstance(out[5], Failure) and out[5].kind == "timeout", out[5]
     assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+
+
+def test_batch_gc_raises_the_threshold_while_a_batch_runs(files: list[Path]) -> None:
+    """The cycle collector's first threshold is raised while files are parsed and results
+    consumed, and restored afterwards: also when nested, and when a caller stops early."""
+    import gc
+
+    from gxparse.parallel import BATCH_GC_THRESHOLD, batch_gc
+
+    before = gc.get_threshold()
+    seen = []
+    with batch_gc():
+        with batch_gc():
+            seen.append(gc.get_threshold()[0])
+        seen.append(gc.get_threshold()[0])
+    assert seen == [max(before[0], BATCH_GC_THRESHOLD)] * 2
+    assert gc.get_threshold() == before
+
+    it = imap_files(_gc_threshold, files, jobs=1, progress=False)
+    assert next(it) == max(before[0], BATCH_GC_THRESHOLD)
+    it.close()  # stopped early
+    assert gc.get_threshold() == before
+    assert map_files(_gc_threshold, files, jobs=1, progress=False) == [
+        max(before[0], BATCH_GC_THRESHOLD)
+    ] * len(files)
+    assert gc.get_threshold() == before
+
+
+def _gc_threshold(path: Path) -> int:
+    import gc
+
+    return gc.get_threshold()[0]
