@@ -35,8 +35,57 @@ def nfkc(text: str) -> str:
     """NFKC (full-width digits and brackets to ASCII; Hanzi unchanged). Short strings are
     cached: table labels and cells repeat across thousands of reports."""
     if len(text) > _CACHED_LENGTH:
-        return text if text.isascii() else unicodedata.normalize("NFKC", text)
+        if text.isascii():
+            return text
+        if _PER_CHAR_TEXT.fullmatch(text):
+            return _PER_CHAR_MAPPED.sub(_per_char_nfkc, text)
+        return unicodedata.normalize("NFKC", text)
     return _nfkc_short(text)
+
+
+def _per_char_blocks() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """NFKC of long text made of the characters Chinese reports print is a per-character
+    mapping (no combining marks, nothing that composes), and only the full-width forms
+    change; mapping just those is ~4x faster than ``unicodedata.normalize`` on a page."""
+    # ASCII, Latin-1, general punctuation, letterlike symbols, arrows, enclosed numbers,
+    # box drawing and shapes, CJK punctuation, unified Hanzi, full-width ASCII and
+    # half-width katakana (not half-width Hangul: its jamo compose).
+    blocks = (
+        (0x00, 0x7F), (0xA0, 0xFF), (0x2000, 0x206F), (0x2100, 0x214F), (0x2190, 0x21FF),
+        (0x2460, 0x24FF), (0x2500, 0x25FF), (0x3000, 0x303F), (0x4E00, 0x9FFF),
+        (0xFF00, 0xFF9D),
+    )  # fmt: skip
+    safe: list[tuple[int, int]] = []
+    mapped: dict[str, str] = {}
+    for lo, hi in blocks:
+        if lo == 0x4E00:  # unified Hanzi: no decompositions
+            safe.append((lo, hi))
+            continue
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            out = unicodedata.normalize("NFKC", ch)
+            if any(unicodedata.category(c)[0] == "M" or unicodedata.combining(c) for c in ch + out):
+                continue  # a combining mark (or a character that maps to one) composes
+            if safe and safe[-1][1] == cp - 1:
+                safe[-1] = (safe[-1][0], cp)
+            else:
+                safe.append((cp, cp))
+            if out != ch:
+                mapped[ch] = out
+    esc = re.escape
+    text_class = "".join(esc(chr(a)) if a == b else f"{esc(chr(a))}-{esc(chr(b))}" for a, b in safe)
+    return (
+        re.compile(f"[{text_class}]*"),
+        re.compile("[" + "".join(esc(c) for c in mapped) + "]"),
+        mapped,
+    )
+
+
+_PER_CHAR_TEXT, _PER_CHAR_MAPPED, _PER_CHAR_MAP = _per_char_blocks()
+
+
+def _per_char_nfkc(m: re.Match[str]) -> str:
+    return _PER_CHAR_MAP[m.group()]
 
 
 @lru_cache(maxsize=262_144)

@@ -75,6 +75,29 @@ def test_normalisation_caches_hold_short_strings_only() -> None:
     assert normalize.nfkc("（三）１") == "(三)1"
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_long_text_nfkc_equals_unicodedata(seed: int) -> None:
+    """Long text takes a per-character path when it holds only the characters reports
+    print; it must give exactly what unicodedata gives, and fall back for anything else
+    (combining marks, half-width Hangul whose jamo compose, compatibility ideographs)."""
+    import random
+    import unicodedata
+
+    from gxparse import normalize
+
+    rng = random.Random(seed)
+    common = "政府信息公开（）：；，。、“”《》【】—…·０１２３４５６７８９ＡＢａｂ　 \t\n12ab%①⑴"
+    rare = ["e\u0301", "\uffa1\uffc2", "\uf900", "\u2f00", "\u3038", "\u00a8", "\ufb01", "㈱"]
+    for _ in range(200):
+        chars = [rng.choice(common) for _ in range(rng.randint(257, 600))]
+        if rng.random() < 0.5:
+            chars.insert(rng.randrange(len(chars)), rng.choice(rare))
+        text = "".join(chars)
+        assert normalize.nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert normalize.nfkc("（一）" * 100) == "(一)" * 100
+    assert normalize.nfkc("\uffa1\uffc2" * 200) == "가" * 200  # composed: not per character
+
+
 def test_label_key_ignores_width_space_and_punctuation() -> None:
     assert label_key("（二）部分公开 (区分处理的，只计这一情形)") == label_key(
         "(二)部分公开（区分处理的,只计这一情形）"
