@@ -213,17 +213,19 @@ def _cell_rows(
     table = "disclosure" if units is not None else "applications"
     if not result.cells:
         return _transpose(table, [])
-    # Built column by column (CellValue is a named tuple): a report has ~200 cells.
-    first = tuple(k[0] for k in result.cells)
-    second = tuple(k[1] for k in result.cells)
+    # Built column by column, in C where possible (keys and CellValues are tuples): a
+    # report has ~200 cells.
+    first, second = zip(*result.cells, strict=True)
     status, value, raw, source, _unresolved = zip(*result.cells.values(), strict=True)
-    value = tuple(None if v is None else float(v) for v in value)
-    source = tuple(
-        _DERIVED_SOURCE if st == "derived" else src for st, src in zip(status, source, strict=True)
-    )
+    value = tuple([None if v is None else float(v) for v in value])
+    if "derived" in status:
+        source = tuple(
+            _DERIVED_SOURCE if st == "derived" else src
+            for st, src in zip(status, source, strict=True)
+        )
     ids = (report_id,) * len(first)
     if units is not None:
-        unit = tuple(units.get(b) for b in second)
+        unit = tuple(map(units.get, second))
         return (ids, first, second, value, unit, status, raw, source)
     return (ids, first, second, value, status, raw, source)
 
@@ -233,6 +235,8 @@ _DERIVED_SOURCE = "derived from the template identities"
 
 def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
     """Cells in template order (known keys first, then anything extra as found)."""
+    if len(keys) == len(result.cells) and keys == list(result.cells):
+        return result  # already in template order (the usual case)
     ordered = {k: result.cells[k] for k in keys if k in result.cells}
     ordered.update({k: v for k, v in result.cells.items() if k not in ordered})
     return TableResult(ordered, result.unplaced, result.notes)

@@ -9,12 +9,13 @@ are lost, and the mapper decides whether that can still be read (one cell) or no
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gxparse.document import Cell, Item, Para
+from gxparse.document import Cell, Item, Para, cells_of
 from gxparse.glued import runs_between_labels, segment
 from gxparse.normalize import (
     has_digit,
@@ -77,56 +78,81 @@ def is_value_cell(text: str) -> bool:
     return parse_number(text) is not None or is_blank_marker(text)
 
 
-def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
+# What a cell's text is, decided once per distinct text (cell texts repeat across reports).
+_WORDS, _NUMBER, _BLANK, _GARBLED = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=65_536)
+def _cell_kind(text: str) -> int:
+    if parse_number(text) is not None:
+        return _NUMBER
+    if is_blank_marker(text):
+        return _BLANK
+    return _GARBLED if is_garbled_value(text) else _WORDS
+
+
+def _kinds(cells: tuple[Cell, ...]) -> list[int]:
+    return [_cell_kind(c[0]) for c in cells]
+
+
+def from_cells(cells: tuple[Cell, ...], source: str, kinds: list[int] | None = None) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
+    if kinds is None:
+        kinds = _kinds(cells)
     last_text = -1
-    for i, c in enumerate(cells):
-        if not is_value_cell(c.text) and not (last_text >= 0 and is_garbled_value(c.text)):
+    for i, k in enumerate(kinds):
+        # Words; or an unreadable value before any words (garbled cells after words are values).
+        if k == _WORDS or (k == _GARBLED and last_text < 0):
             last_text = i
     label_cells = tuple([t for c in cells[: last_text + 1] if (t := c.text.strip())])
     values = tuple(cells[last_text + 1 :])
+    numbers = [c for c, k in zip(values, kinds[last_text + 1 :], strict=True) if k == _NUMBER]
     glued = None
-    if last_text >= 0 and not any(parse_number(c.text) is not None for c in values):
+    if last_text >= 0 and not numbers:
         m = _GLUED.match(nfkc(cells[last_text].text).strip())
         if m and _CJK.search(m.group("label")):
             glued = Cell(m.group("digits"), cells[last_text].source)
-    return TableRow(" ".join(label_cells), values, source, glued, label_cells, tuple(cells))
+    row = TableRow(" ".join(label_cells), values, source, glued, label_cells, tuple(cells))
+    row.__dict__["numbers"] = numbers  # known already (see TableRow.numbers)
+    return row
 
 
 def from_para(para: Para) -> TableRow:
     """Split a paragraph into a label and the numbers after it (whitespace-separated)."""
-    matches = list(_TOKEN.finditer(para.text))
+    text, source = para
+    matches = list(_TOKEN.finditer(text))
     tokens = [m.group(0) for m in matches]
     k = len(tokens)
-    while k > 1 and (is_value_cell(tokens[k - 1]) or is_garbled_value(tokens[k - 1])):
+    while k > 1 and _cell_kind(tokens[k - 1]) != _WORDS:  # a value, blank or garbled cell
         k -= 1
-    if k == 1 and is_value_cell(tokens[0]):
+    if k == 1 and _cell_kind(tokens[0]) in (_NUMBER, _BLANK):
         k = 0
-    values = tuple(Cell(t, para.source) for t in tokens[k:])
-    cols = token_columns(para.text, matches)
-    positions = tuple((a + b) / 2 for a, b in cols[k:])
-    label = " ".join(nfkc(t) for t in tokens[:k])
+    values = cells_of(tokens[k:], source)
+    cols = token_columns(text, matches)
+    positions = tuple([(a + b) / 2 for a, b in cols[k:]])
+    normal = list(map(nfkc, tokens))
+    label = " ".join(normal[:k])
     glued = None
     if not values and tokens:
-        m = _GLUED.match(nfkc(tokens[-1]))
+        m = _GLUED.match(normal[-1])
         if m and _CJK.search(m.group("label")):
-            glued = Cell(m.group("digits"), para.source)
-            label = " ".join([*(nfkc(t) for t in tokens[:-1]), m.group("label")])
+            glued = Cell(m.group("digits"), source)
+            label = " ".join([*normal[:-1], m.group("label")])
     # Column gaps are runs of 2+ spaces; a single space may sit inside a label ("规 章").
-    printed = label_text(tokens[:k], para.text, matches)
+    printed = label_text(tokens[:k], text, matches)
     if glued is not None:
         printed = printed[: len(printed) - len(glued.text)]
-    aligned = _COLUMN_GAP.search(para.text) is not None
-    label_cells = tuple(p for p in (_GAP_SPLIT if aligned else _WS_SPLIT).split(printed) if p)
+    aligned = _COLUMN_GAP.search(text) is not None
+    label_cells = tuple([p for p in (_GAP_SPLIT if aligned else _WS_SPLIT).split(printed) if p])
     return TableRow(
         label,
         values,
-        para.source,
+        source,
         glued,
         label_cells or tuple(label.split()),
         (),
         positions,
-        tuple((nfkc(m.group(0)), a, b) for m, (a, b) in zip(matches, cols, strict=True)),
+        tuple([(t, a, b) for t, (a, b) in zip(normal, cols, strict=True)]),
     )
 
 
@@ -140,15 +166,18 @@ def label_text(tokens: list[str], text: str, matches: list[re.Match[str]]) -> st
 def token_columns(text: str, matches: list[re.Match[str]]) -> list[tuple[int, int]]:
     """Display columns (start, end) of each token of a line: CJK and full-width characters
     take two columns, as in pdftotext -layout output."""
+    if text.isascii():
+        return [m.span() for m in matches]
     out, col, pos = [], 0, 0
     for m in matches:
-        gap = text[pos : m.start()]
+        a, b = m.span()
+        gap = text[pos:a]
         col += len(gap) if gap.isascii() else display_width(gap)
         start = col
-        tok = m.group(0)
+        tok = text[a:b]
         col += len(tok) if tok.isascii() else display_width(tok)
         out.append((start, col))
-        pos = m.end()
+        pos = b
     return out
 
 
@@ -183,24 +212,36 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
                 continue
             out.append(from_para(item))
         else:
-            out.extend(from_cells(chunk, item.source) for chunk in split_merged_rows(item.cells))
+            cells = item.cells
+            kinds = _kinds(cells)
+            cuts = _merged_row_cuts(kinds)
+            if not cuts:
+                out.append(from_cells(cells, item.source, kinds))
+                continue
+            for a, b in itertools.pairwise((0, *cuts, len(cells))):
+                out.append(from_cells(cells[a:b], item.source, kinds[a:b]))
     return out
+
+
+def _merged_row_cuts(kinds: list[int]) -> list[int]:
+    """Where words follow numbers (see :func:`split_merged_rows`)."""
+    cuts: list[int] = []
+    seen_number = False
+    for i, k in enumerate(kinds):
+        if k == _NUMBER:
+            seen_number = True
+        elif seen_number and k != _BLANK:
+            cuts.append(i)
+            seen_number = False
+    return cuts
 
 
 def split_merged_rows(cells: tuple[Cell, ...]) -> list[tuple[Cell, ...]]:
     """Cut a row where words follow numbers: two table rows run together (a Word export
     that lost the blank line between them) must not give the second row's numbers to the
     first row's label."""
-    chunks: list[tuple[Cell, ...]] = []
-    start, seen_number = 0, False
-    for i, c in enumerate(cells):
-        if parse_number(c.text) is not None:
-            seen_number = True
-        elif seen_number and not is_value_cell(c.text):
-            chunks.append(cells[start:i])
-            start, seen_number = i, False
-    chunks.append(cells[start:])
-    return chunks
+    bounds = (0, *_merged_row_cuts(_kinds(cells)), len(cells))
+    return [cells[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:

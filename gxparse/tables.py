@@ -8,6 +8,7 @@ is placed only when its value cells can be told apart; otherwise its cells are
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -74,6 +75,21 @@ def _reading(text: str) -> tuple[str, Decimal | None, bool]:
 @lru_cache(maxsize=65_536)
 def _is_fraction(value: Decimal) -> bool:
     return value != value.to_integral_value()
+
+
+@lru_cache(maxsize=65_536)
+def _placing(text: str, integer: bool) -> tuple[str, Decimal | None, bool, str | None]:
+    """(status, number, unresolved, problem) of a cell text placed on a template cell:
+    ``problem`` says why the text cannot be the cell's value (cached, like _reading)."""
+    status, number, unresolved = _reading(text)
+    if status == "missing":
+        return status, number, unresolved, "unreadable cell"
+    if integer and number is not None and _is_fraction(number):
+        return status, number, unresolved, "a count printed as a fraction"
+    return status, number, unresolved, None
+
+
+_new_tuple = tuple.__new__
 
 
 def _numbers_unplaced(row: TableRow, reason: str) -> list[Unplaced]:
@@ -187,6 +203,18 @@ def detect_template(rows: Sequence[TableRow], year: int | None) -> str:
 # --------------------------------------------------------------------------------------
 # Part 二
 # --------------------------------------------------------------------------------------
+# The measures an item has in either template version.
+_ALLOWED_MEASURES = {
+    i.code: frozenset(m for lay in T.DISCLOSURE_LAYOUT.values() for m in lay.get(i.code, ()))
+    for i in T.DISCLOSURE_ITEMS
+}
+
+
+@functools.cache
+def _measure_kinds(cols: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("amount" if T.measure(m).unit == "万元" else "count" for m in cols)
+
+
 def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     """Part 二's small tables: items × measures, columns read from the header rows."""
     res = TableResult()
@@ -230,7 +258,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         ].get(item, ())
         # A header fits an item only if it names measures the item can have (a lost
         # 第二十条第（九）项 header must not lend its neighbour's columns to 政府集中采购).
-        allowed = {m for lay in T.DISCLOSURE_LAYOUT.values() for m in lay.get(item, ())}
+        allowed = _ALLOWED_MEASURES[item]
         fits = bool(measures) and set(measures or ()) <= allowed
         cols = measures if fits and measures else default
         if fits and measures and item in layout and len(measures) != len(layout[item]):
@@ -247,7 +275,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             and set(measures) < set(default)
         ):
             cols = default  # the header lost a cell; the row still has all of the item's
-        kinds = ["amount" if T.measure(m).unit == "万元" else "count" for m in cols]
+        kinds = _measure_kinds(tuple(cols))
         if header_row is not None and cols == measures:
             row = _under_header(row, header_row, [T.measure(m) for m in cols])
         elif not row.values and row.glued is None and row.spans:
@@ -361,7 +389,7 @@ def _place_row(
     what: str,
     kinds: Sequence[str] | None = None,
     check: Callable[[list[Decimal]], bool] | None = None,
-    grid: Grid | None = None,
+    grid: Grid | Callable[[], Grid] | None = None,
     integer: bool = False,
 ) -> bool:
     """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
@@ -382,21 +410,22 @@ def _place_row(
         return False
     cells = resolve_values(row.values, n)
     if cells is None and grid is not None:
-        cells = align(row, grid, n)
+        cells = align(row, grid() if callable(grid) else grid, n)
     if cells is None:
         for k in keys:
             res.cells.setdefault(k, UNRESOLVED)
         res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
         return False
-    for k, c in zip(keys, cells, strict=True):
-        status, number, unresolved = _reading(c.text)
-        if status == "missing" or (integer and number is not None and _is_fraction(number)):
+    placed = res.cells
+    for k, (text, source) in zip(keys, cells, strict=True):
+        status, number, unresolved, why = _placing(text, integer)
+        if why is not None:
             # Unreadable, or a fraction where a count is due: kept as printed, never a value.
-            why = "unreadable cell" if status == "missing" else "a count printed as a fraction"
-            res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: {why}"))
-            res.cells[k] = CellValue("missing", None, c.text, c.source, unresolved=True)
+            res.unplaced.append(Unplaced(text.strip(), source, f"{what}: {why}"))
+            placed[k] = CellValue("missing", None, text, source, unresolved=True)
         else:
-            res.cells[k] = CellValue(status, number, c.text, c.source, unresolved)
+            # Built without the named tuple's Python-level __new__ (hundreds per report).
+            placed[k] = _new_tuple(CellValue, (status, number, text, source, unresolved))
     # Numbers beyond the resolved cells (an extra column) are reported, not dropped. (The
     # resolved cells are some of the row's value cells: as many means all of them.)
     if len(cells) < len(row.values):
@@ -448,6 +477,9 @@ def _next_sub_item(last_piece: str, last: int) -> int | None:
 
 
 _GROUPS = _Matcher.of(T.APPLICATION_GROUPS)
+# Per row code: its seven template cells, and how notes and reasons name the row.
+_APP_KEYS = {r.code: tuple((r.code, a) for a in T.APPLICANT_CODES) for r in T.APPLICATION_ROWS}
+_APP_WHAT = {r.code: f"part 三 {r.code}" for r in T.APPLICATION_ROWS}
 # With a 法人或其他组织 subtotal column a row prints 8 numbers: person, subtotal, 5 kinds, total.
 _WITH_SUBTOTAL = len(T.APPLICANT_CODES) + 1
 
@@ -695,7 +727,8 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     leftovers: list[TableRow] = []
     rows = join_wrapped_labels(rows, _APP_ROWS, _is_application_header)
     subtotal_column = _has_subtotal_column(rows)
-    grid = learn_grid(rows, ncol)
+    # Learned only if a row cannot be placed alone (most tables never need it).
+    grid = functools.cache(lambda: learn_grid(rows, ncol))
     if subtotal_column:
         res.notes.append(f"part 三: a {T.LEGAL_PERSON_ZH} subtotal column was read and left out")
     for row in rows:
@@ -738,22 +771,20 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
                 leftovers.append(row)
             continue
         code = T.APPLICATION_ROWS[idx].code
-        keys = [(code, a) for a in T.APPLICANT_CODES]
-        if any(k in res.cells for k in keys):
+        keys = _APP_KEYS[code]
+        if not res.cells.keys().isdisjoint(keys):
             res.unplaced += _numbers_unplaced(row, f"part 三: row {code} printed twice")
             continue
         if subtotal_column:
             row = _drop_subtotal_column(row)
-        _place_row(
-            res, row, keys, f"part 三 {code}", check=_row_total_holds, grid=grid, integer=True
-        )
+        _place_row(res, row, keys, _APP_WHAT[code], check=_row_total_holds, grid=grid, integer=True)
         last = max(last, idx)
     _undivided_beside_sub_rows(res, template)
-    expected = [r.code for r in T.application_rows(template)]
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
-    for code in expected:
-        for a in T.APPLICANT_CODES:
-            res.cells.setdefault((code, a), MISSING)
+    setdefault = res.cells.setdefault
+    for r in T.application_rows(template):
+        for k in _APP_KEYS[r.code]:
+            setdefault(k, MISSING)
     appeals_like = [
         r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)
     ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from gxparse.decode import decode_bytes
-from gxparse.document import Cell, Document, Item, Para, Row
+from gxparse.document import Cell, Document, Item, Para, Row, cells_of
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -60,30 +60,32 @@ def text_to_document(text: str) -> Document:
             items.append(Row(cells, f"line {block[0][0]}"))
             block.clear()
 
+    append = items.append
     for no, line in enumerate(lines, start=1):
-        if line[:1] == "\t" and "\t" not in line[1:]:
+        tabs = line.count("\t")
+        if tabs == 1 and line[0] == "\t":
             # One cell of a cell-per-line row; "\t" or "\t " alone is an empty cell.
             block.append((no, line[1:]))
             continue
-        if not line.strip():
+        if not line or line.isspace():
             if block:
                 flush_block()
             continue
-        if block and "\t" not in line and "|" not in line:
+        if block and not tabs and "|" not in line:
             start, prev = block[-1]
             block[-1] = (start, prev + "\n" + line)
             continue
         if block:
             flush_block()
         src = f"line {no}"
-        if "\t" in line:
-            items.append(Row(tuple([Cell(c, src) for c in line.split("\t")]), src))
+        if tabs:
+            append(Row(cells_of(line.split("\t"), src), src))
         elif line.count("|") >= 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
             parts = line.strip().strip("|").split("|")
-            items.append(Row(tuple([Cell(c, src) for c in parts]), src))
+            append(Row(cells_of(parts, src), src))
         else:
-            items.append(Para(line, src))
+            append(Para(line, src))
     flush_block()
     return Document(items=items, source_format="txt", text=text)
