@@ -88,11 +88,6 @@ def parser_fingerprint(root: Path) -> str:
 
 
 class _Miss:
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to every task of a process pool (workers write their own entries): the
-        # parent's memo of file keys, one per file of the run, stays behind.
-        return {**self.__dict__, "_keys": {}}
-
     def __repr__(self) -> str:
         return "Cache.MISS"
 
@@ -128,6 +123,7 @@ class Cache:
         self.misses = 0
         self.writes = 0
         self._keys: dict[str, tuple[int, int, str]] = {}
+        self._folders: set[Path] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to every task of a process pool (workers write their own entries): the
@@ -173,8 +169,16 @@ class Cache:
     def put(self, path: str | os.PathLike, value: Any) -> None:
         """Store the result for this file (atomically: temporary file, then rename)."""
         entry = self._entry(self.key(path))
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pkl")
+        folder = entry.parent
+        # Creating folders costs a system call per entry; each is made once per process.
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pkl")
+        except FileNotFoundError:  # removed since (clear, prune, another process)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pkl")
         try:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(value, f, protocol=5)

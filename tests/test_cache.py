@@ -199,3 +199,13 @@ def test_fingerprint_follows_the_parser_not_the_analysis(tmp_path: Path) -> None
     assert after_parser != before
     (root / "readers" / "text.py").write_text((root / "readers" / "text.py").read_text() + "\n#\n")
     assert parser_fingerprint(root) != after_parser
+
+
+def test_put_after_clear_recreates_the_folders(tmp_path: Path, files: list[Path]) -> None:
+    """Folders are made once per process; one removed since (clear, prune) is made again."""
+    cache = Cache(tmp_path / "c", version="t", fingerprint="f")
+    cache.put(files[0], "first")
+    cache.clear()
+    assert cache.get(files[0]) is Cache.MISS
+    cache.put(files[0], "again")
+    assert cache.get(files[0]) == "again"
