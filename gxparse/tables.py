@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -107,6 +107,10 @@ class _Matcher:
     entries: tuple[T.Entry, ...]
     contains: tuple[tuple[str, ...], ...]
     equals: tuple[tuple[str, ...], ...]
+    # The same keys, flattened for one pass over a label: (key, its length, entry index)
+    # for "contains" keys, and entry indexes by "equals" key.
+    flat: tuple[tuple[str, int, int], ...] = ()
+    equal_to: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Sequence[T.Entry]) -> _Matcher:
@@ -116,7 +120,14 @@ class _Matcher:
         equals = tuple(
             tuple(label_key(k[1:]) for k in e.keys if k.startswith("=")) for e in entries
         )
-        return cls(tuple(entries), contains, equals)
+        flat = tuple((k, len(k), i) for i, keys in enumerate(contains) for k in keys if k)
+        equal_to: dict[str, list[int]] = {}
+        for i, keys in enumerate(equals):
+            for k in dict.fromkeys(keys):
+                equal_to.setdefault(k, []).append(i)
+        return cls(
+            tuple(entries), contains, equals, flat, {k: tuple(v) for k, v in equal_to.items()}
+        )
 
     def scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
         """(score, index) of every entry the label matches; score = matched key length."""
@@ -125,13 +136,14 @@ class _Matcher:
     def _scores(self, label: str, last_piece: str) -> list[tuple[int, int]]:
         key = label_key(label)
         tail = label_key(strip_enumerators(last_piece))
-        out = []
-        for i in range(len(self.entries)):
-            best = max((len(k) for k in self.contains[i] if k and k in key), default=0)
-            best = max(best, max((len(k) for k in self.equals[i] if k == tail), default=0))
-            if best:
-                out.append((best, i))
-        return out
+        best: dict[int, int] = {}
+        for k, n, i in self.flat:
+            if n > best.get(i, 0) and k in key:
+                best[i] = n
+        for i in self.equal_to.get(tail, ()):
+            if len(tail) > best.get(i, 0):
+                best[i] = len(tail)
+        return [(best[i], i) for i in sorted(best) if best[i]]
 
     def match(
         self, label: str, last_piece: str, after: int = -1, prefer: Sequence[bool] | None = None
