@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from gxparse.document import Cell, Item, Para, cells_of
 from gxparse.glued import runs_between_labels, segment
@@ -95,31 +96,136 @@ def _kinds(cells: tuple[Cell, ...]) -> list[int]:
     return [_cell_kind(c[0]) for c in cells]
 
 
+# A TableRow, built without the frozen dataclass's per-field __setattr__ (tens per report).
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _table_row(
+    label: str,
+    values: tuple[Cell, ...],
+    source: str,
+    glued: Cell | None,
+    label_cells: tuple[str, ...],
+    all_cells: tuple[Cell, ...],
+    positions: tuple[float, ...],
+    spans: tuple[tuple[str, int, int], ...],
+    numbers: list[Cell],
+) -> TableRow:
+    row = _new_object(TableRow)
+    _set_attribute(
+        row,
+        "__dict__",
+        {
+            "label": label,
+            "values": values,
+            "source": source,
+            "glued": glued,
+            "label_cells": label_cells,
+            "all_cells": all_cells,
+            "positions": positions,
+            "spans": spans,
+            "numbers": numbers,  # known already (see TableRow.numbers)
+        },
+    )
+    return row
+
+
+class _Shape(NamedTuple):
+    """What a line (or a row's cell texts) says, apart from where it is: the same lines
+    recur across reports ("1.属于国家秘密 0 0 0 0 0 0 0", headers), so this is cached."""
+
+    label: str
+    values: tuple[str, ...]  # value texts (paragraphs) ...
+    first_value: int  # ... or where a row's value cells start
+    glued: str | None  # digits run into the label
+    glued_cell: int  # the cell they are in (rows)
+    label_cells: tuple[str, ...]
+    positions: tuple[float, ...]
+    spans: tuple[tuple[str, int, int], ...]
+    numbers: tuple[int, ...]  # which value cells are numbers
+
+
+# Lines longer than this (prose inside a table part) are read without the cache.
+_CACHED_LINE = 200
+
+
 def from_cells(cells: tuple[Cell, ...], source: str, kinds: list[int] | None = None) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
+    texts = tuple([c[0] for c in cells])
+    shape = _cells_shape(texts) if sum(map(len, texts)) <= _CACHED_LINE else _shape_of(texts)
+    return _row_of_cells(shape, cells, source)
+
+
+def _row_of_cells(shape: _Shape, cells: tuple[Cell, ...], source: str) -> TableRow:
+    values = cells[shape.first_value :]
+    glued = None if shape.glued is None else Cell(shape.glued, cells[shape.glued_cell].source)
+    return _table_row(
+        shape.label,
+        values,
+        source,
+        glued,
+        shape.label_cells,
+        cells,
+        (),
+        (),
+        [values[i] for i in shape.numbers],
+    )
+
+
+@lru_cache(maxsize=16_384)
+def _cells_shape(texts: tuple[str, ...]) -> _Shape:
+    return _shape_of(texts)
+
+
+def _shape_of(texts: tuple[str, ...], kinds: list[int] | None = None) -> _Shape:
     if kinds is None:
-        kinds = _kinds(cells)
+        kinds = [_cell_kind(t) for t in texts]
     last_text = -1
     for i, k in enumerate(kinds):
         # Words; or an unreadable value before any words (garbled cells after words are values).
         if k == _WORDS or (k == _GARBLED and last_text < 0):
             last_text = i
-    label_cells = tuple([t for c in cells[: last_text + 1] if (t := c.text.strip())])
-    values = tuple(cells[last_text + 1 :])
-    numbers = [c for c, k in zip(values, kinds[last_text + 1 :], strict=True) if k == _NUMBER]
+    label_cells = tuple([s for t in texts[: last_text + 1] if (s := t.strip())])
+    numbers = tuple(i for i, k in enumerate(kinds[last_text + 1 :]) if k == _NUMBER)
     glued = None
     if last_text >= 0 and not numbers:
-        m = _GLUED.match(nfkc(cells[last_text].text).strip())
+        m = _GLUED.match(nfkc(texts[last_text]).strip())
         if m and _CJK.search(m.group("label")):
-            glued = Cell(m.group("digits"), cells[last_text].source)
-    row = TableRow(" ".join(label_cells), values, source, glued, label_cells, tuple(cells))
-    row.__dict__["numbers"] = numbers  # known already (see TableRow.numbers)
-    return row
+            glued = m.group("digits")
+    return _Shape(
+        " ".join(label_cells), (), last_text + 1, glued, last_text, label_cells, (), (), numbers
+    )
 
 
 def from_para(para: Para) -> TableRow:
     """Split a paragraph into a label and the numbers after it (whitespace-separated)."""
     text, source = para
+    shape = _para_shape(text) if len(text) <= _CACHED_LINE else _para_shape_of(text)
+    return _row_of_para(shape, source)
+
+
+def _row_of_para(shape: _Shape, source: str) -> TableRow:
+    values = cells_of(shape.values, source)
+    return _table_row(
+        shape.label,
+        values,
+        source,
+        None if shape.glued is None else Cell(shape.glued, source),
+        shape.label_cells,
+        (),
+        shape.positions,
+        shape.spans,
+        [values[i] for i in shape.numbers],
+    )
+
+
+@lru_cache(maxsize=16_384)
+def _para_shape(text: str) -> _Shape:
+    return _para_shape_of(text)
+
+
+def _para_shape_of(text: str) -> _Shape:
     matches = list(_TOKEN.finditer(text))
     tokens = [m.group(0) for m in matches]
     k = len(tokens)
@@ -127,7 +233,7 @@ def from_para(para: Para) -> TableRow:
         k -= 1
     if k == 1 and _cell_kind(tokens[0]) in (_NUMBER, _BLANK):
         k = 0
-    values = cells_of(tokens[k:], source)
+    values = tuple(tokens[k:])
     cols = token_columns(text, matches)
     positions = tuple([(a + b) / 2 for a, b in cols[k:]])
     normal = list(map(nfkc, tokens))
@@ -136,23 +242,24 @@ def from_para(para: Para) -> TableRow:
     if not values and tokens:
         m = _GLUED.match(normal[-1])
         if m and _CJK.search(m.group("label")):
-            glued = Cell(m.group("digits"), source)
+            glued = m.group("digits")
             label = " ".join([*normal[:-1], m.group("label")])
     # Column gaps are runs of 2+ spaces; a single space may sit inside a label ("规 章").
     printed = label_text(tokens[:k], text, matches)
     if glued is not None:
-        printed = printed[: len(printed) - len(glued.text)]
+        printed = printed[: len(printed) - len(glued)]
     aligned = _COLUMN_GAP.search(text) is not None
     label_cells = tuple([p for p in (_GAP_SPLIT if aligned else _WS_SPLIT).split(printed) if p])
-    return TableRow(
+    return _Shape(
         label,
         values,
-        source,
+        0,
         glued,
+        -1,
         label_cells or tuple(label.split()),
-        (),
         positions,
         tuple([(t, a, b) for t, (a, b) in zip(normal, cols, strict=True)]),
+        tuple(i for i, t in enumerate(values) if _cell_kind(t) == _NUMBER),
     )
 
 
@@ -213,14 +320,28 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
             out.append(from_para(item))
         else:
             cells = item.cells
-            kinds = _kinds(cells)
-            cuts = _merged_row_cuts(kinds)
-            if not cuts:
-                out.append(from_cells(cells, item.source, kinds))
-                continue
-            for a, b in itertools.pairwise((0, *cuts, len(cells))):
-                out.append(from_cells(cells[a:b], item.source, kinds[a:b]))
+            texts = tuple([c[0] for c in cells])
+            if sum(map(len, texts)) <= _CACHED_LINE:
+                shapes = _row_shapes(texts)
+            else:
+                shapes = _row_shapes_of(texts)
+            for a, b, shape in shapes:
+                out.append(
+                    _row_of_cells(shape, cells[a:b] if a or b < len(cells) else cells, item.source)
+                )
     return out
+
+
+@lru_cache(maxsize=16_384)
+def _row_shapes(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
+    return _row_shapes_of(texts)
+
+
+def _row_shapes_of(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
+    """The rows in one row's cells (see :func:`split_merged_rows`), as (start, end, shape)."""
+    kinds = [_cell_kind(t) for t in texts]
+    bounds = (0, *_merged_row_cuts(kinds), len(texts))
+    return tuple((a, b, _shape_of(texts[a:b], kinds[a:b])) for a, b in itertools.pairwise(bounds))
 
 
 def _merged_row_cuts(kinds: list[int]) -> list[int]:
