@@ -115,6 +115,7 @@ _PROVINCE_SHORT = {
     p: re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p)
     for p in T.PROVINCES
 }
+_ANY_PROVINCE = re.compile("|".join(map(re.escape, T.PROVINCES)))
 _CITY = re.compile(r"([\u4e00-\u9fa5]{2,6}?(?:市|自治州|地区|盟))")
 _COUNTY = re.compile(r"([\u4e00-\u9fa5]{1,6}?(?:县|区|旗|市))")
 
@@ -133,7 +134,8 @@ def locate(agency: str, text: str) -> tuple[str | None, str | None, str | None]:
             break
     if province is None:
         head = nfkc(text[:3000])
-        hits = [p for p in T.PROVINCES if p in head]
+        # One search says whether any province is named at all (usually none is).
+        hits = [p for p in T.PROVINCES if p in head] if _ANY_PROVINCE.search(head) else []
         if len(hits) == 1:
             province = hits[0]
     if province in ("北京市", "天津市", "上海市", "重庆市"):

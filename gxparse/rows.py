@@ -173,7 +173,7 @@ def _row_of_cells(shape: _Shape, cells: tuple[Cell, ...], source: str) -> TableR
     )
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=8_192)
 def _cells_shape(texts: tuple[str, ...]) -> _Shape:
     return _shape_of(texts)
 
@@ -220,7 +220,7 @@ def _row_of_para(shape: _Shape, source: str) -> TableRow:
     )
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=8_192)
 def _para_shape(text: str) -> _Shape:
     return _para_shape_of(text)
 
@@ -332,7 +332,7 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
     return out
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=8_192)
 def _row_shapes(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
     return _row_shapes_of(texts)
 

@@ -420,7 +420,8 @@ def _place_row(
             Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together")
         )
         return False
-    cells = resolve_values(row.values, n)
+    values = row.values
+    cells = values if len(values) == n else resolve_values(values, n)
     if cells is None and grid is not None:
         cells = align(row, grid() if callable(grid) else grid, n)
     if cells is None:
@@ -643,12 +644,12 @@ def join_wrapped_labels(
     i = 0
     while i < len(rows):
         row = rows[i]
-        nxt = rows[i + 1] if i + 1 < len(rows) else None
-        if header(row):
+        words_only = _words_only(row)
+        if not words_only or header(row):  # a row of values, or a header: kept as it is
             out.append(row)
             i += 1
             continue
-        words_only = _words_only(row)
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
         if (
             words_only
             and _starts_row(row)
@@ -758,14 +759,18 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
             )
         if not row.has_numbers and not all_blank:
             continue
-        if key and any(h in key for h in _APP_HEADERS) and not row.has_numbers:
+        if not row.has_numbers and key and any(h in key for h in _APP_HEADERS):
             continue
         idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
         if idx is not None and not prefer[idx] and _only_generic(row, idx):
             idx = None  # "（六）其他" (cut) in a 2019 report is not the 2021 row （六）3.其他
-        if idx is not None and not _number_agrees(_last_piece(row), idx):
+        if idx is not None and _HAS_GENERIC_KEY[idx] and not _number_agrees(_last_piece(row), idx):
             idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
-        if idx is not None and len({i for i in _cells_naming(row) if prefer[i]}) > 1:
+        if (
+            idx is not None
+            and len(named := _cells_naming(row)) > 1
+            and len({i for i in named if prefer[i]}) > 1
+        ):
             # Two row labels on one line: a row that lost its numbers ran into the next.
             res.unplaced += _numbers_unplaced(
                 row, f"part 三: one line names two rows {row.label!r}"

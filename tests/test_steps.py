@@ -612,3 +612,37 @@ def test_every_cell_on_its_own_row_keeps_its_label() -> None:
         d.loc[("coercion", "decisions"), "status"],
         d.loc[("coercion", "decisions"), "value"],
     ) == ("reported", 0)
+
+
+def test_a_recurring_line_keeps_its_own_source() -> None:
+    """Lines are split once per distinct text (rows of zeros recur across reports); each
+    row still gets its own cells and sources, and long lines are not cached."""
+    from gxparse import rows
+    from gxparse.document import Row
+    from gxparse.rows import table_rows
+
+    line = "1.属于国家秘密  0  0  3  0  0  0  3"
+    a, b = from_para(Para(line, "line 5")), from_para(Para(line, "line 9"))
+    assert (a.label, [c.text for c in a.numbers]) == (
+        "1.属于国家秘密",
+        ["0", "0", "3", "0", "0", "0", "3"],
+    )
+    assert {c.source for c in a.values} == {"line 5"} and {c.source for c in b.values} == {"line 9"}
+    assert a.values[2] is not b.values[2] and a.positions == b.positions
+    cells = ("行政许可", "5", "", "7")
+    r1, r2 = table_rows(
+        [
+            Row(tuple(Cell(t, f"line 3 cell {i}") for i, t in enumerate(cells)), "line 3"),
+            Row(tuple(Cell(t, f"line 8 cell {i}") for i, t in enumerate(cells)), "line 8"),
+        ]
+    )
+    assert (r1.label, r1.source, r2.source) == ("行政许可", "line 3", "line 8")
+    assert [c.source for c in r2.values] == ["line 8 cell 1", "line 8 cell 2", "line 8 cell 3"]
+    assert r2.numbers == [r2.values[0], r2.values[2]] and r2.all_cells[0].source == "line 8 cell 0"
+    # Digits run into a label keep the source of their own cell.
+    (g,) = table_rows([Row((Cell("", "x 0"), Cell("行政处罚12", "x 1")), "x")])
+    assert (g.label, g.glued) == ("行政处罚12", Cell("12", "x 1"))
+    before = rows._para_shape.cache_info().currsize
+    long_line = "说明" * 150 + "  1  2"
+    assert [c.text for c in from_para(Para(long_line, "line 2")).values] == ["1", "2"]
+    assert rows._para_shape.cache_info().currsize == before
