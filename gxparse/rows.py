@@ -150,7 +150,7 @@ class _Shape(NamedTuple):
 _CACHED_LINE = 200
 
 
-def from_cells(cells: tuple[Cell, ...], source: str, kinds: list[int] | None = None) -> TableRow:
+def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
     texts = tuple([c[0] for c in cells])
     shape = _cells_shape(texts) if sum(map(len, texts)) <= _CACHED_LINE else _shape_of(texts)
