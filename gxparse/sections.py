@@ -12,6 +12,7 @@ paragraphs ("……。二、主动公开政府信息情况第二十条……") a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,16 +84,24 @@ def _item_text(item: Item) -> str | None:
     return found
 
 
+def _headings(items: list[Item]) -> Iterator[tuple[int, Part, str]]:
+    """(index, part, text) of every item that names a part, in order."""
+    for idx, item in enumerate(items):
+        # Inlined _item_text and heading_part: this runs over every item of a report, twice.
+        text = item.text if type(item) is Para else _item_text(item)
+        if text is None or len(text) > _LONGEST_HEADING_LINE:
+            continue
+        part = _heading_part(text)
+        if part is not None:
+            yield idx, part, text
+
+
 def find_regions(items: list[Item]) -> list[Region]:
     """Locate part headings in order and return the region of each part found."""
     found: list[tuple[int, Part, str]] = []
     last = 0
-    for idx, item in enumerate(items):
-        text = _item_text(item)
-        if text is None:
-            continue
-        part = heading_part(text)
-        if part is None or part.number <= last:
+    for idx, part, text in _headings(items):
+        if part.number <= last:
             continue
         found.append((idx, part, text.strip()))
         last = part.number
@@ -136,11 +145,7 @@ def find_restart(items: list[Item], regions: list[Region]) -> int | None:
     if len(regions) < 2:
         return None
     last = 0
-    for idx, item in enumerate(items):
-        text = _item_text(item)
-        part = heading_part(text) if text is not None else None
-        if part is None:
-            continue
+    for idx, part, _text in _headings(items):
         if part.number <= 2 and last >= 3 and idx >= regions[0].start:
             return idx
         last = max(last, part.number)

@@ -222,6 +222,26 @@ _ALLOWED_MEASURES = {
 }
 
 
+_DISCLOSURE_WHAT = {i.code: f"part 二 {i.code}" for i in T.DISCLOSURE_ITEMS}
+
+
+@lru_cache(maxsize=4_096)
+def _measures_named(label_cells: tuple[str, ...]) -> tuple[str, ...]:
+    """The measure codes that the label cells of a header line name, in order."""
+    found = (_MEASURES.match(c, c) for c in label_cells)
+    return tuple(T.DISCLOSURE_MEASURES[i].code for i in found if i is not None)
+
+
+@functools.cache
+def _item_keys(item: str, cols: tuple[str, ...]) -> tuple[Key, ...]:
+    return tuple((item, m) for m in cols)
+
+
+@functools.cache
+def _measure_entries(cols: tuple[str, ...]) -> tuple[T.Entry, ...]:
+    return tuple(T.measure(m) for m in cols)
+
+
 @functools.cache
 def _measure_kinds(cols: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("amount" if T.measure(m).unit == "万元" else "count" for m in cols)
@@ -243,14 +263,13 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         if _ARTICLE20 in key and not row.has_numbers:
             measures, header_row = None, None
             continue
-        header = [_MEASURES.match(c, c) for c in row.label_cells]
-        found = [T.DISCLOSURE_MEASURES[i].code for i in header if i is not None]
+        found = _measures_named(row.label_cells)
         if (
             found
             and not row.has_numbers
             and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found))
         ):
-            measures = tuple(found)
+            measures = found
             header_row = row
             continue
         idx = _ITEMS.match(row.label, _last_piece(row))
@@ -277,7 +296,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
             # printed header only when it fits the row.
             cols = measures if len(row.values) >= len(measures) else default
-        if any((item, m) in res.cells for m in cols):
+        if not res.cells.keys().isdisjoint(_item_keys(item, tuple(cols))):
             res.unplaced += _numbers_unplaced(row, f"part 二: {item} printed twice")
             continue
         if (
@@ -287,13 +306,14 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             and set(measures) < set(default)
         ):
             cols = default  # the header lost a cell; the row still has all of the item's
-        kinds = _measure_kinds(tuple(cols))
+        cols = tuple(cols)
+        kinds = _measure_kinds(cols)
         if header_row is not None and cols == measures:
-            row = _under_header(row, header_row, [T.measure(m) for m in cols])
+            row = _under_header(row, header_row, _measure_entries(cols))
         elif not row.values and row.glued is None and row.spans:
             # A line of text naming the item and nothing else: its cells are empty.
             row = TableRow(row.label, tuple(Cell("", row.source) for _ in cols), row.source)
-        _place_row(res, row, [(item, m) for m in cols], f"part 二 {item}", kinds)
+        _place_row(res, row, _item_keys(item, cols), _DISCLOSURE_WHAT[item], kinds)
     for item, ms in layout.items():
         for m in ms:
             res.cells.setdefault((item, m), MISSING)
