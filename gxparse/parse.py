@@ -231,6 +231,8 @@ def _cell_rows(
 
 
 _DERIVED_SOURCE = "derived from the template identities"
+# Where the status column is in each cell table (parse_status looks for "missing").
+_STATUS_AT = {t: COLUMNS[t].index("status") for t in ("disclosure", "applications", "appeals")}
 
 
 def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
@@ -446,13 +448,14 @@ def parse_document(
     units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
 
     unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced + second_report
-    statuses = [
-        cv.status for res in (disclosure, applications, appeals) for cv in res.cells.values()
-    ]
+    cell_columns = {
+        "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
+        "applications": _cell_rows(report_id, applications, ("row", "applicant")),
+        "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
+    }
+    any_missing = any("missing" in cols[_STATUS_AT[n]] for n, cols in cell_columns.items())
     missing_parts = [c for c, r in table_regions.items() if r is None]
-    parse_status = (
-        "ok" if "missing" not in statuses and not missing_parts and not unplaced else "partial"
-    )
+    parse_status = "ok" if not any_missing and not missing_parts and not unplaced else "partial"
 
     overview = _region(regions, "overview")
     part2 = table_regions["active_disclosure"]
@@ -517,9 +520,7 @@ def parse_document(
     return ReportTables(
         columns={
             "reports": _transpose("reports", [report]),
-            "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
-            "applications": _cell_rows(report_id, applications, ("row", "applicant")),
-            "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
+            **cell_columns,
             "narrative": _transpose("narrative", narrative),
             "findings": _transpose("findings", findings),
             "sections": _transpose("sections", sections),
