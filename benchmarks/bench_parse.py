@@ -12,7 +12,6 @@ Target (issue 2): >= 500 reports/s on one core.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate
+from generate import generate, read_truth
 
 COLUMNS = {
     "disclosure": ("item", "measure"),
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             generate(args.n, folder, args.seed)
             print(f"generated {args.n} reports in {time.perf_counter() - t0:.1f} s")
-        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))[: args.n]
+        truth = read_truth(folder)[: args.n]
 
         from gxparse.parse import parse_file
 

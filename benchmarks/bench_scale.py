@@ -27,7 +27,6 @@ cached re-run of 10,000 reports < 5 s; peak memory < 1 GB. Prints numbers, asser
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -42,7 +41,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate
+from generate import generate, read_truth
 
 from gxparse.cache import Cache
 
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             generate(args.n, folder, args.seed)
             print(f"generated {args.n:,} reports in {time.perf_counter() - t0:.1f} s ({folder})")
-        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))[: args.n]
+        truth = read_truth(folder)[: args.n]
         paths = [folder / t["file"] for t in truth]
         n = len(paths)
         serial_paths = paths[: min(args.serial_n, n)]

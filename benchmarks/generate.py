@@ -3,7 +3,7 @@ realistic values and some faults, plus a truth file.
 
     python benchmarks/generate.py --n 1000 --out /tmp/gx-bench [--seed 0]
 
-Writes ``<out>/<id>.txt`` and ``<out>/truth.json`` (a list, one entry per file: layout,
+Writes ``<out>/<id>.txt`` and ``<out>/.truth.json`` (a list, one entry per file: layout,
 numbering, template, year, encoding, faults, and every cell as printed — ``null`` for an
 empty cell, ``"missing"`` for a cell the file no longer holds).
 
@@ -103,7 +103,8 @@ def _choose(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 
 def generate(n: int, out: Path, seed: int = 0) -> list[dict[str, Any]]:
-    """Write n reports and truth.json into ``out``; return the truth entries."""
+    """Write n reports and .truth.json into ``out``; return the truth entries. (A dot
+    file: ``gxparse build`` over the folder skips it instead of counting a failed report.)"""
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     layouts = sorted(LAYOUTS)
@@ -144,8 +145,18 @@ def generate(n: int, out: Path, seed: int = 0) -> list[dict[str, Any]]:
                 "cells": cells,
             }
         )
-    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    (out / TRUTH).write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
     return truth
+
+
+TRUTH = ".truth.json"
+
+
+def read_truth(folder: Path) -> list[dict[str, Any]]:
+    """The truth entries of a generated folder (``truth.json`` in folders made before
+    the file became a dot file)."""
+    path = folder / TRUTH if (folder / TRUTH).exists() else folder / "truth.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     for t in truth:
         for f in t["faults"]:
             faults[f.split(":")[0]] = faults.get(f.split(":")[0], 0) + 1
-    print(f"wrote {len(truth)} reports and truth.json to {args.out}; faults: {faults}")
+    print(f"wrote {len(truth)} reports and {TRUTH} to {args.out}; faults: {faults}")
     return 0
 
 
