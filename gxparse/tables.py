@@ -179,6 +179,12 @@ def _scores(matcher: _Matcher, label: str, last_piece: str) -> list[tuple[int, i
     return matcher._scores(label, last_piece)
 
 
+@lru_cache(maxsize=256)
+def _matcher_of(entries: tuple[T.Entry, ...]) -> _Matcher:
+    """One matcher per set of entries, so that its label lookups stay cached."""
+    return _Matcher.of(entries)
+
+
 _ITEMS = _Matcher.of(T.DISCLOSURE_ITEMS)
 _MEASURES = _Matcher.of(T.DISCLOSURE_MEASURES)
 _APP_ROWS = _Matcher.of(T.APPLICATION_ROWS)
@@ -398,7 +404,7 @@ def _under_header(row: TableRow, header: TableRow, measures: Sequence[T.Entry]) 
     if resolve_values(row.values, n) is not None:
         return row
     if row.all_cells and header.all_cells and len(row.all_cells) == len(header.all_cells):
-        matcher = _Matcher.of(measures)
+        matcher = _matcher_of(tuple(measures))
         idx = [
             i for i, c in enumerate(header.all_cells) if matcher.match(c.text, c.text) is not None
         ]
@@ -892,7 +898,7 @@ def _align_to_headers(
 ) -> tuple[Cell, ...] | None:
     """Place a text line's values under the header words that name its n columns (left-,
     right- or centre-aligned), or None when the headers do not give exactly n columns."""
-    matcher = _Matcher.of(labels)
+    matcher = _matcher_of(tuple(labels))
     heads = sorted(
         (start, end)
         for r in rows
