@@ -828,8 +828,8 @@ def peer_comparison(
 # reports (by default the administrative level × the report year), each with how many
 # reports it holds and how many of them had the input.
 GROUP_BY: tuple[str, ...] = ("level", "year")
-UNKNOWN_LEVEL_ZH = "层级不详"
-UNKNOWN_YEAR_ZH = "年度不详"
+UNKNOWN_LEVEL_ZH = template.UNKNOWN_LEVEL.zh
+UNKNOWN_YEAR_ZH = template.UNKNOWN_YEAR.zh
 AGGREGATE_COLUMNS: tuple[str, ...] = (
     "label",
     "value",

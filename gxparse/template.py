@@ -540,6 +540,10 @@ LEVELS: tuple[Entry, ...] = (
     Entry("province", "省级政府", "Provincial government", ("省人民政府", "自治区人民政府")),
 )
 
+# Groups of reports whose level or year is not known (aggregated charts and tables).
+UNKNOWN_LEVEL = Entry("unknown_level", "层级不详", "Level unknown")
+UNKNOWN_YEAR = Entry("unknown_year", "年度不详", "Year unknown")
+
 # Province-level names, for locating a body.
 PROVINCES: tuple[str, ...] = (
     "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
