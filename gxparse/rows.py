@@ -74,11 +74,6 @@ class TableRow:
         return bool(self.numbers) or self.glued is not None
 
 
-@lru_cache(maxsize=65_536)
-def is_value_cell(text: str) -> bool:
-    return parse_number(text) is not None or is_blank_marker(text)
-
-
 # What a cell's text is, decided once per distinct text (cell texts repeat across reports).
 _WORDS, _NUMBER, _BLANK, _GARBLED = 0, 1, 2, 3
 
@@ -90,10 +85,6 @@ def _cell_kind(text: str) -> int:
     if is_blank_marker(text):
         return _BLANK
     return _GARBLED if is_garbled_value(text) else _WORDS
-
-
-def _kinds(cells: tuple[Cell, ...]) -> list[int]:
-    return [_cell_kind(c[0]) for c in cells]
 
 
 # A TableRow, built without the frozen dataclass's per-field __setattr__ (tens per report).
@@ -338,14 +329,16 @@ def _row_shapes(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
 
 
 def _row_shapes_of(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
-    """The rows in one row's cells (see :func:`split_merged_rows`), as (start, end, shape)."""
+    """The rows in one row's cells (see :func:`_merged_row_cuts`), as (start, end, shape)."""
     kinds = [_cell_kind(t) for t in texts]
     bounds = (0, *_merged_row_cuts(kinds), len(texts))
     return tuple((a, b, _shape_of(texts[a:b], kinds[a:b])) for a, b in itertools.pairwise(bounds))
 
 
 def _merged_row_cuts(kinds: list[int]) -> list[int]:
-    """Where words follow numbers (see :func:`split_merged_rows`)."""
+    """Where words follow numbers: two table rows run together (a Word export that lost
+    the blank line between them) are cut there, so the second row's numbers never go to
+    the first row's label."""
     cuts: list[int] = []
     seen_number = False
     for i, k in enumerate(kinds):
@@ -355,14 +348,6 @@ def _merged_row_cuts(kinds: list[int]) -> list[int]:
             cuts.append(i)
             seen_number = False
     return cuts
-
-
-def split_merged_rows(cells: tuple[Cell, ...]) -> list[tuple[Cell, ...]]:
-    """Cut a row where words follow numbers: two table rows run together (a Word export
-    that lost the blank line between them) must not give the second row's numbers to the
-    first row's label."""
-    bounds = (0, *_merged_row_cuts(_kinds(cells)), len(cells))
-    return [cells[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def resolve_values(values: tuple[Cell, ...], n: int) -> tuple[Cell, ...] | None:
