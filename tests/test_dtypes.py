@@ -347,3 +347,23 @@ def test_a_correction_adding_a_cell_keeps_the_code_columns_categorical(corpus) -
     )
     for col in ("row", "applicant", "status"):
         assert apps[col].dtype == D.category_dtype("applications", col), col
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("line 12", None, "第一"),
+        ["x", float("nan"), None, ""],
+        [1, "a", None],  # a number in a text column becomes its text
+        [pd.NA, "a"],
+        (),
+    ],
+)
+def test_text_columns_read_through_arrow_equal_pandas_own_reading(values) -> None:
+    import numpy as np
+
+    fast = D.column("reports", "agency", values)
+    slow = pd.array(np.asarray(values, dtype=object), dtype="str")
+    assert fast.dtype == slow.dtype == pd.StringDtype("pyarrow", na_value=float("nan"))
+    assert pd.Series(fast).equals(pd.Series(slow))
+    assert list(fast.isna()) == [v is None or v is pd.NA or v != v for v in values]

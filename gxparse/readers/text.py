@@ -46,18 +46,36 @@ def _cell_source(start: int, text: str) -> str:
     return f"line {start}"
 
 
+# "line N" strings, made once per process and shared by every report's items.
+_LINE_SOURCES: list[str] = ["line 0"]
+
+
+def _line_sources(n: int) -> list[str]:
+    """``["line 0", "line 1", …, "line n"]`` (index = line number)."""
+    if len(_LINE_SOURCES) <= n:
+        _LINE_SOURCES.extend(f"line {i}" for i in range(len(_LINE_SOURCES), n + 1))
+    return _LINE_SOURCES
+
+
+_new_tuple = tuple.__new__  # builds the named tuples below without their Python __new__
+
+
 def text_to_document(text: str) -> Document:
     """Split decoded text into paragraphs and table rows, keeping 1-based line numbers."""
     lines = split_lines(text)
+    sources = _line_sources(len(lines))
     items: list[Item] = []
     block: list[tuple[int, str]] = []  # (start line, cell text) of a cell-per-line row
 
     def flush_block() -> None:
         if block:
             cells = tuple(
-                Cell(t, f"line {n}" if "\n" not in t else _cell_source(n, t)) for n, t in block
+                [
+                    _new_tuple(Cell, (t, sources[n] if "\n" not in t else _cell_source(n, t)))
+                    for n, t in block
+                ]
             )
-            items.append(Row(cells, f"line {block[0][0]}"))
+            items.append(_new_tuple(Row, (cells, sources[block[0][0]], None)))
             block.clear()
 
     append = items.append
@@ -71,21 +89,21 @@ def text_to_document(text: str) -> Document:
             if block:
                 flush_block()
             continue
-        if block and not tabs and "|" not in line:
-            start, prev = block[-1]
-            block[-1] = (start, prev + "\n" + line)
-            continue
         if block:
+            if not tabs and "|" not in line:
+                start, prev = block[-1]
+                block[-1] = (start, prev + "\n" + line)
+                continue
             flush_block()
-        src = f"line {no}"
+        src = sources[no]
         if tabs:
-            append(Row(cells_of(line.split("\t"), src), src))
-        elif line.count("|") >= 2:
+            append(_new_tuple(Row, (cells_of(line.split("\t"), src), src, None)))
+        elif "|" in line and line.count("|") >= 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
             parts = line.strip().strip("|").split("|")
-            append(Row(cells_of(parts, src), src))
+            append(_new_tuple(Row, (cells_of(parts, src), src, None)))
         else:
-            append(Para(line, src))
+            append(_new_tuple(Para, (line, src)))
     flush_block()
     return Document(items=items, source_format="txt", text=text)
