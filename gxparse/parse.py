@@ -33,7 +33,7 @@ from gxparse.facts import (
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import table_rows
-from gxparse.sections import Region, cut_at, find_restart, region_text, sectionize
+from gxparse.sections import Region, cut_at, region_text, split_parts
 from gxparse.tables import (
     SEGMENT_KEYS,
     TableResult,
@@ -366,8 +366,7 @@ def parse_document(
     doc: Document, report_id: str, source_file: str = "", sha256: str = ""
 ) -> ReportTables:
     """Map a read Document to the seven tables."""
-    items, regions = sectionize(doc.items)
-    restart = find_restart(items, regions)
+    items, regions, restart = split_parts(doc.items)
     second_report: list[Unplaced] = []
     if restart is not None:
         # Two reports in one file: read the first; count every number of the second.

@@ -12,7 +12,6 @@ paragraphs ("……。二、主动公开政府信息情况第二十条……") a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,31 +75,37 @@ def _item_text(item: Item) -> str | None:
     if isinstance(item, Para):
         return item.text
     found = None
-    for c in item.cells:
-        if c.text.strip():
+    for text, _source in item.cells:
+        if text and not text.isspace():  # (a cell with words; cheaper than strip())
             if found is not None:
                 return None  # two cells with words: a table row, not a heading
-            found = c.text
+            found = text
     return found
 
 
-def _headings(items: list[Item]) -> Iterator[tuple[int, Part, str]]:
+Heading = tuple[int, Part, str]
+
+
+def _headings(items: list[Item]) -> list[Heading]:
     """(index, part, text) of every item that names a part, in order."""
+    out = []
     for idx, item in enumerate(items):
-        # Inlined _item_text and heading_part: this runs over every item of a report, twice.
+        # Inlined heading_part: this runs over every item of a report.
         text = item.text if type(item) is Para else _item_text(item)
         if text is None or len(text) > _LONGEST_HEADING_LINE:
             continue
         part = _heading_part(text)
         if part is not None:
-            yield idx, part, text
+            out.append((idx, part, text))
+    return out
 
 
-def find_regions(items: list[Item]) -> list[Region]:
-    """Locate part headings in order and return the region of each part found."""
+def find_regions(items: list[Item], headings: list[Heading] | None = None) -> list[Region]:
+    """Locate part headings in order and return the region of each part found.
+    ``headings``: the items' headings when already found (see :func:`split_parts`)."""
     found: list[tuple[int, Part, str]] = []
     last = 0
-    for idx, part, text in _headings(items):
+    for idx, part, text in _headings(items) if headings is None else headings:
         if part.number <= last:
             continue
         found.append((idx, part, text.strip()))
@@ -139,13 +144,15 @@ def split_inline_headings(items: list[Item]) -> list[Item]:
     return out
 
 
-def find_restart(items: list[Item], regions: list[Region]) -> int | None:
+def find_restart(
+    items: list[Item], regions: list[Region], headings: list[Heading] | None = None
+) -> int | None:
     """The index where a second report starts (a part heading numbered back to 一 or 二
     after the parts of the first), or None."""
     if len(regions) < 2:
         return None
     last = 0
-    for idx, part, _text in _headings(items):
+    for idx, part, _text in _headings(items) if headings is None else headings:
         if part.number <= 2 and last >= 3 and idx >= regions[0].start:
             return idx
         last = max(last, part.number)
@@ -162,15 +169,24 @@ def cut_at(regions: list[Region], restart: int) -> list[Region]:
     return out
 
 
-def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
-    """Return (items, regions); items are re-split when headings run inline."""
-    regions = find_regions(items)
+def split_parts(items: list[Item]) -> tuple[list[Item], list[Region], int | None]:
+    """(items, regions, restart): :func:`sectionize` and :func:`find_restart` in one pass
+    over the headings."""
+    headings = _headings(items)
+    regions = find_regions(items, headings)
     if len(regions) < 3:
         split = split_inline_headings(items)
         if len(split) != len(items):
-            regions2 = find_regions(split)
+            split_headings = _headings(split)
+            regions2 = find_regions(split, split_headings)
             if len(regions2) > len(regions):
-                return split, regions2
+                items, regions, headings = split, regions2, split_headings
+    return items, regions, find_restart(items, regions, headings)
+
+
+def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
+    """Return (items, regions); items are re-split when headings run inline."""
+    items, regions, _restart = split_parts(items)
     return items, regions
 
 
