@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 
 from gxparse import template as T
 from gxparse.tables import MISSING, CellValue, Key
@@ -51,6 +52,9 @@ def appeal_equations() -> list[Equation]:
     return [(((p.code, "total"),), tuple((p.code, r) for r in parts)) for p in T.PROCEEDINGS]
 
 
+_STATUS_OF = itemgetter(0)  # CellValue.status
+
+
 def _broken(cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key, ...]) -> bool:
     """A fully printed identity that does not hold."""
     values = [cells.get(k, MISSING).value for k in left + right]
@@ -62,7 +66,8 @@ def _broken(cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key
 def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[Key, CellValue]:
     """Return a copy of ``cells`` with forced missing cells set to status ``derived``."""
     out = dict(cells)
-    if not any(
+    # (A scan of the statuses in C first: most reports print every cell.)
+    if "missing" not in map(_STATUS_OF, out.values()) or not any(
         c.value is None and c.status == "missing" and not c.unresolved for c in out.values()
     ):
         return out  # nothing the identities could fill
