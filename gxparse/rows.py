@@ -116,7 +116,8 @@ def _table_row(
             "all_cells": all_cells,
             "positions": positions,
             "spans": spans,
-            "numbers": numbers,  # known already (see TableRow.numbers)
+            "numbers": numbers,  # known already (see TableRow.numbers, has_numbers)
+            "has_numbers": bool(numbers) or glued is not None,
         },
     )
     return row
