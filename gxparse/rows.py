@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from gxparse.document import Cell, Item, Para, cells_of
@@ -33,6 +34,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _COLUMN_GAP = re.compile(r"\S\s{2,}\S")
 _GAP_SPLIT = re.compile(r"\s{2,}|\t")
 _WS_SPLIT = re.compile(r"\s+")
+_TEXT_OF = itemgetter(0)  # Cell.text, taken in C
 
 
 class _memo:
@@ -144,7 +146,7 @@ _CACHED_LINE = 200
 
 def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
-    texts = tuple([c[0] for c in cells])
+    texts = tuple(map(_TEXT_OF, cells))
     shape = _cells_shape(texts) if sum(map(len, texts)) <= _CACHED_LINE else _shape_of(texts)
     return _row_of_cells(shape, cells, source)
 
@@ -312,7 +314,7 @@ def table_rows(items: list[Item], segment_keys: tuple[str, ...] = ()) -> list[Ta
             out.append(from_para(item))
         else:
             cells = item.cells
-            texts = tuple([c[0] for c in cells])
+            texts = tuple(map(_TEXT_OF, cells))
             if sum(map(len, texts)) <= _CACHED_LINE:
                 shapes = _row_shapes(texts)
             else:
