@@ -646,3 +646,52 @@ def test_a_recurring_line_keeps_its_own_source() -> None:
     long_line = "说明" * 150 + "  1  2"
     assert [c.text for c in from_para(Para(long_line, "line 2")).values] == ["1", "2"]
     assert rows._para_shape.cache_info().currsize == before
+
+
+def test_text_items_carry_their_own_line_numbers_when_read_on_threads(monkeypatch) -> None:
+    """The shared "line N" sources are extended safely while files are read on threads."""
+    import sys
+    import threading
+
+    from gxparse.readers import text as text_reader
+
+    monkeypatch.setattr(text_reader, "_LINE_SOURCES", ["line 0"])
+    errors: list[str] = []
+
+    start = threading.Barrier(8)
+
+    def read(n: int) -> None:
+        start.wait()  # all at once: the shared list is extended by several threads
+        lines = [f"段落{k}" if k % 3 else f"行{k}\t{k}" for k in range(1, n + 1)]
+        doc = text_reader.text_to_document("\n".join(lines))
+        for item in doc.items:
+            first = item.text if isinstance(item, Para) else item.cells[0].text
+            k = int(first.lstrip("段落行"))
+            if item.source != f"line {k}":
+                errors.append(f"{first!r} at {item.source}")
+
+    threads = [threading.Thread(target=read, args=(3000 + 100 * i,)) for i in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert text_reader._LINE_SOURCES == [f"line {i}" for i in range(3701)]
+
+
+def test_split_parts_gives_what_sectionize_and_find_restart_give() -> None:
+    from gxparse.sections import find_restart, split_parts
+
+    parts = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    parts += ["四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况"]
+    lines = [*parts, "正文", "一、总体情况", "二、主动公开政府信息情况"]  # a second report
+    items = text_to_document("\n".join(lines)).items
+    got_items, regions, restart = split_parts(items)
+    assert (got_items, regions) == sectionize(items)
+    assert restart == find_restart(*sectionize(items)) == 6
+    assert [r.part.number for r in regions] == [1, 2, 3, 4, 5]

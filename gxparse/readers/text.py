@@ -14,6 +14,7 @@ Recognised line layouts, decided line by line so one file may mix them:
 from __future__ import annotations
 
 import re
+import threading
 
 from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, Row, cells_of
@@ -48,12 +49,15 @@ def _cell_source(start: int, text: str) -> str:
 
 # "line N" strings, made once per process and shared by every report's items.
 _LINE_SOURCES: list[str] = ["line 0"]
+_LINE_SOURCES_LOCK = threading.Lock()  # files read on threads (e.g. a Dask thread pool)
 
 
 def _line_sources(n: int) -> list[str]:
     """``["line 0", "line 1", …, "line n"]`` (index = line number)."""
     if len(_LINE_SOURCES) <= n:
-        _LINE_SOURCES.extend(f"line {i}" for i in range(len(_LINE_SOURCES), n + 1))
+        with _LINE_SOURCES_LOCK:  # two threads must not both append the same numbers
+            start = len(_LINE_SOURCES)
+            _LINE_SOURCES.extend([f"line {i}" for i in range(start, n + 1)])
     return _LINE_SOURCES
 
 
