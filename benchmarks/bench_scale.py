@@ -211,11 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         with phase("parallel", results) as row:
             tables = stream(cache)
             row["files"] = n
-        if build_paths[half:]:
-            with phase("serial_build_after", results) as row:
-                stream(serial_cache, build_paths[half:], 1)
-                row["files"] = len(build_paths) - half
-            _merge(results, "serial_build", results.pop("serial_build_after"))
         put_seconds, writes = cache.put_seconds, cache.writes
         failures = int((tables["reports"]["parse_status"] == "failed").sum())
         ids = set(serial["reports"]["report_id"])
@@ -226,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         table_mb = sum(df.memory_usage(deep=True).sum() for df in tables.values()) / 2**20
         cells = sum(len(tables[k]) for k in ("disclosure", "applications", "appeals"))
         del tables, serial
+        # (After the tables are freed: the same heap as the first half.)
+        if build_paths[half:]:
+            with phase("serial_build_after", results) as row:
+                stream(serial_cache, build_paths[half:], 1)
+                row["files"] = len(build_paths) - half
+            _merge(results, "serial_build", results.pop("serial_build_after"))
         misses = cache.misses
         with phase("cached_rerun", results) as row:
             again = stream(cache)
