@@ -515,7 +515,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 # Cell table of each table part of the report.
 PART_TABLE: dict[str, str] = dict(zip(T.TABLE_PARTS, CELL_KEYS, strict=True))
 _APPEAL_PARTS = tuple(r.code for r in T.RESULTS if r.code != "total")
-_DECIMAL_MEASURES = frozenset(m.code for m in T.DISCLOSURE_MEASURES if m.unit == "万元")
+_DECIMAL_MEASURES = T.AMOUNT_MEASURES
 _SIGNED_MEASURES = frozenset({"change"})
 
 

@@ -146,9 +146,7 @@ _CACHED_LINE = 200
 
 def from_cells(cells: tuple[Cell, ...], source: str) -> TableRow:
     """Split a row's cells into label (word cells) and trailing value cells."""
-    texts = tuple(map(_TEXT_OF, cells))
-    shape = _cells_shape(texts) if sum(map(len, texts)) <= _CACHED_LINE else _shape_of(texts)
-    return _row_of_cells(shape, cells, source)
+    return _row_of_cells(_shape_of(tuple(map(_TEXT_OF, cells))), cells, source)
 
 
 def _row_of_cells(shape: _Shape, cells: tuple[Cell, ...], source: str) -> TableRow:
@@ -165,11 +163,6 @@ def _row_of_cells(shape: _Shape, cells: tuple[Cell, ...], source: str) -> TableR
         (),
         [values[i] for i in shape.numbers],
     )
-
-
-@lru_cache(maxsize=8_192)
-def _cells_shape(texts: tuple[str, ...]) -> _Shape:
-    return _shape_of(texts)
 
 
 def _shape_of(texts: tuple[str, ...], kinds: list[int] | None = None) -> _Shape:

@@ -250,7 +250,7 @@ def _measure_entries(cols: tuple[str, ...]) -> tuple[T.Entry, ...]:
 
 @functools.cache
 def _measure_kinds(cols: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple("amount" if T.measure(m).unit == "万元" else "count" for m in cols)
+    return tuple("amount" if m in T.AMOUNT_MEASURES else "count" for m in cols)
 
 
 def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:

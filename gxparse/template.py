@@ -180,6 +180,12 @@ DISCLOSURE_MEASURES: tuple[Entry, ...] = (
     ),
 )
 
+# Measures printed as money (万元; may be decimal) rather than as counts.
+AMOUNT_UNIT = "万元"
+AMOUNT_MEASURES: frozenset[str] = frozenset(
+    m.code for m in DISCLOSURE_MEASURES if m.unit == AMOUNT_UNIT
+)
+
 # Which measures each item carries, per template, in printed column order.
 DISCLOSURE_LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
     "2021": {
