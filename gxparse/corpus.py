@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import glob as _glob
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -54,6 +55,52 @@ def discover(source: PathLike | Iterable[PathLike]) -> list[Path]:
     for s in source:
         out.extend(discover(s))
     return out
+
+
+def report_ids(paths: Sequence[PathLike]) -> list[str]:
+    """The ``report_id`` of each file: its name without the extension (the data contract).
+
+    ``report_id`` joins every table, so it must be unique within a run. Files whose names
+    would collide (``2022/index.html`` and ``2023/index.html``; ``a.txt`` and ``a.pdf``)
+    are told apart by their folder below the folder they share (``2022/index``,
+    ``2023/index``), then, where that is not enough, by their extension (``a.txt``,
+    ``a.pdf``); the same file given twice gets ``~2``, ``~3`` after its id. Only
+    colliding files are renamed: every other id stays its file's name."""
+    files = [Path(p) for p in paths]
+    ids = [f.stem for f in files]
+    for group in _clashes(ids):
+        # Below the deepest folder the clashing files share: the folders that tell them apart.
+        root = os.path.commonpath([os.path.abspath(files[i].parent) for i in group])
+        below = {i: Path(os.path.relpath(os.path.abspath(files[i]), root)) for i in group}
+        for i in group:
+            ids[i] = below[i].with_suffix("").as_posix()
+        for same in _clashes([ids[i] for i in group]):
+            for k in same:
+                ids[group[k]] = below[group[k]].as_posix()
+    for group in _clashes(ids):
+        for n, i in enumerate(group[1:], start=2):
+            ids[i] = f"{ids[i]}~{n}"
+    return ids
+
+
+def _clashes(ids: Sequence[str]) -> list[list[int]]:
+    """The positions of each id that occurs more than once."""
+    at: dict[str, list[int]] = {}
+    for i, rid in enumerate(ids):
+        at.setdefault(rid, []).append(i)
+    return [g for g in at.values() if len(g) > 1]
+
+
+def _renamed(
+    parts: Iterable[ReportTables], paths: Sequence[Path], ids: Sequence[str]
+) -> Iterator[ReportTables]:
+    """Each file's tables under its run-wide id (parsing names a report after its file)."""
+    for part, path, rid in zip(parts, paths, ids, strict=True):
+        if rid != path.stem:
+            part = part.with_report_id(
+                rid, f"report_id {rid}: another file of this run is also named {path.stem}"
+            )
+        yield part
 
 
 class TableBuilder:
@@ -195,7 +242,7 @@ def read_reports(
             on_failure=_failed,
             cache=store,
         )
-    corpus = Corpus(frames=concat(parts))
+    corpus = Corpus(frames=concat(_renamed(parts, paths, report_ids(paths))))
     if checks:
         corrections, reviews = _decision_files(source, decisions)
         corpus = run_corpus_checks(corpus, corrections, reviews)

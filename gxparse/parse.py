@@ -127,6 +127,19 @@ class ReportTables:
             return [dict(zip(COLUMNS[name], row, strict=True)) for row in zip(*cols, strict=True)]
         return self._frames[name].to_dict("records")
 
+    def with_report_id(self, report_id: str, note: str | None = None) -> ReportTables:
+        """The same tables (as columns) under another ``report_id``, with ``note`` added to
+        the report's ``notes``."""
+        columns: dict[str, tuple[Sequence[Any], ...]] = {}
+        for name in TABLES:
+            cols = list(self.columns(name))
+            cols[0] = (report_id,) * len(cols[0])  # report_id is every table's first column
+            if name == "reports" and note:
+                at = COLUMNS["reports"].index("notes")
+                cols[at] = tuple(_add_note(n, note) for n in cols[at])
+            columns[name] = tuple(cols)
+        return ReportTables(columns=columns)
+
     def set_frame(self, name: str, df: pd.DataFrame) -> None:
         self._frames[name] = df
         self._columns.pop(name, None)  # the frame is now the truth for this table
@@ -170,6 +183,10 @@ class ReportTables:
     sections = property(
         lambda self: self.frame("sections"), lambda self, df: self.set_frame("sections", df)
     )
+
+
+def _add_note(notes: object, note: str) -> str:
+    return note if notes is None or pd.isna(notes) or notes == "" else f"{notes}; {note}"
 
 
 def _transpose(name: str, rows: Sequence[Sequence[Any]]) -> tuple[tuple[Any, ...], ...]:

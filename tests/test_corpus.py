@@ -86,6 +86,66 @@ def test_discover_folder_glob_file_and_list(data_dir: Path) -> None:
         gxparse.corpus.discover(data_dir / "nope")
 
 
+def test_report_ids_are_file_names_told_apart_only_where_they_collide() -> None:
+    paths = [
+        Path("raw/2022/index.html"),
+        Path("raw/2023/index.html"),
+        Path("raw/a.txt"),
+        Path("raw/a.pdf"),
+        Path("raw/b.txt"),
+        Path("raw/b.txt"),
+        Path("raw/x/c.txt"),
+        Path("raw/x/c.pdf"),
+        Path("raw/c.txt"),
+        Path("raw/d.txt"),
+    ]
+    assert gxparse.corpus.report_ids(paths) == [
+        "2022/index",
+        "2023/index",
+        "a.txt",
+        "a.pdf",
+        "b.txt",
+        "b.txt~2",
+        "x/c.txt",
+        "x/c.pdf",
+        "c",
+        "d",
+    ]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_two_files_of_one_name_stay_two_reports(tmp_path: Path, jobs: int) -> None:
+    # Sites often serve every report as index.html: one folder per year must not merge them.
+    first, second, third = sorted(RAW.glob("*.txt"))[:3]
+    raw = tmp_path / "raw"
+    for src, dest in [(first, "2022/index.txt"), (second, "2023/index.txt"), (third, third.name)]:
+        (raw / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, raw / dest)
+    corpus = gxparse.read_reports(raw, jobs=jobs, cache=tmp_path / "cache")
+    reports = corpus.reports.set_index("report_id")
+    assert reports.index.tolist() == [third.stem, "2022/index", "2023/index"]
+    assert reports.loc["2022/index", "notes"].endswith(
+        "report_id 2022/index: another file of this run is also named index"
+    )
+    assert pd.isna(reports.loc[third.stem, "notes"]) or "report_id" not in str(
+        reports.loc[third.stem, "notes"]
+    )
+    # Each report's tables and findings are what that file gives when read alone.
+    for rid, src in [("2022/index", first), ("2023/index", second), (third.stem, third)]:
+        alone = gxparse.read_report(src)
+        for name in gxparse.TABLES:
+            if name == "reports":
+                continue
+            mine = getattr(corpus, name)
+            mine = mine[mine["report_id"] == rid].drop(columns="report_id")
+            theirs = getattr(alone, name).drop(columns="report_id")
+            pd.testing.assert_frame_equal(
+                mine.reset_index(drop=True), theirs.reset_index(drop=True), check_dtype=True
+            )
+    assert reports.loc["2022/index", "agency"] == "承留镇人民政府"
+    assert reports.loc["2023/index", "agency"] == "郏县龙山街道办事处"
+
+
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
 
 
