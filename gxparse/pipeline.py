@@ -9,8 +9,10 @@
    ``build_date`` and ``max_reports``;
 3. writes each executed notebook as HTML to ``<reports_dir>/NN_*.html``.
 
-The notebooks write their charts to ``<reports_dir>/figures`` (PNG + SVG) and 06 writes
-``<reports_dir>/gxparse-briefing.xlsx``. The notebooks share their set-up through
+The notebooks write their charts to ``<reports_dir>/figures`` (PNG + SVG; the charts of an
+earlier run are removed first) and 06 writes ``<reports_dir>/gxparse-briefing.xlsx``. A
+notebook whose jupytext header says ``gxparse: run_after_others: true`` (06, which lists
+every chart) runs once the others have finished. The notebooks share their set-up through
 :func:`open_analysis`, so each of them stays a page of calls and charts.
 """
 
@@ -38,6 +40,7 @@ __all__ = [
     "RunResult",
     "find_notebooks",
     "load",
+    "notebook_waves",
     "open_analysis",
     "repo_root",
     "resolve_path",
@@ -95,6 +98,36 @@ def find_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
     """The jupytext scripts ``NN_*.py`` in run order."""
     folder = Path(notebooks_dir) if notebooks_dir else repo_root() / "notebooks"
     return sorted(p for p in folder.glob("[0-9][0-9]_*.py") if p.is_file())
+
+
+# The notebook metadata key (under ``gxparse:`` in the jupytext header) of a notebook that
+# gathers what the others write, so it must start after they finish.
+RUN_AFTER_OTHERS = "run_after_others"
+
+
+def notebook_waves(scripts: Sequence[Path]) -> list[list[Path]]:
+    """The scripts in the waves they run in: first every notebook that may run alongside
+    the others, then those marked ``gxparse: run_after_others: true`` (each wave in the
+    given order; empty waves left out)."""
+    import jupytext
+
+    first, after = [], []
+    for script in scripts:
+        meta = jupytext.read(script).metadata.get("gxparse") or {}
+        (after if meta.get(RUN_AFTER_OTHERS) else first).append(script)
+    return [w for w in (first, after) if w]
+
+
+def clear_figures(folder: Path) -> list[Path]:
+    """Remove the charts (``*.png``, ``*.svg``) a run left in ``folder``: a chart that
+    this run's data no longer calls for must not be listed with the new ones."""
+    removed = []
+    if folder.is_dir():
+        for f in sorted(folder.iterdir()):
+            if f.is_file() and f.suffix in (".png", ".svg"):
+                f.unlink()
+                removed.append(f)
+    return removed
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,7 +593,9 @@ def run_all(
     ``<reports_dir>/gxparse-briefing.xlsx``, executed notebooks to
     ``<reports_dir>/notebooks/*.ipynb`` and as HTML to ``<reports_dir>/*.html``. Prints
     the elapsed time of each step. ``jobs`` notebooks run at once (each in its own kernel;
-    they only read the tables and write their own files). Raises
+    they only read the tables and write their own files); a notebook marked
+    ``run_after_others`` starts once the others are done (:func:`notebook_waves`). The
+    charts of an earlier run are removed from ``<reports_dir>/figures`` first. Raises
     ``papermill.PapermillExecutionError`` when a notebook fails (its partial output is kept
     in ``<reports_dir>/notebooks``). With ``kernel_name`` None the notebooks run on this
     interpreter (see :func:`this_python_kernel`), else on that installed kernelspec.
@@ -582,6 +617,7 @@ def run_all(
         if not quiet:
             print(msg, flush=True)
 
+    clear_figures(reports / "figures")
     t0 = time.perf_counter()
     _build(raw, processed, build_jobs, cache)
     build_seconds = time.perf_counter() - t0
@@ -616,13 +652,17 @@ def run_all(
     with contextlib.ExitStack() as stack:
         if kernel_name is None:  # the notebooks run on this interpreter
             stack.enter_context(this_python_kernel(kernel))
-        if jobs > 1 and len(scripts) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+        runs = []
+        for wave in notebook_waves(scripts):
+            if jobs > 1 and len(wave) > 1:
+                from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                runs = list(pool.map(one, scripts))
-        else:
-            runs = [one(s) for s in scripts]
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
+                    runs += pool.map(one, wave)
+            else:
+                runs += [one(s) for s in wave]
+        order = {s.stem: k for k, s in enumerate(scripts)}
+        runs.sort(key=lambda r: order[r.name])
     total = time.perf_counter() - start
     result = RunResult(raw, processed, reports, build_seconds, runs, total)
     say(

@@ -1,7 +1,10 @@
 # ---
 # jupyter:
+#   gxparse:
+#     run_after_others: true
 #   jupytext:
 #     formats: py:percent
+#     notebook_metadata_filter: gxparse
 #     text_representation:
 #       extension: .py
 #       format_name: percent

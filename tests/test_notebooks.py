@@ -38,6 +38,9 @@ FIGURES = [
 @pytest.mark.slow
 def test_main_command_on_the_seeds(tmp_path: Path) -> None:
     """One test for one run: under pytest-xdist a module fixture would run once per worker."""
+    stale = tmp_path / "reports" / "figures" / "02_channels_of_an_earlier_run.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an earlier run's chart")
     run = pipeline.run_all(
         REPO / "data" / "raw",
         tmp_path / "processed",
@@ -53,11 +56,33 @@ def test_main_command_on_the_seeds(tmp_path: Path) -> None:
     check_every_notebook_ran(run)
     check_no_missing_glyph_warning(run)
     check_figures_png_and_svg(run)
+    assert not stale.exists(), "a chart of an earlier run was left among the new ones"
+    check_briefing_lists_every_figure(run)
     check_html_embeds_the_charts(run)
     check_workbook_requests_sheet(run)
     check_workbook_decisions_sheet(run)
     check_workbook_metrics_sheet(run)
     check_tables_built(run)
+
+
+def test_the_briefing_runs_after_the_notebooks_whose_charts_it_lists() -> None:
+    waves = pipeline.notebook_waves(pipeline.find_notebooks(REPO / "notebooks"))
+    assert [[p.stem for p in wave] for wave in waves] == [NOTEBOOKS[:-1], NOTEBOOKS[-1:]]
+
+
+def check_briefing_lists_every_figure(run: pipeline.RunResult) -> None:
+    nb = nbformat.read(run.reports_dir / "notebooks" / "06_briefing.ipynb", as_version=4)
+    listing = [
+        o["data"]["text/markdown"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "figures/" in o.get("data", {}).get("text/markdown", "")
+    ]
+    assert len(listing) == 1
+    listed = [line.split("`")[1].removeprefix("figures/") for line in listing[0].splitlines()]
+    written = sorted(p.name for p in (run.reports_dir / "figures").glob("*.png"))
+    assert listed == written
+    assert set(listed) >= {f"{name}.png" for name in FIGURES}
 
 
 def sheet_rows(path: Path, sheet: str) -> list[tuple]:
