@@ -136,9 +136,9 @@ class TimedCache(Cache):
 
     put_seconds = 0.0
 
-    def put(self, path: Any, value: Any) -> None:
+    def put_bytes(self, path: Any, data: bytes) -> None:
         t0 = time.perf_counter()
-        super().put(path, value)
+        super().put_bytes(path, data)
         self.put_seconds += time.perf_counter() - t0
 
 

@@ -148,6 +148,16 @@ class Cache:
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pkl"
 
+    @staticmethod
+    def dumps(value: Any) -> bytes:
+        """The bytes of a cache entry holding ``value``."""
+        return pickle.dumps(value, protocol=5)
+
+    @staticmethod
+    def loads(data: bytes) -> Any:
+        """The value of a cache entry's bytes."""
+        return pickle.loads(data)
+
     def get(self, path: str | os.PathLike) -> Any:
         """The stored result for this file, or ``Cache.MISS``."""
         entry = self._entry(self.key(path))
@@ -157,7 +167,7 @@ class Cache:
             self.misses += 1
             return self.MISS
         try:
-            value = pickle.loads(data)
+            value = self.loads(data)
         except Exception:  # a damaged entry is a miss, and is removed
             with contextlib.suppress(OSError):
                 entry.unlink()
@@ -168,6 +178,10 @@ class Cache:
 
     def put(self, path: str | os.PathLike, value: Any) -> None:
         """Store the result for this file (atomically: temporary file, then rename)."""
+        self.put_bytes(path, self.dumps(value))
+
+    def put_bytes(self, path: str | os.PathLike, data: bytes) -> None:
+        """Store an entry already pickled by :meth:`dumps` for this file (atomically)."""
         entry = self._entry(self.key(path))
         folder = entry.parent
         # Creating folders costs a system call per entry; each is made once per process.
@@ -181,7 +195,7 @@ class Cache:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pkl")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=5)
+                f.write(data)
             os.replace(tmp, entry)
         except BaseException:
             with contextlib.suppress(OSError):

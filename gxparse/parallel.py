@@ -176,13 +176,16 @@ def batch_gc() -> Iterator[None]:
                 gc.set_threshold(*_gc_saved)
 
 
-class _Stored:
-    """A result its worker already wrote to the cache (the parent need not store it)."""
+class _Pickled:
+    """A result its worker pickled for the cache, sent as those bytes (a result crosses to
+    the parent pickled anyway: pickling it once serves both). ``stored``: the worker also
+    wrote the cache entry (else the parent writes these bytes)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("data", "stored")
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, data: bytes, stored: bool) -> None:
+        self.data = data
+        self.stored = stored
 
 
 def _picklable(obj: object) -> bool:
@@ -208,21 +211,30 @@ def _run_chunk(
     timeout: float | None,
     max_memory: int | None,
     store: Cache | None = None,
-) -> list[R | Failure | _Stored]:
-    """Run a chunk of files in one task (fewer round trips for fast functions). With
-    ``store``, each cacheable result is written to the cache here, in the worker: pickling
-    and writing entries in parallel instead of one after another in the parent, which
-    otherwise caps a many-core run."""
+    pickled: bool = False,
+) -> list[R | Failure | _Pickled]:
+    """Run a chunk of files in one task (fewer round trips for fast functions).
+
+    With ``store``, each cacheable result is written to the cache here, in the worker:
+    pickling and writing entries in parallel instead of one after another in the parent,
+    which otherwise caps a many-core run. With ``pickled`` (the parent keeps the cache),
+    each cacheable result comes back as the bytes of its cache entry."""
+    from gxparse.cache import Cache
+
     out: list[Any] = []
     with batch_gc():
         for p in paths:
             value = _run_one(func, p, timeout, max_memory)
-            if store is not None and _cacheable(value):
-                try:
-                    store.put(p, value)
-                    value = _Stored(value)
-                except Exception:  # e.g. the cache folder is not writable: the parent tries
-                    pass
+            if (store is not None or pickled) and _cacheable(value):
+                data = Cache.dumps(value)
+                stored = False
+                if store is not None:
+                    try:
+                        store.put_bytes(p, data)
+                        stored = True
+                    except Exception:  # e.g. the cache folder is not writable: the parent tries
+                        pass
+                value = _Pickled(data, stored)
             out.append(value)
     return out
 
@@ -425,9 +437,12 @@ def _results(
 
     def settle(i: int, value: Any, cached: bool) -> Any:
         nonlocal failures
-        if isinstance(value, _Stored):
-            value, cached = value.value, True
-            cache.writes += 1  # type: ignore[union-attr]
+        if isinstance(value, _Pickled):
+            if value.stored:
+                cache.writes += 1  # type: ignore[union-attr]
+            else:
+                cache.put_bytes(items[i], value.data)  # type: ignore[union-attr]
+            value, cached = cache.loads(value.data), True  # type: ignore[union-attr]
         if isinstance(value, Failure):
             failures += 1
             bar.set_postfix(failed=failures, refresh=False)
@@ -459,8 +474,10 @@ def _results(
                 yield i, settle(i, _run_one(func, items[i], timeout, max_memory), cached=False)
             return
         # Workers of our own pool share this machine's disk: they write their own entries.
-        # A caller's executor (a Dask cluster) may not see the folder: the parent writes.
+        # A caller's executor (a Dask cluster) may not see the folder: the parent writes the
+        # bytes the workers pickled.
         store = cache if executor is None and _picklable(cache) else None
+        pickled = cache is not None
         for i, value in _run_parallel(
             func,
             items,
@@ -472,6 +489,7 @@ def _results(
             chunksize,
             max_tasks_per_child,
             store,
+            pickled,
         ):
             yield i, settle(i, value, cached=False)
     finally:
@@ -490,9 +508,10 @@ def _run_parallel(
     chunksize: int | None,
     max_tasks_per_child: int | None,
     store: Cache | None = None,
+    pickled: bool = False,
 ) -> Iterator[tuple[int, Any]]:
     """Yield (index, result or Failure) as tasks finish; with ``store`` (our own pool
-    only), results come back as ``_Stored`` once their worker has cached them."""
+    only) or ``pickled``, cacheable results come back as ``_Pickled`` cache entries."""
     own = executor is None
     workers = jobs or os.cpu_count() or 1
     if not own:
@@ -523,7 +542,7 @@ def _run_parallel(
         nonlocal pool, own
         paths = [items[i] for i in task.indices]
         try:
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store)
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store, pickled)
         except (BrokenExecutor, RuntimeError):
             # A caller's executor that broke (or was shut down): go on with our own pool.
             if own:
@@ -531,7 +550,7 @@ def _run_parallel(
             own = True
             pool = default_executor(workers, max_tasks_per_child)
             started[0] = time.monotonic()
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store)
+            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store, pickled)
         inflight[fut] = task
 
     def split(task: _Task) -> list[_Task]:

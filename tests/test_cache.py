@@ -154,6 +154,7 @@ def test_workers_of_the_pool_write_the_entries(
         raise AssertionError("the parent wrote a cache entry")
 
     monkeypatch.setattr(Cache, "put", parent_put)
+    monkeypatch.setattr(Cache, "put_bytes", parent_put)
     first = map_files(fail_on_r2, files, jobs=2, progress=False, cache=cache, chunksize=2)
     monkeypatch.undo()
     assert cache.writes == len(files)
@@ -164,6 +165,30 @@ def test_workers_of_the_pool_write_the_entries(
     assert fresh.hits == len(files)
     assert cache.__getstate__()["_keys"] == {}  # the parent's memo is not sent to workers
     assert len(cache._keys) == len(files)
+
+
+def test_a_callers_executor_sends_each_result_pickled_once(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers of a caller's executor (a Dask cluster) may not see the cache folder: the
+    parent writes the entries, from the bytes the workers pickled, without pickling again."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    cache = Cache(tmp_path / "c", version="1", fingerprint="x")
+
+    def parent_dumps(value: object) -> bytes:
+        raise AssertionError("the parent pickled a result")
+
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as executor:
+        monkeypatch.setattr(Cache, "dumps", staticmethod(parent_dumps))
+        out = map_files(fail_on_r2, files, executor=executor, progress=False, cache=cache)
+        monkeypatch.undo()
+    assert out[:2] == [f"REPORT {i}" for i in range(2)]
+    assert isinstance(out[2], Failure) and out[2].reason == "ValueError: bad file"
+    assert cache.writes == len(files)
+    fresh = Cache(tmp_path / "c", version="1", fingerprint="x")
+    assert [fresh.get(p) for p in files] == out
 
 
 def test_a_cache_the_workers_cannot_receive_is_written_by_the_parent(
