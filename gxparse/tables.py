@@ -335,6 +335,8 @@ class Grid:
 
     starts: dict[tuple[int, int], int]
     columns: tuple[float, ...]
+    # Every first value cell seen, by row width alone (see align).
+    widths: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def _shape(row: TableRow) -> tuple[int, int]:
@@ -344,6 +346,7 @@ def _shape(row: TableRow) -> tuple[int, int]:
 
 def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
     starts: dict[tuple[int, int], set[int]] = {}
+    widths: dict[int, set[int]] = {}
     placed: list[tuple[float, ...]] = []
     for r in rows:
         nums = r.numbers
@@ -353,6 +356,7 @@ def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
             first = next(i for i, c in enumerate(r.all_cells) if c is nums[0])
             if r.all_cells[first : first + n] == tuple(nums):
                 starts.setdefault(_shape(r), set()).add(first)
+                widths.setdefault(len(r.all_cells), set()).add(first)
         elif r.positions and len(r.values) == n:
             placed.append(r.positions)
     columns: tuple[float, ...] = ()
@@ -366,21 +370,54 @@ def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
         # Columns must be clearly apart and most rows close to their column.
         if all(g > 2 for g in gaps) and all(sp <= 2 for sp in spread):
             columns = tuple(medians)
-    return Grid({w: next(iter(s)) for w, s in starts.items() if len(s) == 1}, columns)
+    return Grid(
+        {w: next(iter(s)) for w, s in starts.items() if len(s) == 1},
+        columns,
+        {w: frozenset(s) for w, s in widths.items()},
+    )
 
 
-def align(row: TableRow, grid: Grid, n: int) -> tuple[Cell, ...] | None:
-    """The row's n value cells placed by the table's grid, or None if it does not fit."""
-    if row.all_cells and _shape(row) in grid.starts:
-        s = grid.starts[_shape(row)]
-        window = row.all_cells[s : s + n]
-        inside = {id(c) for c in window}
-        outside_values = [c for c in row.values if id(c) not in inside]
-        if len(window) == n and all(not c.text.strip() for c in outside_values):
-            if all(id(c) in inside for c in row.numbers) and all(
-                id(c) in {id(v) for v in row.values} for c in window
-            ):
-                return window
+def _window(row: TableRow, start: int, n: int) -> tuple[Cell, ...] | None:
+    """The row's n cells from ``start``, if they are value cells holding every number of
+    the row and the row's other value cells are empty (padding)."""
+    window = row.all_cells[start : start + n]
+    inside = {id(c) for c in window}
+    outside_values = [c for c in row.values if id(c) not in inside]
+    if len(window) == n and all(not c.text.strip() for c in outside_values):
+        if all(id(c) in inside for c in row.numbers) and all(
+            id(c) in {id(v) for v in row.values} for c in window
+        ):
+            return window
+    return None
+
+
+def align(
+    row: TableRow,
+    grid: Grid,
+    n: int,
+    total_last: bool = False,
+) -> tuple[Cell, ...] | None:
+    """The row's n value cells placed by the table's grid, or None if it does not fit.
+
+    A row of a shape no unambiguous row has (一、… then the empty half of its merged
+    label cell, then numbers with an empty cell at the end) is placed only where exactly
+    one of its possible windows survives (with ``total_last``: a window whose printed
+    parts add up to more than its printed total cannot be the row), and that window starts
+    where rows of the same width start their values."""
+    if row.all_cells:
+        start = grid.starts.get(_shape(row))
+        if start is not None and (window := _window(row, start, n)) is not None:
+            return window
+        known = grid.widths.get(len(row.all_cells))
+        if known:
+            fits = [
+                (s, w)
+                for s in range(len(row.all_cells) - n + 1)
+                if (w := _window(row, s, n)) is not None
+                and not (total_last and _parts_exceed_total(w))
+            ]
+            if len(fits) == 1 and fits[0][0] in known:
+                return fits[0][1]
     if grid.columns and row.positions and len(row.positions) == len(row.values):
         gaps = [b - a for a, b in zip(grid.columns, grid.columns[1:], strict=False)]
         tol = min(gaps) / 2 if gaps else 2
@@ -449,7 +486,9 @@ def _place_row(
     values = row.values
     cells = values if len(values) == n else resolve_values(values, n)
     if cells is None and grid is not None:
-        cells = align(row, grid() if callable(grid) else grid, n)
+        # Part 三 rows end in their total: a window it contradicts is not the row's.
+        total_last = check is _row_total_holds
+        cells = align(row, grid() if callable(grid) else grid, n, total_last)
     if cells is None:
         for k in keys:
             res.cells.setdefault(k, UNRESOLVED)
@@ -927,6 +966,16 @@ def _align_to_headers(
         out[i] = cell
         last = i
     return tuple(c if c is not None else Cell("", row.source) for c in out)
+
+
+def _parts_exceed_total(cells: Sequence[Cell]) -> bool:
+    """The printed parts of a row add up to more than its printed total (its last cell):
+    the cells cannot be that row's, whatever its empty cells hold."""
+    total = parse_number(cells[-1].text)
+    if total is None:
+        return False
+    parts = (parse_number(c.text) for c in cells[:-1])
+    return sum(p for p in parts if p is not None) > total
 
 
 def _row_total_holds(values: list[Decimal]) -> bool:

@@ -50,47 +50,10 @@ VARIANTS: dict[str, tuple[float, tuple[str, ...]]] = {
 }
 MARKERS = ("-", "/", "无", "—")
 
-# Parser bugs found by these tests (reproducers in the session report of 2026-11-22).
-# Strict: when a fix makes a test pass, the marker fails, and the entry must go.
-PAD_BLANK = (
-    "parser: a row that ends in an empty cell followed by the table's padding cell(s) - part 二 "
-    "'政府集中采购→3→→' (value, empty, pad), part 三 '一、本年新收…→→11→0→0→0→→0→→' (total "
-    "empty, then pad) - cannot tell the empty cell from the padding: the whole row comes out "
-    "missing instead of reported + blank"
-)
-SPACE_BLANK = (
-    "parser: pdftotext -layout rows: an empty cell is not placed by column position (a "
-    "one-measure row '  行政处罚' with no number, or a gap between numbers) -> missing, not blank"
-)
-DERIVE_BROKEN = (
-    "parser: a lost cell is 'derived' from identities the report itself breaks: markdown_broken "
-    "loses other_overdue_correction (wrapped key), the printed （七）总计 is 2 over its parts, and "
-    "the cell comes out derived 2 where the report prints 0 - a number the report does not "
-    "print; derive only from equations the printed cells satisfy"
-)
-SPACE_MARKER = (
-    "parser: pdftotext -layout: a row with an empty cell printed as 无 among its numbers "
-    "('一、本年新收…   无   0   0   无   0   0   0') loses the whole row: '7个单元格的数字连在一起，"
-    "无法确定分界' -> missing, where '-' or '/' parse fine"
-)
-JUNK = (
-    "parser: a page-number line ('- 7 -', '第 3 页') between or after table rows is read as cells"
-)
-SPACE_LABEL = (
-    "parser: pdftotext -layout: a label with one inner space ('规 章') is split in two cells"
-)
-
-
-def _why(*reasons: str) -> str:
-    return " | ".join(reasons)
-
-
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("pipe_rows", "2019-blanks"): _why(PAD_BLANK),
-    ("pipe_rows", "2019-blanks_perturbed"): _why(PAD_BLANK),
-    ("tab_rows", "2019-blanks"): _why(PAD_BLANK),
-    ("tab_rows", "2019-blanks_perturbed"): _why(PAD_BLANK),
-}
+# Parser bugs found by these tests, as (layout, "template-variant" or variant) -> reason;
+# each case is marked xfail(strict=True). Strict: when a fix makes a test pass, the marker
+# fails, and the entry must go. None is known now.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _known(layout: str, template: str, variant: str) -> str | None:

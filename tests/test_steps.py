@@ -327,6 +327,50 @@ def test_applications_rows_by_label_not_position() -> None:
     assert len(res.unplaced) == 7
 
 
+def _tab_rows(*lines: str) -> list:
+    return [
+        from_cells(tuple(Cell(t, f"line {i}") for t in line.split("\t")), f"line {i}")
+        for i, line in enumerate(lines, start=1)
+    ]
+
+
+# A Word table saved as tab-separated text: sub-rows carry their values from the fourth
+# cell; rows with a two-level label from the third, then a padding cell; a top-level row
+# (一、) prints its label, the empty half of its merged label cell, then its values.
+_SUB_ROW = "\t\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0"
+_TOTAL_ROW = "\t（七）总计\t10\t0\t0\t0\t2\t0\t12\t"
+
+
+def test_a_row_with_empty_cells_at_both_ends_is_placed_by_rows_of_its_width() -> None:
+    # Its value window could start at the 2nd or the 3rd cell: the 2nd would make a total
+    # of 0 with parts of 11 (cannot be), the 3rd is where the total row starts its values.
+    rows = _tab_rows(
+        _SUB_ROW, _TOTAL_ROW, "一、本年新收政府信息公开申请数量\t\t11\t0\t0\t0\t\t0\t\t"
+    )
+    res, _ = map_applications(rows, "2019")
+    got = [
+        (res.cells[("received_new", a)].status, res.cells[("received_new", a)].value)
+        for a in T.APPLICANT_CODES
+    ]
+    assert got == [
+        ("reported", 11),
+        ("reported", 0),
+        ("reported", 0),
+        ("reported", 0),
+        ("blank", None),
+        ("reported", 0),
+        ("blank", None),
+    ]
+
+
+def test_a_row_two_windows_fit_stays_missing() -> None:
+    # Blank first cell then six zeros and padding, or padding then six zeros and a blank
+    # total: both add up, and no unambiguous row of this shape says which.
+    rows = _tab_rows(_SUB_ROW, "二、上年结转政府信息公开申请数量\t\t\t0\t0\t0\t0\t0\t0\t")
+    res, _ = map_applications(rows, "2019")
+    assert {res.cells[("carried_over", a)].status for a in T.APPLICANT_CODES} == {"missing"}
+
+
 def test_2021_report_with_undivided_other_row() -> None:
     res, _ = map_applications(_rows("(六) 其他处理 3 0 0 0 0 0 3"), "2021")
     assert res.cells[("other", "total")].value == 3
