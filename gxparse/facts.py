@@ -138,7 +138,7 @@ def locate(agency: str, text: str) -> tuple[str | None, str | None, str | None]:
         hits = [p for p in T.PROVINCES if p in head] if _ANY_PROVINCE.search(head) else []
         if len(hits) == 1:
             province = hits[0]
-    if province in ("北京市", "天津市", "上海市", "重庆市"):
+    if province in T.MUNICIPALITIES:
         city = province
     m = _CITY.match(rest)
     if m and m.group(1) != rest and city is None:

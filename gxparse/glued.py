@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from gxparse import template as T
 from gxparse.normalize import nfkc
 
 _RUN = re.compile(r"\d[\d \t\u3000.,]*")
 # Template sub-items are numbered 1.–8.: one digit and a dot closing a run number the next label.
 _TRAILING_ENUM = re.compile(r"\d[.．]$")
-_UNIT = re.compile(r"^\s*(?:万元|元|件|条|项|个)")
+_UNITS = "|".join(map(re.escape, T.CELL_UNITS))
+_UNIT = re.compile(rf"^\s*(?:{_UNITS})")
 _MAX_READINGS = 20000
 
 
@@ -57,7 +59,7 @@ def find_run(tail: str) -> str | None:
 
 # A digit run between two pieces of label text; a unit after a number (3件) is not a label.
 _BETWEEN = re.compile(
-    r"(?<=[\u3400-\u9fff)）\s])(\s*\d[\d\s.,]*)(?=(?!万元|元|件|条|项|个|无)[\u3400-\u9fff(（])"
+    rf"(?<=[\u3400-\u9fff)）\s])(\s*\d[\d\s.,]*)(?=(?!{_UNITS}|无)[\u3400-\u9fff(（])"
 )
 
 

@@ -512,6 +512,9 @@ BLANK_MARKERS: frozenset[str] = frozenset(
     {"", "-", "--", "—", "——", "–", "/", "无", "空", "－", "╱", "\\", "…", "x", "X", "×"}
 )
 # Units that may follow a number inside a cell ("0件", "251000元").
+# Units printed right after a number in a table cell ("3件", "12.5万元"): a digit run that
+# one of them follows is a number with its unit, not a number before a label.
+CELL_UNITS: tuple[str, ...] = (AMOUNT_UNIT, "元", "件", "条", "项", "个")
 NUMBER_UNITS: tuple[str, ...] = ("万元", "元", "件", "条", "个", "项", "份", "次", "人", "篇")
 
 # ---------------------------------------------------------------------------------------
@@ -550,9 +553,11 @@ LEVELS: tuple[Entry, ...] = (
 UNKNOWN_LEVEL = Entry("unknown_level", "层级不详", "Level unknown")
 UNKNOWN_YEAR = Entry("unknown_year", "年度不详", "Year unknown")
 
-# Province-level names, for locating a body.
+# Province-level names, for locating a body. The four municipalities directly under the
+# central government are also their own city.
+MUNICIPALITIES: tuple[str, ...] = ("北京市", "天津市", "上海市", "重庆市")
 PROVINCES: tuple[str, ...] = (
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
+    *MUNICIPALITIES, "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
     "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
     "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
     "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
