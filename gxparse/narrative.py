@@ -12,7 +12,16 @@ from gxparse import template as T
 from gxparse.normalize import nfkc
 
 _CLAUSE = re.compile(r"[^。；;！!？?\n]+")
-_COUNT = r"(?P<approx1>约|近|超过)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<approx2>余|多)?\s*(?P<unit>条|篇|件|个|期|项)"
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+_COUNT = (
+    r"(?P<approx1>约|近|超过)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<approx2>余|多)?\s*"
+    rf"(?P<unit>{_alternatives(T.PROSE_COUNT_UNITS)})"
+)
 _DISCLOSE = re.compile(r"(?:主动公开|发布|公开|推送|更新)[^，,、：:]{0,40}?" + _COUNT)
 _TOTAL_WORDS = ("共", "累计", "全年", "总计", "合计", "全年共")
 _RECEIVED = re.compile(
@@ -31,7 +40,8 @@ _FEE_ZERO = re.compile(
     r"(?:未|没有|无|不)(?:收取|产生|收)[^。；]{0,20}?(?:费)|(?:费)[^。；]{0,30}?(?:均为|为)\s*0(?!\d)|无收取[^。；]{0,12}费"
 )
 _FEE_AMOUNT = re.compile(
-    r"(?:收取|收费)[^。；\d]{0,20}?(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元)"
+    r"(?:收取|收费)[^。；\d]{0,20}?(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
+    rf"(?P<unit>{_alternatives(T.FEE_UNITS)})"
 )
 _CATEGORY = re.compile(r"^(?P<label>[^\d，,、]{2,20}?)\s*" + _COUNT + r"$")
 
@@ -63,11 +73,14 @@ def _channel(clause: str) -> str | None:
     return None
 
 
+_UNITS = {e.code: e.unit for e in T.NARRATIVE_METRICS}
+
+
 def _unit(metric: str) -> str | None:
-    for e in T.NARRATIVE_METRICS:
-        if e.code == metric:
-            return e.unit
-    return "条" if metric.startswith("channel_") else None
+    """The unit of a metric (a channel counts items, as the total does)."""
+    if metric.startswith("channel_"):
+        metric = "active_disclosure_total"
+    return _UNITS.get(metric)
 
 
 # Clauses about other things than disclosed items (documents, interpretations, meetings).
@@ -123,7 +136,9 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                 quote: str = quote,
                 source: str = source,
             ) -> Figure:
-                return Figure(metric, _num(m), _approx(m), quote, source, label, parent, "条")
+                return Figure(
+                    metric, _num(m), _approx(m), quote, source, label, parent, _unit(metric)
+                )
 
             parent: str | None = None
             for clause in re.split(r"[，,；;]", sentence):
@@ -139,7 +154,7 @@ def disclosure_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                         continue
                     parent = None
                 m = _DISCLOSE.search(c)
-                if not m or m.group("unit") not in ("条", "篇") or any(w in c for w in _NOT_ITEMS):
+                if not m or m.group("unit") not in T.ITEM_UNITS or any(w in c for w in _NOT_ITEMS):
                     continue
                 channel = _channel(c[: m.start("num")])
                 if not total_found and _is_total(c):
@@ -172,19 +187,40 @@ def request_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                 m = _RECEIVED.search(c) or _RECEIVED2.search(c)
                 if m:
                     out.append(
-                        Figure("applications_received", _num(m), _approx(m), c, source, unit="件")
+                        Figure(
+                            "applications_received",
+                            _num(m),
+                            _approx(m),
+                            c,
+                            source,
+                            unit=_unit("applications_received"),
+                        )
                     )
                     seen.add("applications_received")
                 elif _NONE_RECEIVED.search(c):
                     out.append(
-                        Figure("applications_received", Decimal(0), False, c, source, unit="件")
+                        Figure(
+                            "applications_received",
+                            Decimal(0),
+                            False,
+                            c,
+                            source,
+                            unit=_unit("applications_received"),
+                        )
                     )
                     seen.add("applications_received")
             if "applications_handled" not in seen:
                 m = _HANDLED.search(c)
                 if m and not (_RECEIVED.search(c) or _RECEIVED2.search(c)):
                     out.append(
-                        Figure("applications_handled", _num(m), _approx(m), c, source, unit="件")
+                        Figure(
+                            "applications_handled",
+                            _num(m),
+                            _approx(m),
+                            c,
+                            source,
+                            unit=_unit("applications_handled"),
+                        )
                     )
                     seen.add("applications_handled")
             if "applications_all_settled" not in seen and _ALL_SETTLED.search(c) and "申请" in t:
@@ -201,10 +237,26 @@ def fee_figures(paras: list[tuple[str, str]]) -> list[Figure]:
                 continue
             m = _FEE_AMOUNT.search(clause)
             if m:
-                value = _num(m) * (Decimal(10000) if m.group("unit") == "万元" else 1)
-                return [Figure("fees_charged", value, False, clause.strip(), source, unit="元")]
+                value = _num(m) * (Decimal(10000) if m.group("unit") == T.AMOUNT_UNIT else 1)
+                return [
+                    Figure(
+                        "fees_charged",
+                        value,
+                        False,
+                        clause.strip(),
+                        source,
+                        unit=_unit("fees_charged"),
+                    )
+                ]
             if _FEE_ZERO.search(clause):
                 return [
-                    Figure("fees_charged", Decimal(0), False, clause.strip(), source, unit="元")
+                    Figure(
+                        "fees_charged",
+                        Decimal(0),
+                        False,
+                        clause.strip(),
+                        source,
+                        unit=_unit("fees_charged"),
+                    )
                 ]
     return []

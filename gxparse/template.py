@@ -182,6 +182,7 @@ DISCLOSURE_MEASURES: tuple[Entry, ...] = (
 
 # Measures printed as money (万元; may be decimal) rather than as counts.
 AMOUNT_UNIT = "万元"
+YUAN = "元"
 AMOUNT_MEASURES: frozenset[str] = frozenset(
     m.code for m in DISCLOSURE_MEASURES if m.unit == AMOUNT_UNIT
 )
@@ -514,7 +515,7 @@ BLANK_MARKERS: frozenset[str] = frozenset(
 # Units that may follow a number inside a cell ("0件", "251000元").
 # Units printed right after a number in a table cell ("3件", "12.5万元"): a digit run that
 # one of them follows is a number with its unit, not a number before a label.
-CELL_UNITS: tuple[str, ...] = (AMOUNT_UNIT, "元", "件", "条", "项", "个")
+CELL_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN, "件", "条", "项", "个")
 NUMBER_UNITS: tuple[str, ...] = ("万元", "元", "件", "条", "个", "项", "份", "次", "人", "篇")
 
 # ---------------------------------------------------------------------------------------
@@ -638,6 +639,11 @@ def application_identities(template: str) -> tuple[Identity, ...]:
 # ---------------------------------------------------------------------------------------
 # Prose (part 一, 六): figures the narrative states, and the channels it names.
 # ---------------------------------------------------------------------------------------
+# Units in the prose. Items disclosed are counted in 条 or 篇; requests in 件; fees in 元
+# or 万元 (10,000 元).
+ITEM_UNITS: tuple[str, ...] = ("条", "篇")
+PROSE_COUNT_UNITS: tuple[str, ...] = (*ITEM_UNITS, "件", "个", "期", "项")
+FEE_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN)
 NARRATIVE_METRICS: tuple[Entry, ...] = (
     Entry("active_disclosure_total", "主动公开信息总数", "Items actively disclosed", unit="条"),
     Entry(
@@ -646,7 +652,7 @@ NARRATIVE_METRICS: tuple[Entry, ...] = (
     Entry("applications_received", "收到申请数（正文）", "Requests received (prose)", unit="件"),
     Entry("applications_handled", "办理申请数（正文）", "Requests handled (prose)", unit="件"),
     Entry("applications_all_settled", "正文称申请均已办结", "Prose says all requests were settled"),
-    Entry("fees_charged", "信息处理费", "Information processing fees charged", unit="元"),
+    Entry("fees_charged", "信息处理费", "Information processing fees charged", unit=YUAN),
 )
 # Channel metric = "channel_" + code; keys are words naming the channel in a clause.
 CHANNELS: tuple[Entry, ...] = (
