@@ -524,10 +524,11 @@ _ROW_SUB_NUMBER = tuple(
 )
 
 
-def _only_generic(row: TableRow, idx: int) -> bool:
-    """The row matched entry ``idx`` only through a generic whole-label key ("=其他")."""
+def _only_generic(row: TableRow, idx: int, matcher: _Matcher | None = None) -> bool:
+    """The row matched entry ``idx`` (of part 三's rows, or of ``matcher``) only through a
+    generic whole-label key ("=其他")."""
     key = label_key(row.label)
-    return not any(k and k in key for k in _APP_ROWS.contains[idx])
+    return not any(k and k in key for k in (matcher or _APP_ROWS).contains[idx])
 
 
 _HAS_GENERIC_KEY = tuple(any(k.startswith("=") for k in r.keys) for r in T.APPLICATION_ROWS)
@@ -685,6 +686,16 @@ def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
     return own is None or theirs is None or own == theirs or _names_group_of(theirs, own, matcher)
 
 
+def _renames(before: TableRow, after: TableRow, matcher: _Matcher) -> bool:
+    """Joining a fragment made a row that named one row of the table name another (not a
+    row of the group its label named, nor where it was named only by a bare 其他)."""
+    theirs = matcher.match(before.label, _last_piece(before))
+    if theirs is None or _only_generic(before, theirs, matcher):
+        return False
+    now = matcher.match(after.label, _last_piece(after))
+    return now is not None and now != theirs and not _names_group_of(theirs, now, matcher)
+
+
 def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
     """The label above matched only by its group's words ("（六）其他处理 1.申请人无正"),
     and the fragment below names a row of that group."""
@@ -756,7 +767,13 @@ def join_wrapped_labels(
             and out[-1].label_cells  # words never continue a row that has no label
             and _same_row(out[-1], row, matcher)
         ):
-            out[-1] = _joined(out[-1], row, out[-1])
+            joined = _joined(out[-1], row, out[-1])
+            if _renames(out[-1], joined, matcher):
+                # The fragments add up to another row's name (its own line of numbers
+                # was lost): that row's label, not the end of this one.
+                out.append(row)
+            else:
+                out[-1] = joined
             i += 1
             continue
         out.append(row)

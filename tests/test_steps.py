@@ -371,6 +371,24 @@ def test_a_row_two_windows_fit_stays_missing() -> None:
     assert {res.cells[("carried_over", a)].status for a in T.APPLICANT_CODES} == {"missing"}
 
 
+def test_wrapped_fragments_that_name_another_row_do_not_take_the_row_above() -> None:
+    # The line "4.保 | 4 | 0 …" was lost: its label's tail ("护第三方合法 权", "益") must not
+    # be joined to row 3 (which would then read as row 4 and give row 4 row 3's numbers).
+    rows = _tab_rows(
+        "\t3.危及“三安全一稳\t2\t0\t0\t0\t0\t0\t2",
+        "\t定”\t\t\t\t\t\t\t",
+        "\t护第三方合法 权\t\t\t\t\t\t\t",
+        "\t益\t\t\t\t\t\t\t",
+        "\t5.属于三类内部事务信息\t10\t0\t0\t0\t0\t2\t12",
+    )
+    res, _ = map_applications(rows, "2021")
+    assert res.cells[("denied_three_safeties", "total")] == CellValue(
+        "reported", Decimal(2), "2", "line 1"
+    )
+    assert {res.cells[("denied_third_party", a)].status for a in T.APPLICANT_CODES} == {"missing"}
+    assert res.cells[("denied_internal_affairs", "total")].value == 12
+
+
 def test_2021_report_with_undivided_other_row() -> None:
     res, _ = map_applications(_rows("(六) 其他处理 3 0 0 0 0 0 3"), "2021")
     assert res.cells[("other", "total")].value == 3
