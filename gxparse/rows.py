@@ -17,6 +17,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
+from gxparse import template as T
 from gxparse.document import Cell, Item, Para, cells_of
 from gxparse.glued import runs_between_labels, segment
 from gxparse.normalize import (
@@ -28,7 +29,10 @@ from gxparse.normalize import (
     parse_number,
 )
 
-_TOKEN = re.compile(r"\S+")
+# A cell of a line of text; a unit set off from its number by one space ("5 件") belongs
+# to that number's cell, not to the words of a label.
+_NUMBER_UNIT = "|".join(map(re.escape, T.CELL_UNITS))
+_TOKEN = re.compile(rf"[\d０-９][\d０-９.,，．]* (?:{_NUMBER_UNIT})(?=\s|$)|\S+")
 _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _COLUMN_GAP = re.compile(r"\S\s{2,}\S")

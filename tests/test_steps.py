@@ -244,6 +244,19 @@ def _rows(*lines: str):
     return [from_para(Para(line, f"line {i}")) for i, line in enumerate(lines, 1)]
 
 
+def test_a_unit_set_off_by_a_space_stays_with_its_number() -> None:
+    other, total = _rows(
+        "3.其他   5 件     0    1    0    0    0    6",
+        "（七）总计   ８２   １２   １４件   １１   ２   ５   １２６ 件",
+    )
+    assert other.label == "3.其他"
+    assert [c.text for c in other.values] == ["5 件", "0", "1", "0", "0", "0", "6"]
+    assert total.label == "(七)总计"  # labels are NFKC-normalised
+    assert [parse_number(c.text) for c in total.values] == [
+        Decimal(n) for n in (82, 12, 14, 11, 2, 5, 126)
+    ]
+
+
 def test_disclosure_header_sets_columns() -> None:
     rows = _rows("信息内容 上一年项目数量 本年增/减 处理决定数量", "行政处罚 0 7 0")
     res = map_disclosure(rows, "2019")
