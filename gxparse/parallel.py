@@ -200,6 +200,13 @@ def _picklable(obj: object) -> bool:
     return True
 
 
+def _plain_format(cache: Cache) -> bool:
+    """Whether a cache writes its entries as :class:`gxparse.cache.Cache` does."""
+    from gxparse.cache import Cache
+
+    return type(cache).dumps is Cache.dumps and type(cache).loads is Cache.loads
+
+
 def _cacheable(value: Any) -> bool:
     # A timeout, memory or crash failure says something about the run, not about the file.
     return not isinstance(value, Failure) or value.kind == "error"
@@ -226,7 +233,7 @@ def _run_chunk(
         for p in paths:
             value = _run_one(func, p, timeout, max_memory)
             if (store is not None or pickled) and _cacheable(value):
-                data = Cache.dumps(value)
+                data = (store or Cache).dumps(value)
                 stored = False
                 if store is not None:
                     try:
@@ -477,7 +484,8 @@ def _results(
         # A caller's executor (a Dask cluster) may not see the folder: the parent writes the
         # bytes the workers pickled.
         store = cache if executor is None and _picklable(cache) else None
-        pickled = cache is not None
+        # (Only with the entry format the workers know: a subclass may have its own.)
+        pickled = cache is not None and _plain_format(cache)
         for i, value in _run_parallel(
             func,
             items,

@@ -191,6 +191,41 @@ def test_a_callers_executor_sends_each_result_pickled_once(
     assert [fresh.get(p) for p in files] == out
 
 
+class Zipped(Cache):
+    """A cache with its own entry format (module level: it pickles to workers)."""
+
+    @staticmethod
+    def dumps(value: object) -> bytes:
+        import zlib
+
+        return zlib.compress(Cache.dumps(value))
+
+    @staticmethod
+    def loads(data: bytes) -> object:
+        import zlib
+
+        return Cache.loads(zlib.decompress(data))
+
+
+@pytest.mark.parametrize("own_pool", [True, False])
+def test_a_cache_with_its_own_entry_format_keeps_it(
+    tmp_path: Path, files: list[Path], own_pool: bool
+) -> None:
+    import zlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = Zipped(tmp_path / "c", version="1", fingerprint="x")
+    if own_pool:
+        out = map_files(shout, files, jobs=2, progress=False, cache=cache)
+    else:
+        with ThreadPoolExecutor(2) as executor:
+            out = map_files(shout, files, executor=executor, progress=False, cache=cache)
+    assert out == [shout(str(p)) for p in files]
+    entries = sorted(cache.root.rglob("*.pkl"))
+    assert len(entries) == len(files)
+    assert sorted(Cache.loads(zlib.decompress(e.read_bytes())) for e in entries) == sorted(out)
+
+
 def test_a_cache_the_workers_cannot_receive_is_written_by_the_parent(
     tmp_path: Path, files: list[Path]
 ) -> None:
