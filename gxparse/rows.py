@@ -32,7 +32,9 @@ from gxparse.normalize import (
 # A cell of a line of text; a unit set off from its number by one space ("5 件") belongs
 # to that number's cell, not to the words of a label.
 _NUMBER_UNIT = "|".join(map(re.escape, T.CELL_UNITS))
-_TOKEN = re.compile(rf"[\d０-９][\d０-９.,，．]* (?:{_NUMBER_UNIT})(?=\s|$)|\S+")
+_SPACED_UNIT = re.compile(rf"[\d０-９] (?:{_NUMBER_UNIT})(?=\s|$)")
+_TOKEN_WITH_UNIT = re.compile(rf"[\d０-９][\d０-９.,，．]* (?:{_NUMBER_UNIT})(?=\s|$)|\S+")
+_TOKEN = re.compile(r"\S+")
 _GLUED = re.compile(r"^(?P<label>.*?[^\d\s.,，])(?P<digits>\d[\d.,]*)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _COLUMN_GAP = re.compile(r"\S\s{2,}\S")
@@ -217,7 +219,9 @@ def _para_shape(text: str) -> _Shape:
 
 
 def _para_shape_of(text: str) -> _Shape:
-    matches = list(_TOKEN.finditer(text))
+    # (Most lines have no such unit: the plain split is the cheaper scan.)
+    tokenizer = _TOKEN_WITH_UNIT if _SPACED_UNIT.search(text) else _TOKEN
+    matches = list(tokenizer.finditer(text))
     tokens = [m.group(0) for m in matches]
     k = len(tokens)
     while k > 1 and _cell_kind(tokens[k - 1]) != _WORDS:  # a value, blank or garbled cell
