@@ -689,11 +689,23 @@ def _same_row(above: TableRow, below: TableRow, matcher: _Matcher) -> bool:
 def _renames(before: TableRow, after: TableRow, matcher: _Matcher) -> bool:
     """Joining a fragment made a row that named one row of the table name another (not a
     row of the group its label named, nor where it was named only by a bare 其他)."""
-    theirs = matcher.match(before.label, _last_piece(before))
-    if theirs is None or _only_generic(before, theirs, matcher):
-        return False
     now = matcher.match(after.label, _last_piece(after))
-    return now is not None and now != theirs and not _names_group_of(theirs, now, matcher)
+    if now is None:
+        return False
+    theirs = matcher.match(before.label, _last_piece(before))
+    if theirs is None:
+        # Named by nothing yet, but numbered: the fragments must not name a row of
+        # another number ("4.无正当理" + "…重新出具已获取信息" is row 5's label).
+        return matcher is _APP_ROWS and _other_number(_last_piece(after), now)
+    if _only_generic(before, theirs, matcher):
+        return False
+    return now != theirs and not _names_group_of(theirs, now, matcher)
+
+
+def _other_number(last_piece: str, idx: int) -> bool:
+    """The label prints a sub-item number (1.–8.) that is not part 三 row ``idx``'s."""
+    m = _SUB_NUMBER.match(nfkc(last_piece))
+    return m is not None and _ROW_SUB_NUMBER[idx] not in (None, int(m.group(1)))
 
 
 def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
@@ -770,8 +782,9 @@ def join_wrapped_labels(
             joined = _joined(out[-1], row, out[-1])
             if _renames(out[-1], joined, matcher):
                 # The fragments add up to another row's name (its own line of numbers
-                # was lost): that row's label, not the end of this one.
-                out.append(row)
+                # was lost): that row's label, not the end of this one. Its empty cells
+                # are the tail of a label's line, not that row's blanks: no cells.
+                out.append(TableRow(row.label, (), row.source, None, row.label_cells))
             else:
                 out[-1] = joined
             i += 1

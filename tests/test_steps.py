@@ -402,6 +402,26 @@ def test_wrapped_fragments_that_name_another_row_do_not_take_the_row_above() -> 
     assert res.cells[("denied_internal_affairs", "total")].value == 12
 
 
+def test_a_numbered_row_does_not_take_the_next_rows_name_from_wrapped_fragments() -> None:
+    # Lost: "由大量反复申" and row 5's own line. The fragments left ("请", "认或",
+    # "重新出具已获取信息") would make row 4's line name row 5.
+    rows = _tab_rows(
+        "\t3.要求提供公开出版物\t1\t0\t0\t0\t0\t0\t1",
+        "\t4.无正当理\t0\t0\t0件\t0\t0\t0\t0",
+        "\t请\t\t\t\t\t\t\t",
+        "\t认或\t\t\t\t\t\t\t",
+        "\t重新出具已获取信息\t\t\t\t\t\t\t",
+        "\t（六）其他处理\t4\t0\t0\t0\t0\t0\t4",
+    )
+    res, _ = map_applications(rows, "2019")
+    assert res.cells[("rejected_excessive", "total")] == CellValue(
+        "reported", Decimal(0), "0", "line 2"
+    )
+    # Not blank either: the empty cells were the tail of a label's line.
+    statuses = {res.cells[("rejected_confirmation", a)].status for a in T.APPLICANT_CODES}
+    assert statuses == {"missing"}
+
+
 def test_2021_report_with_undivided_other_row() -> None:
     res, _ = map_applications(_rows("(六) 其他处理 3 0 0 0 0 0 3"), "2021")
     assert res.cells[("other", "total")].value == 3
