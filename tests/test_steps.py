@@ -384,42 +384,48 @@ def test_a_row_two_windows_fit_stays_missing() -> None:
     assert {res.cells[("carried_over", a)].status for a in T.APPLICANT_CODES} == {"missing"}
 
 
-def test_wrapped_fragments_that_name_another_row_do_not_take_the_row_above() -> None:
-    # The line "4.保 | 4 | 0 …" was lost: its label's tail ("护第三方合法 权", "益") must not
-    # be joined to row 3 (which would then read as row 4 and give row 4 row 3's numbers).
-    rows = _tab_rows(
-        "\t3.危及“三安全一稳\t2\t0\t0\t0\t0\t0\t2",
-        "\t定”\t\t\t\t\t\t\t",
-        "\t护第三方合法 权\t\t\t\t\t\t\t",
-        "\t益\t\t\t\t\t\t\t",
-        "\t5.属于三类内部事务信息\t10\t0\t0\t0\t0\t2\t12",
-    )
-    res, _ = map_applications(rows, "2021")
-    assert res.cells[("denied_three_safeties", "total")] == CellValue(
-        "reported", Decimal(2), "2", "line 1"
-    )
-    assert {res.cells[("denied_third_party", a)].status for a in T.APPLICANT_CODES} == {"missing"}
-    assert res.cells[("denied_internal_affairs", "total")].value == 12
-
-
-def test_a_numbered_row_does_not_take_the_next_rows_name_from_wrapped_fragments() -> None:
-    # Lost: "由大量反复申" and row 5's own line. The fragments left ("请", "认或",
-    # "重新出具已获取信息") would make row 4's line name row 5.
-    rows = _tab_rows(
-        "\t3.要求提供公开出版物\t1\t0\t0\t0\t0\t0\t1",
-        "\t4.无正当理\t0\t0\t0件\t0\t0\t0\t0",
-        "\t请\t\t\t\t\t\t\t",
-        "\t认或\t\t\t\t\t\t\t",
-        "\t重新出具已获取信息\t\t\t\t\t\t\t",
-        "\t（六）其他处理\t4\t0\t0\t0\t0\t0\t4",
-    )
-    res, _ = map_applications(rows, "2019")
-    assert res.cells[("rejected_excessive", "total")] == CellValue(
-        "reported", Decimal(0), "0", "line 2"
-    )
-    # Not blank either: the empty cells were the tail of a label's line.
-    statuses = {res.cells[("rejected_confirmation", a)].status for a in T.APPLICANT_CODES}
-    assert statuses == {"missing"}
+@pytest.mark.parametrize(
+    ("lines", "template", "kept", "lost"),
+    [
+        # "4.保 | 4 | 0 …" was lost: its label's tail ("护第三方合法 权", "益") must not be
+        # joined to row 3 (which would then read as row 4, with row 3's numbers).
+        (
+            (
+                "\t3.危及“三安全一稳\t2\t0\t0\t0\t0\t0\t2",
+                "\t定”\t\t\t\t\t\t\t",
+                "\t护第三方合法 权\t\t\t\t\t\t\t",
+                "\t益\t\t\t\t\t\t\t",
+                "\t5.属于三类内部事务信息\t10\t0\t0\t0\t0\t2\t12",
+            ),
+            "2021",
+            ("denied_three_safeties", "2", "line 1"),
+            "denied_third_party",
+        ),
+        # "由大量反复申" and row 5's own line were lost: the fragments left ("请", "认或",
+        # "重新出具已获取信息") would make row 4's line name row 5.
+        (
+            (
+                "\t3.要求提供公开出版物\t1\t0\t0\t0\t0\t0\t1",
+                "\t4.无正当理\t0\t0\t0件\t0\t0\t0\t0",
+                "\t请\t\t\t\t\t\t\t",
+                "\t认或\t\t\t\t\t\t\t",
+                "\t重新出具已获取信息\t\t\t\t\t\t\t",
+                "\t（六）其他处理\t4\t0\t0\t0\t0\t0\t4",
+            ),
+            "2019",
+            ("rejected_excessive", "0", "line 2"),
+            "rejected_confirmation",
+        ),
+    ],
+)
+def test_wrapped_fragments_do_not_rename_the_row_above(
+    lines: tuple[str, ...], template: str, kept: tuple[str, str, str], lost: str
+) -> None:
+    res, _ = map_applications(_tab_rows(*lines), template)
+    row, total, source = kept
+    assert res.cells[(row, "total")] == CellValue("reported", Decimal(total), total, source)
+    # Missing, not blank: the empty cells beside the fragments are the tail of a label.
+    assert {res.cells[(lost, a)].status for a in T.APPLICANT_CODES} == {"missing"}
 
 
 def test_2021_report_with_undivided_other_row() -> None:
