@@ -513,10 +513,10 @@ BLANK_MARKERS: frozenset[str] = frozenset(
     {"", "-", "--", "—", "——", "–", "/", "无", "空", "－", "╱", "\\", "…", "x", "X", "×"}
 )
 # Units that may follow a number inside a cell ("0件", "251000元").
-# Units printed right after a number in a table cell ("3件", "12.5万元"): a digit run that
-# one of them follows is a number with its unit, not a number before a label.
+NUMBER_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN, "件", "条", "个", "项", "份", "次", "人", "篇")
+# Of those, the units printed right after a number in a table cell ("3件", "12.5万元"): a
+# digit run that one of them follows is a number with its unit, not a number before a label.
 CELL_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN, "件", "条", "项", "个")
-NUMBER_UNITS: tuple[str, ...] = ("万元", "元", "件", "条", "个", "项", "份", "次", "人", "篇")
 
 # ---------------------------------------------------------------------------------------
 # Administrative level of a body, from the suffix of its name (first match wins).
