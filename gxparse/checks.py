@@ -66,7 +66,8 @@ class Check:
     en: str
     scope: str = "report"
     decision_carries: bool = False
-    # Who emits the finding: "checks" (this module) or "parser" (gxparse's parser).
+    # Who emits the finding: "checks" (this module), "parser" (gxparse's parser) or
+    # "review" (:mod:`gxparse.review`, about the analyst's own files).
     emitted_by: str = "checks"
 
 
@@ -272,6 +273,15 @@ CHECKS: tuple[Check, ...] = (
         "未能归入任何单元格的数字（由解析器逐个列出）",
         "One number no cell took (emitted by the parser)",
         emitted_by="parser",
+    ),
+    # --- analyst files ---------------------------------------------------------------------
+    Check(
+        "analyst_id_renamed",
+        "warning",
+        "分析人员文件所指报告编号因文件重名已改名，该行未生效",
+        "An analyst file names a report by an id this run gave another name (file names"
+        " collide); that line was not applied",
+        emitted_by="review",
     ),
     Check(
         "parse_failed",

@@ -40,7 +40,7 @@ import csv
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 
@@ -331,6 +331,71 @@ def _match(
     return None
 
 
+def renamed_ids(reports: pd.DataFrame) -> dict[str, list[str]]:
+    """Given the reports table, return the reports whose ``report_id`` is not their file's
+    name without its extension (it collided with another file's, see
+    :func:`gxparse.corpus.report_ids`): that name -> the ids this run gave them."""
+    out: dict[str, list[str]] = {}
+    if reports.empty or "source_file" not in reports.columns:
+        return out
+    for rid, name in zip(reports["report_id"], reports["source_file"], strict=True):
+        if pd.isna(name):
+            continue
+        stem = PurePath(str(name)).stem
+        if stem != str(rid):
+            out.setdefault(stem, []).append(str(rid))
+    return out
+
+
+def renamed_id_findings(
+    corrections: pd.DataFrame,
+    reviews: pd.DataFrame,
+    reports: pd.DataFrame | None,
+    files: tuple[str, str] = (DEFAULT_CORRECTIONS.name, DEFAULT_REVIEWS.name),
+) -> pd.DataFrame:
+    """Given the analyst's corrections and reviews, the reports table and the two files'
+    names, return a finding (``analyst_id_renamed``) on each report that a line of either
+    file names by an id this run no longer gives it: a file whose name collided with
+    another file's got a qualified id (``index`` -> ``2022/index``). Such a line applies to
+    no report — ids not in the run are ignored, as the files may cover a larger archive —
+    so without this finding it would stop applying silently."""
+    renamed = renamed_ids(reports) if reports is not None else {}
+    present = set() if reports is None else {str(r) for r in reports["report_id"]}
+    found: list[C.Finding] = []
+    for kind, name, frame in (
+        ("corrections", files[0], corrections),
+        ("reviews", files[1], reviews),
+    ):
+        for rec in frame.to_dict("records"):
+            old = str(rec["report_id"])
+            if old == WILDCARD or old in present or old not in renamed:
+                continue
+            what = (
+                f"{rec['table']}:{rec['row']}:{rec['col']}"
+                if kind == "corrections"
+                else f"{rec['check']}:{rec['location']}"
+            )
+            for new in renamed[old]:
+                found.append(
+                    C.Finding(
+                        report_id=new,
+                        check="analyst_id_renamed",
+                        table=str(rec["table"]) if kind == "corrections" else None,
+                        row=str(rec["row"]) if kind == "corrections" else None,
+                        col=str(rec["col"]) if kind == "corrections" else None,
+                        expected=new,
+                        actual=old,
+                        message=(
+                            f"{name}第{rec['line']}行所指报告“{old}”在本次运行中因文件重名"
+                            f"改称“{new}”，该行未生效；如指本报告，请将编号改为“{new}”"
+                        ),
+                        location=f"{kind}:{old}:{what}",
+                        source=f"{name} line {rec['line']}",
+                    )
+                )
+    return C.findings_frame(found)
+
+
 def corrected_cells(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Every cell an analyst corrected, from the three cell tables, with a ``table`` column."""
     frames = [
@@ -357,6 +422,13 @@ def check_corpus(
     reviews = load_reviews(reviews_path) if reviews_path else _reviews_frame([])
     out = apply_corrections(tables, corrections)
     found = C.run_checks(out, config)
+    files = tuple(
+        Path(p).name if p else d.name
+        for p, d in ((corrections_path, DEFAULT_CORRECTIONS), (reviews_path, DEFAULT_REVIEWS))
+    )
+    stale = renamed_id_findings(corrections, reviews, tables.get("reports"), files)
+    if not stale.empty:
+        found = pd.concat([found, stale], ignore_index=True)
     parsed = tables.get("findings")
     if parsed is not None and not parsed.empty:
         # Keep the parser's own findings; drop earlier runs of the checks (re-run here).
@@ -378,4 +450,6 @@ __all__ = [
     "corrected_cells",
     "load_corrections",
     "load_reviews",
+    "renamed_id_findings",
+    "renamed_ids",
 ]

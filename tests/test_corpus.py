@@ -146,6 +146,68 @@ def test_two_files_of_one_name_stay_two_reports(tmp_path: Path, jobs: int) -> No
     assert reports.loc["2023/index", "agency"] == "郏县龙山街道办事处"
 
 
+def test_analyst_lines_naming_a_renamed_report_are_reported_not_dropped(tmp_path: Path) -> None:
+    # A correction written while 2022/index.txt was the only "index" stops applying once
+    # 2023/index.txt joins the run (both get qualified ids): the run must say so.
+    first, second = sorted(RAW.glob("*.txt"))[:2]
+    raw = tmp_path / "data" / "raw"
+    for src, dest in [(first, "2022/index.txt"), (second, "2023/index.txt")]:
+        (raw / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, raw / dest)
+    (tmp_path / "data" / "corrections.csv").write_text(
+        "report_id,table,row,col,value,reason\n"
+        "index,applications,received_new,natural_person,9,typo\n"
+        "elsewhere,applications,received_new,natural_person,9,another archive\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "data" / "reviews.csv").write_text(
+        "report_id,check,location,decision,note\n"
+        "*,blank_cells,*,dismissed,\n"
+        "index,missing_cells,applications,confirmed,seen\n",
+        encoding="utf-8",
+    )
+    corpus = gxparse.read_reports(raw)
+    assert not (corpus.applications["status"] == "corrected").any()
+    f = corpus.findings[corpus.findings["check"] == "analyst_id_renamed"]
+    tables = [None if pd.isna(t) else t for t in f["table"]]
+    got = sorted(zip(f["report_id"], f["source"], f["location"], tables, strict=True))
+    assert got == [
+        (
+            "2022/index",
+            "corrections.csv line 2",
+            "corrections:index:applications:received_new:natural_person",
+            "applications",
+        ),
+        ("2022/index", "reviews.csv line 3", "reviews:index:missing_cells:applications", None),
+        (
+            "2023/index",
+            "corrections.csv line 2",
+            "corrections:index:applications:received_new:natural_person",
+            "applications",
+        ),
+        ("2023/index", "reviews.csv line 3", "reviews:index:missing_cells:applications", None),
+    ]
+    assert set(f["severity"]) == {"warning"}
+    assert f["message"].iloc[0] == (
+        "corrections.csv第2行所指报告“index”在本次运行中因文件重名改称“2022/index”，"
+        "该行未生效；如指本报告，请将编号改为“2022/index”"
+    )
+    # Written with the new id, the correction applies and the finding goes.
+    (tmp_path / "data" / "corrections.csv").write_text(
+        "report_id,table,row,col,value,reason\n"
+        "2022/index,applications,received_new,natural_person,9,typo\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "data" / "reviews.csv").unlink()
+    corpus = gxparse.read_reports(raw)
+    apps = corpus.applications
+    fixed = apps[(apps["report_id"] == "2022/index") & (apps["status"] == "corrected")]
+    assert fixed[["row", "applicant", "value"]].astype(str).values.tolist() == [
+        ["received_new", "natural_person", "9"]
+    ]
+    assert not (corpus.findings["check"] == "analyst_id_renamed").any()
+
+
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
 
 
