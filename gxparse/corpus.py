@@ -91,15 +91,34 @@ def _clashes(ids: Sequence[str]) -> list[list[int]]:
     return [g for g in at.values() if len(g) > 1]
 
 
+def source_names(paths: Sequence[PathLike]) -> list[str]:
+    """The ``source_file`` of each file: its path below the deepest folder that every file
+    of the run shares (``2023/abc.pdf`` for ``data/raw/2023/abc.pdf`` in a run over
+    ``data/raw``), so a file in a sub-folder can be found; its name alone when all files
+    sit in one folder."""
+    files = [os.path.abspath(p) for p in paths]
+    if not files:
+        return []
+    root = os.path.commonpath([os.path.dirname(f) for f in files])
+    return [Path(os.path.relpath(f, root)).as_posix() for f in files]
+
+
 def _renamed(
-    parts: Iterable[ReportTables], paths: Sequence[Path], ids: Sequence[str]
+    parts: Iterable[ReportTables],
+    paths: Sequence[Path],
+    ids: Sequence[str],
+    names: Sequence[str],
 ) -> Iterator[ReportTables]:
-    """Each file's tables under its run-wide id (parsing names a report after its file)."""
-    for part, path, rid in zip(parts, paths, ids, strict=True):
-        if rid != path.stem:
-            part = part.with_report_id(
-                rid, f"report_id {rid}: another file of this run is also named {path.stem}"
+    """Each file's tables under its run-wide id and source name (parsing names a report
+    after its file's name alone)."""
+    for part, path, rid, name in zip(parts, paths, ids, names, strict=True):
+        if rid != path.stem or name != path.name:
+            note = (
+                f"report_id {rid}: another file of this run is also named {path.stem}"
+                if rid != path.stem
+                else None
             )
+            part = part.with_report_id(rid, note, name)
         yield part
 
 
@@ -242,7 +261,7 @@ def read_reports(
             on_failure=_failed,
             cache=store,
         )
-    corpus = Corpus(frames=concat(_renamed(parts, paths, report_ids(paths))))
+    corpus = Corpus(frames=concat(_renamed(parts, paths, report_ids(paths), source_names(paths))))
     if checks:
         corrections, reviews = _decision_files(source, decisions)
         corpus = run_corpus_checks(corpus, corrections, reviews)

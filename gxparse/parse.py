@@ -127,16 +127,29 @@ class ReportTables:
             return [dict(zip(COLUMNS[name], row, strict=True)) for row in zip(*cols, strict=True)]
         return self._frames[name].to_dict("records")
 
-    def with_report_id(self, report_id: str, note: str | None = None) -> ReportTables:
+    def with_report_id(
+        self, report_id: str, note: str | None = None, source_file: str | None = None
+    ) -> ReportTables:
         """The same tables (as columns) under another ``report_id``, with ``note`` added to
-        the report's ``notes``."""
+        the report's ``notes``; with ``source_file``, the reports row names the file so
+        (its ``error`` too, which starts with the file's name)."""
         columns: dict[str, tuple[Sequence[Any], ...]] = {}
         for name in TABLES:
             cols = list(self.columns(name))
-            cols[0] = (report_id,) * len(cols[0])  # report_id is every table's first column
-            if name == "reports" and note:
-                at = COLUMNS["reports"].index("notes")
-                cols[at] = tuple(_add_note(n, note) for n in cols[at])
+            if cols[0] and cols[0][0] != report_id:
+                cols[0] = (report_id,) * len(cols[0])  # every table's first column
+            if name == "reports":
+                if note:
+                    at = COLUMNS["reports"].index("notes")
+                    cols[at] = tuple(_add_note(n, note) for n in cols[at])
+                if source_file is not None:
+                    at = COLUMNS["reports"].index("source_file")
+                    err = COLUMNS["reports"].index("error")
+                    cols[err] = tuple(
+                        _renamed_error(e, old, source_file)
+                        for e, old in zip(cols[err], cols[at], strict=True)
+                    )
+                    cols[at] = (source_file,) * len(cols[at])
             columns[name] = tuple(cols)
         return ReportTables(columns=columns)
 
@@ -183,6 +196,13 @@ class ReportTables:
     sections = property(
         lambda self: self.frame("sections"), lambda self, df: self.set_frame("sections", df)
     )
+
+
+def _renamed_error(error: object, old: object, new: str) -> object:
+    """A failed file's error names the file first (see :func:`failed`): the new name."""
+    if isinstance(error, str) and isinstance(old, str) and error.startswith(f"{old}: "):
+        return f"{new}: {error[len(old) + 2 :]}"
+    return error
 
 
 def _add_note(notes: object, note: str) -> str:

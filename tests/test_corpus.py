@@ -113,6 +113,38 @@ def test_report_ids_are_file_names_told_apart_only_where_they_collide() -> None:
     ]
 
 
+def test_source_names_are_paths_below_the_shared_folder() -> None:
+    names = gxparse.corpus.source_names
+    assert names([Path("raw/b.txt"), Path("raw/a.pdf")]) == ["b.txt", "a.pdf"]
+    assert names([Path("raw/2022/x/a.txt"), Path("raw/2023/b.txt"), Path("raw/c.txt")]) == [
+        "2022/x/a.txt",
+        "2023/b.txt",
+        "c.txt",
+    ]
+    assert names([Path("raw/2022/a.txt"), Path("raw/2022/b.txt")]) == ["a.txt", "b.txt"]
+    assert names([Path("raw/2022/a.txt")]) == ["a.txt"]
+    assert names([]) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_in_a_sub_folder_is_named_by_its_path(tmp_path: Path, jobs: int) -> None:
+    raw = tmp_path / "raw"
+    (raw / "2024").mkdir(parents=True)
+    shutil.copy(RAW / f"{SEED}.txt", raw / f"{SEED}.txt")
+    (raw / "2024" / "broken.pdf").write_bytes(b"%PDF-1.4 not really a PDF")
+    corpus = gxparse.read_reports(raw, jobs=jobs)
+    reports = corpus.reports.set_index("report_id")
+    assert reports.loc["broken", "source_file"] == "2024/broken.pdf"
+    assert reports.loc["broken", "parse_status"] == "failed"
+    assert reports.loc["broken", "error"].startswith("2024/broken.pdf: ")
+    assert reports.loc[SEED, "source_file"] == f"{SEED}.txt"
+    assert pd.isna(reports.loc["broken", "notes"])
+    # The error is the same one reading the file alone gives, under its longer name.
+    alone = gxparse.read_report(raw / "2024" / "broken.pdf").reports["error"].iloc[0]
+    assert alone.startswith("broken.pdf: ")
+    assert reports.loc["broken", "error"] == "2024/" + alone
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_two_files_of_one_name_stay_two_reports(tmp_path: Path, jobs: int) -> None:
     # Sites often serve every report as index.html: one folder per year must not merge them.
@@ -143,6 +175,8 @@ def test_two_files_of_one_name_stay_two_reports(tmp_path: Path, jobs: int) -> No
                 mine.reset_index(drop=True), theirs.reset_index(drop=True), check_dtype=True
             )
     assert reports.loc["2022/index", "agency"] == "承留镇人民政府"
+    # source_file: the path below the folder every file shares, so the file can be found.
+    assert reports["source_file"].tolist() == [third.name, "2022/index.txt", "2023/index.txt"]
     assert reports.loc["2023/index", "agency"] == "郏县龙山街道办事处"
 
 
