@@ -12,6 +12,7 @@ paragraphs ("……。二、主动公开政府信息情况第二十条……") a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -169,18 +170,67 @@ def cut_at(regions: list[Region], restart: int) -> list[Region]:
     return out
 
 
+def join_wrapped_headings(items: list[Item]) -> list[Item]:
+    """Join each part heading wrapped onto two lines ("三、收到和处理政府信息" + "公开申请情况",
+    a hard-wrapped text or a narrow PDF column) into one paragraph: a short enumerated line
+    that names no part, followed by a short line that names none either, which together
+    name a part. The joined paragraph keeps the first line's source."""
+    out: list[Item] = []
+    i, n = 0, len(items)
+    while i < n:
+        item = items[i]
+        if i + 1 < n:
+            first, second = _short_text(item), _short_text(items[i + 1])
+            if (
+                first is not None
+                and second is not None
+                and _ENUMERATED.match(nfkc(first))
+                and _heading_part(first) is None
+                and _heading_part(second) is None
+            ):
+                joined = first.strip() + second.strip()
+                if heading_part(joined) is not None:
+                    out.append(Para(joined, item.source))
+                    i += 2
+                    continue
+        out.append(item)
+        i += 1
+    return out
+
+
+def _short_text(item: Item) -> str | None:
+    """The text of a paragraph or one-cell row short enough to be (half of) a heading."""
+    text = item.text if type(item) is Para else _item_text(item)
+    if text is None or not text.strip() or len(text) > _LONGEST_HEADING_LINE:
+        return None
+    return text
+
+
+def _more_regions(
+    items: list[Item],
+    regions: list[Region],
+    headings: list[Heading],
+    fix: Callable[[list[Item]], list[Item]],
+) -> tuple[list[Item], list[Region], list[Heading]]:
+    """``fix`` applied to the items, when it lets more parts be found; else as they were."""
+    fixed = fix(items)
+    if len(fixed) != len(items):
+        fixed_headings = _headings(fixed)
+        fixed_regions = find_regions(fixed, fixed_headings)
+        if len(fixed_regions) > len(regions):
+            return fixed, fixed_regions, fixed_headings
+    return items, regions, headings
+
+
 def split_parts(items: list[Item]) -> tuple[list[Item], list[Region], int | None]:
     """(items, regions, restart): :func:`sectionize` and :func:`find_restart` in one pass
     over the headings."""
     headings = _headings(items)
     regions = find_regions(items, headings)
     if len(regions) < 3:
-        split = split_inline_headings(items)
-        if len(split) != len(items):
-            split_headings = _headings(split)
-            regions2 = find_regions(split, split_headings)
-            if len(regions2) > len(regions):
-                items, regions, headings = split, regions2, split_headings
+        items, regions, headings = _more_regions(items, regions, headings, split_inline_headings)
+    if len(regions) < len(PARTS):
+        items, regions, headings = _more_regions(items, regions, headings, join_wrapped_headings)
     return items, regions, find_restart(items, regions, headings)
 
 

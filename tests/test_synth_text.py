@@ -343,7 +343,7 @@ def test_perturbations_change_the_text(layout: str) -> None:
     assert re.sub(" +", "", unicodedata.normalize("NFKC", full)) == re.sub(
         " +", "", unicodedata.normalize("NFKC", text)
     )
-    for kind in ("spaces", "label_breaks", "junk"):
+    for kind in ("spaces", "label_breaks", "junk", "heading_breaks"):
         assert any(perturb(text, random.Random(s), [kind]) != text for s in range(3)), kind
     spaced = perturb(text, random.Random(1), ["spaces"])
     assert re.sub(r" +", "", spaced) == re.sub(r" +", "", text)

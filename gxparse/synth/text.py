@@ -33,7 +33,14 @@ from gxparse import template as T
 from gxparse.synth.model import ReportSpec
 
 NUMBERING_STYLES: tuple[str, ...] = ("zh", "arabic", "markdown", "paren")
-PERTURBATIONS: tuple[str, ...] = ("spaces", "fullwidth", "label_breaks", "junk", "crlf")
+PERTURBATIONS: tuple[str, ...] = (
+    "spaces",
+    "fullwidth",
+    "label_breaks",
+    "junk",
+    "crlf",
+    "heading_breaks",
+)
 # Also accepted by perturb(), not applied by default: numbers printed with a unit ("0件",
 # "12.5万元") or a thousands separator ("1,234").
 NUMBER_FORMATS: tuple[str, ...] = ("units", "thousands")
@@ -746,6 +753,23 @@ def _spaces_in_line(line: str, kind: str, rng: random.Random) -> str:
     return new
 
 
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+# Every part heading line any numbering style prints -> the part's title.
+_HEADING_TITLES: dict[str, str] = {
+    part_heading(p.number, style): p.zh for p in T.PARTS for style in NUMBERING_STYLES
+}
+
+
+def _break_heading(line: str, rng: random.Random) -> list[str]:
+    """Break a part heading line inside its title, as a hard-wrapped text or a narrow PDF
+    column does ("三、收到和处理政府信息" / "公开申请情况"); other lines stay whole."""
+    title = _HEADING_TITLES.get(_MARKDOWN_HEADING.sub("", line).strip())
+    if title is None:
+        return [line]
+    at = line.index(title) + rng.randrange(1, len(title))
+    return [line[:at], line[at:]]
+
+
 def _break_label(line: str, kind: str, rng: random.Random) -> list[str]:
     """Break a row label over two lines the way each layout does it."""
     if kind == "cell":
@@ -798,7 +822,8 @@ def perturb(text: str, rng: random.Random, kinds: Iterable[str] = PERTURBATIONS)
     """Given a rendered report, return it damaged as extracted text often is, with every
     value still readable: ``spaces`` (extra spaces inside cells), ``fullwidth`` (full-width
     digits on some lines), ``label_breaks`` (row labels broken over two lines), ``junk``
-    (page numbers and empty lines between table rows), ``crlf`` (CRLF line endings); and,
+    (page numbers and empty lines between table rows), ``crlf`` (CRLF line endings),
+    ``heading_breaks`` (part headings broken over two lines); and,
     when asked, ``units`` (some numbers printed with a unit: 0件, 12.5万元) and ``thousands``
     (1,234)."""
     kinds = set(kinds)
@@ -841,6 +866,12 @@ def perturb(text: str, rng: random.Random, kinds: Iterable[str] = PERTURBATIONS)
                 new += [junk, ""] if junk else []
             else:
                 new.append(junk)
+        lines = new
+    if "heading_breaks" in kinds:
+        # Last, so the other kinds draw from ``rng`` as they did before this kind existed.
+        new = []
+        for ln in lines:
+            new += _break_heading(ln, rng) if rng.random() < 0.5 else [ln]
         lines = new
     out = "\n".join(lines)
     if "crlf" in kinds:
