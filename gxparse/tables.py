@@ -972,7 +972,7 @@ def _align_to_headers(
         (start, end)
         for r in rows
         if not r.has_numbers
-        for word, start, end in r.spans
+        for word, start, end in _header_words(r.spans, matcher)
         if matcher.match(word, word) is not None
     )
     if len(heads) != n:
@@ -993,9 +993,30 @@ def _align_to_headers(
         i = min(range(n), key=lambda j: dist(heads[j]))
         if dist(heads[i]) >= tol or i <= last:
             return None
+        if any(dist(heads[j]) == dist(heads[i]) for j in range(n) if j != i):
+            return None  # as near to two headers: either could be the value's
         out[i] = cell
         last = i
     return tuple(c if c is not None else Cell("", row.source) for c in out)
+
+
+def _header_words(
+    spans: Sequence[tuple[str, int, int]], matcher: _Matcher
+) -> list[tuple[str, int, int]]:
+    """A header line's words, with a word broken by one space ("本年 增/减") joined again:
+    two words a single space apart are one when either names no column alone and together
+    they name one."""
+    out = list(spans)
+    i = 0
+    while i + 1 < len(out):
+        (a, s1, e1), (b, s2, e2) = out[i], out[i + 1]
+        if s2 - e1 <= 1 and (matcher.match(a, a) is None or matcher.match(b, b) is None):
+            joined = a + b
+            if matcher.match(joined, joined) is not None:
+                out[i : i + 2] = [(joined, s1, e2)]
+                continue
+        i += 1
+    return out
 
 
 def _parts_exceed_total(cells: Sequence[Cell]) -> bool:

@@ -796,3 +796,31 @@ def test_split_parts_gives_what_sectionize_and_find_restart_give() -> None:
     assert (got_items, regions) == sectionize(items)
     assert restart == find_restart(*sectionize(items)) == 6
     assert [r.part.number for r in regions] == [1, 2, 3, 4, 5]
+
+
+def test_a_header_word_split_by_a_space_still_names_its_column() -> None:
+    # "本年 增/减": neither half names a column, so without rejoining them the lone value
+    # would sit under the only header found and take the wrong column.
+    rows = _rows(
+        "信息内容             上一年项目数量   本年 增/减",
+        "行政事业性收费                        ０",
+        "信息内容             上一 年项目数量  本年增/减   处理决定数量",
+        "其他对外管理服务事项   ０                          ０",
+    )
+    res = map_disclosure(rows, "2019")
+    assert res.cells[("fees", "previous_year_count")].status == "blank"
+    assert res.cells[("fees", "change")] == CellValue("reported", Decimal(0), "０", "line 2")
+    measures = ("previous_year_count", "change", "decisions")
+    other = [res.cells[("other_external_services", m)] for m in measures]
+    assert [c.status for c in other] == ["reported", "blank", "reported"]
+
+
+def test_a_value_as_near_to_two_headers_is_not_placed() -> None:
+    rows = _rows(
+        "信息内容             上一年项目数量  本年增/减",
+        # two columns (full-width counts two) past 上一年项目数量's end and before 本年增/减
+        "行政事业性收费" + " " * 21 + "５",
+    )
+    res = map_disclosure(rows, "2019")
+    assert {res.cells[("fees", m)].status for m in ("previous_year_count", "change")} == {"missing"}
+
