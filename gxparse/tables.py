@@ -755,6 +755,9 @@ def join_wrapped_labels(
             and nxt is not None
             and nxt.has_numbers
             and not nxt.label_cells
+            # A row that prints as many (empty) cells as the numbers below is complete:
+            # those numbers belong to a row whose label was lost.
+            and len(row.values) < len(nxt.values)
             and matcher.match(row.label, _last_piece(row)) is not None
         ):
             # A label alone, its numbers on the next line(s) (cells split one per line).
