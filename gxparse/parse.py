@@ -19,7 +19,7 @@ import pandas as pd
 
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
-from gxparse.document import Document, Para, ReadError
+from gxparse.document import Document, Item, Para, ReadError
 from gxparse.dtypes import TABLE_NAMES, column
 from gxparse.facts import (
     Facts,
@@ -33,7 +33,7 @@ from gxparse.facts import (
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import table_rows
-from gxparse.sections import Region, cut_at, region_text, split_parts
+from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
 from gxparse.tables import (
     SEGMENT_KEYS,
     TableResult,
@@ -42,6 +42,7 @@ from gxparse.tables import (
     map_appeals,
     map_applications,
     map_disclosure,
+    opens_applications,
 )
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,13 @@ def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
     return TableResult(ordered, result.unplaced, result.notes)
 
 
+_APPLICATIONS = T.PART_BY_CODE["applications"]
+
+
+def _opens_applications(item: Item) -> bool:
+    return any(map(opens_applications, table_rows([item])))
+
+
 def _region(regions: list[Region], code: str) -> Region | None:
     return next((r for r in regions if r.part.code == code), None)
 
@@ -440,7 +448,16 @@ def parse_document(
         _title_src,
     )
 
-    table_regions = {code: _region(regions, code) for code in T.TABLE_PARTS}
+    # A part 三 whose heading was lost is found by its table's first rows; its content
+    # had stayed in the part before it. The prose parts keep the regions of the headings.
+    spans = regions
+    recovered = recover_region(items, regions, _APPLICATIONS, _opens_applications)
+    if recovered is not None:
+        spans, found = recovered
+        doc.notes.append(
+            f"part {_APPLICATIONS.zh} heading not found; table read from {found.source}"
+        )
+    table_regions = {code: _region(spans, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:
         raise ReadError(
             "not a government information disclosure annual report (no parts 一–六 found)"
@@ -491,7 +508,12 @@ def parse_document(
     }
     any_missing = any("missing" in cols[_STATUS_AT[n]] for n, cols in cell_columns.items())
     missing_parts = [c for c, r in table_regions.items() if r is None]
-    parse_status = "ok" if not any_missing and not missing_parts and not unplaced else "partial"
+    lost_heading = recovered is not None  # the table was read, but the report is damaged
+    parse_status = (
+        "ok"
+        if not any_missing and not missing_parts and not unplaced and not lost_heading
+        else "partial"
+    )
 
     overview = _region(regions, "overview")
     part2 = table_regions["active_disclosure"]

@@ -240,6 +240,30 @@ def sectionize(items: list[Item]) -> tuple[list[Item], list[Region]]:
     return items, regions
 
 
+def recover_region(
+    items: list[Item], regions: list[Region], part: Part, opens: Callable[[Item], bool]
+) -> tuple[list[Region], Region] | None:
+    """A part whose heading was lost, found by what opens it: ``opens`` names the first
+    item that only this part can hold (its table's header, say). The item is looked for in
+    the region its content fell into, the last found part before it; that region is cut
+    there. Returns (regions with the part, the part's region), or None when the part was
+    found or nothing opens it. The new region's heading is empty and its source is the
+    opening item's."""
+    if any(r.part.code == part.code for r in regions):
+        return None
+    hosts = [n for n, r in enumerate(regions) if r.part.number < part.number]
+    if not hosts:
+        return None
+    n = hosts[-1]
+    host = regions[n]
+    for idx in range(host.start, host.end):
+        if opens(items[idx]):
+            found = Region(part, "", idx, host.end, items[idx].source)
+            cut = Region(host.part, host.heading, host.start, idx, host.source)
+            return [*regions[:n], cut, found, *regions[n + 1 :]], found
+    return None
+
+
 def region_text(items: list[Item], region: Region) -> str:
     """The prose of a region: paragraphs joined by newlines (table rows left out)."""
     return "\n".join(

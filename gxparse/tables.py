@@ -631,6 +631,25 @@ def _is_disclosure_header(row: TableRow) -> bool:
     )
 
 
+_OPENING_ROWS = ("received_new", "carried_over")  # the first rows of part 三's table
+_OPENING_KEYS = tuple(
+    label_key(k) for r in T.APPLICATION_ROWS if r.code in _OPENING_ROWS for k in r.keys
+)
+
+
+def opens_applications(row: TableRow) -> bool:
+    """A row only part 三's table holds at its top: its header (申请人情况, the 勾稽关系
+    note, applicant column names) or one of its first two rows printing its numbers. Finds
+    the table when the part's heading was lost."""
+    if not row.has_numbers:
+        # A header prints no numbers; a sentence ("…法人或其他组织的申请。") is no header.
+        return "。" not in row.label and _is_application_header(row)
+    if len(row.values) < 2:
+        return False  # a sentence ("本年新收申请5件") is no table row
+    key = label_key(strip_enumerators(row.label))
+    return any(key.startswith(k) for k in _OPENING_KEYS)
+
+
 def _is_application_header(row: TableRow) -> bool:
     return _application_header_labels(row.label, row.label_cells)
 

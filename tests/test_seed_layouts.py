@@ -12,6 +12,7 @@ import pytest
 
 import gxparse
 from gxparse.parse import parse_bytes
+from gxparse.sections import heading_part
 from gxparse.synth.from_report import spec_from_tables
 from gxparse.synth.text import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb
 
@@ -73,3 +74,29 @@ def test_seed_in_other_layouts(seeds, report_id: str, layout: str, perturbed: bo
     assert got.reports["agency"].iloc[0] == spec.agency
     assert got.reports["year"].iloc[0] == spec.year
     assert got.reports["template"].iloc[0] == spec.template
+
+
+def _names_part(line: str, code: str) -> bool:
+    part = heading_part(line.strip("\t |"))
+    return part is not None and part.code == code
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("report_id", sorted(p.stem for p in RAW.glob("*.txt")))
+def test_a_lost_part_three_heading_keeps_its_table(seeds, report_id: str, layout: str) -> None:
+    """Part 三's heading line dropped (a cut extraction): its table is found by its first
+    rows in the part before it, read in full, and the report says what happened."""
+    spec = spec_from_tables(seeds, report_id)
+    rng = random.Random(f"{report_id}-{layout}-lost-heading")
+    lines = LAYOUTS[layout](spec, rng.choice(NUMBERING_STYLES)).split("\n")
+    kept = [line for line in lines if not _names_part(line, "applications")]
+    assert len(kept) == len(lines) - 1
+    got = parse_bytes("\n".join(kept).encode(), f"{report_id}.txt")
+    for table in KEYS:
+        expected, actual = _expected(spec, table), _actual(got, table)
+        assert {k: actual.get(k) for k in expected} == expected, f"{report_id} as {layout}"
+        assert {v[0] for k, v in actual.items() if k not in expected} <= {"blank", "missing"}
+    report = got.reports.iloc[0]
+    assert report["parse_status"] == "partial"
+    assert "heading not found; table read from line" in report["notes"]
+    assert report["n_unplaced"] == 0

@@ -843,3 +843,48 @@ def test_numbers_whose_label_line_was_lost_are_not_given_to_the_blank_row_above(
     assert res.cells[("rejected_excessive", "natural_person")] == CellValue(
         "reported", Decimal(1), "1", "line 23"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "opens"),
+    [
+        pytest.param("申请人情况 总计", True, id="header"),
+        pytest.param("自然人 商业企业 科研机构 总计", True, id="applicant-names"),
+        pytest.param("一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5", True, id="first-row"),
+        pytest.param("二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1", True, id="second-row"),
+        pytest.param("本年新收政府信息公开申请5件。", False, id="sentence-number"),
+        pytest.param("受理自然人、法人或其他组织的申请。", False, id="sentence-words"),
+        pytest.param("（一）予以公开 3 0 0 0 0 0 3", False, id="later-row"),
+        pytest.param("行政许可 0 0 0", False, id="part-two-row"),
+    ],
+)
+def test_opens_applications(line: str, opens: bool) -> None:
+    from gxparse.tables import opens_applications
+
+    assert opens_applications(from_para(Para(line, "line 1"))) is opens
+
+
+def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> None:
+    from gxparse.sections import recover_region
+
+    items = text_to_document(
+        "一、总体情况\n概述。\n二、主动公开政府信息情况\n行政许可\t0\t0\t0\n"
+        "申请人情况\n一、本年新收政府信息公开申请数量\t5\n四、政府信息公开行政复议、行政诉讼情况\n"
+    ).items
+    _items, regions = sectionize(items)
+    assert [r.part.code for r in regions] == ["overview", "active_disclosure", "appeals"]
+
+    def opens(item) -> bool:
+        return isinstance(item, Para) and item.text == "申请人情况"
+
+    part = T.PART_BY_CODE["applications"]
+    spans, found = recover_region(items, regions, part, opens)
+    assert [(r.part.code, r.start, r.end) for r in spans] == [
+        ("overview", 1, 2),
+        ("active_disclosure", 3, 4),
+        ("applications", 4, 6),
+        ("appeals", 7, 7),
+    ]
+    assert (found.heading, found.source) == ("", "line 5")
+    assert recover_region(items, spans, part, opens) is None  # found: nothing to recover
+    assert recover_region(items, regions, part, lambda item: False) is None
