@@ -455,7 +455,7 @@ def parse_document(
     if recovered is not None:
         spans, found = recovered
         doc.notes.append(
-            f"part {_APPLICATIONS.zh} heading not found; table read from {found.source}"
+            f"part {_APPLICATIONS.zh} heading not in its place; table read from {found.source}"
         )
     table_regions = {code: _region(spans, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:

@@ -2,8 +2,9 @@
 
 A heading is a short paragraph (or a one-cell row) that names a part's title, with or
 without its enumerator (一、 / 1、 / # / （2）). Parts must appear in order; a part whose
-heading was lost (a cut-off extraction) simply has no region, and its content stays in the
-region before it, where the table mapper can still look for it.
+heading was lost (a cut-off extraction) or printed out of order has no region, and its
+content stays in the region before it; :func:`recover_region` finds such a part by what
+opens it (part 三 by its table's header or first rows).
 
 Crawler text sometimes runs a whole report into one line; then headings are found inside
 paragraphs ("……。二、主动公开政府信息情况第二十条……") and the paragraph is split there.
@@ -245,22 +246,23 @@ def recover_region(
 ) -> tuple[list[Region], Region] | None:
     """A part whose heading was lost, found by what opens it: ``opens`` names the first
     item that only this part can hold (its table's header, say). The item is looked for in
-    the region its content fell into, the last found part before it; that region is cut
-    there. Returns (regions with the part, the part's region), or None when the part was
-    found or nothing opens it. The new region's heading is empty and its source is the
-    opening item's."""
+    the region its content fell into, the last found part before it, then in the regions
+    after it (a part printed out of order, whose heading :func:`find_regions` skips); the
+    region holding it is cut there. Returns (regions with the part, the part's region), or
+    None when the part was found or nothing opens it. The new region's heading is empty
+    and its source is the opening item's."""
     if any(r.part.code == part.code for r in regions):
         return None
     hosts = [n for n, r in enumerate(regions) if r.part.number < part.number]
     if not hosts:
         return None
-    n = hosts[-1]
-    host = regions[n]
-    for idx in range(host.start, host.end):
-        if opens(items[idx]):
-            found = Region(part, "", idx, host.end, items[idx].source)
-            cut = Region(host.part, host.heading, host.start, idx, host.source)
-            return [*regions[:n], cut, found, *regions[n + 1 :]], found
+    for n in range(hosts[-1], len(regions)):
+        host = regions[n]
+        for idx in range(host.start, host.end):
+            if opens(items[idx]):
+                found = Region(part, "", idx, host.end, items[idx].source)
+                cut = Region(host.part, host.heading, host.start, idx, host.source)
+                return [*regions[:n], cut, found, *regions[n + 1 :]], found
     return None
 
 

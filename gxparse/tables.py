@@ -637,13 +637,32 @@ _OPENING_KEYS = tuple(
 )
 
 
+# Applicant columns other than 总计, with their label keys.
+_NAMED_APPLICANTS = tuple(
+    (a.code, tuple(label_key(k.lstrip("=")) for k in a.keys))
+    for a in T.APPLICANTS
+    if a.code != "total"
+)
+
+
+def _names(text: str, keys: tuple[str, ...]) -> bool:
+    """The text names a column by one of its label keys (a long key may sit inside it)."""
+    key = label_key(text)
+    return any(k == key or (len(k) > 2 and k in key) for k in keys)
+
+
 def opens_applications(row: TableRow) -> bool:
     """A row only part 三's table holds at its top: its header (申请人情况, the 勾稽关系
     note, applicant column names) or one of its first two rows printing its numbers. Finds
     the table when the part's heading was lost."""
     if not row.has_numbers:
         # A header prints no numbers; a sentence ("…法人或其他组织的申请。") is no header.
-        return "。" not in row.label and _is_application_header(row)
+        # Part 四's header also prints 总计 (twice): only named applicants count.
+        if "。" in row.label:
+            return False
+        key = label_key(row.label)
+        named = {a for c in row.label_cells for a, keys in _NAMED_APPLICANTS if _names(c, keys)}
+        return any(h in key for h in _APP_HEADERS) or len(named) >= 2
     if len(row.values) < 2:
         return False  # a sentence ("本年新收申请5件") is no table row
     key = label_key(strip_enumerators(row.label))
@@ -667,8 +686,7 @@ _APPLICANT_KEYS = tuple(label_key(k.lstrip("=")) for a in T.APPLICANTS for k in 
 
 @lru_cache(maxsize=65_536)
 def _matches_applicant(text: str) -> bool:
-    key = label_key(text)
-    return any(k == key or (len(k) > 2 and k in key) for k in _APPLICANT_KEYS)
+    return _names(text, _APPLICANT_KEYS)
 
 
 def _bare_row_line(row: TableRow) -> bool:

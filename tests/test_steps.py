@@ -856,12 +856,21 @@ def test_numbers_whose_label_line_was_lost_are_not_given_to_the_blank_row_above(
         pytest.param("受理自然人、法人或其他组织的申请。", False, id="sentence-words"),
         pytest.param("（一）予以公开 3 0 0 0 0 0 3", False, id="later-row"),
         pytest.param("行政许可 0 0 0", False, id="part-two-row"),
+        pytest.param(
+            "\t".join(["", *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2]),
+            False,
+            id="part-four-header",
+        ),
     ],
 )
 def test_opens_applications(line: str, opens: bool) -> None:
     from gxparse.tables import opens_applications
 
-    assert opens_applications(from_para(Para(line, "line 1"))) is opens
+    if "\t" in line:
+        row = from_cells(tuple(Cell(t, "line 1") for t in line.split("\t")), "line 1")
+    else:
+        row = from_para(Para(line, "line 1"))
+    assert opens_applications(row) is opens
 
 
 def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> None:
