@@ -758,12 +758,15 @@ def join_wrapped_labels(
     rows: Sequence[TableRow],
     matcher: _Matcher | None = None,
     header: Callable[[TableRow], bool] = lambda r: False,
+    width: int | None = None,
 ) -> list[TableRow]:
     """Rejoin row labels that a PDF or Word export wrapped onto lines of their own.
 
     A line of words with empty value cells that does not start a row (no 1. / （三） / 四、)
     continues the label above it; a line that starts a row but prints no numbers, followed
-    by a line of numbers whose words do not start a row, is the first half of that label."""
+    by a line of numbers whose words do not start a row, is the first half of that label.
+    A label alone takes the numbers on the next line unless it already prints its own
+    cells: as many as the numbers, or ``width`` (the table's columns)."""
     matcher = matcher or _APP_ROWS
     out: list[TableRow] = []
     i = 0
@@ -792,9 +795,9 @@ def join_wrapped_labels(
             and nxt is not None
             and nxt.has_numbers
             and not nxt.label_cells
-            # A row that prints as many (empty) cells as the numbers below is complete:
-            # those numbers belong to a row whose label was lost.
-            and len(row.values) < len(nxt.values)
+            # A row that prints as many (empty) cells as the numbers below, or as the
+            # table has columns, is complete: the numbers are a row whose label was lost.
+            and len(row.values) < min(len(nxt.values), width or len(nxt.values))
             and matcher.match(row.label, _last_piece(row)) is not None
         ):
             # A label alone, its numbers on the next line(s) (cells split one per line).
@@ -873,7 +876,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     prefer = tuple(template in e.templates for e in T.APPLICATION_ROWS)
     last = -1
     leftovers: list[TableRow] = []
-    rows = join_wrapped_labels(rows, _APP_ROWS, _is_application_header)
+    rows = join_wrapped_labels(rows, _APP_ROWS, _is_application_header, ncol)
     subtotal_column = _has_subtotal_column(rows)
     # Learned only if a row cannot be placed alone (most tables never need it).
     grid = functools.cache(lambda: learn_grid(rows, ncol))

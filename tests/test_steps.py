@@ -825,23 +825,35 @@ def test_a_value_as_near_to_two_headers_is_not_placed() -> None:
     assert {res.cells[("fees", m)].status for m in ("previous_year_count", "change")} == {"missing"}
 
 
-def test_numbers_whose_label_line_was_lost_are_not_given_to_the_blank_row_above() -> None:
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        pytest.param(["12", "2", "0", "0", "0", "14"], id="a-value-line-lost-too"),
+        pytest.param(
+            ["", "12", "2", "0", "0", "0", "0", "14"], id="seven-numbers-and-an-empty-cell"
+        ),
+    ],
+)
+def test_numbers_whose_label_line_was_lost_are_not_given_to_the_blank_row_above(
+    numbers: list[str],
+) -> None:
     # Cell per line: "3.其他" prints its seven empty cells; the next row lost its label
     # line "（七）总计", so its numbers belong to no row that can be named.
     doc = text_to_document(
         "\t（六）其他处理\n\n\t\n\t\n\t3.其他\n"
         + "\t\xa0\n" * 7
-        + "\n\t12\n\t2\n\t0\n\t0\n\t0\n\t14\n"
-        "\n\t4.无正当理由大量反复申请\n\n\t1\n\t0\n\t0\n\t0\n\t0\n\t0\n\t1\n"
+        + "\n"
+        + "".join(f"\t{n}\n" for n in numbers)
+        + "\n\t4.无正当理由大量反复申请\n\n\t1\n\t0\n\t0\n\t0\n\t0\n\t0\n\t1\n"
     )
     rows = [from_cells(r.cells, r.source) for r in doc.items]
     res, _ = map_applications(rows, "2021")
     other = [res.cells[("other_other", a)] for a in T.APPLICANT_CODES]
     assert {c.status for c in other} == {"blank"}
-    assert sorted(u.text for u in res.unplaced) == sorted(["12", "2", "0", "0", "0", "14"])
+    assert sorted(u.text for u in res.unplaced) == sorted(n for n in numbers if n)
     # A label on a line of its own still takes the numbers below it.
     assert res.cells[("rejected_excessive", "natural_person")] == CellValue(
-        "reported", Decimal(1), "1", "line 23"
+        "reported", Decimal(1), "1", f"line {17 + len(numbers)}"
     )
 
 
