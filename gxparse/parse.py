@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from gxparse.facts import (
 )
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
-from gxparse.rows import table_rows
+from gxparse.rows import TableRow, table_rows
 from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
 from gxparse.tables import (
     SEGMENT_KEYS,
@@ -43,6 +43,7 @@ from gxparse.tables import (
     map_applications,
     map_disclosure,
     opens_applications,
+    opens_disclosure,
 )
 
 log = logging.getLogger(__name__)
@@ -282,11 +283,16 @@ def _order(result: TableResult, keys: list[tuple[str, str]]) -> TableResult:
     return TableResult(ordered, result.unplaced, result.notes)
 
 
-_APPLICATIONS = T.PART_BY_CODE["applications"]
+def _opening(opens: Callable[[TableRow], bool]) -> Callable[[Item], bool]:
+    """An item test from a row test: any table row of the item passes."""
+    return lambda item: any(map(opens, table_rows([item])))
 
 
-def _opens_applications(item: Item) -> bool:
-    return any(map(opens_applications, table_rows([item])))
+# Table parts found by what opens their tables when their headings are lost, in order.
+_OPENERS = (
+    (T.PART_BY_CODE["active_disclosure"], _opening(opens_disclosure)),
+    (T.PART_BY_CODE["applications"], _opening(opens_applications)),
+)
 
 
 def _region(regions: list[Region], code: str) -> Region | None:
@@ -448,15 +454,17 @@ def parse_document(
         _title_src,
     )
 
-    # A part 三 whose heading was lost is found by its table's first rows; its content
+    # A table part whose heading was lost is found by its table's first rows; its content
     # had stayed in the part before it. The prose parts keep the regions of the headings.
     spans = regions
-    recovered = recover_region(items, regions, _APPLICATIONS, _opens_applications)
-    if recovered is not None:
-        spans, found = recovered
-        doc.notes.append(
-            f"part {_APPLICATIONS.zh} heading not in its place; table read from {found.source}"
-        )
+    recovered = 0
+    for part, opens in _OPENERS:
+        if (got := recover_region(items, spans, part, opens)) is not None:
+            spans, found = got
+            recovered += 1
+            doc.notes.append(
+                f"part {part.zh} heading not in its place; table read from {found.source}"
+            )
     table_regions = {code: _region(spans, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:
         raise ReadError(
@@ -508,7 +516,7 @@ def parse_document(
     }
     any_missing = any("missing" in cols[_STATUS_AT[n]] for n, cols in cell_columns.items())
     missing_parts = [c for c, r in table_regions.items() if r is None]
-    lost_heading = recovered is not None  # the table was read, but the report is damaged
+    lost_heading = recovered > 0  # the tables were read, but the report is damaged
     parse_status = (
         "ok"
         if not any_missing and not missing_parts and not unplaced and not lost_heading

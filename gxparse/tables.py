@@ -637,6 +637,21 @@ _OPENING_KEYS = tuple(
 )
 
 
+# "第二十条第（一）项": the sub-header over each of part 二's small tables.
+_ARTICLE20_CLAUSE = re.compile(rf"{_ARTICLE20}第[一二三四五六七八九十0-9]+项")
+
+
+def opens_disclosure(row: TableRow) -> bool:
+    """A header only part 二's tables print: a 第二十条 clause line alone, or two measure
+    names (本年新制作数量 …). Finds the tables when the part's heading was lost."""
+    if row.has_numbers or "。" in row.label:
+        return False
+    if _ARTICLE20_CLAUSE.fullmatch(label_key(strip_enumerators(row.label))):
+        return True
+    named = {_MEASURES.match(c, c) for c in row.label_cells}
+    return len(named - {None}) >= 2
+
+
 # Applicant columns other than 总计, with their label keys.
 _NAMED_APPLICANTS = tuple(
     (a.code, tuple(label_key(k.lstrip("=")) for k in a.keys))

@@ -885,6 +885,24 @@ def test_opens_applications(line: str, opens: bool) -> None:
     assert opens_applications(row) is opens
 
 
+@pytest.mark.parametrize(
+    ("line", "opens"),
+    [
+        pytest.param("第二十条第（一）项", True, id="clause"),
+        pytest.param("（一）第二十条第(五)项", True, id="numbered-clause"),
+        pytest.param("信息内容 本年新制作数量 本年新公开数量 对外公开总数量", True, id="measures"),
+        pytest.param("第二十条规定，现将", False, id="wrapped-sentence"),
+        pytest.param("根据条例第二十条第（一）项规定。", False, id="sentence"),
+        pytest.param("规章 5 0 12", False, id="row"),
+        pytest.param("信息内容", False, id="one-word"),
+    ],
+)
+def test_opens_disclosure(line: str, opens: bool) -> None:
+    from gxparse.tables import opens_disclosure
+
+    assert opens_disclosure(from_para(Para(line, "line 1"))) is opens
+
+
 def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> None:
     from gxparse.sections import recover_region
 
