@@ -4,7 +4,7 @@ A heading is a short paragraph (or a one-cell row) that names a part's title, wi
 without its enumerator (一、 / 1、 / # / （2）). Parts must appear in order; a part whose
 heading was lost (a cut-off extraction) or printed out of order has no region, and its
 content stays in the region before it; :func:`recover_region` finds such a part by what
-opens it (part 三 by its table's header or first rows).
+opens it (parts 二 and 三 by their tables' headers or first rows).
 
 Crawler text sometimes runs a whole report into one line; then headings are found inside
 paragraphs ("……。二、主动公开政府信息情况第二十条……") and the paragraph is split there.

@@ -857,50 +857,44 @@ def test_numbers_whose_label_line_was_lost_are_not_given_to_the_blank_row_above(
     )
 
 
+_PART_FOUR_HEADER = "\t".join(["", *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2])
+
+
 @pytest.mark.parametrize(
-    ("line", "opens"),
+    ("opener", "line", "opens"),
     [
-        pytest.param("申请人情况 总计", True, id="header"),
-        pytest.param("自然人 商业企业 科研机构 总计", True, id="applicant-names"),
-        pytest.param("一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5", True, id="first-row"),
-        pytest.param("二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1", True, id="second-row"),
-        pytest.param("本年新收政府信息公开申请5件。", False, id="sentence-number"),
-        pytest.param("受理自然人、法人或其他组织的申请。", False, id="sentence-words"),
-        pytest.param("（一）予以公开 3 0 0 0 0 0 3", False, id="later-row"),
-        pytest.param("行政许可 0 0 0", False, id="part-two-row"),
+        pytest.param("applications", "申请人情况 总计", True, id="3-header"),
+        pytest.param("applications", "自然人 商业企业 科研机构 总计", True, id="3-applicants"),
         pytest.param(
-            "\t".join(["", *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2]),
-            False,
-            id="part-four-header",
+            "applications", "一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5", True, id="3-row1"
         ),
+        pytest.param(
+            "applications", "二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1", True, id="3-row2"
+        ),
+        pytest.param(
+            "applications", "本年新收政府信息公开申请5件。", False, id="3-sentence-number"
+        ),
+        pytest.param("applications", "受理自然人、法人或其他组织的申请。", False, id="3-sentence"),
+        pytest.param("applications", "（一）予以公开 3 0 0 0 0 0 3", False, id="3-later-row"),
+        pytest.param("applications", "行政许可 0 0 0", False, id="3-part-two-row"),
+        pytest.param("applications", _PART_FOUR_HEADER, False, id="3-part-four-header"),
+        pytest.param("disclosure", "第二十条第（一）项", True, id="2-clause"),
+        pytest.param("disclosure", "（一）第二十条第(五)项", True, id="2-numbered-clause"),
+        pytest.param("disclosure", "信息内容 本年新制作数量 本年新公开数量", True, id="2-measures"),
+        pytest.param("disclosure", "第二十条规定，现将", False, id="2-wrapped-sentence"),
+        pytest.param("disclosure", "根据条例第二十条第（一）项规定。", False, id="2-sentence"),
+        pytest.param("disclosure", "规章 5 0 12", False, id="2-row"),
+        pytest.param("disclosure", "信息内容", False, id="2-one-word"),
     ],
 )
-def test_opens_applications(line: str, opens: bool) -> None:
-    from gxparse.tables import opens_applications
+def test_what_opens_a_table_part(opener: str, line: str, opens: bool) -> None:
+    from gxparse import tables
 
     if "\t" in line:
         row = from_cells(tuple(Cell(t, "line 1") for t in line.split("\t")), "line 1")
     else:
         row = from_para(Para(line, "line 1"))
-    assert opens_applications(row) is opens
-
-
-@pytest.mark.parametrize(
-    ("line", "opens"),
-    [
-        pytest.param("第二十条第（一）项", True, id="clause"),
-        pytest.param("（一）第二十条第(五)项", True, id="numbered-clause"),
-        pytest.param("信息内容 本年新制作数量 本年新公开数量 对外公开总数量", True, id="measures"),
-        pytest.param("第二十条规定，现将", False, id="wrapped-sentence"),
-        pytest.param("根据条例第二十条第（一）项规定。", False, id="sentence"),
-        pytest.param("规章 5 0 12", False, id="row"),
-        pytest.param("信息内容", False, id="one-word"),
-    ],
-)
-def test_opens_disclosure(line: str, opens: bool) -> None:
-    from gxparse.tables import opens_disclosure
-
-    assert opens_disclosure(from_para(Para(line, "line 1"))) is opens
+    assert getattr(tables, f"opens_{opener}")(row) is opens
 
 
 def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> None:
