@@ -19,7 +19,7 @@ import pandas as pd
 
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
-from gxparse.document import Document, Item, Para, ReadError
+from gxparse.document import Document, Item, Para, ReadError, Row
 from gxparse.dtypes import TABLE_NAMES, column
 from gxparse.facts import (
     Facts,
@@ -29,11 +29,13 @@ from gxparse.facts import (
     locate,
     normalise_agency,
     year_from_period,
+    year_from_text,
 )
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import TableRow, table_rows
 from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
+from gxparse.stream import merge, read_stream
 from gxparse.tables import (
     SEGMENT_KEYS,
     TableResult,
@@ -413,6 +415,32 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[A
     return out
 
 
+def _read_as_stream(
+    items: list[Item],
+    table_regions: Mapping[str, Region | None],
+    template: str,
+    *results: TableResult,
+) -> list[Any]:
+    """The row reader's results for parts 二–四, completed by the stream reader
+    (:mod:`gxparse.stream`) when the parts are text (no rows of a real grid). Returns the
+    notes, then the three results as the last element."""
+    found = [r for r in table_regions.values() if r is not None]
+    if not found:
+        return [results]
+    span = items[min(r.start for r in found) : max(r.end for r in found)]
+    if any(isinstance(i, Row) and i.table is not None for i in span):
+        return [results]
+    stream = read_stream(span, template)
+    notes: list[Any] = []
+    merged = []
+    for part, result in zip(T.TABLE_PARTS, results, strict=True):
+        out, note = merge(result, stream.parts[part], stream.placed, part, template)
+        merged.append(out)
+        if note:
+            notes.append(note)
+    return [*notes, tuple(merged)]
+
+
 def parse_document(
     doc: Document, report_id: str, source_file: str = "", sha256: str = ""
 ) -> ReportTables:
@@ -437,6 +465,8 @@ def parse_document(
     agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
     if year is None:
         year = year_from_period(doc.text or "\n".join(t for t, _ in head))
+    if year is None:
+        year = year_from_text(doc.text or "\n".join(t for t, _ in head))
     published = find_published(doc.text or "\n".join(t for t, _ in head), year)
     agency = normalise_agency(agency_raw) if agency_raw else None
     province = city = county = None
@@ -456,7 +486,10 @@ def parse_document(
 
     # A table part whose heading was lost is found by its table's first rows; its content
     # had stayed in the part before it. The prose parts keep the regions of the headings.
-    spans = regions
+    # With no part heading at all, the tables are looked for in the whole text.
+    spans = regions or (
+        [Region(T.PART_BY_CODE["overview"], "", 0, len(items), items[0].source)] if items else []
+    )
     recovered = 0
     for part, opens in _OPENERS:
         if (got := recover_region(items, spans, part, opens)) is not None:
@@ -494,6 +527,10 @@ def parse_document(
                 Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
             ]
     appeals = map_appeals(appeal_rows)
+    stream_notes = _read_as_stream(
+        items, table_regions, template, disclosure, applications, appeals
+    )
+    disclosure, applications, appeals = stream_notes.pop()
     applications.cells = derive(
         applications.cells, application_equations(template, applications.cells)
     )
@@ -540,6 +577,7 @@ def parse_document(
     findings = _unplaced_findings(report_id, unplaced)
     notes = "; ".join(
         doc.notes
+        + stream_notes
         + disclosure.notes
         + applications.notes
         + appeals.notes

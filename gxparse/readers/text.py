@@ -18,6 +18,8 @@ import threading
 
 from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, Row, cells_of
+from gxparse.facts import is_chrome
+from gxparse.layout import normalise_layout
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -65,7 +67,10 @@ _new_tuple = tuple.__new__  # builds the named tuples below without their Python
 
 
 def text_to_document(text: str) -> Document:
-    """Split decoded text into paragraphs and table rows, keeping 1-based line numbers."""
+    """Split decoded text into paragraphs and table rows, keeping 1-based line numbers.
+    Meaningless whitespace and invisible characters are removed first
+    (:func:`gxparse.layout.normalise_layout`); the lines stay the file's lines."""
+    text = normalise_layout(text)
     lines = split_lines(text)
     sources = _line_sources(len(lines))
     items: list[Item] = []
@@ -93,6 +98,8 @@ def text_to_document(text: str) -> Document:
             if block:
                 flush_block()
             continue
+        if not tabs and "|" not in line and is_chrome(line):
+            continue  # page chrome (breadcrumbs, print bars, footers): never content
         if block:
             if not tabs and "|" not in line:
                 start, prev = block[-1]
