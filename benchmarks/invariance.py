@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> None:
             # A number changed: a cell reported with another number than the clean
             # reading's (a cell turned missing, or derived by the identities, is not).
             num = [
-                k for k in ref if k in got and got[k][0] == "reported" and got[k][1] != ref[k][1]
+                k
+                for k in ref
+                if k in got
+                and got[k][0] == "reported"
+                and ref[k][0] in ("reported", "blank", "derived")
+                and got[k][1] != ref[k][1]
             ]
             rep = [k for k in ref if ref[k][0] == "reported"]
             base += len(rep)

@@ -152,6 +152,12 @@ class _Keys:
                     best = cand
         return None if best is None else (best[2], best[0])
 
+    def last_end(self, run: Sequence[Token]) -> int:
+        """Where the last key of these entries named in the run ends (-1: none)."""
+        joined = "".join(label_key(t.text) for t in run)
+        ends = [at + len(k) for k, _, eq in self.keys if k and (at := joined.rfind(k)) >= 0]
+        return max(ends, default=-1)
+
     def named(self, run: Sequence[Token]) -> list[int]:
         """Every entry the run names, in the order of the run."""
         joined = "".join(label_key(t.text) for t in run)
@@ -262,6 +268,13 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
             _place(res, owner, values, template, header)
         elif part == "appeals" and values:
             appeal_values.extend(values)
+        else:
+            # Numbers after words that name no row: the reading is not complete.
+            res.parts[part].unplaced += [
+                Unplaced(t.text, t.source, "after words that name no row")
+                for t in values
+                if t.kind == VALUE
+            ]
         owner, values = None, []
 
     def open_run() -> None:
@@ -283,6 +296,9 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
                 header = None
         elif part == "applications":
             hit = _APP_ROWS.last_named(run)
+            if hit is not None and len(_APPLICANTS.named(run)) >= 2:
+                # The applicant header ("自然人 … 其他 总计"): a row is named after it.
+                hit = hit if hit[1] > _APPLICANTS.last_end(run) else None
             if hit is not None:
                 entry = T.APPLICATION_ROWS[hit[0]]
                 eq_only = all(k.startswith("=") for k in entry.keys)
@@ -352,7 +368,7 @@ def _put(
     amounts: list[bool],
     what: str,
 ) -> None:
-    if any(k in table.cells for k in keys):
+    if any(k in table.cells and table.cells[k].status in _PLACED for k in keys):
         table.unplaced += [
             Unplaced(t.text, t.source, f"{what} printed twice") for t in values if t.kind == VALUE
         ]
@@ -360,7 +376,7 @@ def _put(
     cells = _cells_of(values, len(keys))
     if cells is None:
         for k in keys:
-            table.cells[k] = CellValue("missing", unresolved=True)
+            table.cells.setdefault(k, CellValue("missing", unresolved=True))
         table.unplaced += [
             Unplaced(t.text, t.source, f"{what}: cells do not match")
             for t in values
@@ -377,6 +393,10 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
     if not values:
         return
     keys = list(T.APPEAL_CELLS)
+    # Empty cells before the first number may pad the header lines above it: drop them
+    # while more cells than the part holds remain.
+    while len(values) > len(keys) and values[0].kind == EMPTY:
+        values = values[1:]
     _put(res, res.parts["appeals"], keys, values, [False] * len(keys), "appeals")
 
 
@@ -384,6 +404,7 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
 # Joining the stream's reading with the row reader's
 # ---------------------------------------------------------------------------------------
 _PLACED = ("reported", "blank")
+STREAM_WINS = True
 
 
 def _holds(cells: dict[Key, CellValue], part: str, template: str) -> bool:
@@ -435,7 +456,7 @@ def merge(
     rows_complete = all(v.status in _PLACED for v in rows.cells.values()) and not rows.unplaced
     taken = {(t.source, label_key(t.text)) for t in placed}
     if conflict:
-        if complete and not rows_complete and _holds(stream.cells, part, template):
+        if STREAM_WINS and complete and not rows_complete and _holds(stream.cells, part, template):
             out = TableResult(dict(rows.cells), [], list(rows.notes))
             out.cells.update(stream.cells)
             out.unplaced = [u for u in rows.unplaced if (u.source, label_key(u.text)) not in taken]
