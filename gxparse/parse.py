@@ -37,6 +37,7 @@ from gxparse.rows import TableRow, table_rows
 from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
 from gxparse.stream import merge, read_stream
 from gxparse.tables import (
+    MISSING,
     SEGMENT_KEYS,
     TableResult,
     Unplaced,
@@ -415,6 +416,14 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[A
     return out
 
 
+def _cut_at_end(result: TableResult, last: str) -> None:
+    """A row label printed as the text's very last line, with nothing after it, was cut off
+    (a truncated page): its cells are missing, not empty."""
+    for key, cell in result.cells.items():
+        if cell.status == "blank" and not (cell.raw or "").strip() and cell.source == last:
+            result.cells[key] = MISSING
+
+
 def _read_as_stream(
     items: list[Item],
     table_regions: Mapping[str, Region | None],
@@ -531,6 +540,9 @@ def parse_document(
         items, table_regions, template, disclosure, applications, appeals
     )
     disclosure, applications, appeals = stream_notes.pop()
+    if items:
+        for result in (disclosure, applications, appeals):
+            _cut_at_end(result, items[-1].source)
     applications.cells = derive(
         applications.cells, application_equations(template, applications.cells)
     )

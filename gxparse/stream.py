@@ -103,9 +103,15 @@ def tokens(items: Sequence[Item]) -> list[Token]:
             continue
         # In a row of several cells (tabs, |), empty cells may pad a merged label or header
         # cell as well as mark a blank: which, only the grid knows (the row reader's job).
-        for c in cells:
-            if c.text.strip():
-                out += _cell_tokens(c.text, c.source, True)
+        # A label followed by nothing but empty cells is a row whose cells are all empty.
+        filled = [c for c in cells if c.text.strip()]
+        if len(filled) == 1 and cells[-1] is not filled[0]:
+            at = cells.index(filled[0])
+            out += _cell_tokens(filled[0].text, filled[0].source, True)
+            out += [Token(EMPTY, "", c.source) for c in cells[at + 1 :]]
+            continue
+        for c in filled:
+            out += _cell_tokens(c.text, c.source, True)
     return out
 
 
@@ -178,11 +184,11 @@ def _strip_enum(text: str) -> str:
 _ITEMS = _Keys.of(T.DISCLOSURE_ITEMS)
 _MEASURES = _Keys.of(T.DISCLOSURE_MEASURES)
 _APP_ROWS = _Keys.of(T.APPLICATION_ROWS)
-_PROCEEDINGS = _Keys.of(T.PROCEEDINGS)
-_RESULTS = _Keys.of(T.RESULTS)
 _APPLICANTS = _Keys.of(T.APPLICANTS)
 _GROUPS = _Keys.of(T.APPLICATION_GROUPS)
 _APP_HEADER = tuple(label_key(k) for k in T.APPLICATION_HEADER_KEYS)
+_ARTICLE20 = label_key(T.DISCLOSURE_HEADER_KEYS[1])
+_APPEALS_HEADER = tuple(label_key(k) for k in T.APPEALS_HEADER_KEYS)
 
 
 def _joined(run: Sequence[Token]) -> str:
@@ -192,7 +198,7 @@ def _joined(run: Sequence[Token]) -> str:
 def _part_of(run: Sequence[Token]) -> str | None:
     """The table part a run's header words belong to, if they name one."""
     joined = _joined(run)
-    if _PROCEEDINGS.named(run) and (_RESULTS.named(run) or "行政诉讼" in joined):
+    if any(k in joined for k in _APPEALS_HEADER):
         return "appeals"
     if any(k in joined for k in _APP_HEADER) or len(_APPLICANTS.named(run)) >= 3:
         return "applications"
@@ -262,9 +268,19 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
     last_row = -1
     appeal_values: list[Token] = []
 
+    pending: list[Token] = []  # part 二 numbers right under a header, their label lost
+    after_header = False
+
     def flush() -> None:
-        nonlocal owner, values
-        if owner is not None and values:
+        nonlocal owner, values, pending
+        if owner is None and values and part == "active_disclosure" and after_header:
+            pending = values
+        elif owner is not None and values:
+            if owner == ("applications", _LAST_ROW) and _runs_into_appeals(values):
+                # Part 四's fifteen numbers printed right after part 三's last row, their
+                # heading and header lost: the template places them.
+                values, rest = values[: len(T.APPLICANT_CODES)], values[len(T.APPLICANT_CODES) :]
+                appeal_values.extend(rest)
             _place(res, owner, values, template, header)
         elif part == "appeals" and values:
             appeal_values.extend(values)
@@ -279,9 +295,10 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
 
     def open_run() -> None:
         """A run of words ended: decide what it names."""
-        nonlocal part, owner, header, last_row
+        nonlocal part, owner, header, last_row, pending, after_header
         if not run:
             return
+        after_header = False
         named_part = _part_of(run)
         if named_part is not None and named_part != part:
             part = named_part
@@ -290,15 +307,27 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
             hit = _ITEMS.last_named(run)
             if measures and (hit is None or _measure_after(run, hit)):
                 header = [T.DISCLOSURE_MEASURES[i].code for i in measures]
+                after_header = True
             if hit is not None and not _measure_after(run, hit):
                 owner = ("active_disclosure", T.DISCLOSURE_ITEMS[hit[0]].code)
-            elif "第二十条" in _joined(run):
+                if pending:
+                    _place_unlabelled(res, owner[1], pending, template, header)
+            elif _ARTICLE20 in _joined(run):
                 header = None
+        if pending:
+            res.parts["active_disclosure"].unplaced += [
+                Unplaced(t.text, t.source, "after words that name no row")
+                for t in pending
+                if t.kind == VALUE
+            ]
+            pending = []
         elif part == "applications":
             hit = _APP_ROWS.last_named(run)
             if hit is not None and len(_APPLICANTS.named(run)) >= 2:
                 # The applicant header ("自然人 … 其他 总计"): a row is named after it.
                 hit = hit if hit[1] > _APPLICANTS.last_end(run) else None
+            if hit is not None and _numbered_after(run, hit[1]):
+                hit = None  # a numbered label starts after the row named: another row's
             if hit is not None:
                 entry = T.APPLICATION_ROWS[hit[0]]
                 eq_only = all(k.startswith("=") for k in entry.keys)
@@ -324,6 +353,45 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
     flush()
     _place_appeals(res, appeal_values)
     return res
+
+
+_LAST_ROW = T.APPLICATION_ROWS[-1].code
+
+
+def _runs_into_appeals(values: list[Token]) -> bool:
+    """Exactly part 三's last row's numbers and then part 四's fifteen."""
+    printed = [t for t in values if t.kind in (VALUE, BLANK)]
+    return len(printed) == len(values) == len(T.APPLICANT_CODES) + len(T.APPEAL_CELLS)
+
+
+def _numbered_after(run: Sequence[Token], end: int) -> bool:
+    """Whether a word after offset ``end`` of the run's joined text starts with a row
+    number ("5.要求…"): the run then ends in a row whose label was not matched."""
+    offset = 0
+    for t in run:
+        start = offset
+        offset += len(label_key(t.text))
+        if start >= end and _ENUM.match(t.text.strip()):
+            return True
+    return False
+
+
+def _place_unlabelled(
+    res: StreamResult, item: str, values: list[Token], template: str, header: list[str] | None
+) -> None:
+    """Numbers printed under a header, before item ``item``, with no label of their own
+    (a blank label cell): by the template they are the item printed just before it in its
+    Article 20 group, if that one is still unread; otherwise they stay unplaced."""
+    group = next((g for g in T.ARTICLE20_GROUPS.values() if item in g), ())
+    at = group.index(item) if item in group else 0
+    if at == 0:
+        return
+    before = group[at - 1]
+    table = res.parts["active_disclosure"]
+    if any(k[0] == before and v.status in _PLACED for k, v in table.cells.items()):
+        return
+    _place(res, ("active_disclosure", before), values, template, header)
+    values.clear()
 
 
 def _measure_after(run: Sequence[Token], hit: tuple[int, int]) -> bool:

@@ -478,6 +478,9 @@ RESULTS: tuple[Entry, ...] = (
     Entry("pending", "尚未审结", "Pending", ("尚未审结", "未审结")),
     Entry("total", "总计", "Total", ("总计",)),
 )
+# Words of part 四's heading and header: a run of words holding one opens part 四's table
+# (also under a mangled heading, "政府信息公开行政法复议、行政诉讼情况").
+APPEALS_HEADER_KEYS: tuple[str, ...] = ("行政诉讼", "行政复议")
 APPEAL_CELLS: tuple[tuple[str, str], ...] = tuple(
     (p.code, r.code) for p in PROCEEDINGS for r in RESULTS
 )

@@ -25,12 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 GENERATED = 8
 
-# Known misses, each a strict xfail so that a fix is noticed. Crawler text that runs a
-# part's table into one line with its prose: a hard wrap of that line cuts table labels.
-KNOWN = {
-    ("wrap_prose", "real-reports/h05_pingtan2019.txt"),
-    ("wrap_prose", "real-reports/h06_pingtan2024.txt"),
-}
+# Known misses, each a strict xfail so that a fix is noticed: none now.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _files() -> list[str]:

@@ -5,7 +5,8 @@ Recognised line layouts, decided line by line so one file may mix them:
 * **cell per line** (Word export): a line that starts with a tab and holds no other tab is
   one cell; a line without the leading tab continues the previous cell ("商业\\n企业",
   "\\n0"); a blank line ends the row.
-* **tab-separated rows**: a line with tabs is one row, cells split at tabs.
+* **tab-separated rows**: a line with tabs is one row, cells split at tabs (unless it holds
+  sentences: a crawler's text that runs a whole report into one line is a paragraph).
 * **pipe rows**: ``| a | b |`` lines (Markdown tables); separator lines are skipped.
 * anything else is a paragraph. Paragraphs inside the table parts that hold a label and
   numbers separated by spaces are split into cells later (see :mod:`gxparse.rows`).
@@ -107,12 +108,16 @@ def text_to_document(text: str) -> Document:
                 continue
             flush_block()
         src = sources[no]
-        if tabs:
+        if tabs and line.count("。") < 2:
             append(_new_tuple(Row, (cells_of(line.split("\t"), src), src, None)))
         elif "|" in line and line.count("|") >= 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
-            parts = line.strip().strip("|").split("|")
+            body = line.strip()
+            # One outer pipe each side is the table's border; more pipes are empty cells.
+            body = body[1:] if body.startswith("|") else body
+            body = body[:-1] if body.endswith("|") else body
+            parts = body.split("|")
             append(_new_tuple(Row, (cells_of(parts, src), src, None)))
         else:
             append(_new_tuple(Para, (line, src)))

@@ -20,6 +20,8 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
+from gxparse import template as T
+
 Transform = Callable[[str, random.Random], str]
 
 _LINE = re.compile(r"\r\n|\r|\n")
@@ -113,7 +115,17 @@ def punctuation_width(text: str, rng: random.Random) -> str:
 _SENTENCE_END = ("。", "；", "！", "？")
 
 
+# Words only a table prints: a line holding one is (or runs into) a table, not prose.
+_TABLE_WORDS = (
+    *T.DISCLOSURE_HEADER_KEYS,
+    *T.APPLICATION_HEADER_KEYS,
+    *(r.zh for r in T.RESULTS),
+)
+
+
 def _is_prose(line: str) -> bool:
+    if any(w in line for w in _TABLE_WORDS):
+        return False
     return (
         "\t" not in line
         and "|" not in line
