@@ -34,7 +34,14 @@ from gxparse.facts import (
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import TableRow, table_rows
-from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
+from gxparse.sections import (
+    Region,
+    cut_at,
+    recover_region,
+    region_text,
+    split_at_table,
+    split_parts,
+)
 from gxparse.stream import merge, read_stream
 from gxparse.tables import (
     MISSING,
@@ -455,6 +462,11 @@ def parse_document(
 ) -> ReportTables:
     """Map a read Document to the seven tables."""
     items, regions, restart = split_parts(doc.items)
+    if not any(r.part.code == "active_disclosure" for r in regions):
+        # Crawler text with no part 二 heading: its table starts at the first 第二十条.
+        split = split_at_table(items, T.DISCLOSURE_HEADER_KEYS[1])
+        if split is not items:
+            items, regions, restart = split_parts(split)
     second_report: list[Unplaced] = []
     if restart is not None:
         # Two reports in one file: read the first; count every number of the second.

@@ -160,7 +160,9 @@ def find_regions(items: list[Item], headings: list[Heading] | None = None) -> li
 _INLINE = re.compile(
     "("
     + "|".join(
-        rf"{_CN_NUM[p.number - 1]}[、.．]\s*(?:政府信息公开)?{re.escape(p.zh)}" for p in PARTS
+        rf"(?:{_CN_NUM[p.number - 1]}[、.．]|[(（]{_CN_NUM[p.number - 1]}[)）]|{p.number}[、.．])\s*"
+        rf"(?:政府信息公开)?(?:{'|'.join(re.escape(k) for k in sorted({p.zh, *p.keys}, key=len, reverse=True))})"
+        for p in PARTS
     )
     + ")"
 )
@@ -182,6 +184,23 @@ def split_inline_headings(items: list[Item]) -> list[Item]:
             if piece.strip():
                 out.append(Para(piece, item.source))
     return out
+
+
+def split_at_table(items: list[Item], opener: str) -> list[Item]:
+    """Items with the first paragraph that runs prose into part 二's table (crawler text
+    with no part headings) cut where the table starts: at ``opener`` (第二十条). The same
+    list when there is no such paragraph."""
+    for n, item in enumerate(items):
+        if not isinstance(item, Para):
+            continue
+        text = nfkc(item.text)
+        at = text.find(opener)
+        if at > 0:
+            head, tail = text[:at], text[at:]
+            return [*items[:n], Para(head, item.source), Para(tail, item.source), *items[n + 1 :]]
+        if at == 0:
+            return items
+    return items
 
 
 def find_restart(

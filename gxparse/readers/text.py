@@ -110,7 +110,7 @@ def text_to_document(text: str) -> Document:
         src = sources[no]
         if tabs and line.count("。") < 2:
             append(_new_tuple(Row, (cells_of(line.split("\t"), src), src, None)))
-        elif "|" in line and line.count("|") >= 2:
+        elif "|" in line and line.count("|") >= 2 and line.count("。") < 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
             body = line.strip()
