@@ -274,12 +274,27 @@ def _cell_rows(
         )
     ids = (report_id,) * len(first)
     if units is not None:
-        unit = tuple(map(units.get, second))
+        unit = tuple(map(_printed_unit, raw, map(units.get, second)))
         return (ids, first, second, value, unit, status, raw, source)
     return (ids, first, second, value, status, raw, source)
 
 
 _DERIVED_SOURCE = "derived from the template identities"
+
+
+def _printed_unit(raw: str | None, unit: str | None) -> str | None:
+    """The unit an amount was printed in: "152790元" is in 元 although the column's unit is
+    万元 (the data contract: the value is the number as printed, the unit says in what)."""
+    if unit != T.AMOUNT_UNIT or not raw:
+        return unit
+    printed = raw.strip()
+    if printed.endswith(T.AMOUNT_UNIT) or printed.endswith(T.AMOUNT_UNIT[0]):
+        return T.AMOUNT_UNIT
+    if printed.endswith(T.YUAN):
+        return T.YUAN
+    return unit
+
+
 # Where the status column is in each cell table (parse_status looks for "missing").
 _STATUS_AT = {t: COLUMNS[t].index("status") for t in ("disclosure", "applications", "appeals")}
 
@@ -531,7 +546,7 @@ def parse_document(
             table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
         )
     all_rows = [r for rows in rows_by_part.values() for r in rows]
-    template = detect_template(all_rows, year)
+    template = detect_template(all_rows, year, doc.text)
 
     disclosure = map_disclosure(rows_by_part["active_disclosure"], template)
     applications, appeals_like = map_applications(rows_by_part["applications"], template)
@@ -606,6 +621,14 @@ def parse_document(
         + applications.notes
         + appeals.notes
         + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
+        + (
+            [
+                f"{len(unplaced)} number(s) in parts 二–四 could not be placed "
+                "without guessing (the unplaced_number findings say where and why)"
+            ]
+            if unplaced
+            else []
+        )
     )
     # Rows as tuples in COLUMNS order (see ReportTables: stored and pickled as columns).
     report = (

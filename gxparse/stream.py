@@ -63,8 +63,18 @@ def _piece_kind(piece: str) -> str:
     return LABEL
 
 
+# Page furniture inside a line of text (a crawler's one-line page, a PDF's text):
+# "第 4 页", "第3页 共6页", "- 4 -", "—— 2 ——". Never a cell.
+_FURNITURE = re.compile(
+    r"第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页"
+    r"|(?:^|(?<=\s))[-—–_]{1,2}\s*\d{1,4}\s*[-—–_]{1,2}(?=\s|$)"
+)
+
+
 def _pieces(text: str, source: str, starts: bool) -> list[Token]:
     out = []
+    if "页" in text or "-" in text or "—" in text or "–" in text:
+        text = _FURNITURE.sub(" ", text)
     for m in _PIECE.finditer(text):
         piece = m.group()
         out.append(Token(_piece_kind(piece), piece, source, starts and not out))
@@ -90,12 +100,11 @@ def tokens(items: Sequence[Item]) -> list[Token]:
                 continue
             # A paragraph with | is a row whose cells the reader did not split ("0 |").
             cells = text.strip().strip("|").split("|") if "|" in text else [text]
+            # As in a row of several cells, an empty cell between pipes may pad a merged
+            # label as well as mark a blank: it is no slot.
             for n, cell in enumerate(cells):
-                if not cell.strip():
-                    if n:  # an empty cell between pipes
-                        out.append(Token(EMPTY, "", item.source))
-                    continue
-                out += _pieces(cell, item.source, starts=n > 0 or "|" in text)
+                if cell.strip():
+                    out += _pieces(cell, item.source, starts=n > 0 or "|" in text)
             continue
         cells = item.cells
         if len(cells) == 1:  # one cell per line: a tab-only line is an empty cell
@@ -108,7 +117,7 @@ def tokens(items: Sequence[Item]) -> list[Token]:
         if len(filled) == 1 and cells[-1] is not filled[0]:
             at = cells.index(filled[0])
             out += _cell_tokens(filled[0].text, filled[0].source, True)
-            out += [Token(EMPTY, "", c.source) for c in cells[at + 1 :]]
+            out += [Token(BLANK, "", c.source) for c in cells[at + 1 :]]
             continue
         for c in filled:
             out += _cell_tokens(c.text, c.source, True)
@@ -226,18 +235,25 @@ def _slots(values: list[Token]) -> list[Token]:
     return out
 
 
-def _cells_of(values: list[Token], n: int) -> list[Token] | None:
+def _cells_of(values: list[Token], n: int, final: bool = False) -> list[Token] | None:
     """The row's n cells from the tokens after its label, or None when they do not match
-    one to one (see the module docstring)."""
+    one to one (see the module docstring). Empty cells between printed ones are blanks;
+    empty cells after the last printed one are blanks only at the end of the table
+    (``final``): elsewhere they may as well pad the next row's label."""
     slots = _slots(values)
     printed = [t for t in slots if t.kind in (VALUE, BLANK)]
     if len(printed) == n:
         return printed
     if len(printed) > n:
-        return None
-    # Too few printed cells: the empty cells are the blanks, if they fill the row exactly
-    # and no printed cell stands beyond it.
-    if len(slots) >= n and all(t.kind == EMPTY for t in slots[n:]):
+        # A label and a row of empty cells, wider than the item ("行政许可 | ||||").
+        extra = printed[n:]
+        return printed[:n] if all(t.kind == BLANK and not t.text for t in extra) else None
+    last = max((i for i, t in enumerate(slots) if t.kind in (VALUE, BLANK)), default=-1)
+    if last + 1 == n:
+        return slots[:n]
+    if (final or last < 0) and last + 1 < n <= len(slots):
+        # At the table's end; or a row of nothing but empty cells (one-cell-per-line
+        # Word export), whose cells are empty whatever pads the next row.
         return slots[:n]
     return None
 
@@ -435,13 +451,14 @@ def _put(
     values: list[Token],
     amounts: list[bool],
     what: str,
+    final: bool = False,
 ) -> None:
     if any(k in table.cells and table.cells[k].status in _PLACED for k in keys):
         table.unplaced += [
             Unplaced(t.text, t.source, f"{what} printed twice") for t in values if t.kind == VALUE
         ]
         return
-    cells = _cells_of(values, len(keys))
+    cells = _cells_of(values, len(keys), final)
     if cells is None:
         for k in keys:
             table.cells.setdefault(k, CellValue("missing", unresolved=True))
@@ -465,7 +482,7 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
     # while more cells than the part holds remain.
     while len(values) > len(keys) and values[0].kind == EMPTY:
         values = values[1:]
-    _put(res, res.parts["appeals"], keys, values, [False] * len(keys), "appeals")
+    _put(res, res.parts["appeals"], keys, values, [False] * len(keys), "appeals", final=True)
 
 
 # ---------------------------------------------------------------------------------------
