@@ -116,6 +116,12 @@ def read_html(data: bytes) -> Document:
         root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
     except Exception as exc:
         raise ReadError(f"unreadable HTML ({type(exc).__name__}: {exc})") from None
+    for error in parser.error_log:
+        # libxml2 stops at a limit (256 levels of nesting): what follows would be lost.
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            if "depth" in error.message:
+                raise ReadError("document nested too deeply to read")
+            raise ReadError(f"unreadable HTML ({error.message})")
     if root is None:
         raise ReadError("HTML page without any text")
     _drop_all(root.iter(*_DROP_TAGS))
@@ -188,7 +194,7 @@ def find_article(root: _Element) -> _Element:
         for t in body.iter("table")
         if any(k in t.xpath("string()") for k in _LABEL_MARKERS)
         # Innermost such tables only (a layout frame also "contains" the labels).
-        and t.find(".//table") is None
+        and next(t.iterdescendants("table"), None) is None
     ]
     anchors = markers + tables
     if not anchors:
@@ -266,10 +272,12 @@ class _Walker:
                 buffer.append(child.tail)
 
     def table(self, table: _Element) -> None:
-        nested = table.find(".//table") is not None
+        nested = next(table.iterdescendants("table"), None) is not None
         rows = _own_rows(table) if nested else list(table.iter("tr"))
         if nested and any(
-            cell.find(".//table") is not None for tr in rows for cell in _own_cells(tr)
+            next(cell.iterdescendants("table"), None) is not None
+            for tr in rows
+            for cell in _own_cells(tr)
         ):
             self.walk_frame(rows)
             return
