@@ -102,6 +102,16 @@ def _page(lines: list[str], charset: str = "utf-8") -> str:
     )
 
 
+def _archive(page: str) -> bytes:
+    """A web page saved as a web archive (.mht), its HTML part in GB18030."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    archive = MIMEMultipart("related")
+    archive.attach(MIMEText(page, "html", "gb18030"))
+    return archive.as_bytes()
+
+
 def _word(lines: list[str]) -> bytes:
     """A text report as a Word document: a paragraph per line, runs of tab-separated
     lines as a table (as wide as its widest row)."""
@@ -163,6 +173,7 @@ def sample_files(seeds: int = 6, hostile: bool = True) -> Iterator[tuple[str, st
             tag = f"synth/{template}-{seed}"
             yield "generated", f"{tag}.html", D.to_html(spec).encode("utf-8")
             yield "generated", f"{tag}-gbk.html", D.to_html(spec, charset="gbk").encode("gb18030")
+            yield "generated", f"{tag}.mht", _archive(D.to_html(spec, charset="gb2312"))
             yield "generated", f"{tag}.docx", D.to_docx(spec)
             yield (
                 "generated",
@@ -365,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                     print("  document:\n" + _diff(doc_old, doc_new))
                 if tab_old != tab_new:
                     print("  tables:\n" + _diff(tab_old, tab_new))
-        floor = {"html": html_floor, "docx": docx_floor}.get(fmt or "")
+        floor = {"html": html_floor, "docx": docx_floor}.get(fmt or "")  # (not .mht)
         if floor is None or isinstance(doc_new[0], str):  # type: ignore[index]
             continue  # not read: no cost to compare
         parse = partial(parse_bytes, data, base)

@@ -213,3 +213,58 @@ def test_legacy_horizontal_merge_is_read_like_grid_span() -> None:
         ("行政复议", "table 1 row 1 cell 1"),
         ("行政诉讼", "table 1 row 1 cell 3"),
     ]
+
+
+def test_macro_enabled_document_is_read() -> None:
+    """A .docm (or a template) holds the same body as a .docx: its text is read, not
+    refused as damaged."""
+    import zipfile
+
+    spec = random_spec(random.Random(6))
+    src = zipfile.ZipFile(io.BytesIO(D.to_docx(spec)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+                )
+                assert b"macroEnabled" in data
+            dst.writestr(info.filename, data)
+    doc = read_bytes(buf.getvalue(), "report.docm")
+    grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
+    for t, grid in enumerate(grids):
+        assert D.document_cells(doc, t) == D.expected_cells(grid)
+
+
+def test_main_part_is_found_through_the_package_relationships() -> None:
+    """The main part need not be word/document.xml: _rels/.rels names it."""
+    import zipfile
+
+    spec = random_spec(random.Random(7))
+    src = zipfile.ZipFile(io.BytesIO(D.to_docx(spec)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            name = info.filename
+            if name == "word/document.xml":
+                name = "word/main.xml"
+            elif name in ("_rels/.rels", "[Content_Types].xml"):
+                data = data.replace(b"/word/document.xml", b"/word/main.xml").replace(
+                    b'Target="word/document.xml"', b'Target="word/main.xml"'
+                )
+            elif name == "word/_rels/document.xml.rels":
+                name = "word/_rels/main.xml.rels"
+            dst.writestr(name, data)
+    doc = read_bytes(buf.getvalue(), "report.docx")
+    assert D.document_cells(doc, 1) == D.expected_cells(D.applications_grid(spec))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as dst:
+        for info in zipfile.ZipFile(buf).infolist():
+            if info.filename != "word/main.xml":
+                dst.writestr(info.filename, zipfile.ZipFile(buf).read(info.filename))
+    with pytest.raises(ReadError, match=r"missing part word/main\.xml"):
+        read_docx(broken.getvalue())
