@@ -381,11 +381,17 @@ def main(argv: list[str] | None = None) -> int:
             continue  # not read: no cost to compare
         parse = partial(parse_bytes, data, base)
         f_cpu = _cpu(partial(floor, data), args.repeat)
-        r = ratios.setdefault((fmt or "", group), {"floor": [], "new": [], "old": []})
+        r = ratios.setdefault(
+            (fmt or "", group), {"floor": [], "new": [], "old": [], "new ms": [], "old ms": []}
+        )
         r["floor"].append(f_cpu)
-        r["new"].append(_cpu(parse, args.repeat) / f_cpu)
+        new_cpu = _cpu(parse, args.repeat)
+        r["new"].append(new_cpu / f_cpu)
+        r["new ms"].append(new_cpu)
         if fmt in old:
-            r["old"].append(_cpu(partial(_with_readers, old, parse), args.repeat) / f_cpu)
+            old_cpu = _cpu(partial(_with_readers, old, parse), args.repeat)
+            r["old"].append(old_cpu / f_cpu)
+            r["old ms"].append(old_cpu)
     print(
         f"\n{compared} files read by the old and new readers: {same} the same, "
         f"{compared - same} different"
@@ -395,15 +401,21 @@ def main(argv: list[str] | None = None) -> int:
         for groups in (("real", "generated"), ("text layout",), ("hostile",)):
             r = {
                 k: [x for g in groups for x in ratios.get((fmt, g), {}).get(k, [])]
-                for k in ("floor", "new", "old")
+                for k in ("floor", "new", "old", "new ms", "old ms")
             }
             if not r["new"]:
                 continue
-            old_txt = f"old {statistics.median(r['old']):5.1f}×, " if r["old"] else ""
+            old_txt = (
+                f"old {statistics.median(r['old ms']) * 1000:5.1f} ms = "
+                f"{statistics.median(r['old']):4.1f}×, "
+                if r["old"]
+                else ""
+            )
             print(
                 f"  {fmt:4} {' + '.join(groups):20} {len(r['new']):3} files, floor "
                 f"{statistics.median(r['floor']) * 1000:.2f} ms: {old_txt}"
-                f"new {statistics.median(r['new']):5.1f}×"
+                f"new {statistics.median(r['new ms']) * 1000:5.1f} ms = "
+                f"{statistics.median(r['new']):4.1f}×"
             )
     return 0
 
