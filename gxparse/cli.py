@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="reuse results of unchanged files (folder, default .cache/gxparse)",
     )
-    b.add_argument("--timeout", type=float, default=None, help="seconds allowed per file")
+    b.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds allowed per file (default 300, 0: none)",
+    )
     b.add_argument(
         "--partition-by",
         choices=["year"],
