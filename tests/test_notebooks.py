@@ -29,6 +29,7 @@ FIGURES = [
     "03_outcome_mix",
     "03_applicant_mix",
     "03_substantive_disclosure_rate",
+    "03_carry_over_chains",
     "04_decisions",
     "04_penalty_peers",
     "05_findings_by_body",
