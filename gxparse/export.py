@@ -45,6 +45,7 @@ __all__ = [
     "as_counts",
     "decisions_summary",
     "display_width",
+    "findings_summary",
     "metrics_summary",
     "print_setup",
     "requests_summary",
@@ -152,6 +153,7 @@ HEADERS: dict[str, str] = {
     "total": "合计",
     "max": "最大值",
     "pooled": "总体比率",
+    "check_label": "检查",
 }
 
 # Code columns followed by a column with the code's Chinese label (from the template).
@@ -187,6 +189,7 @@ SHEET_NAMES: dict[str, str] = {
     "metrics_summary": "指标汇总",
     "metrics": "指标",
     "catalog": "指标定义",
+    "findings_summary": "检查发现汇总",
     "findings": "检查发现",
     "reports": "报告",
     "disclosure": "主动公开",
@@ -202,6 +205,7 @@ SHEET_DESCRIPTIONS: dict[str, str] = {
     "metrics_summary": "每个指标一行：有数据的报告数、中位数、合计（计数）或总体比率（比率）、最大值",
     "metrics": "每份报告 × 指标一行：数值、分子、分母；输入为空白或缺失时数值为空",
     "catalog": "各指标的定义（公式）",
+    "findings_summary": "每项检查一行：严重程度、发现条数、有发现的报告数",
     "findings": "检查发现的问题，按严重程度着色：错误红色、警告黄色、提示灰色",
     "reports": "每份报告一行：机关、年度、模板版本、解析状态",
     "disclosure": "二、主动公开政府信息情况：每个事项 × 指标一行",
@@ -223,7 +227,9 @@ MAX_SHEET_ROWS = 100_000
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767
 MAX_WIDTH = 60
-WRAP_COLUMNS = frozenset({"text", "quote", "message", "definition", "definition_en", "error"})
+WRAP_COLUMNS = frozenset(
+    {"text", "quote", "message", "definition", "definition_en", "error", "check_label"}
+)
 HEADER_STYLE = Style(bold=True, fill="DDE5F0", vertical="center")
 WRAPPED_HEADER_STYLE = Style(bold=True, fill="DDE5F0", vertical="center", wrap=True)
 # A summary sheet's column is at least this wide for its header (which wraps).
@@ -451,6 +457,7 @@ SUMMARY_SHEETS: tuple[str, ...] = (
     "decisions",
     "metrics_summary",
     "catalog",
+    "findings_summary",
     "findings",
 )
 # The findings sheet prints the columns a reader needs (the rest stay on screen).
@@ -518,10 +525,12 @@ def _write_frame(
     row_fills: pd.Series | None = None,
     widths: Mapping[str, int] | None = None,
     print_columns: int | None = None,
+    rate_columns: tuple[str, ...] = ("value",),
 ) -> Sheet:
     """Write ``df`` as sheet ``title``: a styled, frozen, filtered header row, fitted widths,
     a number format per cell, rows as tall as their wrapped text, print settings
-    (:func:`print_setup`); ``row_fills`` (a severity per row) colours whole rows;
+    (:func:`print_setup`); ``percent_rows`` (a flag per row) formats that row's
+    ``rate_columns`` as percentages; ``row_fills`` (a severity per row) colours whole rows;
     ``widths`` fixes some columns' widths; ``print_columns``: only the first columns print.
 
     Values are converted column by column; cells are streamed (:mod:`gxparse.xlsx`).
@@ -580,7 +589,7 @@ def _write_frame(
         return styles[key]
 
     pct_col = [c in percent_columns for c in columns]
-    is_value = [c == "value" for c in columns]
+    is_value = [c in rate_columns for c in columns]
     is_year = [c in YEAR_COLUMNS for c in columns]
     for i, rec in enumerate(zip(*values, strict=True)):
         fill = fills[i]
@@ -682,6 +691,36 @@ def _contents(
     sheet.close()
 
 
+def findings_summary(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per check that found something: ``check``, ``check_label`` (what it checks,
+    in Chinese), ``severity``, ``n_findings`` and ``n_flagged`` (reports with a finding);
+    errors first, then warnings and notes, each by number of findings."""
+    from gxparse.checks import CHECK_BY_CODE, SEVERITIES
+
+    columns = ["check", "check_label", "severity", "n_findings", "n_flagged"]
+    if findings.empty:
+        return pd.DataFrame({c: [] for c in columns})
+    data = pd.DataFrame(
+        {
+            "check": findings["check"].astype(str).to_numpy(),
+            "severity": findings["severity"].astype(str).to_numpy(),
+            "report_id": findings["report_id"].astype(str).to_numpy(),
+        }
+    )
+    out = (
+        data.groupby(["check", "severity"], sort=False)
+        .agg(n_findings=("report_id", "size"), n_flagged=("report_id", "nunique"))
+        .reset_index()
+    )
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out["_s"] = out["severity"].map(rank).fillna(len(rank))
+    out = out.sort_values(["_s", "n_findings", "check"], ascending=[True, False, True])
+    out["check_label"] = [CHECK_BY_CODE[c].zh if c in CHECK_BY_CODE else c for c in out["check"]]
+    for c in ("n_findings", "n_flagged"):
+        out[c] = out[c].astype("Int64")
+    return out[columns].reset_index(drop=True)
+
+
 def metrics_summary(tables: object) -> pd.DataFrame:
     """One row per metric of :func:`gxparse.metrics.compute` over all reports: ``metric``,
     ``zh``, ``kind``, ``n_used`` (reports with a value), ``n_reports``, ``median`` (of the
@@ -768,9 +807,9 @@ def write_workbook(
         if not summary.empty:
             add(
                 "metrics_summary",
-                summary,
+                summary.drop(columns="kind"),
                 percent_rows=summary["kind"].eq("rate").fillna(False),
-                percent_columns=(),
+                rate_columns=("median", "pooled", "max"),
                 headers={"zh": HEADERS["metric_label"]},
             )
         computed = metrics.compute(tables)
@@ -780,6 +819,13 @@ def write_workbook(
         add("catalog", metrics.catalog())
         findings = _table(tables, "findings")
         if findings is not None:
+            counts_by_check = with_labels(findings_summary(findings))
+            add(
+                "findings_summary",
+                counts_by_check,
+                row_fills=counts_by_check["severity"],
+                widths={"check_label": MAX_WIDTH},
+            )
             findings = with_labels(findings)
             # The columns a reader needs first: they are the ones printed.
             first = [c for c in FINDINGS_PRINTED if c in findings.columns]

@@ -146,6 +146,7 @@ def test_sheet_names(workbook: openpyxl.Workbook) -> None:
         "指标汇总",
         "指标",
         "指标定义",
+        "检查发现汇总",
         "检查发现",
         "报告",
         "主动公开",
@@ -414,7 +415,16 @@ def test_severity_colours_for_charts_match_the_workbook_fills() -> None:
 # ---------------------------------------------------------------------------------------
 # Printing
 # ---------------------------------------------------------------------------------------
-SUMMARY = ("目录", "说明", "申请办理汇总", "处理决定汇总", "指标汇总", "指标定义", "检查发现")
+SUMMARY = (
+    "目录",
+    "说明",
+    "申请办理汇总",
+    "处理决定汇总",
+    "指标汇总",
+    "指标定义",
+    "检查发现汇总",
+    "检查发现",
+)
 
 
 def test_every_sheet_prints_landscape_a4_with_title_and_header_rows(
@@ -547,3 +557,47 @@ def test_metrics_summary(tables: dict[str, pd.DataFrame]) -> None:
     assert rate["pooled"] == pytest.approx(19 / 20)
     assert pd.isna(rate["total"])
     assert out.set_index("metric").loc["total_handled", "zh"] == "本年度办理结果总计"
+
+
+def test_findings_summary_sheet(workbook: openpyxl.Workbook) -> None:
+    got = rows(workbook["检查发现汇总"])
+    assert got[0] == ("检查代码", "检查", "严重程度代码", "严重程度", "发现条数", "有发现的报告数")
+    # Errors first, then warnings, then notes (the fixture's codes are not in the catalog:
+    # they stand for their own description).
+    assert got[1:] == [
+        ("balance.total", "balance.total", "error", "错误", 1, 1),
+        ("blank_due", "blank_due", "warning", "警告", 1, 1),
+        ("prose_vs_table", "prose_vs_table", "info", "提示", 1, 1),
+    ]
+    assert workbook["检查发现汇总"]["A2"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_findings_summary_counts_findings_and_reports() -> None:
+    from gxparse.checks import CHECK_BY_CODE
+
+    f = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "b", "c"],
+            "check": ["blank_cells", "blank_cells", "blank_cells", "next_year_chain"],
+            "severity": ["info", "info", "info", "warning"],
+        }
+    )
+    out = export.findings_summary(f)
+    assert out.values.tolist() == [
+        ["next_year_chain", CHECK_BY_CODE["next_year_chain"].zh, "warning", 1, 1],
+        ["blank_cells", CHECK_BY_CODE["blank_cells"].zh, "info", 3, 2],
+    ]
+
+
+def test_metrics_summary_sheet_formats_rates_as_percent(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["指标汇总"]
+    header = [c.value for c in ws[1]]
+    assert "类型" not in header  # the kind shows through the format
+    col = {h: i for i, h in enumerate(header)}
+    by_code = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    rate = by_code["substantive_disclosure_rate"]
+    assert rate[col["总体比率"]].value == pytest.approx(19 / 20)
+    for name in ("中位数", "总体比率", "最大值"):
+        assert rate[col[name]].number_format == export.PERCENT_FORMAT, name
+    count = by_code["received_new"]
+    assert (count[col["合计"]].value, count[col["合计"]].number_format) == (22, export.INT_FORMAT)
