@@ -415,6 +415,18 @@ def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
     target.set_major_formatter(FuncFormatter(_int_format))
 
 
+def _legend_above(ax: plt.Axes, handles: list[Patch]) -> None:
+    """A one-row legend of colour patches above the axes (under the title)."""
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(handles),
+        handlelength=1.0,
+        borderaxespad=0.2,
+    )
+
+
 def mark_cut_axis(ax: plt.Axes) -> None:
     """Draw a break mark (two short slanted strokes) at the foot of the value axis: the
     axis does not start at 0."""
@@ -794,14 +806,7 @@ def status_heatmap(
     ]
     if np.isnan(grid).any():
         handles.append(Patch(facecolor="white", edgecolor=GRID, label=NOT_APPLICABLE_ZH))
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=len(handles),
-        handlelength=1.0,
-        borderaxespad=0.2,
-    )
+    _legend_above(ax, handles)
     return _finish(fig, ax, title, source, subtitle, legend=True)
 
 
@@ -1132,16 +1137,12 @@ def chain_chart(
     ax.grid(False)
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows, rotation=0)
     present = [c for c in codes if c in set(chains["status"])]
-    handles = [
-        Patch(facecolor=CHAIN_COLORS[c], edgecolor=GRID, label=CHAIN_LEGEND_ZH[c]) for c in present
-    ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=len(handles),
-        handlelength=1.0,
-        borderaxespad=0.2,
+    _legend_above(
+        ax,
+        [
+            Patch(facecolor=CHAIN_COLORS[c], edgecolor=GRID, label=CHAIN_LEGEND_ZH[c])
+            for c in present
+        ],
     )
     n_broken = int((chains["status"] == "broken").sum())
     names = flow_labels()
