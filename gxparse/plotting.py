@@ -867,9 +867,7 @@ def status_bars(
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, max(top, 0.01) * 1.18)
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _p: f"{x:.0%}" if top >= 0.05 else f"{x:.1%}")
-    )
+    ax.xaxis.set_major_formatter(PercentTicks())
     ax.legend(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),

@@ -165,6 +165,8 @@ def check_html_names_no_absolute_path_and_has_a_reader_version(run: pipeline.Run
         assert code in full and code not in reader, nb.name
     briefing = (run.reports_dir / "06_briefing.reader.html").read_text(encoding="utf-8")
     assert "工作簿：gxparse-briefing.xlsx" in briefing
+    # 瀛海镇's 2,390 penalty decisions: a count, not "2390.0".
+    assert "<td>2390</td>" in briefing and "2390.0" not in briefing
     assert "image/png" in (run.reports_dir / "03_request_outcomes.reader.html").read_text(
         encoding="utf-8"
     )
