@@ -1,16 +1,18 @@
-"""PDF with a text layer → Document (pdfplumber; no AGPL libraries).
+"""PDF with a text layer → Document (pdfium through pypdfium2; no AGPL libraries).
 
 Per page, in page order:
 
-1. collapse doubled characters (fake bold prints every glyph twice: ``dedupe_chars``);
-2. find the ruled tables (pdfplumber's "lines" strategy);
-3. read each table as a grid. pdfplumber returns ``None`` for every position a merged
+1. take the characters with their boxes from pdfium's text page, and the ruling lines
+   from its path objects (:mod:`gxparse.readers.pdf_layout`);
+2. collapse doubled characters (fake bold prints every glyph twice: ``dedupe_chars``);
+3. rebuild the ruled tables from the lines (the grid of pdfplumber's "lines" strategy);
+4. read each table as a grid. The grid has no cell for every position a merged
    cell covers; as in the DOCX and HTML readers, a position covered by a cell that starts
    further left (horizontal span) is omitted, and a position covered by a cell that starts
    in an earlier row (vertical span) yields an empty Cell;
-4. read the text outside the tables as lines, leaving out page numbers in the header and
+5. read the text outside the tables as lines, leaving out page numbers in the header and
    footer zones ("- 3 -", "第3页", "3/12");
-5. emit lines and table rows sorted top to bottom.
+6. emit lines and table rows sorted top to bottom.
 
 A table running over a page break simply continues as rows (the parser maps rows by their
 labels, not by table). Header rows Word repeats at the top of each page are left out, and a
@@ -22,7 +24,9 @@ radicals, full-width digits) is left to the label matching, so raw text stays as
 
 A PDF without any text (scanned) or one that needs a password fails with a ReadError
 saying so; a damaged page is skipped with a note (the error names it when no page is
-readable). Pages are closed as soon as they are read.
+readable). pdfium's objects live in C and are not garbage-collected like Python objects:
+each page and text page is closed as soon as it is read, and the document when done, so
+memory stays bounded on a long PDF.
 
 ``source``: "page P table T row R cell C" (T counts the tables of page P; C is the grid
 column) and "page P line L" (L counts the text lines of page P outside tables).
@@ -30,19 +34,15 @@ column) and "page P line L" (L counts the text lines of page P outside tables).
 
 from __future__ import annotations
 
-import io
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from gxparse import template as T
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
 from gxparse.normalize import label_key, nfkc
-
-if TYPE_CHECKING:
-    from pdfplumber.page import Page
-    from pdfplumber.table import Table
+from gxparse.readers import pdf_layout as L
 
 _CJK = (
     r"\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
@@ -102,11 +102,10 @@ def _repeated_head(head: list[tuple[str, ...]], rows: list[list[Cell | None]]) -
 
 def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     """Given the bytes of a PDF, return its text lines and table rows in reading order."""
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pages = pdf.pages
+        pdf = pdfium.PdfDocument(data)
     except Exception as exc:
         raise _open_error(exc) from None
     items: list[Item] = []
@@ -119,19 +118,18 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     # nothing but page furniture (a page number) follows it on that page.
     open_table: tuple[_TableRows, int] | None = None
     try:
-        if len(pages) > max_pages:
-            raise ReadError(f"PDF has {len(pages)} pages, more than the limit of {max_pages}")
-        for p_no, page in enumerate(pages, start=1):
+        n_pages = len(pdf)
+        if n_pages > max_pages:
+            raise ReadError(f"PDF has {n_pages} pages, more than the limit of {max_pages}")
+        for p_no in range(1, n_pages + 1):
             try:
-                page_items, chars = _read_page(page, p_no)
+                page_items, chars = _read_page(pdf, p_no)
             except Exception as exc:
                 # One damaged page does not lose the others; the note says which.
                 failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
                 notes.append(f"damaged PDF: {failed[-1]}")
                 open_table = None
                 continue
-            finally:
-                page.close()
             n_chars += chars
             content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
             last_row_index: int | None = None
@@ -220,9 +218,12 @@ def _open_error(exc: Exception) -> ReadError:
             inner = chain[-1].args[0]
             e = inner if isinstance(inner, BaseException) else None
     names = " ".join(type(x).__name__ for x in chain)
-    if "Password" in names or "Encryption" in names:
+    if "Password" in names or "Encryption" in names or "password" in str(exc).lower():
         return ReadError("encrypted PDF (a password is needed to open it); cannot be read")
     detail = str(chain[-1]) or type(chain[-1]).__name__
+    pdfium_reason = re.search(r"\((PDFium: [^)]*)\)", detail)
+    if pdfium_reason:  # "Failed to load document (PDFium: Data format error)."
+        detail = pdfium_reason.group(1)
     return ReadError(f"damaged or truncated PDF ({detail})")
 
 
@@ -242,88 +243,97 @@ def _make_row(cells: list[Cell | None], source: str, table: int | None) -> Row:
     return Row(tuple(c for c in cells if c is not None), source, table=table)
 
 
-def _read_page(page: Page, p_no: int) -> tuple[list[tuple[str, object]], int]:
-    """Given a page, return its items [("line", (text, source)) | ("table", _TableRows)] sorted
-    top to bottom, and its character count."""
-    if _has_doubled_chars(page.chars):
-        page = page.dedupe_chars(tolerance=1)
-    chars = page.chars
-    if not chars:
-        return [], 0
-    found = page.find_tables()
+def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
+    """Given the document and a page number, return the page's items [("line", (text,
+    source)) | ("table", _TableRows)] sorted top to bottom, and its character count. The
+    page and its text page are closed before returning."""
+    page = pdf[p_no - 1]
+    try:
+        view = L.View(page.get_mediabox(), page.get_rotation())
+        textpage = page.get_textpage()
+        try:
+            chars = L.page_chars(textpage.raw, view)
+        finally:
+            textpage.close()
+        if not chars:
+            return [], 0
+        edges = L.page_edges(page.raw, view)
+    finally:
+        page.close()
+    if _has_doubled_chars(chars):
+        chars = L.dedupe_chars(chars, tolerance=1)
     tables: list[_TableRows] = []
     bboxes = []
-    for t_no, table in enumerate(found, start=1):
-        tables.append(_table_rows(table, chars, p_no, t_no))
-        bboxes.append(table.bbox)
-    placed: list[tuple[float, int, str, object]] = []
+    for t_no, cells in enumerate(L.find_tables(edges), start=1):
+        bbox = L.table_bbox(cells)
+        tables.append(_table_rows(cells, bbox, chars, p_no, t_no))
+        bboxes.append(bbox)
     if bboxes:
 
-        def outside(obj: dict) -> bool:
-            if obj.get("object_type") != "char":
-                return True
-            h = (obj["x0"] + obj["x1"]) / 2
-            v = (obj["top"] + obj["bottom"]) / 2
+        def outside(ch: L.Char) -> bool:
+            h = (ch.x0 + ch.x1) / 2
+            v = (ch.top + ch.bottom) / 2
             return not any(x0 <= h < x1 and top <= v < bottom for x0, top, x1, bottom in bboxes)
 
-        text_page = page.filter(outside)
+        text_chars = [ch for ch in chars if outside(ch)]
     else:
-        text_page = page
-    text_lines = text_page.extract_text_lines(strip=True, return_chars=False)
+        text_chars = chars
+    placed: list[tuple[float, int, str, object]] = []
     n = 0
-    margin = page.height * _MARGIN_SHARE
-    for ln in text_lines:
-        text = clean_text(ln["text"]).strip()
+    margin = view.height * _MARGIN_SHARE
+    for raw, top, bottom in L.text_lines(text_chars):
+        text = clean_text(raw).strip()
         if not text:
             continue
-        if _is_furniture(text) and (ln["top"] < margin or ln["bottom"] > page.height - margin):
+        if _is_furniture(text) and (top < margin or bottom > view.height - margin):
             continue  # a page number in the header or footer
         n += 1
-        placed.append((ln["top"], 0, "line", (text, f"page {p_no} line {n}")))
+        placed.append((top, 0, "line", (text, f"page {p_no} line {n}")))
     for tr in tables:
         placed.append((tr.top, 1, "table", tr))
     placed.sort(key=lambda x: (x[0], x[1]))
     return [(kind, obj) for _, _, kind, obj in placed], len(chars)
 
 
-def _has_doubled_chars(chars: list[dict]) -> bool:
+def _has_doubled_chars(chars: list[L.Char]) -> bool:
     """Whether any character is printed twice at (nearly) the same place (fake bold). A
     cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page."""
     seen: set[tuple[str, int, int]] = set()
     for ch in chars:
-        key = (ch["text"], int(ch["x0"]), int(ch["top"]))
+        key = (ch.text, int(ch.x0), int(ch.top))
         if key in seen:
             return True
         seen.add(key)
         # A copy shifted across an integer boundary lands in a neighbouring bucket.
         for dx, dy in _NEIGHBOURS:
-            if (ch["text"], key[1] + dx, key[2] + dy) in seen:
+            if (ch.text, key[1] + dx, key[2] + dy) in seen:
                 return True
     return False
 
 
 _NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
 
+Box = tuple[float, float, float, float]
 
-def _chars_by_cell(table: Table, chars: list[dict]) -> dict[tuple, list[dict]]:
-    """Given a table and the page's characters, return each cell's characters (centre
-    inside the cell, page order kept), as pdfplumber's ``Table.extract`` picks them, but in
-    one pass over the characters instead of one per row."""
-    cells = table.cells
+
+def _chars_by_cell(cells: list[Box], bbox: Box, chars: list[L.Char]) -> dict[Box, list[L.Char]]:
+    """Given a table's cells and box and the page's characters, return each cell's
+    characters (centre inside the cell, page order kept), in one pass over the characters
+    instead of one per row."""
     xs = sorted({c[0] for c in cells})
     ys = sorted({c[1] for c in cells})
-    slot: dict[tuple[int, int], tuple] = {}
+    slot: dict[tuple[int, int], Box] = {}
     for c in cells:
         ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
         ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
         for ix in range(ix0, max(ix0 + 1, ix1)):
             for iy in range(iy0, max(iy0 + 1, iy1)):
                 slot[(ix, iy)] = c
-    x0, top, x1, bottom = table.bbox
-    out: dict[tuple, list[dict]] = {}
+    x0, top, x1, bottom = bbox
+    out: dict[Box, list[L.Char]] = {}
     for ch in chars:
-        h = (ch["x0"] + ch["x1"]) / 2
-        v = (ch["top"] + ch["bottom"]) / 2
+        h = (ch.x0 + ch.x1) / 2
+        v = (ch.top + ch.bottom) / 2
         if not (x0 <= h < x1 and top <= v < bottom):
             continue
         cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
@@ -332,25 +342,24 @@ def _chars_by_cell(table: Table, chars: list[dict]) -> dict[tuple, list[dict]]:
     return out
 
 
-def _table_rows(table: Table, chars: list[dict], p_no: int, t_no: int) -> _TableRows:
-    """Given a pdfplumber table, return its rows as Cells: omitted (None) for positions a
+def _table_rows(
+    cells: list[Box], bbox: Box, chars: list[L.Char], p_no: int, t_no: int
+) -> _TableRows:
+    """Given a table's cells, return its rows as Cells: omitted (None) for positions a
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
-    from pdfplumber.utils import extract_text
-
-    cells = table.cells
     xs = tuple(sorted({c[0] for c in cells}))
-    x_end = table.bbox[2]
-    by_cell = _chars_by_cell(table, chars)
+    x_end = bbox[2]
+    by_cell = _chars_by_cell(cells, bbox, chars)
     out: list[list[Cell | None]] = []
-    for r, group in enumerate(table.rows, start=1):
-        top, bottom = group.bbox[1], group.bbox[3]
+    for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
+        top, bottom = row_box[1], row_box[3]
         row: list[Cell | None] = []
-        for j, bbox in enumerate(group.cells):
+        for j, cell_box in enumerate(row_cells):
             src = f"page {p_no} table {t_no} row {r} cell {j + 1}"
-            if bbox is not None:
-                cell_chars = by_cell.get(bbox)
-                text = extract_text(cell_chars) if cell_chars else ""
+            if cell_box is not None:
+                cell_chars = by_cell.get(cell_box)
+                text = L.extract_text(cell_chars) if cell_chars else ""
                 row.append(Cell(clean_text(text), src))
                 continue
             x = xs[j]
@@ -371,17 +380,15 @@ def _table_rows(table: Table, chars: list[dict], p_no: int, t_no: int) -> _Table
                 row.append(Cell("", src))  # vertical span: empty
             else:
                 # A hole: no ruled cell here. Keep whatever is printed in it.
-                x1 = next((c[0] for c in group.cells if c is not None and c[0] > x), x_end)
+                x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), x_end)
                 hole = [
                     ch
                     for ch in chars
-                    if x <= (ch["x0"] + ch["x1"]) / 2 < x1
-                    and top <= (ch["top"] + ch["bottom"]) / 2 < bottom
+                    if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
                 ]
-                row.append(Cell(clean_text(extract_text(hole)) if hole else "", src))
+                row.append(Cell(clean_text(L.extract_text(hole)) if hole else "", src))
         out.append(row)
-    _, t_top, _, t_bottom = table.bbox
-    return _TableRows(out, xs, t_top, t_bottom, t_no)
+    return _TableRows(out, xs, bbox[1], bbox[3], t_no)
 
 
 def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:

@@ -1,0 +1,577 @@
+"""Page geometry for the PDF reader: characters and ruling lines from pdfium, the table
+grid rebuilt from the lines, and text put back together from the characters.
+
+Given what pdfium reports about a page (its text page's characters, its path objects), the
+functions here return the same characters, edges, table cells and texts as pdfplumber's
+"lines" table strategy and default text extraction (tolerances of 3 points), on which the
+reader was built and its tests written. The algorithms follow pdfplumber's
+(``edges_to_intersections`` → ``intersections_to_cells`` → ``cells_to_tables``; MIT
+licence), on tuples instead of dicts, with the quadratic point searches indexed.
+
+Coordinates are pdfplumber's: points from the top-left corner of the page as displayed
+(``/Rotate`` applied), ``x0 < x1`` and ``top < bottom``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import pypdfium2.raw as pdfium_c
+
+TOLERANCE = 3.0  # snap, join, intersection and text tolerances (pdfplumber's defaults)
+EDGE_MIN_LENGTH = 3.0
+EDGE_MIN_LENGTH_PREFILTER = 1.0
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+class Char(NamedTuple):
+    """One printed character: its text and box, and whether it stands upright."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    upright: bool
+    size: float
+
+
+class Edge(NamedTuple):
+    """A horizontal ("h") or vertical ("v") ruling line."""
+
+    orientation: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class View:
+    """The map from PDF user space to pdfplumber's page coordinates: the page rotation
+    applied as pdfminer's device matrix, the y axis flipped, the media box offsets kept."""
+
+    def __init__(self, mediabox: Sequence[float], rotation: int) -> None:
+        x0, y0, x1, y1 = mediabox
+        rotation %= 360
+        if rotation == 90:
+            self.ctm = (0.0, -1.0, 1.0, 0.0, -y0, x1)
+        elif rotation == 180:
+            self.ctm = (-1.0, 0.0, 0.0, -1.0, x1, y1)
+        elif rotation == 270:
+            self.ctm = (0.0, 1.0, -1.0, 0.0, y1, -x0)
+        else:
+            self.ctm = (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+        lx, hx = sorted((x0, x1))
+        ly, hy = sorted((y0, y1))
+        box = (ly, lx, hy, hx) if rotation in (90, 270) else (lx, ly, hx, hy)
+        self.height = box[3] - box[1]
+        self.width = box[2] - box[0]
+        self.dx = box[0]
+        self.dtop = self.height - box[3]
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """Given a point in user space, return its (x, top) on the displayed page."""
+        a, b, c, d, e, f = self.ctm
+        return a * x + c * y + e + self.dx, self.height - (b * x + d * y + f) + self.dtop
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> BBox:
+        """Given two opposite corners in user space, return the box they span."""
+        px, pt = self.point(x0, y0)
+        qx, qt = self.point(x1, y1)
+        return min(px, qx), min(pt, qt), max(px, qx), max(pt, qt)
+
+    def upright(self, m: Sequence[float]) -> bool:
+        """Whether text drawn with the linear part ``m`` (a, b, c, d) stands upright on the
+        displayed page (pdfminer's test on the matrix with the page rotation applied)."""
+        a1, b1, c1, d1 = m
+        a0, b0, c0, d0 = self.ctm[:4]
+        a = a1 * a0 + b1 * c0
+        b = a1 * b0 + b1 * d0
+        c = c1 * a0 + d1 * c0
+        d = c1 * b0 + d1 * d0
+        return 0 < a * d and b * c <= 0
+
+
+def page_chars(textpage: Any, view: View) -> list[Char]:
+    """Given a pdfium text page, return its printed characters in content order (the
+    spaces and line breaks pdfium generates between runs are left out). Each box spans
+    the advance width and, from the baseline's descent, one font size (pdfminer's box)."""
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    buf = ctypes.create_string_buffer((n + 1) * 2)
+    got = pdfium_c.FPDFText_GetText(
+        textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
+    )
+    text = buf.raw[: max(got - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    loose = pdfium_c.FPDFText_GetLooseCharBox
+    get_matrix = pdfium_c.FPDFText_GetMatrix
+    font_size = pdfium_c.FPDFText_GetFontSize
+    generated = pdfium_c.FPDFText_IsGenerated
+    rect_ref, matrix_ref = ctypes.byref(rect), ctypes.byref(matrix)
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ox_ref, oy_ref = ctypes.byref(ox), ctypes.byref(oy)
+    point, upright_of = view.point, view.upright
+    last_m: tuple[float, float, float, float] | None = None
+    upright = True
+    out: list[Char] = []
+    for i, ch in enumerate(text):
+        if ch.isspace() and (ch in "\r\n" or generated(textpage, i)):
+            continue
+        if not loose(textpage, i, rect_ref) or not get_matrix(textpage, i, matrix_ref):
+            continue
+        m = (matrix.a, matrix.b, matrix.c, matrix.d)
+        if m != last_m:
+            upright = upright_of(m)
+            last_m = m
+        fs = font_size(textpage, i)
+        left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
+        a, b, c, d = m
+        # The loose box reaches from the descent to the font's ascent; pdfminer's from the
+        # descent to one font size above it. Move the side away from the descent.
+        scale = math.hypot(c, d)
+        if abs(right - left - fs) <= 1e-3 * fs and abs(scale - 1.0) > 0.01:
+            # Vertical writing (Identity-V): pdfium's loose box is one unscaled font size
+            # wide, but the character's origin is the lower left corner of pdfminer's box,
+            # a square of one font size.
+            size = fs * scale
+            pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox_ref, oy_ref)
+            left, low = ox.value, oy.value
+            right, high = left + size, low + size
+        elif abs(b) < 1e-6 and abs(c) < 1e-6:
+            size = fs * abs(d)
+            if d > 0:
+                high = low + size
+            else:
+                low = high - size
+        elif abs(a) < 1e-6 and abs(d) < 1e-6:
+            size = fs * abs(c)
+            if c < 0:
+                left = right - size
+            else:
+                right = left + size
+        else:
+            size = fs * scale
+        px, pt = point(left, low)
+        qx, qt = point(right, high)
+        out.append(
+            Char(
+                ch,
+                px if px < qx else qx,
+                pt if pt < qt else qt,
+                qx if px < qx else px,
+                qt if pt < qt else pt,
+                upright,
+                size,
+            )
+        )
+    return out
+
+
+def page_edges(page: Any, view: View) -> list[Edge]:
+    """Given a pdfium page, return the edges of its stroked or filled paths, as pdfminer
+    and pdfplumber make them: a two-point subpath is a line (horizontal when both ends
+    share a y, else vertical); any other subpath gives one edge per axis-parallel segment
+    between consecutive points (Bézier curves by their end points, a closed subpath back
+    to its start). Paths inside form XObjects count, placed by the form's matrix."""
+    out: list[Edge] = []
+    matrix = pdfium_c.FS_MATRIX()
+    n = pdfium_c.FPDFPage_CountObjects(page)
+    for i in range(n):
+        _object_edges(pdfium_c.FPDFPage_GetObject(page, i), None, view, matrix, out, 0)
+    return out
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_MAX_FORM_DEPTH = 16
+
+
+def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
+    """``m1`` then ``m0`` (PDF matrices a b c d e f)."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a0, b0, c0, d0, e0, f0 = m0
+    return (
+        a1 * a0 + b1 * c0,
+        a1 * b0 + b1 * d0,
+        c1 * a0 + d1 * c0,
+        c1 * b0 + d1 * d0,
+        e1 * a0 + f1 * c0 + e0,
+        e1 * b0 + f1 * d0 + f0,
+    )
+
+
+def _object_edges(
+    obj: Any,
+    parent: tuple[float, ...] | None,
+    view: View,
+    matrix: Any,
+    out: list[Edge],
+    depth: int,
+) -> None:
+    kind = pdfium_c.FPDFPageObj_GetType(obj)
+    if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+        return
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+        return
+    m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+    if parent is not None:
+        m = _compose(m, parent)
+    if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+        if depth < _MAX_FORM_DEPTH:
+            for j in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                child = pdfium_c.FPDFFormObj_GetObject(obj, j)
+                _object_edges(child, m, view, matrix, out, depth + 1)
+        return
+    fill = ctypes.c_int()
+    stroke = ctypes.c_int()
+    if pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not (
+        fill.value or stroke.value
+    ):
+        return
+    a, b, c, d, e, f = m
+    x = ctypes.c_float()
+    y = ctypes.c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    point = view.point
+    subpaths: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    bezier = 0
+    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
+        if not seg or not pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr):
+            continue
+        t = pdfium_c.FPDFPathSegment_GetType(seg)
+        p = point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        if t == pdfium_c.FPDF_SEGMENT_MOVETO:
+            if current:
+                subpaths.append(current)
+            current = [p]
+            bezier = 0
+        elif t == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3 == 0:  # two control points, then the end point
+                current.append(p)
+        else:
+            current.append(p)
+            bezier = 0
+        if current and pdfium_c.FPDFPathSegment_GetClose(seg) and current[-1] != current[0]:
+            current.append(current[0])
+    if current:
+        subpaths.append(current)
+    for pts in subpaths:
+        if len(pts) < 2:
+            continue
+        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
+            (x0, t0), (x1, t1) = pts[0], pts[1]
+            out.append(
+                Edge("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1))
+            )
+            continue
+        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
+            if x0 == x1:
+                out.append(Edge("v", x0, min(t0, t1), x1, max(t0, t1)))
+            elif t0 == t1:
+                out.append(Edge("h", min(x0, x1), t0, max(x0, x1), t1))
+
+
+# --- clustering ------------------------------------------------------------------------
+
+
+def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """Given values, return each distinct value's cluster number: sorted values chained
+    while each is within ``tolerance`` of the previous one."""
+    out: dict[float, int] = {}
+    last: float | None = None
+    k = -1
+    for v in sorted(set(values)):
+        if last is None or v > last + tolerance:
+            k += 1
+        out[v] = k
+        last = v
+    return out
+
+
+def cluster(
+    objs: list[Any], key: Callable[[Any], float], tolerance: float, preserve_order: bool = False
+) -> list[list[Any]]:
+    """pdfplumber's ``cluster_objects``: objects grouped by the cluster of ``key``; groups
+    in cluster order (or, with ``preserve_order``, runs of one cluster in input order)."""
+    ids = _cluster_ids(map(key, objs), tolerance)
+    tagged = [(ids[key(o)], o) for o in objs]
+    if not preserve_order:
+        tagged.sort(key=lambda t: t[0])
+    return [[o for _, o in grp] for _, grp in itertools.groupby(tagged, key=lambda t: t[0])]
+
+
+# --- tables ----------------------------------------------------------------------------
+
+
+def _length(e: Edge) -> float:
+    return (e.bottom - e.top) if e.orientation == "v" else (e.x1 - e.x0)
+
+
+def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
+    """Edges snapped to the average position of those within ``tolerance`` across, then
+    joined where they meet or overlap along (gaps up to ``tolerance``), then the short ones
+    (under 3 points) dropped."""
+    v = [e for e in edges if e.orientation == "v" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
+    h = [e for e in edges if e.orientation == "h" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
+    snapped: list[Edge] = []
+    for group in cluster(v, lambda e: e.x0, tolerance):
+        avg = sum(e.x0 for e in group) / len(group)
+        snapped += [e._replace(x0=avg, x1=e.x1 + (avg - e.x0)) for e in group]
+    for group in cluster(h, lambda e: e.top, tolerance):
+        avg = sum(e.top for e in group) / len(group)
+        snapped += [e._replace(top=avg, bottom=e.bottom + (avg - e.top)) for e in group]
+
+    def line_of(e: Edge) -> tuple[str, float]:
+        return (e.orientation, e.top if e.orientation == "h" else e.x0)
+
+    out: list[Edge] = []
+    for (orientation, _), items in itertools.groupby(sorted(snapped, key=line_of), key=line_of):
+        if orientation == "h":
+            group = sorted(items, key=lambda e: e.x0)
+            joined = [group[0]]
+            for e in group[1:]:
+                last = joined[-1]
+                if e.x0 <= last.x1 + tolerance:
+                    if e.x1 > last.x1:
+                        joined[-1] = last._replace(x1=e.x1)
+                else:
+                    joined.append(e)
+        else:
+            group = sorted(items, key=lambda e: e.top)
+            joined = [group[0]]
+            for e in group[1:]:
+                last = joined[-1]
+                if e.top <= last.bottom + tolerance:
+                    if e.bottom > last.bottom:
+                        joined[-1] = last._replace(bottom=e.bottom)
+                else:
+                    joined.append(e)
+        out += joined
+    return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
+
+
+def _bbox(e: Edge) -> BBox:
+    return (e.x0, e.top, e.x1, e.bottom)
+
+
+def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BBox]]:
+    """Given a page's edges, return its tables, each as its cells (x0, top, x1, bottom),
+    top to bottom: the smallest rectangles whose four corners are crossings of edges and
+    whose sides run along edges, grouped into tables by shared corners (tables of a
+    single cell left out)."""
+    edges = merge_edges(edges, tolerance)
+    v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
+    h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]] = {}
+    for v in v_edges:
+        for h in h_edges:
+            if (
+                v.top <= h.top + tolerance
+                and v.bottom >= h.top - tolerance
+                and v.x0 >= h.x0 - tolerance
+                and v.x0 <= h.x1 + tolerance
+            ):
+                vs, hs = crossings.setdefault((v.x0, h.top), (set(), set()))
+                vs.add(_bbox(v))
+                hs.add(_bbox(h))
+    cells = _cells(crossings)
+    return _group_cells(cells)
+
+
+def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) -> list[BBox]:
+    points = sorted(crossings)
+    below: dict[float, list[tuple[float, float]]] = {}
+    right: dict[float, list[tuple[float, float]]] = {}
+    for p in points:  # sorted by x then top: each list is in the order of ``points``
+        below.setdefault(p[0], []).append(p)
+    for p in sorted(points, key=lambda p: (p[1], p[0])):
+        right.setdefault(p[1], []).append(p)
+    rank = {p: i for i, p in enumerate(points)}
+
+    def v_connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        return not crossings[p][0].isdisjoint(crossings[q][0])
+
+    def h_connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        return not crossings[p][1].isdisjoint(crossings[q][1])
+
+    out: list[BBox] = []
+    for pt in points:
+        i = rank[pt]
+        downs = [q for q in below[pt[0]] if rank[q] > i]
+        rights = [q for q in right[pt[1]] if rank[q] > i]
+        found = None
+        for down in downs:
+            if not v_connects(pt, down):
+                continue
+            for r in rights:
+                if not h_connects(pt, r):
+                    continue
+                corner = (r[0], down[1])
+                if corner in crossings and v_connects(corner, r) and h_connects(corner, down):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+    return out
+
+
+def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
+    """Cells grouped as pdfplumber's ``cells_to_tables`` groups them (repeated passes
+    adding the cells that share a corner with the group), groups of one cell dropped."""
+    remaining = list(cells)
+    tables: list[list[BBox]] = []
+    corners: set[tuple[float, float]] = set()
+    current: list[BBox] = []
+    while remaining:
+        before = len(current)
+        keep: list[BBox] = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or any(c in corners for c in cc):
+                corners.update(cc)
+                current.append(cell)
+            else:
+                keep.append(cell)
+        remaining = keep
+        if len(current) == before:
+            tables.append(current)
+            corners = set()
+            current = []
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+def table_bbox(cells: list[BBox]) -> BBox:
+    return (
+        min(c[0] for c in cells),
+        min(c[1] for c in cells),
+        max(c[2] for c in cells),
+        max(c[3] for c in cells),
+    )
+
+
+def table_rows(cells: list[BBox]) -> list[tuple[BBox, list[BBox | None]]]:
+    """Given a table's cells, return its rows top to bottom: each row's box and, for every
+    column start of the table, the cell starting there in this row or None."""
+    xs = sorted({c[0] for c in cells})
+    out: list[tuple[BBox, list[BBox | None]]] = []
+    ordered = sorted(cells, key=lambda c: (c[1], c[0]))
+    for _, group in itertools.groupby(ordered, key=lambda c: c[1]):
+        at = {c[0]: c for c in group}
+        row = [at.get(x) for x in xs]
+        out.append((table_bbox([c for c in row if c is not None]), row))
+    return out
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def _line_key(upright: bool) -> Callable[[Char], float]:
+    return (lambda c: c.top) if upright else (lambda c: c.x0)
+
+
+def _char_order(upright: bool) -> Callable[[Char], tuple[float, float]]:
+    return (lambda c: (c.x0, c.x0)) if upright else (lambda c: (c.top, c.bottom))
+
+
+def _begins_word(prev: Char, cur: Char, upright: bool, tol: float) -> bool:
+    if upright:
+        ax, bx, cx, ay, cy = prev.x0, prev.x1, cur.x0, prev.top, cur.top
+    else:
+        ax, bx, cx, ay, cy = prev.top, prev.bottom, cur.top, prev.x0, cur.x0
+    return cx < ax or cx > bx + tol or abs(cy - ay) > tol
+
+
+class Word(NamedTuple):
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    chars: list[Char]
+
+
+def _word(chars: list[Char]) -> Word:
+    return Word(
+        "".join(LIGATURES.get(c.text, c.text) for c in chars),
+        min(c.x0 for c in chars),
+        min(c.top for c in chars),
+        max(c.x1 for c in chars),
+        max(c.bottom for c in chars),
+        chars,
+    )
+
+
+def extract_words(chars: list[Char], tol: float = TOLERANCE) -> list[Word]:
+    """pdfplumber's ``extract_words`` with its defaults: runs of characters of one
+    orientation, each cut into lines (clustered by top, or by x0 for rotated text) and
+    the lines into words at blanks and at gaps wider than ``tol``."""
+    words: list[Word] = []
+    for upright, run in itertools.groupby(chars, key=lambda c: c.upright):
+        for line in cluster(list(run), _line_key(upright), tol):
+            line.sort(key=_char_order(upright))
+            current: list[Char] = []
+            for ch in line:
+                if ch.text.isspace():
+                    if current:
+                        words.append(_word(current))
+                    current = []
+                elif current and _begins_word(current[-1], ch, upright, tol):
+                    words.append(_word(current))
+                    current = [ch]
+                else:
+                    current.append(ch)
+            if current:
+                words.append(_word(current))
+    return words
+
+
+def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
+    """pdfplumber's ``extract_text`` with its defaults: words joined by a space, lines
+    (words clustered by top) by a line break."""
+    if not chars:
+        return ""
+    lines = cluster(extract_words(chars, tol), lambda w: w.top, tol)
+    return "\n".join(" ".join(w.text for w in line) for line in lines)
+
+
+def text_lines(chars: list[Char], tol: float = TOLERANCE) -> list[tuple[str, float, float]]:
+    """pdfplumber's ``extract_text_lines(strip=True)``: (text, top, bottom) of each line of
+    words, the words kept in the order they were found and cut where the top changes."""
+    out: list[tuple[str, float, float]] = []
+    for line in cluster(extract_words(chars, tol), lambda w: w.top, tol, preserve_order=True):
+        text = " ".join(w.text for w in line)
+        if text.strip():
+            out.append((text, min(w.top for w in line), max(w.bottom for w in line)))
+    return out
+
+
+def dedupe_chars(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
+    """pdfplumber's ``dedupe_chars``: of the characters with the same text, orientation and
+    size whose positions cluster within ``tolerance``, the first by (top, x0) is kept; the
+    order of the page is kept."""
+    index = {id(c): i for i, c in enumerate(chars)}
+    kept: list[Char] = []
+    ordered = sorted(chars, key=lambda c: (c.upright, c.text, c.size))
+    for _, grp in itertools.groupby(ordered, key=lambda c: (c.upright, c.text, c.size)):
+        for row in cluster(list(grp), lambda c: c.top, tolerance):
+            for col in cluster(row, lambda c: c.x0, tolerance):
+                kept.append(min(col, key=lambda c: (c.top, c.x0)))
+    kept.sort(key=lambda c: index[id(c)])
+    return kept
