@@ -12,7 +12,7 @@ block per file; the exit code is 0 when there are none.
 The old reader needs pdfplumber (``pip install pdfplumber==0.11.10`` once it is no
 longer a dependency).
 
-    .venv/bin/python benchmarks/compare_readers.py [--ref main] [--out /tmp/gxparse-pdfs] [PDF ...]
+    .venv/bin/python benchmarks/compare_pdf_readers.py [--ref main] [--out /tmp/gxparse-pdfs] [PDF ...]
 """
 
 from __future__ import annotations
