@@ -262,22 +262,12 @@ def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
         page.close()
     if _has_doubled_chars(chars):
         chars = L.dedupe_chars(chars, tolerance=1)
-    tables: list[_TableRows] = []
-    bboxes = []
-    for t_no, cells in enumerate(L.find_tables(edges), start=1):
-        bbox = L.table_bbox(cells)
-        tables.append(_table_rows(cells, bbox, chars, p_no, t_no))
-        bboxes.append(bbox)
-    if bboxes:
-
-        def outside(ch: L.Char) -> bool:
-            h = (ch.x0 + ch.x1) / 2
-            v = (ch.top + ch.bottom) / 2
-            return not any(x0 <= h < x1 and top <= v < bottom for x0, top, x1, bottom in bboxes)
-
-        text_chars = [ch for ch in chars if outside(ch)]
-    else:
-        text_chars = chars
+    found = [(cells, L.table_bbox(cells)) for cells in L.find_tables(edges)]
+    by_cell, text_chars = _chars_by_cell(found, chars)
+    tables = [
+        _table_rows(cells, bbox, chars, cell_chars, p_no, t_no)
+        for t_no, ((cells, bbox), cell_chars) in enumerate(zip(found, by_cell, strict=True), 1)
+    ]
     placed: list[tuple[float, int, str, object]] = []
     n = 0
     margin = view.height * _MARGIN_SHARE
@@ -297,17 +287,24 @@ def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
 
 def _has_doubled_chars(chars: list[L.Char]) -> bool:
     """Whether any character is printed twice at (nearly) the same place (fake bold). A
-    cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page."""
+    cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page: only a
+    text seen before is looked for in the neighbouring buckets."""
     seen: set[tuple[str, int, int]] = set()
+    texts: set[str] = set()
     for ch in chars:
-        key = (ch.text, int(ch.x0), int(ch.top))
-        if key in seen:
-            return True
-        seen.add(key)
-        # A copy shifted across an integer boundary lands in a neighbouring bucket.
-        for dx, dy in _NEIGHBOURS:
-            if (ch.text, key[1] + dx, key[2] + dy) in seen:
+        text = ch.text
+        key = (text, int(ch.x0), int(ch.top))
+        if text in texts:
+            if key in seen:
                 return True
+            # A copy shifted across an integer boundary lands in a neighbouring bucket.
+            x, y = key[1], key[2]
+            for dx, dy in _NEIGHBOURS:
+                if (text, x + dx, y + dy) in seen:
+                    return True
+        else:
+            texts.add(text)
+        seen.add(key)
     return False
 
 
@@ -316,41 +313,56 @@ _NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or 
 Box = tuple[float, float, float, float]
 
 
-def _chars_by_cell(cells: list[Box], bbox: Box, chars: list[L.Char]) -> dict[Box, list[L.Char]]:
-    """Given a table's cells and box and the page's characters, return each cell's
-    characters (centre inside the cell, page order kept), in one pass over the characters
-    instead of one per row."""
-    xs = sorted({c[0] for c in cells})
-    ys = sorted({c[1] for c in cells})
-    slot: dict[tuple[int, int], Box] = {}
-    for c in cells:
-        ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
-        ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
-        for ix in range(ix0, max(ix0 + 1, ix1)):
-            for iy in range(iy0, max(iy0 + 1, iy1)):
-                slot[(ix, iy)] = c
-    x0, top, x1, bottom = bbox
-    out: dict[Box, list[L.Char]] = {}
+def _chars_by_cell(
+    tables: list[tuple[list[Box], Box]], chars: list[L.Char]
+) -> tuple[list[dict[Box, list[L.Char]]], list[L.Char]]:
+    """Given the tables of a page (cells and box) and its characters, return each table's
+    characters by cell (centre inside the cell, page order kept) and the characters
+    outside every table, in one pass over the characters."""
+    if not tables:
+        return [], chars
+    grids = []
+    for cells, bbox in tables:
+        xs = sorted({c[0] for c in cells})
+        ys = sorted({c[1] for c in cells})
+        slot: dict[tuple[int, int], Box] = {}
+        for c in cells:
+            ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
+            ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
+            for ix in range(ix0, max(ix0 + 1, ix1)):
+                for iy in range(iy0, max(iy0 + 1, iy1)):
+                    slot[(ix, iy)] = c
+        grids.append((bbox, xs, ys, slot, {}))
+    outside: list[L.Char] = []
     for ch in chars:
         h = (ch.x0 + ch.x1) / 2
         v = (ch.top + ch.bottom) / 2
-        if not (x0 <= h < x1 and top <= v < bottom):
-            continue
-        cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
-        if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
-            out.setdefault(cell, []).append(ch)
-    return out
+        inside = False
+        for (x0, top, x1, bottom), xs, ys, slot, out in grids:
+            if not (x0 <= h < x1 and top <= v < bottom):
+                continue
+            inside = True
+            cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
+            if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
+                out.setdefault(cell, []).append(ch)
+        if not inside:
+            outside.append(ch)
+    return [g[4] for g in grids], outside
 
 
 def _table_rows(
-    cells: list[Box], bbox: Box, chars: list[L.Char], p_no: int, t_no: int
+    cells: list[Box],
+    bbox: Box,
+    chars: list[L.Char],
+    by_cell: dict[Box, list[L.Char]],
+    p_no: int,
+    t_no: int,
 ) -> _TableRows:
     """Given a table's cells, return its rows as Cells: omitted (None) for positions a
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
     xs = tuple(sorted({c[0] for c in cells}))
     x_end = bbox[2]
-    by_cell = _chars_by_cell(cells, bbox, chars)
     out: list[list[Cell | None]] = []
     for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
         top, bottom = row_box[1], row_box[3]

@@ -98,10 +98,39 @@ class View:
         return 0 < a * d and b * c <= 0
 
 
+class _Calls:
+    """The pdfium functions called once per character, declared with plain pointer
+    arguments: ctypes converts those several times faster than pypdfium2's typed
+    pointers (the same library, already loaded by pypdfium2)."""
+
+    def __init__(self) -> None:
+        from pypdfium2_raw import bindings
+
+        lib = bindings._libs["pdfium"]
+        vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+        def declare(name: str, restype: Any, *argtypes: Any) -> Any:
+            fn = lib[name]  # a new function object: pypdfium2's own stays as it is
+            fn.restype, fn.argtypes = restype, list(argtypes)
+            return fn
+
+        self.loose_box = declare("FPDFText_GetLooseCharBox", i32, vp, i32, vp)
+        self.text_object = declare("FPDFText_GetTextObject", vp, vp, i32)
+        self.matrix = declare("FPDFText_GetMatrix", i32, vp, i32, vp)
+        self.font_size = declare("FPDFText_GetFontSize", f64, vp, i32)
+        self.is_generated = declare("FPDFText_IsGenerated", i32, vp, i32)
+        self.origin = declare("FPDFText_GetCharOrigin", i32, vp, i32, vp, vp)
+
+
+_calls: _Calls | None = None
+_new_char = tuple.__new__
+
+
 def page_chars(textpage: Any, view: View) -> list[Char]:
     """Given a pdfium text page, return its printed characters in content order (the
     spaces and line breaks pdfium generates between runs are left out). Each box spans
     the advance width and, from the baseline's descent, one font size (pdfminer's box)."""
+    global _calls
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
         return []
@@ -110,67 +139,79 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
     )
     text = buf.raw[: max(got - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if _calls is None:
+        _calls = _Calls()
+    calls = _calls
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    loose, text_object, generated = calls.loose_box, calls.text_object, calls.is_generated
     rect = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
-    loose = pdfium_c.FPDFText_GetLooseCharBox
-    get_matrix = pdfium_c.FPDFText_GetMatrix
-    font_size = pdfium_c.FPDFText_GetFontSize
-    generated = pdfium_c.FPDFText_IsGenerated
     rect_ref, matrix_ref = ctypes.byref(rect), ctypes.byref(matrix)
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    ox_ref, oy_ref = ctypes.byref(ox), ctypes.byref(oy)
-    point, upright_of = view.point, view.upright
-    last_m: tuple[float, float, float, float] | None = None
-    upright = True
+    ca, cb, cc, cd, ce, cf = view.ctm
+    dx, h0 = view.dx, view.height + view.dtop
+    # Per text object: (upright, font size, |scale|, how to fix the box: 0 baseline up,
+    # 1 baseline down, 2 up to the left, 3 up to the right, 4 other).
+    objects: dict[int | None, tuple[bool, float, float, int, float]] = {}
     out: list[Char] = []
+    append = out.append
     for i, ch in enumerate(text):
-        if ch.isspace() and (ch in "\r\n" or generated(textpage, i)):
+        if ch.isspace() and (ch in "\r\n" or generated(tp, i)):
             continue
-        if not loose(textpage, i, rect_ref) or not get_matrix(textpage, i, matrix_ref):
+        if not loose(tp, i, rect_ref):
             continue
-        m = (matrix.a, matrix.b, matrix.c, matrix.d)
-        if m != last_m:
-            upright = upright_of(m)
-            last_m = m
-        fs = font_size(textpage, i)
+        obj = text_object(tp, i)
+        info = objects.get(obj)
+        if info is None:
+            if not calls.matrix(tp, i, matrix_ref):
+                continue
+            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+            fs = calls.font_size(tp, i)
+            scale = math.hypot(c, d)
+            if abs(b) < 1e-6 and abs(c) < 1e-6:
+                kind, size = (0 if d > 0 else 1), fs * abs(d)
+            elif abs(a) < 1e-6 and abs(d) < 1e-6:
+                kind, size = (2 if c < 0 else 3), fs * abs(c)
+            else:
+                kind, size = 4, fs * scale
+            vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
+            info = (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
+            objects[obj] = info
+        upright, size, vertical_hint, kind, square = info
         left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
-        a, b, c, d = m
         # The loose box reaches from the descent to the font's ascent; pdfminer's from the
         # descent to one font size above it. Move the side away from the descent.
-        scale = math.hypot(c, d)
-        if abs(right - left - fs) <= 1e-3 * fs and abs(scale - 1.0) > 0.01:
+        if abs(right - left - vertical_hint) <= 1e-3 * vertical_hint:
             # Vertical writing (Identity-V): pdfium's loose box is one unscaled font size
             # wide, but the character's origin is the lower left corner of pdfminer's box,
             # a square of one font size.
-            size = fs * scale
-            pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox_ref, oy_ref)
+            calls.origin(tp, i, ctypes.byref(ox), ctypes.byref(oy))
             left, low = ox.value, oy.value
-            right, high = left + size, low + size
-        elif abs(b) < 1e-6 and abs(c) < 1e-6:
-            size = fs * abs(d)
-            if d > 0:
-                high = low + size
-            else:
-                low = high - size
-        elif abs(a) < 1e-6 and abs(d) < 1e-6:
-            size = fs * abs(c)
-            if c < 0:
-                left = right - size
-            else:
-                right = left + size
-        else:
-            size = fs * scale
-        px, pt = point(left, low)
-        qx, qt = point(right, high)
-        out.append(
-            Char(
-                ch,
-                px if px < qx else qx,
-                pt if pt < qt else qt,
-                qx if px < qx else px,
-                qt if pt < qt else pt,
-                upright,
-                size,
+            right, high, size = left + square, low + square, square
+        elif kind == 0:
+            high = low + size
+        elif kind == 1:
+            low = high - size
+        elif kind == 2:
+            left = right - size
+        elif kind == 3:
+            right = left + size
+        px = ca * left + cc * low + ce + dx
+        pt = h0 - (cb * left + cd * low + cf)
+        qx = ca * right + cc * high + ce + dx
+        qt = h0 - (cb * right + cd * high + cf)
+        append(
+            _new_char(
+                Char,
+                (
+                    ch,
+                    px if px < qx else qx,
+                    pt if pt < qt else qt,
+                    qx if px < qx else px,
+                    qt if pt < qt else pt,
+                    upright,
+                    size,
+                ),
             )
         )
     return out
@@ -397,7 +438,8 @@ def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) ->
         below.setdefault(p[0], []).append(p)
     for p in sorted(points, key=lambda p: (p[1], p[0])):
         right.setdefault(p[1], []).append(p)
-    rank = {p: i for i, p in enumerate(points)}
+    at_below = {p: i for col in below.values() for i, p in enumerate(col)}
+    at_right = {p: i for row in right.values() for i, p in enumerate(row)}
 
     def v_connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
         return not crossings[p][0].isdisjoint(crossings[q][0])
@@ -407,9 +449,8 @@ def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) ->
 
     out: list[BBox] = []
     for pt in points:
-        i = rank[pt]
-        downs = [q for q in below[pt[0]] if rank[q] > i]
-        rights = [q for q in right[pt[1]] if rank[q] > i]
+        downs = below[pt[0]][at_below[pt] + 1 :]
+        rights = right[pt[1]][at_right[pt] + 1 :]
         found = None
         for down in downs:
             if not v_connects(pt, down):
@@ -441,7 +482,7 @@ def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
         for cell in remaining:
             x0, top, x1, bottom = cell
             cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-            if not current or any(c in corners for c in cc):
+            if not current or not corners.isdisjoint(cc):
                 corners.update(cc)
                 current.append(cell)
             else:
@@ -500,22 +541,18 @@ def _begins_word(prev: Char, cur: Char, upright: bool, tol: float) -> bool:
 
 class Word(NamedTuple):
     text: str
-    x0: float
     top: float
-    x1: float
     bottom: float
-    chars: list[Char]
 
 
 def _word(chars: list[Char]) -> Word:
-    return Word(
-        "".join(LIGATURES.get(c.text, c.text) for c in chars),
-        min(c.x0 for c in chars),
-        min(c.top for c in chars),
-        max(c.x1 for c in chars),
-        max(c.bottom for c in chars),
-        chars,
-    )
+    top, bottom = chars[0].top, chars[0].bottom
+    for c in chars:
+        if c.top < top:
+            top = c.top
+        if c.bottom > bottom:
+            bottom = c.bottom
+    return Word("".join([LIGATURES.get(c.text, c.text) for c in chars]), top, bottom)
 
 
 def extract_words(chars: list[Char], tol: float = TOLERANCE) -> list[Word]:
@@ -547,8 +584,34 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
     (words clustered by top) by a line break."""
     if not chars:
         return ""
+    tops = [c.top for c in chars]
+    if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
+        return _one_line(chars, tol)
     lines = cluster(extract_words(chars, tol), lambda w: w.top, tol)
     return "\n".join(" ".join(w.text for w in line) for line in lines)
+
+
+def _one_line(chars: list[Char], tol: float) -> str:
+    """:func:`extract_text` of upright characters whose tops lie within ``tol``: one line,
+    however the clustering goes, so only the cuts between words remain."""
+    words: list[str] = []
+    current: list[str] = []
+    prev: Char | None = None
+    for ch in sorted(chars, key=lambda c: c.x0):
+        text = ch.text
+        if text.isspace():
+            if current:
+                words.append("".join(current))
+            current, prev = [], None
+            continue
+        if prev is not None and (ch.x0 < prev.x0 or ch.x0 > prev.x1 + tol):
+            words.append("".join(current))
+            current = []
+        current.append(LIGATURES.get(text, text))
+        prev = ch
+    if current:
+        words.append("".join(current))
+    return " ".join(words)
 
 
 def text_lines(chars: list[Char], tol: float = TOLERANCE) -> list[tuple[str, float, float]]:
