@@ -120,6 +120,17 @@ class _Calls:
         self.font_size = declare("FPDFText_GetFontSize", f64, vp, i32)
         self.is_generated = declare("FPDFText_IsGenerated", i32, vp, i32)
         self.origin = declare("FPDFText_GetCharOrigin", i32, vp, i32, vp, vp)
+        self.object_type = declare("FPDFPageObj_GetType", i32, vp)
+        self.page_object = declare("FPDFPage_GetObject", vp, vp, i32)
+        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32, vp, vp)
+        self.draw_mode = declare("FPDFPath_GetDrawMode", i32, vp, vp, vp)
+        self.count_segments = declare("FPDFPath_CountSegments", i32, vp)
+        self.segment = declare("FPDFPath_GetPathSegment", vp, vp, i32)
+        self.segment_point = declare("FPDFPathSegment_GetPoint", i32, vp, vp, vp)
+        self.segment_type = declare("FPDFPathSegment_GetType", i32, vp)
+        self.segment_close = declare("FPDFPathSegment_GetClose", i32, vp)
+        self.form_count = declare("FPDFFormObj_CountObjects", i32, vp)
+        self.form_object = declare("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
 
 
 _calls: _Calls | None = None
@@ -143,16 +154,18 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         _calls = _Calls()
     calls = _calls
     tp = ctypes.cast(textpage, ctypes.c_void_p).value
-    loose, text_object, generated = calls.loose_box, calls.text_object, calls.is_generated
+    loose, generated = calls.loose_box, calls.is_generated
+    get_matrix, font_size = calls.matrix, calls.font_size
     rect = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
     rect_ref, matrix_ref = ctypes.byref(rect), ctypes.byref(matrix)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ca, cb, cc, cd, ce, cf = view.ctm
     dx, h0 = view.dx, view.height + view.dtop
-    # Per text object: (upright, font size, |scale|, how to fix the box: 0 baseline up,
-    # 1 baseline down, 2 up to the left, 3 up to the right, 4 other).
-    objects: dict[int | None, tuple[bool, float, float, int, float]] = {}
+    # Per matrix and font size: (upright, size, font size when the scale is not 1, how to
+    # fix the box: 0 baseline up, 1 baseline down, 2 up to the left, 3 up to the right,
+    # 4 other, size of a square).
+    known: dict[tuple[float, ...], tuple[bool, float, float, int, float]] = {}
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
@@ -160,13 +173,13 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
             continue
         if not loose(tp, i, rect_ref):
             continue
-        obj = text_object(tp, i)
-        info = objects.get(obj)
+        if not get_matrix(tp, i, matrix_ref):
+            continue
+        fs = font_size(tp, i)
+        key = (matrix.a, matrix.b, matrix.c, matrix.d, fs)
+        info = known.get(key)
         if info is None:
-            if not calls.matrix(tp, i, matrix_ref):
-                continue
-            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-            fs = calls.font_size(tp, i)
+            a, b, c, d = key[:4]
             scale = math.hypot(c, d)
             if abs(b) < 1e-6 and abs(c) < 1e-6:
                 kind, size = (0 if d > 0 else 1), fs * abs(d)
@@ -176,7 +189,7 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
                 kind, size = 4, fs * scale
             vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
             info = (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
-            objects[obj] = info
+            known[key] = info
         upright, size, vertical_hint, kind, square = info
         left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
         # The loose box reaches from the descent to the font's ascent; pdfminer's from the
@@ -223,14 +236,20 @@ def page_edges(page: Any, view: View) -> list[Edge]:
     share a y, else vertical); any other subpath gives one edge per axis-parallel segment
     between consecutive points (Bézier curves by their end points, a closed subpath back
     to its start). Paths inside form XObjects count, placed by the form's matrix."""
+    global _calls
+    if _calls is None:
+        _calls = _Calls()
+    calls = _calls
     out: list[Edge] = []
-    matrix = pdfium_c.FS_MATRIX()
-    n = pdfium_c.FPDFPage_CountObjects(page)
-    for i in range(n):
-        _object_edges(pdfium_c.FPDFPage_GetObject(page, i), None, view, matrix, out, 0)
+    address = ctypes.cast(page, ctypes.c_void_p).value
+    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+        obj = calls.page_object(address, i)
+        if obj and calls.object_type(obj) in _WANTED:
+            _object_edges(calls, obj, None, view, out, 0)
     return out
 
 
+_WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _MAX_FORM_DEPTH = 16
 
@@ -250,47 +269,54 @@ def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
 
 
 def _object_edges(
-    obj: Any,
+    calls: _Calls,
+    obj: int,
     parent: tuple[float, ...] | None,
     view: View,
-    matrix: Any,
     out: list[Edge],
     depth: int,
 ) -> None:
-    kind = pdfium_c.FPDFPageObj_GetType(obj)
-    if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+    kind = calls.object_type(obj)
+    if kind not in _WANTED:
         return
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+    matrix = pdfium_c.FS_MATRIX()
+    if not calls.object_matrix(obj, ctypes.byref(matrix)):
         return
     m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
     if parent is not None:
         m = _compose(m, parent)
     if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
         if depth < _MAX_FORM_DEPTH:
-            for j in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
-                child = pdfium_c.FPDFFormObj_GetObject(obj, j)
-                _object_edges(child, m, view, matrix, out, depth + 1)
+            for j in range(calls.form_count(obj)):
+                child = calls.form_object(obj, j)
+                if child:
+                    _object_edges(calls, child, m, view, out, depth + 1)
         return
     fill = ctypes.c_int()
     stroke = ctypes.c_int()
-    if pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not (
+    if calls.draw_mode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not (
         fill.value or stroke.value
     ):
         return
     a, b, c, d, e, f = m
+    ca, cb, cc, cd, ce, cf = view.ctm
+    dx, h0 = view.dx, view.height + view.dtop
     x = ctypes.c_float()
     y = ctypes.c_float()
     xr, yr = ctypes.byref(x), ctypes.byref(y)
-    point = view.point
+    segment, get_point = calls.segment, calls.segment_point
+    get_type, get_close = calls.segment_type, calls.segment_close
     subpaths: list[list[tuple[float, float]]] = []
     current: list[tuple[float, float]] = []
     bezier = 0
-    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-        if not seg or not pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr):
+    for k in range(calls.count_segments(obj)):
+        seg = segment(obj, k)
+        if not seg or not get_point(seg, xr, yr):
             continue
-        t = pdfium_c.FPDFPathSegment_GetType(seg)
-        p = point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        t = get_type(seg)
+        ux = a * x.value + c * y.value + e
+        uy = b * x.value + d * y.value + f
+        p = (ca * ux + cc * uy + ce + dx, h0 - (cb * ux + cd * uy + cf))
         if t == pdfium_c.FPDF_SEGMENT_MOVETO:
             if current:
                 subpaths.append(current)
@@ -303,7 +329,7 @@ def _object_edges(
         else:
             current.append(p)
             bezier = 0
-        if current and pdfium_c.FPDFPathSegment_GetClose(seg) and current[-1] != current[0]:
+        if current and get_close(seg) and current[-1] != current[0]:
             current.append(current[0])
     if current:
         subpaths.append(current)
