@@ -14,6 +14,7 @@ Coordinates are pdfplumber's: points from the top-left corner of the page as dis
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import math
@@ -441,8 +442,11 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
     v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
     h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
     crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]] = {}
-    for v in v_edges:
-        for h in h_edges:
+    h_tops = [h.top for h in h_edges]
+    for v in v_edges:  # the horizontal edges at heights the vertical one reaches
+        lo = bisect.bisect_left(h_tops, v.top - tolerance)
+        hi = bisect.bisect_right(h_tops, v.bottom + tolerance)
+        for h in h_edges[lo:hi]:
             if (
                 v.top <= h.top + tolerance
                 and v.bottom >= h.top - tolerance
@@ -585,6 +589,13 @@ def extract_words(chars: list[Char], tol: float = TOLERANCE) -> list[Word]:
     """pdfplumber's ``extract_words`` with its defaults: runs of characters of one
     orientation, each cut into lines (clustered by top, or by x0 for rotated text) and
     the lines into words at blanks and at gaps wider than ``tol``."""
+    if all(c.upright for c in chars):
+        return _upright_words(chars, tol)
+    return _words_by_run(chars, tol)
+
+
+def _words_by_run(chars: list[Char], tol: float) -> list[Word]:
+    """pdfplumber's word extraction, for any mix of orientations."""
     words: list[Word] = []
     for upright, run in itertools.groupby(chars, key=lambda c: c.upright):
         for line in cluster(list(run), _line_key(upright), tol):
@@ -602,6 +613,44 @@ def extract_words(chars: list[Char], tol: float = TOLERANCE) -> list[Word]:
                     current.append(ch)
             if current:
                 words.append(_word(current))
+    return words
+
+
+def _upright_words(chars: list[Char], tol: float) -> list[Word]:
+    """:func:`extract_words` of upright characters, without the general machinery."""
+    ids = _cluster_ids([c.top for c in chars], tol)
+    lines: dict[int, list[Char]] = {}
+    for c in chars:
+        lines.setdefault(ids[c.top], []).append(c)
+    words: list[Word] = []
+    new_word = tuple.__new__
+    for k in sorted(lines):
+        current: list[str] = []
+        prev: Char | None = None
+        top = bottom = 0.0
+        for ch in sorted(lines[k], key=lambda c: c.x0):
+            text = ch.text
+            if text.isspace():
+                if current:
+                    words.append(new_word(Word, ("".join(current), top, bottom)))
+                current, prev = [], None
+                continue
+            if prev is not None and (
+                ch.x0 < prev.x0 or ch.x0 > prev.x1 + tol or abs(ch.top - prev.top) > tol
+            ):
+                words.append(new_word(Word, ("".join(current), top, bottom)))
+                current, prev = [], None
+            if prev is None:
+                top, bottom = ch.top, ch.bottom
+            else:
+                if ch.top < top:
+                    top = ch.top
+                if ch.bottom > bottom:
+                    bottom = ch.bottom
+            current.append(LIGATURES.get(text, text))
+            prev = ch
+        if current:
+            words.append(new_word(Word, ("".join(current), top, bottom)))
     return words
 
 
