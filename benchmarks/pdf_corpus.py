@@ -15,37 +15,30 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DIR = ROOT.parent / "shared" / "real-reports"
 DEFAULT_OUT = Path("/tmp/gxparse-pdfs")
 
 
 def minimal_pdf(content: bytes, mediabox: str = "0 0 300 200") -> bytes:
-    """A one-page PDF (Helvetica) with the given content stream, xref offsets correct."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [" + mediabox.encode() + b"] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A one-page PDF (Helvetica) with the given content stream (the tests' maker)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_readers_pdf import _minimal_pdf
+
+    return _minimal_pdf(content, mediabox.encode())
+
+
+def vertical_pdf(placing: bytes) -> bytes:
+    """A two-row table whose first cell, spanning both rows, holds vertical writing."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_readers_pdf import TWO_ROWS, VERTICAL_FONT, _minimal_pdf
+
+    text = b" BT /F2 " + placing + b" <4E0930014E94> Tj ET"
+    return _minimal_pdf(TWO_ROWS + text, fonts={b"F2": VERTICAL_FONT})
 
 
 MERGED_GRID = b"\n".join(
@@ -153,6 +146,8 @@ def build(out: Path) -> list[Path]:
         "hand-rect-cells.pdf": lambda: minimal_pdf(RECT_GRID),
         "hand-fake-bold.pdf": lambda: minimal_pdf(FAKE_BOLD),
         "hand-rect-cells-offset-box.pdf": lambda: minimal_pdf(RECT_GRID, "10 -5 310 195"),
+        "hand-vertical-writing.pdf": lambda: vertical_pdf(b"240 Tf 0.05 0 0 0.05 34 170 Tm"),
+        "hand-vertical-writing-unscaled.pdf": lambda: vertical_pdf(b"12 Tf 34 170 Td"),
     }
     makers: dict[str, Callable[[], bytes]] = dict(small)
     if find_soffice() is not None and has_cjk_font():

@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import random
 import re
+import subprocess
+import sys
+import tempfile
 from functools import cache
+from pathlib import Path
 
 import pytest
 
-from gxparse.document import Cell, Para, ReadError, Row
+from gxparse.document import Cell, Document, Para, ReadError, Row
 from gxparse.readers import read_bytes
 from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
 from gxparse.readers.pdf import clean_text, read_pdf
@@ -170,16 +174,42 @@ def test_not_really_a_pdf_is_one_clear_error() -> None:
         read_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20, "fake.pdf")
 
 
-def _minimal_pdf(content: bytes) -> bytes:
-    """A one-page PDF (Helvetica) with the given content stream, xref offsets correct."""
+# A Chinese font in vertical writing (Identity of UCS-2 codes, Adobe-GB1, not embedded).
+VERTICAL_FONT = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-V"
+    b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
+    b" /FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6"
+    b" /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120"
+    b" /CapHeight 880 /StemV 93 >> >>] >>"
+)
+
+
+def _minimal_pdf(
+    content: bytes | list[bytes],
+    mediabox: bytes = b"0 0 300 200",
+    rotate: int = 0,
+    fonts: dict[bytes, bytes] | None = None,
+) -> bytes:
+    """A PDF with one page per content stream (Helvetica as /F1, ``fonts`` beside it),
+    xref offsets correct."""
+    contents = [content] if isinstance(content, bytes) else content
+    fonts = {b"F1": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", **(fonts or {})}
+    n_pages = len(contents)
+    first_font = 3 + 2 * n_pages
+    font_refs = b" ".join(b"/%s %d 0 R" % (name, first_font + i) for i, name in enumerate(fonts))
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n_pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n_pages),
     ]
+    for i, stream in enumerate(contents):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [%s] /Rotate %d /Contents %d 0 R"
+            b" /Resources << /Font << %s >> >> >>" % (mediabox, rotate, 4 + 2 * i, font_refs)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects += list(fonts.values())
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
@@ -194,6 +224,81 @@ def _minimal_pdf(content: bytes) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def _rows(doc: Document) -> list[list[tuple[str, str]]]:
+    return [[(c.text, c.source) for c in r.cells] for r in doc.items if isinstance(r, Row)]
+
+
+# Two columns; the first cell spans both rows.
+TWO_ROWS = (
+    b"20 20 m 280 20 l S 20 180 m 280 180 l S 20 20 m 20 180 l S 60 20 m 60 180 l S"
+    b" 280 20 m 280 180 l S 60 100 m 280 100 l S"
+    b" BT /F1 10 Tf 70 140 Td (a1) Tj ET BT /F1 10 Tf 70 60 Td (a2 7) Tj ET"
+)
+
+
+def test_vertical_writing_stays_in_its_merged_cell() -> None:
+    # As Word writes it: font size 240 scaled by 0.05 (pdfium's loose box for vertical
+    # writing is then 240 points wide and would reach into the next column).
+    text = b" BT /F2 240 Tf 0.05 0 0 0.05 34 170 Tm <4E0930014E94> Tj ET"
+    doc = read_pdf(_minimal_pdf(TWO_ROWS + text, fonts={b"F2": VERTICAL_FONT}))
+    assert _rows(doc) == [
+        [("三\n、\n五", "page 1 table 1 row 1 cell 1"), ("a1", "page 1 table 1 row 1 cell 2")],
+        [("", "page 1 table 1 row 2 cell 1"), ("a2 7", "page 1 table 1 row 2 cell 2")],
+    ]
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 270])
+def test_rotated_page_is_read_as_displayed(rotate: int) -> None:
+    # /Rotate turns the grid: the cell spanning both rows becomes the first row, spanning
+    # both columns (90) or the last one (270); the texts stay in their cells.
+    doc = read_pdf(_minimal_pdf(TWO_ROWS, rotate=rotate))
+    widths = [len(r.cells) for r in doc.items if isinstance(r, Row)]
+    assert widths == {0: [2, 2], 90: [1, 2], 270: [2, 1]}[rotate]
+    texts = sorted(
+        "".join(c.text.split()) for r in doc.items if isinstance(r, Row) for c in r.cells
+    )
+    # Turned text reads along its own direction (pdfplumber's rules for non-upright text).
+    assert [t for t in texts if t] == {0: ["a1", "a27"], 90: ["a1", "a27"], 270: ["1a", "72a"]}[
+        rotate
+    ]
+
+
+def test_page_limit_is_one_clear_error() -> None:
+    data = _minimal_pdf([b"BT /F1 10 Tf 20 100 Td (page %d) Tj ET" % n for n in (1, 2, 3)])
+    assert [i.text for i in read_pdf(data, max_pages=3).items] == ["page 1", "page 2", "page 3"]
+    with pytest.raises(ReadError, match="PDF has 3 pages, more than the limit of 2"):
+        read_pdf(data, max_pages=2)
+
+
+def test_300_pages_read_in_bounded_memory() -> None:
+    """A city's report with annexes: the memory a 300-page PDF takes beyond a 30-page one
+    is the Document itself, not the pages (each is closed once read)."""
+    code = (
+        "import resource, sys; from gxparse.readers.pdf import read_pdf;"
+        "data = open(sys.argv[1], 'rb').read();"
+        "doc = read_pdf(data); assert len(doc.items) >= int(sys.argv[2]);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    page = TWO_ROWS + b"".join(
+        b" BT /F1 8 Tf %d %d Td (%d) Tj ET" % (70 + 20 * (k % 10), 30 + 6 * (k // 10), k)
+        for k in range(100)
+    )
+    peaks = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (30, 300):
+            path = Path(tmp) / f"{n}.pdf"
+            path.write_bytes(_minimal_pdf([page] * n))
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(path), str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
+            )
+            peaks[n] = int(out.stdout.strip()) / 1024  # MiB
+    assert peaks[300] - peaks[30] < 40, peaks
 
 
 def test_doubled_bold_characters_are_collapsed() -> None:
