@@ -65,6 +65,8 @@ _ROW_LABELS = frozenset(
 
 def clean_text(text: str) -> str:
     """Remove spaces inserted between CJK characters (PDF extraction artefact)."""
+    if " " not in text and "\t" not in text:
+        return text  # most cells: nothing to remove, no regex pass
     return _CJK_GAP.sub("", text)
 
 

@@ -19,6 +19,7 @@ import ctypes
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import pypdfium2.raw as pdfium_c
@@ -41,6 +42,9 @@ class Char(NamedTuple):
     bottom: float
     upright: bool
     size: float
+
+
+_X0, _TOP = itemgetter(1), itemgetter(2)  # of a Char
 
 
 class Edge(NamedTuple):
@@ -479,15 +483,16 @@ def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) ->
 
     out: list[BBox] = []
     for pt in points:
-        downs = below[pt[0]][at_below[pt] + 1 :]
-        rights = right[pt[1]][at_right[pt] + 1 :]
+        # pdfplumber's search (the first point below, then the first to the right, joined
+        # to ``pt`` by an edge and closing a rectangle), with the rights tested once.
+        rights = [r for r in right[pt[1]][at_right[pt] + 1 :] if h_connects(pt, r)]
+        if not rights:
+            continue
         found = None
-        for down in downs:
+        for down in below[pt[0]][at_below[pt] + 1 :]:
             if not v_connects(pt, down):
                 continue
             for r in rights:
-                if not h_connects(pt, r):
-                    continue
                 corner = (r[0], down[1])
                 if corner in crossings and v_connects(corner, r) and h_connects(corner, down):
                     found = (pt[0], pt[1], corner[0], corner[1])
@@ -628,7 +633,7 @@ def _upright_words(chars: list[Char], tol: float) -> list[Word]:
         current: list[str] = []
         prev: Char | None = None
         top = bottom = 0.0
-        for ch in sorted(lines[k], key=lambda c: c.x0):
+        for ch in sorted(lines[k], key=_X0):
             text = ch.text
             if text.isspace():
                 if current:
@@ -659,6 +664,9 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
     (words clustered by top) by a line break."""
     if not chars:
         return ""
+    if len(chars) == 1:
+        text = chars[0].text
+        return "" if text.isspace() else LIGATURES.get(text, text)
     tops = [c.top for c in chars]
     if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
         return _one_line(chars, tol)
@@ -672,7 +680,7 @@ def _one_line(chars: list[Char], tol: float) -> str:
     words: list[str] = []
     current: list[str] = []
     prev: Char | None = None
-    for ch in sorted(chars, key=lambda c: c.x0):
+    for ch in sorted(chars, key=_X0):
         text = ch.text
         if text.isspace():
             if current:
