@@ -405,3 +405,23 @@ def test_row_split_over_a_page_break(prev: tuple, new: tuple, joined: bool) -> N
     from gxparse.readers.pdf import _continues_row
 
     assert _continues_row(_cells(*prev), _cells(*new)) is joined
+
+
+def test_text_shortcuts_agree_with_the_general_word_extraction() -> None:
+    """Single characters, single lines and upright text take shortcuts through pdfplumber's
+    word and line rules; on random characters they must give its general answer."""
+    from gxparse.readers import pdf_layout as L
+
+    rng = random.Random(5)
+    for _ in range(400):
+        chars = []
+        for _ in range(rng.randint(1, 12)):
+            x0 = rng.uniform(0, 60)
+            top = rng.choice([10.0, 10.5, 12.9, 14.0, 30.0]) + rng.uniform(-0.5, 0.5)
+            text = rng.choice(["a", "1", "中", " ", "ﬁ", "、"])
+            chars.append(L.Char(text, x0, top, x0 + rng.uniform(2, 9), top + 10, True, 10.0))
+        words = L._words_by_run(chars, L.TOLERANCE)
+        lines = L.cluster(words, lambda w: w.top, L.TOLERANCE)
+        general = "\n".join(" ".join(w.text for w in line) for line in lines)
+        assert L.extract_text(chars) == general, chars
+        assert L.extract_words(chars) == words

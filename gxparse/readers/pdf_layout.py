@@ -19,7 +19,7 @@ import ctypes
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 import pypdfium2.raw as pdfium_c
@@ -409,26 +409,16 @@ def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
 
     out: list[Edge] = []
     for (orientation, _), items in itertools.groupby(sorted(snapped, key=line_of), key=line_of):
-        if orientation == "h":
-            group = sorted(items, key=lambda e: e.x0)
-            joined = [group[0]]
-            for e in group[1:]:
-                last = joined[-1]
-                if e.x0 <= last.x1 + tolerance:
-                    if e.x1 > last.x1:
-                        joined[-1] = last._replace(x1=e.x1)
-                else:
-                    joined.append(e)
-        else:
-            group = sorted(items, key=lambda e: e.top)
-            joined = [group[0]]
-            for e in group[1:]:
-                last = joined[-1]
-                if e.top <= last.bottom + tolerance:
-                    if e.bottom > last.bottom:
-                        joined[-1] = last._replace(bottom=e.bottom)
-                else:
-                    joined.append(e)
+        lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
+        group = sorted(items, key=attrgetter(lo))
+        joined = [group[0]]
+        for e in group[1:]:
+            last = joined[-1]
+            if getattr(e, lo) <= getattr(last, hi) + tolerance:
+                if getattr(e, hi) > getattr(last, hi):
+                    joined[-1] = last._replace(**{hi: getattr(e, hi)})
+            else:
+                joined.append(e)
         out += joined
     return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
 
