@@ -18,27 +18,31 @@ import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = ROOT.parent / "shared" / "real-reports"
 DEFAULT_OUT = Path("/tmp/gxparse-pdfs")
 
 
-def minimal_pdf(content: bytes, mediabox: str = "0 0 300 200") -> bytes:
-    """A one-page PDF (Helvetica) with the given content stream (the tests' maker)."""
+def _tests() -> ModuleType:
+    """The PDF reader's tests, whose PDF maker and pieces of content are used here."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_readers_pdf import _minimal_pdf
+    import test_readers_pdf
 
-    return _minimal_pdf(content, mediabox.encode())
+    return test_readers_pdf
+
+
+def minimal_pdf(content: bytes, mediabox: str = "0 0 300 200") -> bytes:
+    """A one-page PDF (Helvetica) with the given content stream."""
+    return _tests()._minimal_pdf(content, mediabox.encode())
 
 
 def vertical_pdf(placing: bytes) -> bytes:
     """A two-row table whose first cell, spanning both rows, holds vertical writing."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_readers_pdf import TWO_ROWS, VERTICAL_FONT, _minimal_pdf
-
+    t = _tests()
     text = b" BT /F2 " + placing + b" <4E0930014E94> Tj ET"
-    return _minimal_pdf(TWO_ROWS + text, fonts={b"F2": VERTICAL_FONT})
+    return t._minimal_pdf(t.TWO_ROWS + text, fonts={b"F2": t.VERTICAL_FONT})
 
 
 MERGED_GRID = b"\n".join(
@@ -148,6 +152,13 @@ def build(out: Path) -> list[Path]:
         "hand-rect-cells-offset-box.pdf": lambda: minimal_pdf(RECT_GRID, "10 -5 310 195"),
         "hand-vertical-writing.pdf": lambda: vertical_pdf(b"240 Tf 0.05 0 0 0.05 34 170 Tm"),
         "hand-vertical-writing-unscaled.pdf": lambda: vertical_pdf(b"12 Tf 34 170 Td"),
+        "hand-form-xobject.pdf": lambda: _tests()._minimal_pdf(
+            b"q 1 0 0 1 100 50 cm /Fm1 Do Q",
+            forms={b"Fm1": (b"0.5 0 0 0.5 0 0", _tests().TWO_ROWS)},
+        ),
+        "hand-clip-and-curves.pdf": lambda: _tests()._minimal_pdf(
+            _tests().CLIP_AND_CURVES + _tests().TWO_ROWS
+        ),
     }
     makers: dict[str, Callable[[], bytes]] = dict(small)
     if find_soffice() is not None and has_cjk_font():

@@ -190,14 +190,19 @@ def _minimal_pdf(
     mediabox: bytes = b"0 0 300 200",
     rotate: int = 0,
     fonts: dict[bytes, bytes] | None = None,
+    forms: dict[bytes, tuple[bytes, bytes]] | None = None,
 ) -> bytes:
-    """A PDF with one page per content stream (Helvetica as /F1, ``fonts`` beside it),
-    xref offsets correct."""
+    """A PDF with one page per content stream (Helvetica as /F1, ``fonts`` beside it, and
+    ``forms``: name → (matrix, content stream) of form XObjects), xref offsets correct."""
     contents = [content] if isinstance(content, bytes) else content
     fonts = {b"F1": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", **(fonts or {})}
     n_pages = len(contents)
     first_font = 3 + 2 * n_pages
     font_refs = b" ".join(b"/%s %d 0 R" % (name, first_font + i) for i, name in enumerate(fonts))
+    forms = forms or {}
+    first_form = first_font + len(fonts)
+    form_refs = b" ".join(b"/%s %d 0 R" % (name, first_form + i) for i, name in enumerate(forms))
+    resources = b"/Font << %s >> /XObject << %s >>" % (font_refs, form_refs)
     kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n_pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -206,10 +211,18 @@ def _minimal_pdf(
     for i, stream in enumerate(contents):
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [%s] /Rotate %d /Contents %d 0 R"
-            b" /Resources << /Font << %s >> >> >>" % (mediabox, rotate, 4 + 2 * i, font_refs)
+            b" /Resources << %s >> >>" % (mediabox, rotate, 4 + 2 * i, resources)
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects += list(fonts.values())
+    for matrix, stream in forms.values():
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [-1000 -1000 1000 1000] /Matrix [%s]"
+            b" /Resources << %s >> /Length %d >>\nstream\n"
+            % (matrix, resources, len(stream))
+            + stream
+            + b"\nendstream"
+        )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
@@ -262,6 +275,39 @@ def test_rotated_page_is_read_as_displayed(rotate: int) -> None:
     # Turned text reads along its own direction (pdfplumber's rules for non-upright text).
     assert [t for t in texts if t] == {0: ["a1", "a27"], 90: ["a1", "a27"], 270: ["1a", "72a"]}[
         rotate
+    ]
+
+
+def test_table_drawn_inside_a_form_xobject() -> None:
+    # The grid and its texts drawn at half size by a form (as some exporters wrap a page),
+    # placed by the page's own matrix: cells where the form puts them.
+    form = (b"0.5 0 0 0.5 0 0", TWO_ROWS)
+    doc = read_pdf(
+        _minimal_pdf(
+            b"q 1 0 0 1 100 50 cm /Fm1 Do Q", forms={b"Fm1": form}, mediabox=b"0 0 300 200"
+        )
+    )
+    assert [[c.text for c in r.cells] for r in doc.items if isinstance(r, Row)] == [
+        ["", "a1"],
+        ["", "a2 7"],
+    ]
+
+
+# A clipping rectangle and path (n: not painted) and a filled shape with curved corners.
+CLIP_AND_CURVES = (
+    b"q 10 10 280 180 re W n"
+    b" 15 15 m 15 185 l 285 185 l 285 15 l h W n"
+    b" 30 30 m 30 60 40 70 70 70 c 90 70 l 100 70 110 60 110 30 c f Q "
+)
+
+
+def test_clipping_paths_and_curves_draw_no_cells() -> None:
+    # Clipping paths are not painted; the curved shape's one straight side crosses no
+    # edge: only the painted grid makes cells.
+    doc = read_pdf(_minimal_pdf(CLIP_AND_CURVES + TWO_ROWS))
+    assert [[c.text for c in r.cells] for r in doc.items if isinstance(r, Row)] == [
+        ["", "a1"],
+        ["", "a2 7"],
     ]
 
 
