@@ -471,3 +471,44 @@ def test_text_shortcuts_agree_with_the_general_word_extraction() -> None:
         general = "\n".join(" ".join(w.text for w in line) for line in lines)
         assert L.extract_text(chars) == general, chars
         assert L.extract_words(chars) == words
+
+
+def test_pdfium_is_called_by_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdfium is not thread-safe, not even on different documents; a thread pool (or a
+    Dask worker's threads) may read several PDFs at once. Every call into it holds the
+    reader's lock, and the threads still read what each reads alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pypdfium2 as pdfium
+
+    from gxparse.readers import pdf as P
+    from gxparse.readers import pdf_layout as L
+
+    unlocked: list[str] = []
+
+    def checked(owner: object, name: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            if not P._PDFIUM.locked():
+                unlocked.append(name)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    for owner, name in [
+        (pdfium, "PdfDocument"),
+        (pdfium.PdfDocument, "get_page"),
+        (pdfium.PdfDocument, "close"),
+        (L, "page_chars"),
+        (L, "page_edges"),
+    ]:
+        checked(owner, name)
+    pdfs = [
+        _minimal_pdf([TWO_ROWS + b" BT /F1 9 Tf 70 %d Td (n%d) Tj ET" % (30 + k, k)] * 20)
+        for k in range(6)
+    ]
+    alone = [_rows(read_pdf(p)) for p in pdfs]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(lambda p: _rows(read_pdf(p)), pdfs)) == alone
+    assert unlocked == []

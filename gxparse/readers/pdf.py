@@ -35,6 +35,7 @@ column) and "page P line L" (L counts the text lines of page P outside tables).
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,9 @@ _TOL = 1.0
 # Share of the page height at the top and bottom where page numbers are furniture.
 _MARGIN_SHARE = 0.12
 DEFAULT_MAX_PAGES = 500
+# pdfium is not thread-safe: one thread of a process at a time calls it (a thread pool or
+# a Dask worker's threads may read several PDFs at once). The Python work runs outside.
+_PDFIUM = threading.Lock()
 
 # Full labels that always start a row of their own (never the tail of a split label).
 _ROW_LABELS = frozenset(
@@ -107,7 +111,9 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        with _PDFIUM:
+            pdf = pdfium.PdfDocument(data)
+            n_pages = len(pdf)
     except Exception as exc:
         raise _open_error(exc) from None
     items: list[Item] = []
@@ -120,7 +126,6 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     # nothing but page furniture (a page number) follows it on that page.
     open_table: tuple[_TableRows, int] | None = None
     try:
-        n_pages = len(pdf)
         if n_pages > max_pages:
             raise ReadError(f"PDF has {n_pages} pages, more than the limit of {max_pages}")
         for p_no in range(1, n_pages + 1):
@@ -202,7 +207,8 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
             elif content:
                 open_table = None
     finally:
-        pdf.close()
+        with _PDFIUM:
+            pdf.close()
     if failed and not items:
         raise ReadError(f"damaged PDF: {failed[0]}")
     if n_chars == 0:
@@ -249,19 +255,20 @@ def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
     """Given the document and a page number, return the page's items [("line", (text,
     source)) | ("table", _TableRows)] sorted top to bottom, and its character count. The
     page and its text page are closed before returning."""
-    page = pdf[p_no - 1]
-    try:
-        view = L.View(page.get_mediabox(), page.get_rotation())
-        textpage = page.get_textpage()
+    with _PDFIUM:
+        page = pdf[p_no - 1]
         try:
-            chars = L.page_chars(textpage.raw, view)
+            view = L.View(page.get_mediabox(), page.get_rotation())
+            textpage = page.get_textpage()
+            try:
+                chars = L.page_chars(textpage.raw, view)
+            finally:
+                textpage.close()
+            edges = L.page_edges(page.raw, view) if chars else []
         finally:
-            textpage.close()
-        if not chars:
-            return [], 0
-        edges = L.page_edges(page.raw, view)
-    finally:
-        page.close()
+            page.close()
+    if not chars:
+        return [], 0
     if _has_doubled_chars(chars):
         chars = L.dedupe_chars(chars, tolerance=1)
     found = [(cells, L.table_bbox(cells)) for cells in L.find_tables(edges)]
