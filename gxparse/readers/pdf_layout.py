@@ -44,7 +44,7 @@ class Char(NamedTuple):
     size: float
 
 
-_X0, _TOP = itemgetter(1), itemgetter(2)  # of a Char
+_X0 = itemgetter(1)  # a Char's x0
 
 
 class Edge(NamedTuple):
@@ -84,12 +84,6 @@ class View:
         """Given a point in user space, return its (x, top) on the displayed page."""
         a, b, c, d, e, f = self.ctm
         return a * x + c * y + e + self.dx, self.height - (b * x + d * y + f) + self.dtop
-
-    def box(self, x0: float, y0: float, x1: float, y1: float) -> BBox:
-        """Given two opposite corners in user space, return the box they span."""
-        px, pt = self.point(x0, y0)
-        qx, qt = self.point(x1, y1)
-        return min(px, qx), min(pt, qt), max(px, qx), max(pt, qt)
 
     def upright(self, m: Sequence[float]) -> bool:
         """Whether text drawn with the linear part ``m`` (a, b, c, d) stands upright on the
@@ -255,7 +249,6 @@ def page_edges(page: Any, view: View) -> list[Edge]:
 
 
 _WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
-_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _MAX_FORM_DEPTH = 16
 
 
