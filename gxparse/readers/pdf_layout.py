@@ -458,26 +458,40 @@ def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) ->
     at_below = {p: i for col in below.values() for i, p in enumerate(col)}
     at_right = {p: i for row in right.values() for i, p in enumerate(row)}
 
-    def v_connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
-        return not crossings[p][0].isdisjoint(crossings[q][0])
-
-    def h_connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
-        return not crossings[p][1].isdisjoint(crossings[q][1])
-
     out: list[BBox] = []
     for pt in points:
-        # pdfplumber's search (the first point below, then the first to the right, joined
-        # to ``pt`` by an edge and closing a rectangle), with the rights tested once.
-        rights = [r for r in right[pt[1]][at_right[pt] + 1 :] if h_connects(pt, r)]
-        if not rights:
+        # pdfplumber's search: the first point below, then the first to the right, each
+        # joined to ``pt`` by an edge, whose corner closes the rectangle. The points to the
+        # right are tested for an edge once each, and only as far as the search goes.
+        downs = below[pt[0]][at_below[pt] + 1 :]
+        rights = right[pt[1]][at_right[pt] + 1 :]
+        if not downs or not rights:
             continue
+        v_at, h_at = crossings[pt]
+        joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
+        scanned = 0
         found = None
-        for down in below[pt[0]][at_below[pt] + 1 :]:
-            if not v_connects(pt, down):
+        for down in downs:
+            if v_at.isdisjoint(crossings[down][0]):
                 continue
-            for r in rights:
+            k = 0
+            while True:
+                if k == len(joined):
+                    while scanned < len(rights) and h_at.isdisjoint(crossings[rights[scanned]][1]):
+                        scanned += 1
+                    if scanned == len(rights):
+                        break
+                    joined.append(rights[scanned])
+                    scanned += 1
+                r = joined[k]
+                k += 1
                 corner = (r[0], down[1])
-                if corner in crossings and v_connects(corner, r) and h_connects(corner, down):
+                at = crossings.get(corner)
+                if (
+                    at is not None
+                    and not at[0].isdisjoint(crossings[r][0])
+                    and not at[1].isdisjoint(crossings[down][1])
+                ):
                     found = (pt[0], pt[1], corner[0], corner[1])
                     break
             if found:
