@@ -152,6 +152,9 @@ def build(out: Path) -> list[Path]:
         "hand-rect-cells-offset-box.pdf": lambda: minimal_pdf(RECT_GRID, "10 -5 310 195"),
         "hand-vertical-writing.pdf": lambda: vertical_pdf(b"240 Tf 0.05 0 0 0.05 34 170 Tm"),
         "hand-vertical-writing-unscaled.pdf": lambda: vertical_pdf(b"12 Tf 34 170 Td"),
+        "hand-unmapped-codes.pdf": lambda: _tests()._minimal_pdf(
+            _tests().UTF32_TEXT, fonts={b"F2": _tests().UTF32_FONT}
+        ),
         "hand-form-xobject.pdf": lambda: _tests()._minimal_pdf(
             b"q 1 0 0 1 100 50 cm /Fm1 Do Q",
             forms={b"Fm1": (b"0.5 0 0 0.5 0 0", _tests().TWO_ROWS)},

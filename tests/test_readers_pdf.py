@@ -185,6 +185,16 @@ VERTICAL_FONT = (
 )
 
 
+# The same font with 4-byte codes (UTF-32): pdfium reads U+20000's code as characters
+# without a Unicode value, which its text leaves out.
+UTF32_FONT = VERTICAL_FONT.replace(b"UniGB-UCS2-V", b"UniGB-UTF32-H").replace(
+    b"/Supplement 2", b"/Supplement 5"
+)
+UTF32_TEXT = (
+    b"BT /F2 12 Tf 20 150 Td <00004E2D0002000000006587> Tj ET BT /F1 10 Tf 20 100 Td (after) Tj ET"
+)
+
+
 def _minimal_pdf(
     content: bytes | list[bytes],
     mediabox: bytes = b"0 0 300 200",
@@ -308,6 +318,16 @@ def test_clipping_paths_and_curves_draw_no_cells() -> None:
     assert [[c.text for c in r.cells] for r in doc.items if isinstance(r, Row)] == [
         ["", "a1"],
         ["", "a2 7"],
+    ]
+
+
+def test_characters_without_unicode_print_nothing() -> None:
+    # Before: the texts of the characters after them shifted onto the wrong boxes
+    # ("\ufffd中\x02\ufffd\ufffd文"), as pdfium's text skips what it cannot map.
+    doc = read_pdf(_minimal_pdf(UTF32_TEXT, fonts={b"F2": UTF32_FONT}))
+    assert [(i.text, i.source) for i in doc.items] == [
+        ("中文", "page 1 line 1"),
+        ("after", "page 1 line 2"),
     ]
 
 

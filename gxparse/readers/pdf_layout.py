@@ -133,6 +133,7 @@ class _Calls:
 
 
 _calls: _Calls | None = None
+_UNPRINTED = {c: "\n" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
 _new_char = tuple.__new__
 
 
@@ -149,6 +150,12 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
     )
     text = buf.raw[: max(got - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if len(text) != n:
+        # The text leaves out characters without a Unicode value (0): take them one by one.
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
+    # A character without a Unicode value, or a control character, prints nothing: it is
+    # dropped as pdfium's own line breaks are (pdfminer gives no character for them).
+    text = text.translate(_UNPRINTED)
     if _calls is None:
         _calls = _Calls()
     calls = _calls
