@@ -3,8 +3,9 @@
 The real reports in ``../shared/real-reports`` (when present), LibreOffice renderings of
 generated reports (both templates, three seeds each, 9 pt / 14 pt with repeated headers /
 16 pt centred, which move the page breaks and split rows over pages), a landscape
-rendering, a copy whose pages carry ``/Rotate 90``, a rendering of the HTML version, and
-small hand-made PDFs (fake bold, merged cells drawn with lines). Renderings need
+rendering, copies whose pages carry ``/Rotate`` 90, 180 and 270, a rendering of the HTML
+version, and small hand-made PDFs (merged cells drawn with lines or rectangles, fake bold,
+vertical writing, a form XObject, clipping paths and curves, unmapped codes). Renderings need
 LibreOffice and a Chinese font; without them only the real and hand-made PDFs are made.
 
     .venv/bin/python benchmarks/pdf_corpus.py [--out /tmp/gxparse-pdfs]
@@ -173,7 +174,7 @@ def build(out: Path) -> list[Path]:
         made.append(path)
     for name in ("gen2021-s3-9pt.pdf", "hand-rect-cells.pdf"):
         base = out / name
-        for degrees in (90, 270):
+        for degrees in (90, 180, 270):
             path = out / name.replace(".pdf", f"-rotate{degrees}.pdf")
             if base.exists() and not path.exists():
                 path.write_bytes(_rotated(base.read_bytes(), degrees))
