@@ -1,5 +1,6 @@
-"""Compare two PDF readers cell by cell: the reader at a git ref (default ``main``, built
-on pdfplumber) and the one in the work tree (pdfium).
+"""Compare two PDF readers cell by cell: the reader at a git revision (``--ref``, default:
+the commit the switch to pdfium started from, whose reader is built on pdfplumber) and the
+one in the work tree (pdfium).
 
 For every PDF of :mod:`pdf_corpus` (the real reports in ``../shared/real-reports``,
 LibreOffice renderings of generated reports, rotated pages, hand-made PDFs) and the
@@ -12,7 +13,7 @@ block per file; the exit code is 0 when there are none.
 The old reader needs pdfplumber (``pip install pdfplumber==0.11.10`` once it is no
 longer a dependency).
 
-    .venv/bin/python benchmarks/compare_pdf_readers.py [--ref main] [--out /tmp/gxparse-pdfs] [PDF ...]
+    .venv/bin/python benchmarks/compare_pdf_readers.py [--ref REV] [--out /tmp/gxparse-pdfs] [PDF ...]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gxparse.parse import TABLES, parse_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_MODULE = "gxparse_reader_at_ref"
+BEFORE_PDFIUM = "cf83ce1"  # the last commit whose PDF reader is built on pdfplumber
 
 
 def load_old(ref: str) -> None:
@@ -114,10 +116,16 @@ def hostile() -> dict[str, bytes]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ref", default="main")
+    ap.add_argument("--ref", default=BEFORE_PDFIUM)
     ap.add_argument("--out", type=Path, default=pdf_corpus.DEFAULT_OUT)
     ap.add_argument("pdfs", nargs="*", type=Path)
     args = ap.parse_args()
+    if importlib.util.find_spec("pdfplumber") is None:
+        print(
+            f"the reader at {args.ref} needs pdfplumber: pip install pdfplumber==0.11.10",
+            file=sys.stderr,
+        )
+        return 2
     load_old(args.ref)
     files = {p.name: p.read_bytes() for p in (args.pdfs or pdf_corpus.build(args.out))}
     if not args.pdfs:
