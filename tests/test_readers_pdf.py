@@ -532,3 +532,30 @@ def test_pdfium_is_called_by_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatc
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(lambda p: _rows(read_pdf(p)), pdfs)) == alone
     assert unlocked == []
+
+
+def test_doubled_characters_are_found_wherever_they_are() -> None:
+    """The quick look for fake bold finds exactly the pairs of one text whose whole-point
+    positions are equal or neighbours (then ``dedupe_chars`` decides), on random pages."""
+    from gxparse.readers import pdf_layout as L
+    from gxparse.readers.pdf import _has_doubled_chars
+
+    def brute(chars: list[L.Char]) -> bool:
+        return any(
+            a.text == b.text
+            and abs(int(a.x0) - int(b.x0)) <= 1
+            and abs(int(a.top) - int(b.top)) <= 1
+            for i, a in enumerate(chars)
+            for b in chars[i + 1 :]
+        )
+
+    rng = random.Random(2)
+    found = 0
+    for _ in range(3000):
+        chars = [
+            L.Char(rng.choice("ab"), rng.uniform(-3, 9), rng.uniform(-3, 9), 0, 0, True, 1)
+            for _ in range(rng.randint(0, 6))
+        ]
+        assert _has_doubled_chars(chars) == brute(chars), chars
+        found += brute(chars)
+    assert 200 < found < 2800  # both answers were tried often

@@ -295,29 +295,25 @@ def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
 
 
 def _has_doubled_chars(chars: list[L.Char]) -> bool:
-    """Whether any character is printed twice at (nearly) the same place (fake bold). A
-    cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page: only a
-    text seen before is looked for in the neighbouring buckets."""
-    seen: set[tuple[str, int, int]] = set()
-    texts: set[str] = set()
+    """Whether a character is printed twice at (nearly) the same place (fake bold): the
+    same text, in neighbouring or equal whole-point positions (x0 and top). A cheap pass
+    that spares the costlier ``dedupe_chars`` on the usual clean page."""
+    by_text: dict[str, list[tuple[int, int]]] = {}
     for ch in chars:
-        text = ch.text
-        key = (text, int(ch.x0), int(ch.top))
-        if text in texts:
-            if key in seen:
-                return True
-            # A copy shifted across an integer boundary lands in a neighbouring bucket.
-            x, y = key[1], key[2]
-            for dx, dy in _NEIGHBOURS:
-                if (text, x + dx, y + dy) in seen:
+        by_text.setdefault(ch.text, []).append((int(ch.top), int(ch.x0)))
+    for spots in by_text.values():
+        if len(spots) < 2:
+            continue
+        spots.sort()
+        n = len(spots)
+        for i, (y, x) in enumerate(spots):
+            j = i + 1
+            while j < n and spots[j][0] <= y + 1:  # this row and the next
+                if -1 <= spots[j][1] - x <= 1:
                     return True
-        else:
-            texts.add(text)
-        seen.add(key)
+                j += 1
     return False
 
-
-_NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
 
 Box = tuple[float, float, float, float]
 
