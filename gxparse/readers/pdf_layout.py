@@ -248,11 +248,27 @@ def page_edges(page: Any, view: View) -> list[Edge]:
     calls = _calls
     out: list[Edge] = []
     address = ctypes.cast(page, ctypes.c_void_p).value
+    buffers = _PathBuffers()
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
         obj = calls.page_object(address, i)
-        if obj and calls.object_type(obj) in _WANTED:
-            _object_edges(calls, obj, None, view, out, 0)
+        if obj:
+            kind = calls.object_type(obj)
+            if kind in _WANTED:
+                _object_edges(calls, buffers, obj, kind, None, view, out, 0)
     return out
+
+
+class _PathBuffers:
+    """The ctypes values pdfium writes a path's matrix, draw mode and points into, made
+    once per page."""
+
+    def __init__(self) -> None:
+        self.matrix = pdfium_c.FS_MATRIX()
+        self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.matrix_ref = ctypes.byref(self.matrix)
+        self.fill_ref, self.stroke_ref = ctypes.byref(self.fill), ctypes.byref(self.stroke)
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
 
 
 _WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
@@ -275,17 +291,16 @@ def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
 
 def _object_edges(
     calls: _Calls,
+    buffers: _PathBuffers,
     obj: int,
+    kind: int,
     parent: tuple[float, ...] | None,
     view: View,
     out: list[Edge],
     depth: int,
 ) -> None:
-    kind = calls.object_type(obj)
-    if kind not in _WANTED:
-        return
-    matrix = pdfium_c.FS_MATRIX()
-    if not calls.object_matrix(obj, ctypes.byref(matrix)):
+    matrix = buffers.matrix
+    if not calls.object_matrix(obj, buffers.matrix_ref):
         return
     m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
     if parent is not None:
@@ -295,20 +310,18 @@ def _object_edges(
             for j in range(calls.form_count(obj)):
                 child = calls.form_object(obj, j)
                 if child:
-                    _object_edges(calls, child, m, view, out, depth + 1)
+                    child_kind = calls.object_type(child)
+                    if child_kind in _WANTED:
+                        _object_edges(calls, buffers, child, child_kind, m, view, out, depth + 1)
         return
-    fill = ctypes.c_int()
-    stroke = ctypes.c_int()
-    if calls.draw_mode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not (
-        fill.value or stroke.value
+    if calls.draw_mode(obj, buffers.fill_ref, buffers.stroke_ref) and not (
+        buffers.fill.value or buffers.stroke.value
     ):
         return
     a, b, c, d, e, f = m
     ca, cb, cc, cd, ce, cf = view.ctm
     dx, h0 = view.dx, view.height + view.dtop
-    x = ctypes.c_float()
-    y = ctypes.c_float()
-    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    x, y, xr, yr = buffers.x, buffers.y, buffers.x_ref, buffers.y_ref
     segment, get_point = calls.segment, calls.segment_point
     get_type, get_close = calls.segment_type, calls.segment_close
     subpaths: list[list[tuple[float, float]]] = []
