@@ -436,10 +436,6 @@ def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
     return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
 
 
-def _bbox(e: Edge) -> BBox:
-    return (e.x0, e.top, e.x1, e.bottom)
-
-
 def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BBox]]:
     """Given a page's edges, return its tables, each as its cells (x0, top, x1, bottom),
     top to bottom: the smallest rectangles whose four corners are crossings of edges and
@@ -448,7 +444,9 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
     edges = merge_edges(edges, tolerance)
     v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
     h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
-    crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]] = {}
+    # Each crossing's vertical and horizontal edges. pdfplumber keeps their boxes; an edge
+    # stands for its box here, since only edges of one orientation are ever compared.
+    crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]] = {}
     h_tops = [h.top for h in h_edges]
     for v in v_edges:  # the horizontal edges at heights the vertical one reaches
         lo = bisect.bisect_left(h_tops, v.top - tolerance)
@@ -461,13 +459,13 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
                 and v.x0 <= h.x1 + tolerance
             ):
                 vs, hs = crossings.setdefault((v.x0, h.top), (set(), set()))
-                vs.add(_bbox(v))
-                hs.add(_bbox(h))
+                vs.add(v)
+                hs.add(h)
     cells = _cells(crossings)
     return _group_cells(cells)
 
 
-def _cells(crossings: dict[tuple[float, float], tuple[set[BBox], set[BBox]]]) -> list[BBox]:
+def _cells(crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]]) -> list[BBox]:
     points = sorted(crossings)
     below: dict[float, list[tuple[float, float]]] = {}
     right: dict[float, list[tuple[float, float]]] = {}
