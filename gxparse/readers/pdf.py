@@ -372,13 +372,14 @@ def _table_rows(
     for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
         top, bottom = row_box[1], row_box[3]
         row: list[Cell | None] = []
+        prefix = f"page {p_no} table {t_no} row {r} cell "
         for j, cell_box in enumerate(row_cells):
-            src = f"page {p_no} table {t_no} row {r} cell {j + 1}"
             if cell_box is not None:
                 cell_chars = by_cell.get(cell_box)
-                text = L.extract_text(cell_chars) if cell_chars else ""
-                row.append(Cell(clean_text(text), src))
+                text = clean_text(L.extract_text(cell_chars)) if cell_chars else ""
+                row.append(Cell(text, prefix + str(j + 1)))
                 continue
+            src = prefix + str(j + 1)
             x = xs[j]
             cover = next(
                 (
