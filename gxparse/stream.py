@@ -326,7 +326,14 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
                 after_header = True
             if hit is not None and not _measure_after(run, hit):
                 owner = ("active_disclosure", T.DISCLOSURE_ITEMS[hit[0]].code)
-                if pending:
+                if (
+                    pending
+                    and not measures
+                    and _ARTICLE20 not in _joined(run)
+                    and len(_ITEMS.named(run)) <= 1
+                ):
+                    # Only the next item's own label stands between the numbers and it
+                    # (no new header: the numbers were under this item's group's header).
                     _place_unlabelled(res, owner[1], pending, template, header)
             elif _ARTICLE20 in _joined(run):
                 header = None
