@@ -145,12 +145,12 @@ class _Keys:
                 keys.append((label_key(k.lstrip("=")), i, eq))
         return cls(tuple(entries), tuple(keys))
 
-    def last_named(self, run: Sequence[Token]) -> tuple[int, int] | None:
-        """(entry index, end offset) of the entry named last in the run: contains-keys
+    def last_named(self, run: Sequence[Token]) -> tuple[int, int, str] | None:
+        """(entry index, end offset, key) of the entry named last in the run: contains-keys
         are looked for in the run's joined text, equals-keys against single words."""
         texts = [label_key(_strip_enum(t.text)) for t in run]
         joined = "".join(label_key(t.text) for t in run)
-        best: tuple[int, int, int] | None = None  # (end, key length, index)
+        best: tuple[int, int, int, str] | None = None  # (end, key length, index, key)
         for key, i, eq in self.keys:
             if not key:
                 continue
@@ -159,15 +159,15 @@ class _Keys:
                 for t, txt in zip(run, texts, strict=True):
                     offset += len(label_key(t.text))
                     if txt == key:
-                        cand = (offset, len(key), i)
+                        cand = (offset, len(key), i, key)
                         best = cand if best is None or cand[:2] > best[:2] else best
                 continue
             at = joined.rfind(key)
             if at >= 0:
-                cand = (at + len(key), len(key), i)
+                cand = (at + len(key), len(key), i, key)
                 if best is None or cand[:2] > best[:2]:
                     best = cand
-        return None if best is None else (best[2], best[0])
+        return None if best is None else (best[2], best[0], best[3])
 
     def last_end(self, run: Sequence[Token]) -> int:
         """Where the last key of these entries named in the run ends (-1: none)."""
@@ -394,12 +394,20 @@ def _runs_into_appeals(values: list[Token]) -> bool:
     return len(printed) == len(values) == len(T.APPLICANT_CODES) + len(T.APPEAL_CELLS)
 
 
-def _label_ends(run: Sequence[Token], hit: tuple[int, int], entry: T.Entry) -> bool:
+def _label_ends(run: Sequence[Token], hit: tuple[int, int, str], entry: T.Entry) -> bool:
     """Whether the run ends with the label it names: the words after the key that named
     it are the rest of the entry's own label ("部分公开" + "区分处理的…"), not the start
-    of another label cut in two ("行政处罚 行政强" + "制" on the next line)."""
+    of another label cut in two ("行政处罚 行政" + "1", its "强制" lost)."""
     rest = _joined(run)[hit[1] :]
-    return len(rest) <= 1 or rest in label_key(entry.zh)
+    if len(rest) <= 1:
+        return True
+    label = label_key(_strip_enum(entry.zh))
+    at = label.find(hit[2])
+    after = label[at + len(hit[2]) :] if at >= 0 else ""
+    # The label's own continuation, cut short or followed by a unit or two ("（件）").
+    return bool(after) and (
+        after.startswith(rest) or (rest.startswith(after) and len(rest) - len(after) <= 3)
+    )
 
 
 def _numbered_after(run: Sequence[Token], end: int) -> bool:
@@ -432,7 +440,7 @@ def _place_unlabelled(
     values.clear()
 
 
-def _measure_after(run: Sequence[Token], hit: tuple[int, int]) -> bool:
+def _measure_after(run: Sequence[Token], hit: tuple[int, int, str]) -> bool:
     """Whether the run names a measure after its last item (a header, not a row)."""
     joined = _joined(run)
     return any(joined.find(k, hit[1]) >= 0 for k, _, eq in _MEASURES.keys if k and not eq)
