@@ -8,6 +8,7 @@ from datetime import date
 from functools import lru_cache
 
 from gxparse import template as T
+from gxparse.layout import is_chrome
 from gxparse.normalize import is_page_furniture, nfkc
 
 _WS = re.compile(r"[\s\u3000]+")
@@ -20,9 +21,6 @@ _TITLE_NO_YEAR = re.compile(
 )
 _LEAD_IN = re.compile("|".join(map(re.escape, T.TITLE_LEAD_INS)))
 _CLAUSE_END = re.compile(r"[，,。；;:：》)）]")
-_CHROME = tuple(nfkc(k) for k in T.CHROME_KEYS)
-_BREADCRUMB_SPLIT = re.compile("|".join(map(re.escape, T.BREADCRUMB_MARKS)))
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 _YEAR_WORD = re.compile(r"((?:19|20)\d\d)\s*年")
 _PREFIXES = re.compile(r"^(?:标题[:：]|#+|\[bookmark:[^\]]*\])\s*")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})\s*日?")
@@ -54,21 +52,6 @@ def _converter():  # opencc loads its dictionaries once per process
 def normalise_agency(name: str) -> str:
     """Simplified characters (郟县 → 郏县), whitespace removed."""
     return _WS.sub("", _converter().convert(nfkc(name)))
-
-
-def is_chrome(text: str) -> bool:
-    """A line of page chrome: breadcrumbs, accessibility/font/print bars, publication lines
-    and site footers (short lines holding a key of ``template.CHROME_KEYS``)."""
-    t = nfkc(text).strip()
-    if not t or len(t) > 80:
-        return False
-    if any(k in t for k in _CHROME):
-        return True
-    if sum(t.count(m) for m in T.BREADCRUMB_MARKS) < 2 or "报告" in t:
-        return False
-    # A breadcrumb is words between its marks ("首页 > 政务公开 > 年报"), never numbers.
-    parts = [p.strip() for p in _BREADCRUMB_SPLIT.split(t) if p.strip()]
-    return len(parts) >= 3 and all(_CJK_CHAR.search(p) for p in parts)
 
 
 def _agency_before(before: str) -> str:

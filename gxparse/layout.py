@@ -17,11 +17,18 @@ the file as given) in which:
 
 Runs of spaces inside a line are kept as printed for the same reason; the readers treat
 any run as one separator.
+
+:func:`is_chrome` tells the page chrome crawled pages print around a report (breadcrumbs,
+font and print bars, publication lines, footers): the text reader drops such lines, and
+the title is never looked for in them.
 """
 
 from __future__ import annotations
 
 import re
+
+from gxparse import template as T
+from gxparse.normalize import nfkc
 
 # Characters that are never content: C0 controls but \t \n \r, DEL, zero-width characters
 # and the byte-order mark (a BOM inside the text is a zero-width no-break space).
@@ -57,3 +64,23 @@ def normalise_layout(text: str) -> str:
     elif _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     return "\n".join(map(_strip_line, _LINE_BREAK.split(text)))
+
+
+_CHROME = tuple(nfkc(k) for k in T.CHROME_KEYS)
+_BREADCRUMB_SPLIT = re.compile("|".join(map(re.escape, T.BREADCRUMB_MARKS)))
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def is_chrome(text: str) -> bool:
+    """A line of page chrome: breadcrumbs, accessibility/font/print bars, publication lines
+    and site footers (short lines holding a key of ``template.CHROME_KEYS``)."""
+    t = nfkc(text).strip()
+    if not t or len(t) > 80:
+        return False
+    if any(k in t for k in _CHROME):
+        return True
+    if sum(t.count(m) for m in T.BREADCRUMB_MARKS) < 2 or "报告" in t:
+        return False
+    # A breadcrumb is words between its marks ("首页 > 政务公开 > 年报"), never numbers.
+    parts = [p.strip() for p in _BREADCRUMB_SPLIT.split(t) if p.strip()]
+    return len(parts) >= 3 and all(_CJK_CHAR.search(p) for p in parts)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gxparse.facts import find_title, is_chrome
+from gxparse.facts import find_title
+from gxparse.layout import is_chrome
 from gxparse.normalize import parse_number
 from gxparse.parse import parse_bytes
 from gxparse.synth.compare import table_readings

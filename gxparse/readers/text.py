@@ -19,8 +19,7 @@ import threading
 
 from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, Row, cells_of
-from gxparse.facts import is_chrome
-from gxparse.layout import normalise_layout
+from gxparse.layout import is_chrome, normalise_layout
 from gxparse.normalize import without_furniture
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
