@@ -44,6 +44,7 @@ __all__ = [
     "WORKBOOK_NAME",
     "decisions_summary",
     "display_width",
+    "left_out_sheet",
     "requests_summary",
     "sheet_name",
     "translate",
@@ -142,6 +143,8 @@ HEADERS: dict[str, str] = {
     "median": "中位数",
     "total": "合计",
     "max": "最大值",
+    "reason": "原因",
+    "duplicate_of": "重复于",
 }
 
 # Code columns followed by a column with the code's Chinese label (from the template).
@@ -176,6 +179,7 @@ SHEET_NAMES: dict[str, str] = {
     "metrics": "指标",
     "catalog": "指标定义",
     "findings": "检查发现",
+    "left_out": "未计入的文件",
     "reports": "报告",
     "disclosure": "主动公开",
     "applications": "依申请公开",
@@ -189,6 +193,7 @@ SHEET_DESCRIPTIONS: dict[str, str] = {
     "metrics": "每份报告 × 指标一行：数值、分子、分母；输入为空白或缺失时数值为空",
     "catalog": "各指标的定义（公式）",
     "findings": "检查发现的问题，按严重程度着色：错误红色、警告黄色、提示灰色",
+    "left_out": "无法解析的文件和重复的文件：未计入汇总、指标和图表，逐个说明原因",
     "reports": "每份报告一行：机关、年度、模板版本、解析状态",
     "disclosure": "二、主动公开政府信息情况：每个事项 × 指标一行",
     "applications": "三、收到和处理政府信息公开申请情况：每行 × 申请人一行",
@@ -510,12 +515,33 @@ def _about(
     sheet.close()
 
 
+def left_out_sheet(tables: object, dropped: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The 未计入的文件 sheet: one row per file left out of the summaries, metrics and
+    charts (:func:`gxparse.corpus.left_out`; ``dropped`` when the caller has it), its
+    reason in Chinese."""
+    from gxparse.checks import CHECK_BY_CODE
+    from gxparse.corpus import LEFT_OUT_COLUMNS, left_out
+
+    if dropped is None:
+        reports = _table(tables, "reports")
+        dropped = (
+            left_out(reports)
+            if reports is not None
+            else pd.DataFrame(columns=list(LEFT_OUT_COLUMNS), dtype="string")
+        )
+    codes = {"failed": "parse_failed"}
+    reason = [CHECK_BY_CODE[codes.get(r, r)].zh for r in dropped["reason"]]
+    out = dropped.assign(reason=pd.array(reason, dtype="string"))
+    return out[["report_id", "source_file", "reason", "duplicate_of", "note"]]
+
+
 def write_workbook(
     tables: object,
     path: str | Path = Path("reports") / WORKBOOK_NAME,
     *,
     build_date: dt.date | str | None = None,
     max_sheet_rows: int | None = None,
+    left_out: pd.DataFrame | None = None,
 ) -> Path:
     """Given the tidy tables, write the briefing workbook to ``path`` atomically and return it.
 
@@ -525,12 +551,21 @@ def write_workbook(
     (default :data:`MAX_SHEET_ROWS`) is left out and the 说明 sheet points to its CSV and
     Parquet files, which ``gxparse build`` writes. Sheets are streamed into the file
     (:mod:`gxparse.xlsx`), so memory stays flat however many reports there are.
+
+    Files that could not be parsed and duplicates are left out of every sheet but
+    未计入的文件, which lists them (``left_out``: :func:`gxparse.corpus.left_out` of the
+    full selection, when ``tables`` already leaves them out, as the notebooks' does).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
     limit = MAX_SHEET_ROWS if max_sheet_rows is None else max_sheet_rows
+    dropped = left_out_sheet(tables, left_out)
+    if left_out is None and not dropped.empty:
+        from gxparse.pipeline import analysable
+
+        tables = analysable(tables)
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
@@ -568,6 +603,7 @@ def write_workbook(
             findings = with_labels(findings)
             fills = findings["severity"] if "severity" in findings.columns else None
             add("findings", findings, row_fills=fills)
+        add("left_out", dropped)
         for key in ("reports", *CELL_TABLES):
             df = _table(tables, key)
             if df is None:
@@ -583,6 +619,9 @@ def write_workbook(
             add(key, df)
         _about(wb, about, tables, when, written, left_out, limit)
         wb.close()
+        from gxparse.publish import apply_umask
+
+        apply_umask(tmp)  # mkstemp's file is owner-only; the workbook is for colleagues too
         os.replace(tmp, path)
     except BaseException:
         wb.abort()

@@ -89,11 +89,31 @@ except ImportError:  # pragma: no cover - Windows
     _HAS_RLIMIT = False
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when the process that started it dies, so
+    no worker outlives a build killed outright (SIGKILL; a pool's own shutdown never
+    runs then). The forkserver that starts the workers exits when the build does."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the request was made
+            os._exit(1)
+
+
 def _worker_init() -> None:
     global _IN_OWN_WORKER
     _IN_OWN_WORKER = True
     # A Ctrl-C in the terminal reaches the whole process group; the parent handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
 
 
 def _on_alarm(signum: int, frame: object) -> None:
