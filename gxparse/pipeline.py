@@ -718,7 +718,7 @@ def run_all(
     t0 = time.perf_counter()
     corpus = _build(raw, processed, build_jobs, cache)
     build_seconds = time.perf_counter() - t0
-    say(f"gxparse run: tables {raw} → {processed} in {build_seconds:.1f} s")
+    say(f"gxparse run：表格 {raw} → {processed}，用时 {build_seconds:.1f} 秒")
     if not has_parsed(corpus):
         total = time.perf_counter() - start
         return RunResult(raw, processed, reports, build_seconds, [], total, corpus)
@@ -753,9 +753,9 @@ def run_all(
             except papermill.PapermillExecutionError as exc:
                 error = " ".join(f"{exc.ename}: {exc.evalue}".split())[:300]
                 raise NotebookFailed(script.stem, error, corpus, build_seconds) from exc
-            say(f"gxparse run: {run.name} in {run.seconds:.1f} s")
+            say(f"gxparse run：notebook {run.name}，用时 {run.seconds:.1f} 秒")
             for w in run.glyph_warnings:
-                say(f"gxparse run: warning in {run.name}: {w.strip()[:200]}")
+                say(f"gxparse run：notebook {run.name} 的警告：{w.strip()[:200]}")
             return run
 
         with contextlib.ExitStack() as stack:
@@ -779,7 +779,7 @@ def run_all(
     total = time.perf_counter() - start
     result = RunResult(raw, processed, reports, build_seconds, runs, total, corpus)
     say(
-        f"gxparse run: {len(runs)} notebooks, figures in {reports / 'figures'}, done in {total:.1f} s"
+        f"gxparse run：{len(runs)} 个 notebook，图表在 {reports / 'figures'}，共用时 {total:.1f} 秒"
     )
     return result
 
