@@ -231,8 +231,9 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     """Write a table as CSV for spreadsheets: UTF-8 with BOM (Excel shows Chinese), no
-    index, formula-like text prefixed with an apostrophe (:func:`csv_safe`)."""
-    csv_safe(df).to_csv(path, index=False, encoding="utf-8-sig")
+    index, formula-like text prefixed with an apostrophe (:func:`csv_safe`), lines ended
+    with CRLF as RFC 4180 has them (so a field holding a lone CR or LF is quoted)."""
+    csv_safe(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def _partition_value(folder: str) -> int | None:
