@@ -12,13 +12,16 @@ Every table is partitioned by its report's year (``reports.year``, joined on
 (``pd.read_parquet("<out>/applications")`` gives it as a column). :func:`read_tables` reads
 either layout back with the corpus's exact dtypes.
 
-Each file is written to a temporary name in the output folder and renamed into place (a
-partitioned table: a temporary folder, swapped in), so an interrupted build leaves the
-previous outputs whole."""
+The set of tables is published whole: it is written into a staging folder beside the
+output folder, which is then swapped in (:func:`gxparse.publish.staged`), so a reader, and
+a build killed at any moment, sees the previous complete set or the new one. An output
+folder that also holds files a build did not write is updated in place, each file written
+to a temporary name and renamed (a partitioned table: a temporary folder, swapped in).
+Files get the umask's permissions. In the CSV files, text a spreadsheet would run as a
+formula starts with an apostrophe (:func:`csv_safe`); Parquet keeps the exact text."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +33,7 @@ import pandas as pd
 from gxparse.corpus import Corpus, read_reports
 from gxparse.dtypes import concat_frames
 from gxparse.parse import TABLES, empty_frame, typed
-from gxparse.publish import apply_umask, atomic_file, staged
+from gxparse.publish import apply_umask, atomic_file, staged, swap_in
 
 __all__ = [
     "PARTITION_KEYS",
@@ -51,32 +54,16 @@ UNKNOWN_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
 def _atomic_folder(path: Path, fill: Callable[[Path], object]) -> None:
-    """Build a folder under a temporary name beside ``path``, then swap it in.
-
-    A folder cannot replace a non-empty folder in one rename: the old one is first renamed
-    aside, the new one renamed into place, then the old one removed; a failure between the
-    two renames puts the old one back."""
+    """Build a folder under a temporary name beside ``path``, then swap it in
+    (:func:`gxparse.publish.swap_in`); the previous folder is removed after."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    old: Path | None = None
     try:
         fill(tmp)
         apply_umask(tmp)
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.rmdir(old)  # the name only: rename needs it absent
-            os.replace(path, old)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            if old is not None and not path.exists():
-                os.replace(old, path)
-                old = None
-            raise
+        swap_in(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _partitions(

@@ -89,31 +89,38 @@ except ImportError:  # pragma: no cover - Windows
     _HAS_RLIMIT = False
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this worker when the process that started it dies, so
-    no worker outlives a build killed outright (SIGKILL; a pool's own shutdown never
-    runs then). The forkserver that starts the workers exits when the build does."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import ctypes.util
+def _watch_parent(pid: int, interval: float = 0.5) -> None:
+    """End this worker when the process that made the pool (``pid``) is gone or a zombie.
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() == 1:  # the parent died before the request was made
-            os._exit(1)
+    A build killed outright (SIGKILL) never shuts its pool down, and its workers would
+    wait for work forever: they hold the forkserver's and the task queue's pipes open, so
+    no end-of-file reaches them. A daemon thread checks the parent twice a second."""
+    import threading
+
+    import psutil
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                gone = psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                gone = True
+            except psutil.Error:
+                gone = False
+            if gone:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="gxparse-parent-watch", daemon=True).start()
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     global _IN_OWN_WORKER
     _IN_OWN_WORKER = True
     # A Ctrl-C in the terminal reaches the whole process group; the parent handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    if parent is not None:
+        _watch_parent(parent)
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -280,7 +287,11 @@ def default_executor(
         # Workers fork from a server that already imported the parser: a recycled worker
         # starts in milliseconds instead of re-importing pandas.
         ctx.set_forkserver_preload(["gxparse.parse"])
-    kwargs: dict[str, Any] = {"max_workers": workers, "initializer": _worker_init}
+    kwargs: dict[str, Any] = {
+        "max_workers": workers,
+        "initializer": _worker_init,
+        "initargs": (os.getpid(),),  # no worker outlives this process (_watch_parent)
+    }
     if max_tasks_per_child:
         kwargs["max_tasks_per_child"] = max_tasks_per_child
     return ProcessPoolExecutor(mp_context=ctx, **kwargs)

@@ -38,6 +38,7 @@ __all__ = [
     "exchange",
     "remove_stale",
     "staged",
+    "swap_in",
 ]
 
 _STAGING = re.compile(r"^\.(?P<name>.+)\.gxparse-(?P<pid>\d+)\.[^.]+\.tmp$")
@@ -147,7 +148,7 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
-def _swap_in(staging: Path, target: Path) -> None:
+def swap_in(staging: Path, target: Path) -> None:
     """Put ``staging`` at ``target``; the previous ``target`` ends at ``staging``'s name
     (to be removed), or is absent when there was none."""
     if not target.exists():
@@ -192,6 +193,6 @@ def staged(target: str | os.PathLike[str], owned: Callable[[Path], bool]) -> Ite
         apply_umask(staging)
         yield staging
         apply_umask(staging)
-        _swap_in(staging, target)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

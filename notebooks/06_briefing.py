@@ -54,7 +54,7 @@ if a.left_out_note:
 
 # %%
 workbook = export.write_workbook(corpus, a.workbook, build_date=a.build_date, left_out=a.left_out)
-print(f"工作簿：{workbook}")
+print(f"工作簿：{workbook.name}")
 
 # %% [markdown]
 # ## 申请办理汇总

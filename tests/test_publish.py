@@ -160,14 +160,14 @@ def killing(original):
 
 pd.DataFrame.to_parquet = killing(pd.DataFrame.to_parquet)
 pd.DataFrame.to_csv = killing(pd.DataFrame.to_csv)
-swap = publish._swap_in
+swap = publish.swap_in
 
 def swap_then_die(staging, target):
     swap(staging, target)
     if at == "swapped":
         os.kill(os.getpid(), signal.SIGKILL)
 
-publish._swap_in = swap_then_die
+publish.swap_in = swap_then_die
 sys.exit(cli.main(["build", sys.argv[2], sys.argv[3]]))
 """
 
