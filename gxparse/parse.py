@@ -391,6 +391,10 @@ _FAILURES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), zh)
     for p, zh in (
         (r"^empty file$", "文件为空"),
+        (r"^not decodable as", "不是可识别的文档，也不是可解码的文本（二进制文件或已损坏？）"),
+        (r"^declares UTF-16 but does not decode", "文件声明为 UTF-16 编码但无法解码"),
+        (r"^\[Content_Types\]\.xml refused|^damaged package", "文档的内容类型清单有误，拒绝读取"),
+        (r"^no Chinese font for LibreOffice", "缺少中文字体，LibreOffice 无法转换"),
         (r"^cannot read file", "无法打开文件（不存在或没有读取权限）"),
         (r"^file too large \(([^;]+); the limit is ([^)]+)\)", "文件过大（{0}，上限 {1}）"),
         (r"^damaged or truncated zip container", "压缩文件（DOCX/XLSX）已损坏或不完整"),
