@@ -210,9 +210,16 @@ def _output(arg: str | Path, what: str = "输出文件夹") -> Path:
     return p
 
 
+_terminated: list[int] = []
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     # Unwind like Ctrl-C: worker pools are killed and staging folders removed by the
-    # ``finally`` blocks on the way out (a plain SIGTERM would skip them).
+    # ``finally`` blocks on the way out (a plain SIGTERM would skip them). A second
+    # SIGTERM while unwinding ends the process at once.
+    if _terminated:
+        os._exit(128 + signum)
+    _terminated.append(signum)
     raise KeyboardInterrupt
 
 
@@ -233,11 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gxparse {args.command}：错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"gxparse {args.command}：已中断，之前的输出保持不变", file=sys.stderr)
+        print(f"gxparse {args.command}：已中断，之前的输出保持不变", file=sys.stderr, flush=True)
         return 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        _terminated.clear()
 
 
 def _print_summary(lines: list[str]) -> None:

@@ -370,6 +370,18 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     for proc in list(processes.values()):
         with contextlib.suppress(Exception):
             proc.kill()
+    for proc in list(processes.values()):
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    # A worker killed while sending its result leaves half a message in the result pipe,
+    # and the pool's manager thread waits for the rest forever (the interpreter then
+    # hangs at exit, joining it). This process holds the pipe's write end too: closing it
+    # ends the manager's read with EOF, which it takes for a broken pool.
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
