@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -29,11 +30,36 @@ class UsageError(Exception):
     """A bad argument or path: reported on one line, exit code 2."""
 
 
+# argparse's own messages, in Chinese (the rest of its text is kept as it is).
+_ARGPARSE_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), zh)
+    for p, zh in (
+        (r"^the following arguments are required: (.*)$", "缺少参数：{0}"),
+        (r"^unrecognized arguments: (.*)$", "无法识别的参数：{0}"),
+        (r"^argument (\S+): invalid choice: (.*?) \(choose from (.*)\)$", "参数 {0}：无效的取值 {1}（可选：{2}）"),
+        (r"^argument (\S+): expected one argument$", "参数 {0} 需要一个值"),
+        (r"^argument (\S+): expected at least one argument$", "参数 {0} 至少需要一个值"),
+        (r"^argument (\S+): invalid int value: (.*)$", "参数 {0}：应为整数：{1}"),
+        (r"^argument (\S+): invalid float value: (.*)$", "参数 {0}：应为数字：{1}"),
+        (r"^argument (\S+): (.*)$", "参数 {0}：{1}"),
+        (r"^invalid choice: (.*?) \(choose from (.*)\)$", "无效的命令 {0}（可选：{1}）"),
+    )
+)  # fmt: skip
+
+
+def _zh(message: str) -> str:
+    for pattern, zh in _ARGPARSE_ZH:
+        m = pattern.match(message)
+        if m:
+            return zh.format(*m.groups())
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage block), exit code 2."""
+    """argparse with one-line errors in Chinese (no usage block), exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}：错误：{message}（用法见 {self.prog} --help）\n")
+        self.exit(EXIT_USAGE, f"{self.prog}：错误：{_zh(message)}（用法见 {self.prog} --help）\n")
 
 
 def _non_negative_int(text: str) -> int:

@@ -68,11 +68,16 @@ def test_a_missing_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["build", "--jobs", "-1"], "argument --jobs: 不能为负数：-1"),
-        (["build", "--jobs", "x"], "argument --jobs: 应为整数：'x'"),
-        (["build", "--timeout", "0"], "argument --timeout: 应大于 0：0"),
-        (["run", "--max-reports", "0"], "argument --max-reports: 应为正整数：0"),
-        (["build", "--partition-by", "month"], "argument --partition-by: invalid choice"),
+        (["build", "--jobs", "-1"], "参数 --jobs：不能为负数：-1"),
+        (["build", "--jobs", "x"], "参数 --jobs：应为整数：'x'"),
+        (["build", "--timeout", "0"], "参数 --timeout：应大于 0：0"),
+        (["run", "--max-reports", "0"], "参数 --max-reports：应为正整数：0"),
+        (["run", "--years", "二〇二三"], "参数 --years：应为整数：'二〇二三'"),
+        (
+            ["build", "--partition-by", "month"],
+            "参数 --partition-by：无效的取值 'month'（可选：'year'）",
+        ),
+        (["build", "--jobs"], "参数 --jobs 需要一个值"),
     ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2(
@@ -92,7 +97,7 @@ def test_an_unknown_option_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[
         cli.main(["build", "--no-such-option"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == (
-        "gxparse：错误：unrecognized arguments: --no-such-option（用法见 gxparse --help）\n"
+        "gxparse：错误：无法识别的参数：--no-such-option（用法见 gxparse --help）\n"
     )
 
 
