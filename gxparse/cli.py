@@ -56,7 +56,15 @@ def _zh(message: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors in Chinese (no usage block), exit code 2."""
+    """argparse with one-line errors in Chinese (no usage block), exit code 2, and its
+    own headings and help option in Chinese."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}：错误：{_zh(message)}（用法见 {self.prog} --help）\n")
