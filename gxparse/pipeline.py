@@ -656,6 +656,20 @@ def _is_run_output(entry: Path) -> bool:
     return entry.is_file() and entry.suffix in RUN_SUFFIXES
 
 
+def _kill_kernels() -> list[int]:
+    """Kill the notebook kernels this process started (its ``ipykernel_launcher``
+    descendants); returns their pids."""
+    import psutil
+
+    killed = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                child.kill()
+                killed.append(child.pid)
+    return killed
+
+
 def _build(raw_dir: Path, out_dir: Path, jobs: int | None, cache: bool | str | Path) -> object:
     from gxparse.build import build
 
@@ -762,14 +776,25 @@ def run_all(
             if kernel_name is None:  # the notebooks run on this interpreter
                 stack.enter_context(this_python_kernel(kernel))
             runs = []
-            for wave in notebook_waves(scripts):
-                if jobs > 1 and len(wave) > 1:
-                    from concurrent.futures import ThreadPoolExecutor
+            try:
+                for wave in notebook_waves(scripts):
+                    if jobs > 1 and len(wave) > 1:
+                        from concurrent.futures import ThreadPoolExecutor
 
-                    with ThreadPoolExecutor(max_workers=jobs) as pool:
-                        runs += pool.map(one, wave)
-                else:
-                    runs += [one(s) for s in wave]
+                        with ThreadPoolExecutor(max_workers=jobs) as pool:
+                            try:
+                                runs += pool.map(one, wave)
+                            except BaseException:
+                                # Ctrl-C, SIGTERM or a failed notebook: the others stop
+                                # too, instead of running to their end before the pool's
+                                # shutdown lets the run go.
+                                _kill_kernels()
+                                raise
+                    else:
+                        runs += [one(s) for s in wave]
+            except KeyboardInterrupt:
+                _kill_kernels()
+                raise
     # The files are where the published folder is now, not in the staging folder.
     for run in runs:
         run.ipynb = reports / run.ipynb.relative_to(folder)

@@ -262,3 +262,58 @@ def test_run_paths_on_the_command_line_are_from_the_cwd(tmp_path: Path) -> None:
     assert (work / "out" / "reports.parquet").is_file()
     assert sorted(os.listdir(work)) == ["out", "raw"]  # nothing else in the cwd
     assert sorted(os.listdir(project)) == [".cache", "data", "notebooks"]  # the cache
+
+
+SLEEP = """
+# %%
+import time
+
+time.sleep(300)
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_and_its_notebook_kernels(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    project = tmp_path / "project"
+    (project / "data" / "raw").mkdir(parents=True)
+    (project / "notebooks").mkdir()
+    shutil.copy(SEED, project / "data" / "raw" / SEED.name)
+    for name in ("01_a", "02_b"):
+        (project / "notebooks" / f"{name}.py").write_text(PARAMETERS + SLEEP, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gxparse.cli", "run", "--build-jobs", "1"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    me = psutil.Process(proc.pid)
+
+    def kernels() -> list[psutil.Process]:
+        found = []
+        for p in me.children(recursive=True):
+            try:
+                if "ipykernel_launcher" in " ".join(p.cmdline()):
+                    found.append(p)
+            except psutil.Error:
+                pass
+        return found
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(kernels()) < 2:
+        time.sleep(0.2)
+    running = kernels()
+    assert len(running) == 2
+    time.sleep(2)  # the cells are running
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)  # not the notebooks' 300 s
+    assert proc.returncode == 130
+    assert "gxparse run：已中断，之前的输出保持不变" in err
+    _gone, alive = psutil.wait_procs(running, timeout=15)
+    assert not alive
+    assert sorted(os.listdir(project)) == [".cache", "data", "notebooks"]  # no reports/
