@@ -4,8 +4,10 @@ Each report is either a seed from ``data/raw`` (truth: the seed parsed undamaged
 tests/test_seeds.py checks cell by cell) or a synthetic :class:`gxparse.synth.ReportSpec`
 rendered in a random text layout and numbering (truth: the spec). The text is then
 damaged: the perturbations of :func:`gxparse.synth.perturb` (spaces inside cells, line
-breaks inside labels, full-width digits, junk lines between rows, CRLF) and, for some
-reports, a few dropped lines. A third of the synthetic reports also print some numbers in
+breaks inside labels, full-width digits, junk lines between rows, CRLF), the layout-only
+transformations of :mod:`gxparse.synth.transforms` (blank lines between lines, indentation,
+Unicode spaces, page chrome, the whole report on one line, tabs as spaces, …) and, for
+some reports, a few dropped lines. A third of the synthetic reports also print some numbers in
 the odd forms seen in the wild (thousands separators, units 件/万元, full-width digits,
 零/〇): damage ``odd_numbers``; the truth is the plain number.
 
@@ -37,6 +39,7 @@ from pathlib import Path
 from gxparse.parse import parse_bytes
 from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
 from gxparse.synth.compare import CELL_KEYS, Cells, spec_cells, table_cells
+from gxparse.synth.transforms import TRANSFORMS, combine
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -146,6 +149,12 @@ def make_sample(seed: int, index: int) -> Sample:
         source = f"synth:{template}"
     kinds = tuple(k for k in PERTURBATIONS if rng.random() < 0.5)
     text = perturb(text, rng, kinds)
+    # Layout-only transformations of real pages (blank lines between cells, indentation,
+    # chrome, one crawler line, …), on their own generator so the samples stay comparable.
+    layout_rng = random.Random(f"{seed}:{index}:layout")
+    changes = tuple(n for n in TRANSFORMS if layout_rng.random() < 0.12)
+    text = combine(text, changes, layout_rng)
+    kinds = (*kinds, *changes)
     if odd:
         kinds = (*kinds, "odd_numbers")
     dropped = rng.choice((0, 0, 0, 1, 2, 5))

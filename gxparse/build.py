@@ -36,6 +36,8 @@ from gxparse.parse import TABLES, empty_frame, typed
 from gxparse.publish import apply_umask, atomic_file, staged, swap_in
 
 __all__ = [
+    "FILE_MAX_MEMORY",
+    "FILE_TIMEOUT",
     "PARTITION_KEYS",
     "UNKNOWN_PARTITION",
     "build",
@@ -47,6 +49,14 @@ __all__ = [
     "write_csv",
     "write_tables",
 ]
+
+# Each file's limits in a build (``gxparse build`` and the build of ``gxparse run``) unless
+# the caller sets its own; 0 turns one off. They are enforced from outside the file's code
+# (:mod:`gxparse.parallel`): a watchdog in the parent kills the worker of a file past its
+# time, even inside a C library no Python signal reaches, and the kernel refuses the
+# worker's memory beyond the limit (RLIMIT_AS). Such a file becomes a ``failed`` report.
+FILE_TIMEOUT: float = 300.0
+FILE_MAX_MEMORY: int = 4 * 2**30
 
 PARTITION_KEYS: tuple[str, ...] = ("year",)
 # Hive's name for a partition whose key is null (pyarrow and Spark read it back as NA).
@@ -276,14 +286,21 @@ def build(
     out_dir: str | Path = "data/processed",
     *,
     partition_by: str | None = None,
+    timeout: float | None = None,
+    max_memory: int | None = None,
     **kwargs: object,
 ) -> Corpus:
     """Parse ``raw_dir`` and write the tables to ``out_dir``; returns the corpus.
-    ``partition_by="year"`` writes each table's Parquet partitioned by report year."""
+    ``partition_by="year"`` writes each table's Parquet partitioned by report year.
+    ``timeout`` (seconds) and ``max_memory`` (bytes) bound each file (None: the defaults
+    :data:`FILE_TIMEOUT` and :data:`FILE_MAX_MEMORY`; 0: no limit); the other keyword
+    arguments go to :func:`gxparse.corpus.read_reports`."""
     if partition_by is not None:  # refuse before parsing, not after
         for name in TABLES:
             _check_replaceable(Path(out_dir) / name)
-    corpus = read_reports(raw_dir, **kwargs)  # type: ignore[arg-type]
+    timeout = FILE_TIMEOUT if timeout is None else timeout or None
+    max_memory = FILE_MAX_MEMORY if max_memory is None else max_memory or None
+    corpus = read_reports(raw_dir, timeout=timeout, max_memory=max_memory, **kwargs)  # type: ignore[arg-type]
     write_tables(corpus, out_dir, partition_by=partition_by)
     return corpus
 

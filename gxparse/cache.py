@@ -2,9 +2,11 @@
 
 A result is stored under a key made of the file's content (sha256) and its name (the name
 is part of the result: ``report_id`` is the file name), inside a folder named after the
-gxparse version and a fingerprint of the parser's source code. Changing the file's bytes,
-renaming it, upgrading gxparse or editing the parser each lead to a fresh parse; the
-stale entries stay on disk until :meth:`Cache.prune`.
+gxparse version, a fingerprint of the parser's source code and the installed versions of
+the libraries the parse uses (:data:`PARSE_LIBRARIES`). Changing the file's bytes,
+renaming it, upgrading gxparse, editing the parser or installing another version of one
+of those libraries (a new pin of lxml, a PDF library, opencc …) each lead to a fresh
+parse; the stale entries stay on disk until :meth:`Cache.prune`.
 
 Layout: ``<directory>/<namespace>/<key[:2]>/<key>.pkl`` (pickle protocol 5), each entry
 written to a temporary file and renamed, so an interrupted run never leaves a half-written
@@ -26,8 +28,10 @@ from typing import Any
 __all__ = [
     "DEFAULT_DIR",
     "DOWNSTREAM_MODULES",
+    "PARSE_LIBRARIES",
     "Cache",
     "file_sha256",
+    "library_versions",
     "parser_fingerprint",
     "source_fingerprint",
 ]
@@ -66,6 +70,39 @@ DOWNSTREAM_MODULES: frozenset[str] = frozenset(
         "synth",  # the report generator
     }
 )
+
+
+# The distributions whose code turns a file into tables: the readers' libraries (PDF, web
+# pages, Word, workbooks), the guard's, the decoding and the Chinese conversion, and the
+# tables' own types. A test checks that every library the parser imports is listed; one
+# that is not installed (the PDF library being replaced) counts as "absent".
+PARSE_LIBRARIES: tuple[str, ...] = (
+    "charset-normalizer",
+    "defusedxml",
+    "lxml",
+    "numpy",
+    "opencc",
+    "openpyxl",
+    "pandas",
+    "pdfminer.six",
+    "pdfplumber",
+    "pyarrow",
+    "pypdfium2",
+)
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> str:
+    """The installed versions of :data:`PARSE_LIBRARIES`, one ``name==version`` a line."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = []
+    for name in PARSE_LIBRARIES:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(f"{name} absent")
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)
@@ -109,15 +146,21 @@ class Cache:
         *,
         version: str | None = None,
         fingerprint: str | None = None,
+        libraries: str | None = None,
     ) -> None:
         if version is None:
             from gxparse import __version__ as version
         if fingerprint is None:
             fingerprint = source_fingerprint()
+        if libraries is None:
+            libraries = library_versions()
         self.directory = Path(directory)
         self.version = version
         self.fingerprint = fingerprint
-        self.namespace = hashlib.sha256(f"{version}\0{fingerprint}".encode()).hexdigest()[:16]
+        self.libraries = libraries
+        self.namespace = hashlib.sha256(
+            f"{version}\0{fingerprint}\0{libraries}".encode()
+        ).hexdigest()[:16]
         self.root = self.directory / self.namespace
         self.hits = 0
         self.misses = 0

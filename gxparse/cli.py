@@ -87,13 +87,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"应为数字：{text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"应大于 0：{text}")
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"不能为负数：{text}")
     return value
 
 
@@ -149,7 +149,12 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="复用未改动文件的解析结果（缓存文件夹，默认 .cache/gxparse）",
     )
-    b.add_argument("--timeout", type=_positive_float, default=None, help="每个文件允许的解析秒数")
+    b.add_argument(
+        "--timeout",
+        type=_non_negative_float,
+        default=None,
+        help="每个文件允许的解析秒数（默认 300，0 = 不限）",
+    )
     b.add_argument(
         "--partition-by",
         choices=["year"],

@@ -13,7 +13,10 @@ import re
 
 from gxparse.document import ReadError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# NUL bytes: a few stray ones in otherwise good text are noise (removed by the layout
+# step); many of them mean UTF-16 or a binary file.
+_MAX_NUL_SHARE = 0.01
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -22,9 +25,9 @@ def plausibility(text: str) -> float:
     with no CJK at all (a GB18030 file decoded as something else rarely yields CJK)."""
     if not text:
         return 0.0
-    bad = len(_CONTROL.findall(text))
-    score = 1.0 - bad / len(text)
-    return score
+    nul = text.count("\x00")
+    bad = len(_CONTROL.findall(text)) + (nul if nul > _MAX_NUL_SHARE * len(text) else 0)
+    return 1.0 - bad / len(text)
 
 
 def _looks_utf16(data: bytes) -> str | None:

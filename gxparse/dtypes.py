@@ -68,7 +68,7 @@ CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
     "disclosure": {
         "item": tuple(e.code for e in T.DISCLOSURE_ITEMS),
         "measure": tuple(e.code for e in T.DISCLOSURE_MEASURES),
-        "unit": _unique(e.unit for e in T.DISCLOSURE_MEASURES),
+        "unit": _unique([*(e.unit for e in T.DISCLOSURE_MEASURES), T.YUAN]),
         "status": _STATUS,
     },
     "applications": {

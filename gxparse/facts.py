@@ -12,8 +12,18 @@ from gxparse.normalize import is_page_furniture, nfkc
 
 _WS = re.compile(r"[\s\u3000]+")
 _TITLE = re.compile(
-    r"(?P<before>.*?)(?:关于)?(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<after>.*?)政\s*府\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告"
+    r"(?P<before>.*?)(?:关于)?(?<![〔\[(（])(?P<year>(?:19|20)\d\d)(?![\d〕\]）)号])\s*年?\s*度?\s*(?P<after>.*?)(?:政\s*府\s*)?信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告"
 )
+# A title without a year ("驼峰路街道办事处政府信息公开工作年度报告").
+_TITLE_NO_YEAR = re.compile(
+    r"^(?P<before>[^《》，,。]{2,40}?)政\s*府\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?报\s*告$"
+)
+_LEAD_IN = re.compile("|".join(map(re.escape, T.TITLE_LEAD_INS)))
+_CLAUSE_END = re.compile(r"[，,。；;:：》)）]")
+_CHROME = tuple(nfkc(k) for k in T.CHROME_KEYS)
+_BREADCRUMB_SPLIT = re.compile("|".join(map(re.escape, T.BREADCRUMB_MARKS)))
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_YEAR_WORD = re.compile(r"((?:19|20)\d\d)\s*年")
 _PREFIXES = re.compile(r"^(?:标题[:：]|#+|\[bookmark:[^\]]*\])\s*")
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})\s*日?")
 _PUBLISHED_LABEL = re.compile(r"(?:发布时间|发布日期|成文日期|发文日期|日期)[:：]?\s*")
@@ -46,32 +56,75 @@ def normalise_agency(name: str) -> str:
     return _WS.sub("", _converter().convert(nfkc(name)))
 
 
+def is_chrome(text: str) -> bool:
+    """A line of page chrome: breadcrumbs, accessibility/font/print bars, publication lines
+    and site footers (short lines holding a key of ``template.CHROME_KEYS``)."""
+    t = nfkc(text).strip()
+    if not t or len(t) > 80:
+        return False
+    if any(k in t for k in _CHROME):
+        return True
+    if sum(t.count(m) for m in T.BREADCRUMB_MARKS) < 2 or "报告" in t:
+        return False
+    # A breadcrumb is words between its marks ("首页 > 政务公开 > 年报"), never numbers.
+    parts = [p.strip() for p in _BREADCRUMB_SPLIT.split(t) if p.strip()]
+    return len(parts) >= 3 and all(_CJK_CHAR.search(p) for p in parts)
+
+
+def _agency_before(before: str) -> str:
+    """The body named before the year of a title, or of the first sentence's
+    "现公布X2020年…报告": what follows the last lead-in word or clause end."""
+    found = list(_LEAD_IN.finditer(before))
+    if found:
+        before = before[found[-1].end() :]
+    parts = _CLAUSE_END.split(before)
+    return re.sub(r"(?:关于)$", "", parts[-1]).strip()
+
+
 def find_title(lines: list[tuple[str, str]]) -> tuple[str | None, int | None, str | None]:
     """(agency as printed, year, source) from the first lines before part 一.
 
     The title may span two lines ("…人民政府" / "2023年政府信息公开工作年度报告"), start
-    with the year ("2023年XX局政府信息…"), or come as a crawler's "标题:" field."""
+    with the year ("2023年XX局政府信息…"), come as a crawler's "标题:" field, stand after
+    page chrome, lack its year, or be only in the first sentence ("现公布X2020年…报告")."""
     cleaned = [(_PREFIXES.sub("", nfkc(t).strip()), s) for t, s in lines]
     # A title is short: long lines (prose, a crawler's one-line body) are cut before the
     # search, which keeps the non-greedy title pattern linear.
-    cleaned = [(t[:120], s) for t, s in cleaned if t and not is_page_furniture(t)]
-    for i in range(len(cleaned)):
-        for span in (1, 2, 3):
+    cleaned = [
+        (t[:160], s) for t, s in cleaned if t and not is_page_furniture(t) and not is_chrome(t)
+    ]
+    # One line first (a title standing alone), then two and three lines (a broken title).
+    for span in (1, 2, 3):
+        for i in range(len(cleaned) - span + 1):
             chunk = cleaned[i : i + span]
             text = "".join(t for t, _ in chunk)
             m = _TITLE.search(text)
             if not m:
                 continue
-            before = m.group("before").strip()
-            after = m.group("after").strip()
-            agency = before or after
-            agency = re.sub(r"(?:关于)$", "", agency).strip()
-            if not agency and i > 0:
+            agency = _agency_before(m.group("before")) or m.group("after").strip()
+            if not agency and i > 0 and span == 1:
                 agency = cleaned[i - 1][0]
             if agency and len(agency) <= 60:
                 return agency, int(m.group("year")), chunk[0][1]
-            break
+    for t, src in cleaned:
+        if m := _TITLE_NO_YEAR.match(t):
+            return m.group("before").strip(), None, src
     return None, None, None
+
+
+def year_from_text(text: str) -> int | None:
+    """The year the opening text speaks of most ("2020年，我镇…", "2020年度我街办…"),
+    when neither the title nor the statistics period gives it. Ties: none."""
+    counts: dict[int, int] = {}
+    for m in _YEAR_WORD.finditer(nfkc(text[:3000])):
+        y = int(m.group(1))
+        counts[y] = counts.get(y, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
 
 
 _PERIOD = re.compile(

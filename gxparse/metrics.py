@@ -381,6 +381,22 @@ def _values(df: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(df["value"], errors="coerce").astype("Float64")
 
 
+# An amount printed in 元 where its column is in 万元 ("152790元"): metrics compare 万元.
+_YUAN_PER_AMOUNT_UNIT = 10_000
+
+
+def _in_column_unit(dis: pd.DataFrame) -> pd.Series:
+    """Disclosure values in their column's unit (the value is kept as printed, with the
+    unit it was printed in; see the data contract's "Numbers as printed")."""
+    values = _values(dis)
+    if "unit" not in dis:
+        return values
+    in_yuan = (dis["unit"].astype(str) == template.YUAN).to_numpy()
+    if in_yuan.any():
+        values = values.where(~in_yuan, values / _YUAN_PER_AMOUNT_UNIT)
+    return values
+
+
 def _application_cells(applications: pd.DataFrame, applicant: str) -> pd.DataFrame:
     a = applications[applications["applicant"] == applicant]
     return pd.DataFrame({"report_id": a["report_id"], "term": a["row"], "value": _values(a)})
@@ -400,7 +416,7 @@ def _term_cells(tables: object, terms: Iterable[str], applicant: str) -> pd.Data
                 {
                     "report_id": dis["report_id"],
                     "term": dis["item"].astype(str) + "." + dis["measure"].astype(str),
-                    "value": _values(dis),
+                    "value": _in_column_unit(dis),
                 }
             )
         )

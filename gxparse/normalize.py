@@ -8,7 +8,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from gxparse.template import BLANK_MARKERS, NUMBER_UNITS
+from gxparse.template import BLANK_MARKERS, DIRECTION_WORDS, NO_CHANGE_WORDS, NUMBER_UNITS
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 # Punctuation removed from label keys: brackets, quotes, dots, commas, colons, dashes.
@@ -127,13 +127,21 @@ def is_blank_marker(text: str) -> bool:
 def parse_number(text: str) -> Decimal | None:
     """The number a cell prints, or None when the cell does not hold exactly one number.
 
-    Accepts full-width digits, spaces and line breaks, thousands separators, a trailing
-    unit (件, 万元, 元, ...) and the Chinese zero (零, 〇)."""
+    Accepts full-width digits, spaces and line breaks, thousands separators, a sign, a
+    trailing unit (件, 万元, 元, ...), the Chinese zero (零, 〇), a direction word as the sign
+    ("增1558", "减38") and a word saying nothing changed ("未增未减" → 0)."""
     t = compact(text)
     if not t:
         return None
     t = _CN_ZERO.get(t, t)
+    if t in NO_CHANGE_WORDS:
+        return Decimal(0)
     t = t.translate(_MINUS)
+    sign = 1
+    for word, direction in DIRECTION_WORDS.items():
+        if t.startswith(word) and len(t) > len(word) and t[len(word)].isdigit():
+            t, sign = t[len(word) :], direction
+            break
     for unit in NUMBER_UNITS:
         if t.endswith(unit) and len(t) > len(unit):
             t = t[: -len(unit)]
@@ -143,9 +151,10 @@ def parse_number(text: str) -> Decimal | None:
     if not _NUM.match(t):
         return None
     try:
-        return Decimal(t.replace(",", ""))
+        number = Decimal(t.replace(",", ""))
     except InvalidOperation:
         return None
+    return -number if sign < 0 else number
 
 
 def is_number_cell(text: str) -> bool:

@@ -10,9 +10,12 @@ How each limit is enforced:
 
 - **time** (``timeout`` seconds per file): inside the workers of the default pool a
   ``SIGALRM`` timer interrupts the file; a watchdog in the parent backs it up (a file stuck
-  in C code): it kills the pool's processes, records the timeout, recycles the pool and
-  re-runs the other files that were in flight. On other executors the watchdog abandons
-  the future (its worker may keep running: that executor's own business).
+  in C code, where no Python signal reaches): each worker notes in memory shared with the
+  parent which file it runs and since when, and the parent kills a worker still on one
+  file ``timeout`` (plus a grace of 2 s) after it began, records the timeout for that
+  file, recycles the pool and re-runs the other files that were in flight. A task's whole
+  chunk of files past its own deadline is a backstop. On other executors the watchdog
+  abandons the future (its worker may keep running: that executor's own business).
 - **memory** (``max_memory`` bytes per file): inside the default pool's workers the soft
   ``RLIMIT_AS`` is lowered to the worker's current size plus ``max_memory`` while the file
   runs, so an allocation beyond it raises ``MemoryError`` (recorded as a failure) instead
@@ -81,6 +84,58 @@ class _Timeout(BaseException):
 _IN_OWN_WORKER = False
 
 
+class _Beats:
+    """What each worker of our own pool is running, in memory it shares with the parent:
+    per slot, the worker's pid, the index of its current file and when it began it
+    (``time.monotonic``, the same clock in every process; 0: idle). The parent's watchdog
+    reads it to stop a file stuck in C code."""
+
+    def __init__(self, ctx: Any, slots: int) -> None:
+        self.lock = ctx.Lock()
+        self.pid = ctx.RawArray("q", slots)
+        self.item = ctx.RawArray("q", slots)
+        self.started = ctx.RawArray("d", slots)
+
+    def claim(self) -> int | None:
+        """Take a free slot for this process (one whose worker is gone)."""
+        with self.lock:
+            for k in range(len(self.pid)):
+                if self.pid[k] == 0 or not _alive(self.pid[k]):
+                    self.pid[k] = os.getpid()
+                    self.started[k] = 0.0
+                    return k
+        return None
+
+    def running(self) -> Iterator[tuple[int, int, int, float]]:
+        """(slot, pid, file index, start) of each worker busy with a file."""
+        for k in range(len(self.pid)):
+            began = self.started[k]
+            if began <= 0:
+                continue
+            pid, item = self.pid[k], self.item[k]
+            if self.started[k] == began:  # not moved on to another file meanwhile
+                yield k, pid, item, began
+
+    def idle(self) -> None:
+        for k in range(len(self.started)):
+            self.started[k] = 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: not ours to reuse
+        return True
+    return True
+
+
+# The slot of this worker in its pool's _Beats (workers of the default pool only).
+_BEATS: _Beats | None = None
+_SLOT: int | None = None
+
+
 try:  # POSIX only: elsewhere the parent's watchdog alone bounds time, and memory is unbounded
     import resource as _resource  # noqa: F401
 
@@ -114,11 +169,14 @@ def _watch_parent(pid: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="gxparse-parent-watch", daemon=True).start()
 
 
-def _worker_init(parent: int | None = None) -> None:
-    global _IN_OWN_WORKER
+def _worker_init(beats: _Beats | None = None, parent: int | None = None) -> None:
+    global _IN_OWN_WORKER, _BEATS, _SLOT
     _IN_OWN_WORKER = True
     # A Ctrl-C in the terminal reaches the whole process group; the parent handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if beats is not None:
+        _SLOT = beats.claim()
+        _BEATS = beats if _SLOT is not None else None
     if parent is not None:
         _watch_parent(parent)
 
@@ -246,6 +304,7 @@ def _run_chunk(
     max_memory: int | None,
     store: Cache | None = None,
     pickled: bool = False,
+    indices: Sequence[int] = (),
 ) -> list[R | Failure | _Pickled]:
     """Run a chunk of files in one task (fewer round trips for fast functions).
 
@@ -256,9 +315,17 @@ def _run_chunk(
     from gxparse.cache import Cache
 
     out: list[Any] = []
+    beats, slot = _BEATS, _SLOT
     with batch_gc():
-        for p in paths:
-            value = _run_one(func, p, timeout, max_memory)
+        for k, p in enumerate(paths):
+            if beats is not None and slot is not None and k < len(indices):
+                beats.item[slot] = indices[k]
+                beats.started[slot] = time.monotonic()
+            try:
+                value = _run_one(func, p, timeout, max_memory)
+            finally:
+                if beats is not None and slot is not None:
+                    beats.started[slot] = 0.0
             if (store is not None or pickled) and _cacheable(value):
                 data = (store or Cache).dumps(value)
                 stored = False
@@ -273,28 +340,39 @@ def _run_chunk(
     return out
 
 
-def default_executor(
-    jobs: int | None = None, max_tasks_per_child: int | None = 200
-) -> ProcessPoolExecutor:
-    """A process pool on ``jobs`` workers (default: every core), each worker replaced after
-    ``max_tasks_per_child`` tasks (which rules out ``fork``: ``forkserver`` is used)."""
+def _context() -> Any:
     import multiprocessing as mp
 
-    workers = jobs or os.cpu_count() or 1
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
         # Workers fork from a server that already imported the parser: a recycled worker
         # starts in milliseconds instead of re-importing pandas.
         ctx.set_forkserver_preload(["gxparse.parse"])
+    return ctx
+
+
+def default_executor(
+    jobs: int | None = None, max_tasks_per_child: int | None = 200
+) -> ProcessPoolExecutor:
+    """A process pool on ``jobs`` workers (default: every core), each worker replaced after
+    ``max_tasks_per_child`` tasks (which rules out ``fork``: ``forkserver`` is used)."""
+    return _own_executor(jobs, max_tasks_per_child)
+
+
+def _own_executor(
+    jobs: int | None, max_tasks_per_child: int | None, beats: _Beats | None = None
+) -> ProcessPoolExecutor:
+    workers = jobs or os.cpu_count() or 1
     kwargs: dict[str, Any] = {
         "max_workers": workers,
         "initializer": _worker_init,
-        "initargs": (os.getpid(),),  # no worker outlives this process (_watch_parent)
+        # beats: the watchdog's; the pid: no worker outlives this process (_watch_parent).
+        "initargs": (beats, os.getpid()),
     }
     if max_tasks_per_child:
         kwargs["max_tasks_per_child"] = max_tasks_per_child
-    return ProcessPoolExecutor(mp_context=ctx, **kwargs)
+    return ProcessPoolExecutor(mp_context=_context(), **kwargs)
 
 
 def dask_executor(address: str | None = None, **cluster_kwargs: Any) -> Executor:
@@ -567,7 +645,11 @@ def _run_parallel(
     workers = jobs or os.cpu_count() or 1
     if not own:
         workers = _executor_workers(executor) or workers
-    pool: Executor = default_executor(workers, max_tasks_per_child) if own else executor  # type: ignore[assignment]
+    # The workers of our own pool say which file each runs: the parent stops one stuck on
+    # a file (in C code, where SIGALRM does not reach) as soon as its time is up.
+    beats = _Beats(_context(), workers * 4 + 4) if own and timeout is not None else None
+    stopped: dict[int, Failure] = {}  # files whose worker the watchdog killed
+    pool: Executor = _own_executor(workers, max_tasks_per_child, beats) if own else executor  # type: ignore[assignment]
     if chunksize is None:
         chunksize = max(1, min(32, len(todo) // (workers * 8)))
     queue: deque[_Task] = deque(
@@ -592,16 +674,17 @@ def _run_parallel(
     def submit(task: _Task) -> None:
         nonlocal pool, own
         paths = [items[i] for i in task.indices]
+        args = (func, paths, timeout, max_memory, store, pickled, task.indices)
         try:
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store, pickled)
+            fut = pool.submit(_run_chunk, *args)
         except (BrokenExecutor, RuntimeError):
             # A caller's executor that broke (or was shut down): go on with our own pool.
             if own:
                 raise
             own = True
-            pool = default_executor(workers, max_tasks_per_child)
+            pool = _own_executor(workers, max_tasks_per_child)
             started[0] = time.monotonic()
-            fut = pool.submit(_run_chunk, func, paths, timeout, max_memory, store, pickled)
+            fut = pool.submit(_run_chunk, *args)
         inflight[fut] = task
 
     def split(task: _Task) -> list[_Task]:
@@ -611,8 +694,20 @@ def _run_parallel(
         nonlocal pool
         if own:
             _kill_pool(pool)  # type: ignore[arg-type]
-            pool = default_executor(workers, max_tasks_per_child)
+            if beats is not None:
+                beats.idle()
+            pool = _own_executor(workers, max_tasks_per_child, beats)
             started[0] = time.monotonic()
+
+    def unsettled(task: _Task) -> _Task | None:
+        """The task without the files the watchdog stopped (their failures recorded)."""
+        left = []
+        for i in task.indices:
+            if i in stopped:
+                finish(i, stopped.pop(i))
+            else:
+                left.append(i)
+        return _Task(tuple(left), task.isolated) if left else None
 
     try:
         while queue or isolate or inflight or ready:
@@ -652,18 +747,28 @@ def _run_parallel(
                     del inflight[fut]
                     if fut.done() and not fut.cancelled() and fut.exception() is None:
                         for i, v in zip(task.indices, fut.result(), strict=True):
+                            stopped.pop(i, None)  # it finished after all
                             finish(i, v)
                     else:
                         broken.append(task)
                 recycle()
-                if len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
+                # A file the watchdog stopped is settled; the others of its task run again.
+                stopped_any = bool(stopped)
+                broken = [t for t in map(unsettled, broken) if t is not None]
+                stopped.clear()
+                if stopped_any:
+                    for task in broken:
+                        (isolate if task.isolated else queue).appendleft(task)
+                elif len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
                     reason = "worker process died (crash, os._exit or killed by the system)"
                     fail_task(broken[0], reason, "crash")
                 else:
                     for task in broken:
                         isolate.extend(split(task))
                 continue
-            if timeout is not None:
+            if beats is not None and timeout is not None and own:
+                _stop_stuck(beats, timeout, grace, items, stopped)
+            if timeout is not None and not stopped:  # (else the pool is about to break)
                 not_before = started[0] + _STARTUP_ALLOWANCE if own else 0.0
                 _watchdog(
                     inflight,
@@ -683,6 +788,26 @@ def _run_parallel(
                 _kill_pool(pool)  # type: ignore[arg-type]
             else:
                 pool.shutdown(wait=True)
+
+
+def _stop_stuck(
+    beats: _Beats, timeout: float, grace: float, items: list[Any], stopped: dict[int, Failure]
+) -> None:
+    """Kill each worker of our pool that has been on one file longer than ``timeout`` plus
+    ``grace`` seconds, and record that file's timeout in ``stopped`` (the pool then
+    breaks: the caller settles the stopped files and re-runs the others in flight)."""
+    now = time.monotonic()
+    for slot, pid, item, began in list(beats.running()):
+        if now - began <= timeout + grace or item in stopped or not 0 <= item < len(items):
+            continue
+        beats.started[slot] = 0.0
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:  # gone already (its pool broke): the crash path deals with it
+            continue
+        stopped[item] = Failure(
+            str(items[item]), f"timed out after {timeout:g} s (worker stopped)", "timeout"
+        )
 
 
 def _watchdog(

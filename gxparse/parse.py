@@ -19,7 +19,7 @@ import pandas as pd
 
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
-from gxparse.document import Document, Item, Para, ReadError
+from gxparse.document import Document, Item, Para, ReadError, Row
 from gxparse.dtypes import TABLE_NAMES, column
 from gxparse.facts import (
     Facts,
@@ -29,12 +29,22 @@ from gxparse.facts import (
     locate,
     normalise_agency,
     year_from_period,
+    year_from_text,
 )
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
 from gxparse.rows import TableRow, table_rows
-from gxparse.sections import Region, cut_at, recover_region, region_text, split_parts
+from gxparse.sections import (
+    Region,
+    cut_at,
+    recover_region,
+    region_text,
+    split_at_table,
+    split_parts,
+)
+from gxparse.stream import merge, read_stream
 from gxparse.tables import (
+    MISSING,
     SEGMENT_KEYS,
     TableResult,
     Unplaced,
@@ -264,12 +274,27 @@ def _cell_rows(
         )
     ids = (report_id,) * len(first)
     if units is not None:
-        unit = tuple(map(units.get, second))
+        unit = tuple(map(_printed_unit, raw, map(units.get, second)))
         return (ids, first, second, value, unit, status, raw, source)
     return (ids, first, second, value, status, raw, source)
 
 
 _DERIVED_SOURCE = "derived from the template identities"
+
+
+def _printed_unit(raw: str | None, unit: str | None) -> str | None:
+    """The unit an amount was printed in: "152790元" is in 元 although the column's unit is
+    万元 (the data contract: the value is the number as printed, the unit says in what)."""
+    if unit != T.AMOUNT_UNIT or not raw:
+        return unit
+    printed = raw.strip()
+    if printed.endswith(T.AMOUNT_UNIT) or printed.endswith(T.AMOUNT_UNIT[0]):
+        return T.AMOUNT_UNIT
+    if printed.endswith(T.YUAN):
+        return T.YUAN
+    return unit
+
+
 # Where the status column is in each cell table (parse_status looks for "missing").
 _STATUS_AT = {t: COLUMNS[t].index("status") for t in ("disclosure", "applications", "appeals")}
 
@@ -474,11 +499,50 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[A
     return out
 
 
+def _cut_at_end(result: TableResult, last: str) -> None:
+    """A row label printed as the text's very last line, with nothing after it, was cut off
+    (a truncated page): its cells are missing, not empty."""
+    for key, cell in result.cells.items():
+        if cell.status == "blank" and not (cell.raw or "").strip() and cell.source == last:
+            result.cells[key] = MISSING
+
+
+def _read_as_stream(
+    items: list[Item],
+    table_regions: Mapping[str, Region | None],
+    template: str,
+    *results: TableResult,
+) -> list[Any]:
+    """The row reader's results for parts 二–四, completed by the stream reader
+    (:mod:`gxparse.stream`) when the parts are text (no rows of a real grid). Returns the
+    notes, then the three results as the last element."""
+    found = [r for r in table_regions.values() if r is not None]
+    if not found:
+        return [results]
+    span = items[min(r.start for r in found) : max(r.end for r in found)]
+    if any(isinstance(i, Row) and i.table is not None for i in span):
+        return [results]
+    stream = read_stream(span, template)
+    notes: list[Any] = []
+    merged = []
+    for part, result in zip(T.TABLE_PARTS, results, strict=True):
+        out, note = merge(result, stream.parts[part], stream.placed, part, template)
+        merged.append(out)
+        if note:
+            notes.append(note)
+    return [*notes, tuple(merged)]
+
+
 def parse_document(
     doc: Document, report_id: str, source_file: str = "", sha256: str = ""
 ) -> ReportTables:
     """Map a read Document to the seven tables."""
     items, regions, restart = split_parts(doc.items)
+    if not any(r.part.code == "active_disclosure" for r in regions):
+        # Crawler text with no part 二 heading: its table starts at the first 第二十条.
+        split = split_at_table(items, T.DISCLOSURE_HEADER_KEYS[1])
+        if split is not items:
+            items, regions, restart = split_parts(split)
     second_report: list[Unplaced] = []
     if restart is not None:
         # Two reports in one file: read the first; count every number of the second.
@@ -498,6 +562,8 @@ def parse_document(
     agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
     if year is None:
         year = year_from_period(doc.text or "\n".join(t for t, _ in head))
+    if year is None:
+        year = year_from_text(doc.text or "\n".join(t for t, _ in head))
     published = find_published(doc.text or "\n".join(t for t, _ in head), year)
     agency = normalise_agency(agency_raw) if agency_raw else None
     province = city = county = None
@@ -517,7 +583,10 @@ def parse_document(
 
     # A table part whose heading was lost is found by its table's first rows; its content
     # had stayed in the part before it. The prose parts keep the regions of the headings.
-    spans = regions
+    # With no part heading at all, the tables are looked for in the whole text.
+    spans = regions or (
+        [Region(T.PART_BY_CODE["overview"], "", 0, len(items), items[0].source)] if items else []
+    )
     recovered = 0
     for part, opens in _OPENERS:
         if (got := recover_region(items, spans, part, opens)) is not None:
@@ -538,7 +607,7 @@ def parse_document(
             table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
         )
     all_rows = [r for rows in rows_by_part.values() for r in rows]
-    template = detect_template(all_rows, year)
+    template = detect_template(all_rows, year, doc.text)
 
     disclosure = map_disclosure(rows_by_part["active_disclosure"], template)
     applications, appeals_like = map_applications(rows_by_part["applications"], template)
@@ -555,6 +624,13 @@ def parse_document(
                 Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
             ]
     appeals = map_appeals(appeal_rows)
+    stream_notes = _read_as_stream(
+        items, table_regions, template, disclosure, applications, appeals
+    )
+    disclosure, applications, appeals = stream_notes.pop()
+    if items:
+        for result in (disclosure, applications, appeals):
+            _cut_at_end(result, items[-1].source)
     applications.cells = derive(
         applications.cells, application_equations(template, applications.cells)
     )
@@ -601,10 +677,19 @@ def parse_document(
     findings = _unplaced_findings(report_id, unplaced)
     notes = "; ".join(
         doc.notes
+        + stream_notes
         + disclosure.notes
         + applications.notes
         + appeals.notes
         + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
+        + (
+            [
+                f"{len(unplaced)} number(s) in parts 二–四 could not be placed "
+                "without guessing (the unplaced_number findings say where and why)"
+            ]
+            if unplaced
+            else []
+        )
     )
     # Rows as tuples in COLUMNS order (see ReportTables: stored and pickled as columns).
     report = (

@@ -102,16 +102,54 @@ def _headings(items: list[Item]) -> list[Heading]:
     return out
 
 
+_STYLES = (
+    ("dun", re.compile(r"^\s*(?:#{1,6}\s*)?[一二三四五六七八九十]+[、.．]")),
+    ("paren", re.compile(r"^\s*(?:#{1,6}\s*)?[(（][一二三四五六七八九十0-9]+[)）]")),
+    ("arabic", re.compile(r"^\s*(?:#{1,6}\s*)?[0-9]+[、.．]")),
+)
+
+
+def _style(text: str) -> str:
+    """How a heading is numbered: "一、", "（一）", "1、" or none."""
+    t = nfkc(text)
+    return next((name for name, pattern in _STYLES if pattern.match(t)), "")
+
+
+def _in_order(headings: list[Heading]) -> list[tuple[int, Part, str]]:
+    """The part headings, one per part in increasing order: of all such choices, the one
+    with most headings numbered like the report's first heading (sub-headings of part 一
+    such as "（四）…行政复议、行政诉讼情况" must not hide the real "二、…"), then the most
+    headings, then the earliest."""
+    if not headings:
+        return []
+    first = _style(headings[0][2])
+    n = len(headings)
+    # best[i]: (styled, count, -first index) of the best chain ending at heading i.
+    best: list[tuple[int, int]] = []
+    prev: list[int] = []
+    for i, (_idx, part, text) in enumerate(headings):
+        own = (1 if _style(text) == first else 0, 1)
+        score, back = own, -1
+        for j in range(i):
+            if headings[j][1].number < part.number:
+                cand = (best[j][0] + own[0], best[j][1] + own[1])
+                if cand > score:
+                    score, back = cand, j
+        best.append(score)
+        prev.append(back)
+    end = max(range(n), key=lambda i: (best[i], -i))
+    chain = []
+    while end >= 0:
+        idx, part, text = headings[end]
+        chain.append((idx, part, text.strip()))
+        end = prev[end]
+    return chain[::-1]
+
+
 def find_regions(items: list[Item], headings: list[Heading] | None = None) -> list[Region]:
     """Locate part headings in order and return the region of each part found.
     ``headings``: the items' headings when already found (see :func:`split_parts`)."""
-    found: list[tuple[int, Part, str]] = []
-    last = 0
-    for idx, part, text in _headings(items) if headings is None else headings:
-        if part.number <= last:
-            continue
-        found.append((idx, part, text.strip()))
-        last = part.number
+    found = _in_order(_headings(items) if headings is None else headings)
     regions = []
     for n, (idx, part, text) in enumerate(found):
         end = found[n + 1][0] if n + 1 < len(found) else len(items)
@@ -122,7 +160,9 @@ def find_regions(items: list[Item], headings: list[Heading] | None = None) -> li
 _INLINE = re.compile(
     "("
     + "|".join(
-        rf"{_CN_NUM[p.number - 1]}[、.．]\s*(?:政府信息公开)?{re.escape(p.zh)}" for p in PARTS
+        rf"(?:{_CN_NUM[p.number - 1]}[、.．]|[(（]{_CN_NUM[p.number - 1]}[)）]|{p.number}[、.．])\s*"
+        rf"(?:政府信息公开)?(?:{'|'.join(re.escape(k) for k in sorted({p.zh, *p.keys}, key=len, reverse=True))})"
+        for p in PARTS
     )
     + ")"
 )
@@ -146,18 +186,36 @@ def split_inline_headings(items: list[Item]) -> list[Item]:
     return out
 
 
+def split_at_table(items: list[Item], opener: str) -> list[Item]:
+    """Items with the first paragraph that runs prose into part 二's table (crawler text
+    with no part headings) cut where the table starts: at ``opener`` (第二十条). The same
+    list when there is no such paragraph."""
+    for n, item in enumerate(items):
+        if not isinstance(item, Para):
+            continue
+        text = nfkc(item.text)
+        at = text.find(opener)
+        if at > 0:
+            head, tail = text[:at], text[at:]
+            return [*items[:n], Para(head, item.source), Para(tail, item.source), *items[n + 1 :]]
+        if at == 0:
+            return items
+    return items
+
+
 def find_restart(
     items: list[Item], regions: list[Region], headings: list[Heading] | None = None
 ) -> int | None:
     """The index where a second report starts (a part heading numbered back to 一 or 二
     after the parts of the first), or None."""
-    if len(regions) < 2:
+    if len(regions) < 2 or max(r.part.number for r in regions) < 3:
         return None
-    last = 0
+    # Only after the first report's last part heading: a heading of part 二 printed
+    # among part 一's sub-headings ("（四）…行政复议…" then "二、…") is no second report.
+    after = regions[-1].start
     for idx, part, _text in _headings(items) if headings is None else headings:
-        if part.number <= 2 and last >= 3 and idx >= regions[0].start:
+        if part.number <= 2 and idx >= after:
             return idx
-        last = max(last, part.number)
     return None
 
 

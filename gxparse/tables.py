@@ -206,13 +206,14 @@ def _last_piece(row: TableRow) -> str:
 _MARKERS = {v: tuple(label_key(m) for m in ms) for v, ms in T.VERSION_MARKERS.items()}
 
 
-def detect_template(rows: Sequence[TableRow], year: int | None) -> str:
-    """'2021' or '2019', from label fragments only one version prints; the report year
-    decides when the tables carry no evidence."""
-    text = "".join(label_key(r.label) for r in rows)
-    votes = {v: sum(text.count(m) for m in ms) for v, ms in _MARKERS.items()}
-    if votes["2021"] != votes["2019"]:
-        return max(votes, key=lambda v: votes[v])
+def detect_template(rows: Sequence[TableRow], year: int | None, text: str = "") -> str:
+    """'2021' or '2019', from label fragments only one version prints in the table rows,
+    else in the whole ``text`` (a crawler's line whose parts were not told apart); the
+    report year decides when neither carries evidence."""
+    for source in ("".join(label_key(r.label) for r in rows), label_key(text) if text else ""):
+        votes = {v: sum(source.count(m) for m in ms) for v, ms in _MARKERS.items()}
+        if votes["2021"] != votes["2019"]:
+            return max(votes, key=lambda v: votes[v])
     if year is not None and year < 2020:
         return "2019"
     return "2021"
@@ -1020,6 +1021,10 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
     return res
 
 
+# Columns a value may stand beside its header word and still be under it.
+_SLACK = 1
+
+
 def _align_to_headers(
     row: TableRow, rows: Sequence[TableRow], labels: Sequence[T.Entry], n: int
 ) -> tuple[Cell, ...] | None:
@@ -1051,6 +1056,8 @@ def _align_to_headers(
         i = min(range(n), key=lambda j: dist(heads[j]))
         if dist(heads[i]) >= tol or i <= last:
             return None
+        if ve <= heads[i][0] - _SLACK or vs >= heads[i][1] + _SLACK:
+            return None  # not under the header's columns at all (tabs turned to spaces)
         if any(dist(heads[j]) == dist(heads[i]) for j in range(n) if j != i):
             return None  # as near to two headers: either could be the value's
         out[i] = cell

@@ -478,6 +478,9 @@ RESULTS: tuple[Entry, ...] = (
     Entry("pending", "尚未审结", "Pending", ("尚未审结", "未审结")),
     Entry("total", "总计", "Total", ("总计",)),
 )
+# Words of part 四's heading and header: a run of words holding one opens part 四's table
+# (also under a mangled heading, "政府信息公开行政法复议、行政诉讼情况").
+APPEALS_HEADER_KEYS: tuple[str, ...] = ("行政诉讼", "行政复议")
 APPEAL_CELLS: tuple[tuple[str, str], ...] = tuple(
     (p.code, r.code) for p in PROCEEDINGS for r in RESULTS
 )
@@ -512,11 +515,41 @@ STATUS_CODES: tuple[str, ...] = tuple(s.code for s in STATUSES)
 BLANK_MARKERS: frozenset[str] = frozenset(
     {"", "-", "--", "—", "——", "–", "/", "无", "空", "－", "╱", "\\", "…", "x", "X", "×"}
 )
-# Units that may follow a number inside a cell ("0件", "251000元").
-NUMBER_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN, "件", "条", "个", "项", "份", "次", "人", "篇")
+# Units that may follow a number inside a cell ("0件", "251000元", "2601.95万").
+NUMBER_UNITS: tuple[str, ...] = (
+    AMOUNT_UNIT, YUAN, "万", "件", "条", "个", "项", "份", "次", "人", "篇",
+)  # fmt: skip
+# A direction word before a number is its sign ("增1558" → 1558, "减38" → −38); a word
+# saying nothing changed is 0 ("未增未减").
+DIRECTION_WORDS: dict[str, int] = {"增加": 1, "增": 1, "减少": -1, "减": -1}
+NO_CHANGE_WORDS: tuple[str, ...] = ("未增未减", "无增减", "无增无减", "不增不减", "持平")
 # Of those, the units printed right after a number in a table cell ("3件", "12.5万元"): a
 # digit run that one of them follows is a number with its unit, not a number before a label.
 CELL_UNITS: tuple[str, ...] = (AMOUNT_UNIT, YUAN, "件", "条", "项", "个")
+
+# ---------------------------------------------------------------------------------------
+# Page chrome: what a crawled page prints around a report. A short line holding one of
+# these is site furniture, never the agency, the year or a table row.
+# ---------------------------------------------------------------------------------------
+CHROME_KEYS: tuple[str, ...] = (
+    "当前位置", "所在位置", "当前页面", "无障碍", "关怀版", "长者模式", "字体", "打印", "关闭窗口",
+    "发布时间", "发布日期", "发布机构", "信息来源", "来源:", "来源：", "浏览次数", "点击数",
+    "访问量", "阅读次数", "分享", "收藏", "登录", "注册", "主办单位", "承办单位", "网站标识码",
+    "ICP备", "公安机关备案", "备案号", "技术支持", "网站地图", "智能问答", "索引号", "发文日期",
+)  # fmt: skip
+# Breadcrumb separators ("首页 > 政务公开 > 年报"): two of them make a line chrome.
+BREADCRUMB_MARKS: tuple[str, ...] = (">", "＞", "›", "»", "/")
+# Words that introduce the report in its first sentence when no title line names the body:
+# "现将X2020年政府信息公开工作年度报告公布如下", "特向社会公布X…", "现公布X…".
+TITLE_LEAD_INS: tuple[str, ...] = (
+    "特向社会公布",
+    "现将",
+    "现公布",
+    "现予公布",
+    "现公开",
+    "现发布",
+    "公布",
+)
 
 # ---------------------------------------------------------------------------------------
 # Administrative level of a body, from the suffix of its name (first match wins).

@@ -269,3 +269,73 @@ def test_put_after_clear_recreates_the_folders(tmp_path: Path, files: list[Path]
     assert cache.get(files[0]) is Cache.MISS
     cache.put(files[0], "again")
     assert cache.get(files[0]) == "again"
+
+
+@pytest.mark.parametrize("library", ["lxml", "opencc", "pypdfium2", "charset-normalizer"])
+def test_new_version_of_a_parse_library_is_a_miss(
+    tmp_path: Path, files: list[Path], library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new pin of a library the readers use must not reuse parses made with the old one."""
+    import importlib.metadata
+
+    from gxparse import cache as cache_module
+
+    old = Cache(tmp_path / "c")
+    map_files(shout, files, jobs=1, progress=False, cache=old)
+    real_version = importlib.metadata.version
+
+    def bumped(name: str) -> str:
+        return "999.0" if name == library else real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", bumped)
+    cache_module.library_versions.cache_clear()
+    try:
+        new = Cache(tmp_path / "c")
+        assert f"{library}==999.0" in new.libraries.splitlines()
+        f = Counting()
+        map_files(f, files, jobs=1, progress=False, cache=new)
+    finally:
+        monkeypatch.undo()
+        cache_module.library_versions.cache_clear()
+    assert f.calls == [p.name for p in files]
+    assert new.root != old.root
+    # Back on the installed versions: the old entries are found again.
+    again = Cache(tmp_path / "c")
+    assert again.root == old.root
+    assert again.get(files[0]) == shout(str(files[0]))
+
+
+def test_every_library_the_parser_imports_is_in_the_key() -> None:
+    """A library imported by a parser module (not a downstream one) is in PARSE_LIBRARIES,
+    so a pin of a new reader's library can never be forgotten in the cache key."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    import gxparse
+    from gxparse.cache import DOWNSTREAM_MODULES, PARSE_LIBRARIES
+
+    root = Path(gxparse.__file__).parent
+    owners = importlib.metadata.packages_distributions()
+    used: dict[str, str] = {}
+    for f in sorted(root.rglob("*.py")):
+        rel = f.relative_to(root)
+        if rel.parts[0] in DOWNSTREAM_MODULES:
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "gxparse":
+                    continue
+                for dist in owners.get(top, [top]):
+                    used[dist.lower()] = str(rel)
+    listed = {n.lower() for n in PARSE_LIBRARIES}
+    missing = {d: where for d, where in used.items() if d not in listed}
+    assert not missing, f"libraries the parser imports but the cache key ignores: {missing}"
+    assert {"lxml", "opencc", "charset-normalizer", "pdfplumber"} <= set(used)

@@ -70,7 +70,7 @@ def test_a_missing_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     [
         (["build", "--jobs", "-1"], "参数 --jobs：不能为负数：-1"),
         (["build", "--jobs", "x"], "参数 --jobs：应为整数：'x'"),
-        (["build", "--timeout", "0"], "参数 --timeout：应大于 0：0"),
+        (["build", "--timeout", "-1"], "参数 --timeout：不能为负数：-1"),
         (["run", "--max-reports", "0"], "参数 --max-reports：应为正整数：0"),
         (["run", "--years", "二〇二三"], "参数 --years：应为整数：'二〇二三'"),
         (

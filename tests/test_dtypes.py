@@ -38,7 +38,7 @@ EXPECTED_CATEGORIES = {
     ("reports", "level"): ["street_office", "township", "department", "county", "city", "province"],
     ("disclosure", "item"): [e.code for e in T.DISCLOSURE_ITEMS],
     ("disclosure", "measure"): [e.code for e in T.DISCLOSURE_MEASURES],
-    ("disclosure", "unit"): ["件", "万元", "项"],
+    ("disclosure", "unit"): ["件", "万元", "项", "元"],  # 元: an amount printed in yuan,
     ("disclosure", "status"): ["reported", "blank", "missing", "derived", "corrected"],
     ("applications", "row"): [e.code for e in T.APPLICATION_ROWS],
     ("applications", "applicant"): [

@@ -129,6 +129,21 @@ def test_hang_in_c_code_is_stopped_by_watchdog(files: list[Path], tmp_path: Path
     assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
 
 
+def test_hang_in_c_code_is_stopped_on_time_in_a_large_chunk(
+    files: list[Path], tmp_path: Path
+) -> None:
+    """The watchdog stops a file stuck in C code once that file's time is up, not once its
+    whole chunk's is (20 files: 20 s); the other files of the chunk are read again."""
+    paths = _with(files, tmp_path, ["stuck.txt"])
+    start = time.monotonic()
+    out = map_files(misbehave, paths, jobs=1, progress=False, timeout=1, chunksize=20)
+    elapsed = time.monotonic() - start
+    assert isinstance(out[5], Failure) and out[5].kind == "timeout", out[5]
+    assert out[5].reason == "timed out after 1 s (worker stopped)"
+    assert [o for k, o in enumerate(out) if k != 5] == [digest(str(p)) for p in files]
+    assert elapsed < 15, elapsed
+
+
 @pytest.mark.parametrize("name", ["crash.txt", "segv.txt"])
 def test_crash_fails_that_file_only(files: list[Path], tmp_path: Path, name: str) -> None:
     paths = _with(files, tmp_path, [name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -213,3 +214,57 @@ def test_legacy_horizontal_merge_is_read_like_grid_span() -> None:
         ("行政复议", "table 1 row 1 cell 1"),
         ("行政诉讼", "table 1 row 1 cell 3"),
     ]
+
+
+def _rewritten(data: bytes, edit: Callable[[str, bytes], tuple[str, bytes] | None]) -> bytes:
+    """A copy of a zip package, each member passed through ``edit(name, bytes)`` (which
+    returns the new name and bytes, or None to leave the member out)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = edit(info.filename, src.read(info.filename))
+            if member is not None:
+                dst.writestr(*member)
+    return buf.getvalue()
+
+
+def test_macro_enabled_document_is_read() -> None:
+    """A .docm (or a template) holds the same body as a .docx: its text is read, not
+    refused as damaged."""
+    main = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    macro = b"application/vnd.ms-word.document.macroEnabled.main+xml"
+
+    def edit(name: str, data: bytes) -> tuple[str, bytes]:
+        if name == "[Content_Types].xml":
+            assert main in data
+            data = data.replace(main, macro)
+        return name, data
+
+    spec = random_spec(random.Random(6))
+    doc = read_bytes(_rewritten(D.to_docx(spec), edit), "report.docm")
+    grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
+    for t, grid in enumerate(grids):
+        assert D.document_cells(doc, t) == D.expected_cells(grid)
+
+
+def test_main_part_is_found_through_the_package_relationships() -> None:
+    """The main part need not be word/document.xml: _rels/.rels names it."""
+
+    def rename(name: str, data: bytes) -> tuple[str, bytes]:
+        if name in ("_rels/.rels", "[Content_Types].xml"):
+            data = data.replace(b"/word/document.xml", b"/word/main.xml")
+            data = data.replace(b'Target="word/document.xml"', b'Target="word/main.xml"')
+        renamed = {"word/document.xml": "word/main.xml"}
+        renamed["word/_rels/document.xml.rels"] = "word/_rels/main.xml.rels"
+        return renamed.get(name, name), data
+
+    spec = random_spec(random.Random(7))
+    data = _rewritten(D.to_docx(spec), rename)
+    doc = read_bytes(data, "report.docx")
+    assert D.document_cells(doc, 1) == D.expected_cells(D.applications_grid(spec))
+    without = _rewritten(data, lambda name, b: None if name == "word/main.xml" else (name, b))
+    with pytest.raises(ReadError, match=r"missing part word/main\.xml"):
+        read_docx(without)

@@ -205,3 +205,58 @@ def test_web_archive_saved_by_word_under_a_doc_name() -> None:
     grids = [D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec)]
     for t, grid in enumerate(grids):
         assert D.document_cells(doc, t) == D.expected_cells(grid)
+
+
+def test_heading_inside_a_comment_does_not_widen_the_article() -> None:
+    """A commented-out heading is not page text: the sidebar holding it stays out."""
+    spec = random_spec(random.Random(15))
+    page = D.to_html(spec).replace(
+        '<div class="main">',
+        '<div class="sidebar"><p>友情链接：市人民政府网</p><!-- 一、总体情况 --></div>\n'
+        '<div class="main">',
+    )
+    doc = read_bytes(page.encode("utf-8"), "a.html")
+    paras = [i.text for i in doc.items if isinstance(i, Para)]
+    assert "友情链接：市人民政府网" not in paras
+    assert paras[0] == D.title(spec)
+
+
+def test_text_after_a_dropped_element_stays_in_its_paragraph() -> None:
+    page = (
+        "<html><body><div><p>本年度共收到申请<script>x()</script>12件，"
+        "<button>打印</button>均已办结。</p></div></body></html>"
+    )
+    doc = read_bytes(page.encode("utf-8"), "a.html")
+    assert [i.text for i in doc.items] == ["本年度共收到申请12件，均已办结。"]
+
+
+def test_page_nested_beyond_the_parser_limit_is_one_clear_error() -> None:
+    """libxml2 stops at 256 levels of nesting; what follows would be lost silently."""
+    from gxparse.document import ReadError
+
+    page = (
+        "<html><body>" + "<div>" * 300 + "年度报告" + "</div>" * 300 + "<p>后文</p></body></html>"
+    )
+    with pytest.raises(ReadError, match="nested too deeply"):
+        read_html(page.encode("utf-8"))
+
+
+def test_reading_web_pages_and_word_needs_neither_beautifulsoup_nor_python_docx() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import random, sys\n"
+        "from gxparse.synth import documents as D\n"
+        "from gxparse.synth.model import random_spec\n"
+        "spec = random_spec(random.Random(1))\n"
+        "page, word = D.to_html(spec).encode(), D.to_docx(spec)\n"
+        "for name in [m for m in sys.modules if m.split('.')[0] in ('docx', 'bs4')]:\n"
+        "    del sys.modules[name]\n"
+        "from gxparse.readers import read_bytes\n"
+        "read_bytes(page, 'a.html'); read_bytes(word, 'a.docx')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'docx', 'bs4'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

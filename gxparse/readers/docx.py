@@ -1,7 +1,10 @@
 """Word (.docx) → Document: paragraphs and tables in document order, tables as grids.
 
-python-docx opens the package; the body XML is walked directly, because ``row.cells``
-repeats a merged cell once per grid position and ``doc.tables`` misses nested tables.
+The main document part (``word/document.xml``, found through the package's
+relationships) is parsed with lxml and its body walked directly: python-docx would parse
+every other part too (styles, numbering, theme) and build a proxy object per element,
+most of a read's time, while ``row.cells`` repeats a merged cell once per grid position
+and ``doc.tables`` misses nested tables.
 
 Merged cells, decided once for every reader (HTML and PDF do the same):
 
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
 
 if TYPE_CHECKING:
+    import zipfile
     from collections.abc import Iterator
 
     from lxml.etree import _Element
@@ -38,6 +42,23 @@ MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fall
 _P, _TBL, _TR, _TC = W + "p", W + "tbl", W + "tr", W + "tc"
 _WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
 _TEXT_SKIP = {W + "delText", W + "instrText", MC_FALLBACK, W + "pPr", W + "rPr"}
+_T, _TAB, _TABS, _BR, _CR, _NB_HYPHEN = (
+    W + "t",
+    W + "tab",
+    W + "tabs",
+    W + "br",
+    W + "cr",
+    W + "noBreakHyphen",
+)
+_TC_PR, _GRID_SPAN, _V_MERGE, _H_MERGE, _VAL = (
+    W + "tcPr",
+    W + "gridSpan",
+    W + "vMerge",
+    W + "hMerge",
+    W + "val",
+)
+_PACKAGE_RELS = "_rels/.rels"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 @dataclass
@@ -50,27 +71,67 @@ class _State:
 
 def read_docx(data: bytes) -> Document:
     """Given the bytes of a .docx file, return its paragraphs and table rows in order."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except PackageNotFoundError as exc:
-        raise ReadError(f"not a Word document (no main document part: {exc})") from None
-    except KeyError as exc:
-        raise ReadError(f"damaged Word document (missing part {exc})") from None
-    except Exception as exc:  # zipfile/lxml errors of a damaged package
-        raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
+    body, names = _main_document(data)
     state = _State()
-    _walk_blocks(document.element.body, state)
+    if body is not None:
+        _walk_blocks(body, state)
     if not state.items:
-        has_images = any("/media/" in p.partname for p in document.part.package.iter_parts())
+        has_images = any("/media/" in name for name in names)
         raise ReadError(
             "Word document without text (only images, a scan?); OCR is out of scope"
             if has_images
             else "Word document without any text"
         )
     return Document(items=state.items, source_format="docx", text="\n".join(state.lines))
+
+
+def _main_document(data: bytes) -> tuple[_Element | None, list[str]]:
+    """Given a .docx package, return the body of its main document part (None when it has
+    none) and the names of the package's members.
+
+    The main part is the target of the package's ``officeDocument`` relationship
+    (``_rels/.rels``), as in every OPC reader; only that part is parsed."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            part = _main_part_name(zf, names)
+            if part is None:
+                raise ReadError("not a Word document (no main document part)")
+            if part not in names:
+                raise ReadError(f"damaged Word document (missing part {part})")
+            xml = zf.read(part)
+        # As python-docx reads it: whitespace-only text between elements dropped, no
+        # entity resolved (the pre-flight guard refused entity declarations already).
+        parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+        root = etree.fromstring(xml, parser)
+    except ReadError:
+        raise
+    except Exception as exc:  # zipfile/lxml errors of a damaged package
+        raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
+    if etree.QName(root).localname != "document":
+        raise ReadError(f"not a Word document (main part {part} is not a Word document body)")
+    return root.find(W + "body"), names
+
+
+def _main_part_name(zf: zipfile.ZipFile, names: list[str]) -> str | None:
+    """The member name of the package's main document part, from ``_rels/.rels``."""
+    import posixpath
+
+    from lxml import etree
+
+    if _PACKAGE_RELS not in names:
+        return None
+    rels = etree.fromstring(zf.read(_PACKAGE_RELS), etree.XMLParser(resolve_entities=False))
+    for rel in rels.iter(_REL):
+        kind = rel.get("Type", "")
+        if kind.endswith("/officeDocument") and rel.get("TargetMode") != "External":
+            target = rel.get("Target", "")
+            return posixpath.normpath(target.lstrip("/")) if target else None
+    return None
 
 
 def _children(el: _Element) -> Iterator[_Element]:
@@ -84,6 +145,34 @@ def _children(el: _Element) -> Iterator[_Element]:
 
 def paragraph_text(p: _Element) -> str:
     """Given a w:p element, return its visible text (tabs as "\\t", breaks as "\\n")."""
+    # One pass over the paragraph's elements (lxml's iter() runs in C): deleted text and
+    # field codes are other tags (w:delText, w:instrText), and the only such element in the
+    # paragraph's properties is a tab stop (w:tabs/w:tab).
+    parts: list[str] = []
+    inner = False
+    for el in p.iter():
+        tag = el.tag
+        if tag == _T:
+            parts.append(el.text or "")
+        elif tag == _TAB:
+            if el.getparent().tag != _TABS:
+                parts.append("\t")
+        elif tag == _BR or tag == _CR:
+            parts.append("\n")
+        elif tag == _NB_HYPHEN:
+            parts.append("-")
+        elif tag == _P:
+            if inner:  # a paragraph inside a text box of this paragraph: its own line
+                parts.append("\n")
+            inner = True
+        elif tag == MC_FALLBACK:
+            return _paragraph_text_skipping(p)
+    return "".join(parts)
+
+
+def _paragraph_text_skipping(p: _Element) -> str:
+    """:func:`paragraph_text` of a paragraph holding alternative content: the fallback
+    copy (``mc:Fallback``) of a text box is skipped, as are properties."""
     parts: list[str] = []
     stack = [iter(p)]
     while stack:
@@ -132,6 +221,15 @@ def _walk_blocks(container: _Element, state: _State, frame: str | None = None) -
             _walk_table(el, state)
 
 
+def _child(el: _Element, tag: str) -> _Element | None:
+    """The first child of ``el`` with this tag (property elements come first: a loop in
+    Python is quicker than ``find``, which goes through ElementPath)."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
 def _int_attr(el: _Element | None, name: str, default: int) -> int:
     if el is None:
         return default
@@ -153,20 +251,27 @@ def _walk_table(tbl: _Element, state: _State) -> None:
                 _walk_blocks(tc, state, frame=f"table {number} row {r}")
         return
     for r, (tr, cells) in enumerate(zip(rows, row_cells, strict=True), start=1):
-        tr_pr = tr.find(W + "trPr")
-        col = _int_attr(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "val", 0)
+        tr_pr = _child(tr, W + "trPr")
+        col = _int_attr(_child(tr_pr, W + "gridBefore") if tr_pr is not None else None, "val", 0)
         out: list[Cell] = [Cell("", f"table {number} row {r} cell {c}") for c in range(1, col + 1)]
         nested: list[_Element] = []
         for tc in cells:
-            tc_pr = tc.find(W + "tcPr")
+            tc_pr = _child(tc, _TC_PR)
             span = 1
             continuation = False
             if tc_pr is not None:
-                span = max(1, _int_attr(tc_pr.find(W + "gridSpan"), "val", 1))
-                vmerge = tc_pr.find(W + "vMerge")
-                continuation = vmerge is not None and vmerge.get(W + "val", "continue") != "restart"
-                hmerge = tc_pr.find(W + "hMerge")  # legacy horizontal merge (old Word, WPS)
-                if hmerge is not None and hmerge.get(W + "val", "continue") != "restart":
+                grid_span = vmerge = hmerge = None
+                for prop in tc_pr:
+                    tag = prop.tag
+                    if tag == _GRID_SPAN:
+                        grid_span = grid_span if grid_span is not None else prop
+                    elif tag == _V_MERGE:
+                        vmerge = vmerge if vmerge is not None else prop
+                    elif tag == _H_MERGE:  # legacy horizontal merge (old Word, WPS)
+                        hmerge = hmerge if hmerge is not None else prop
+                span = max(1, _int_attr(grid_span, "val", 1))
+                continuation = vmerge is not None and vmerge.get(_VAL, "continue") != "restart"
+                if hmerge is not None and hmerge.get(_VAL, "continue") != "restart":
                     col += span  # covered by the cell to its left: omitted, like gridSpan
                     continue
             src = f"table {number} row {r} cell {col + 1}"

@@ -3,7 +3,8 @@
 1. Decode the bytes here, not in the parser: a BOM wins, then valid UTF-8, then the
    declared charset (a page declaring gb2312 or gbk is decoded as GB18030, its superset,
    because such pages do hold GB18030-only characters), then
-   :func:`gxparse.decode.decode_bytes`.
+   :func:`gxparse.decode.decode_bytes`. The text is parsed by lxml's HTML parser
+   (libxml2), directly on its element tree.
 2. Drop what is never the report: script, style, nav, iframes, and page-level header and
    footer elements (an article's own header stays: it holds the title).
 3. Find the article: the smallest element holding the report title line, the part
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
-import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
 
 if TYPE_CHECKING:
-    from bs4 import BeautifulSoup, Tag
+    from lxml.etree import _Element
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _GB_FAMILY = {
@@ -66,7 +67,7 @@ _BLOCK_TAGS = frozenset(
 )
 _CONTAINERS = frozenset("div article section main body td th center blockquote".split())
 _WS = re.compile(r"[ \t\r\n\f\u00a0\u3000\u200b]+")
-_HEADING_MARKERS = tuple(p.zh for p in T.PARTS)
+_HEADING_RE = re.compile("|".join(re.escape(p.zh) for p in T.PARTS))
 _TITLE_MARKERS = ("政府信息公开", "年度报告")
 _LABEL_MARKERS = (
     T.APPLICATION_ROWS[0].keys[0],
@@ -104,28 +105,37 @@ def decode_html(data: bytes) -> tuple[str, str]:
 
 def read_html(data: bytes) -> Document:
     """Given the bytes of a saved web page, return the article's paragraphs and table rows."""
-    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+    from lxml import etree
 
     text, encoding = decode_html(data)
+    # The text is parsed as UTF-8 bytes: lxml refuses a str that carries an XML encoding
+    # declaration (XHTML pages, common on government sites), and the bytes' own <meta>
+    # charset must not override the decoding above.
+    parser = etree.HTMLParser(encoding="utf-8")
     try:
-        with warnings.catch_warnings():
-            # XHTML pages (<?xml ...?> first) are common on government sites.
-            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = BeautifulSoup(text, "lxml")
+        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
     except Exception as exc:
         raise ReadError(f"unreadable HTML ({type(exc).__name__}: {exc})") from None
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": "navigation"}):
-        tag.decompose()
+    for error in parser.error_log:
+        # libxml2 stops at a limit (256 levels of nesting): what follows would be lost.
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            if "depth" in error.message:
+                raise ReadError("document nested too deeply to read")
+            raise ReadError(f"unreadable HTML ({error.message})")
+    if root is None:
+        raise ReadError("HTML page without any text")
+    _drop_all(root.iter(*_DROP_TAGS))
+    _drop_all(root.xpath('//*[@role="navigation"]'))
     # Page headers and footers, but not an article's own header (it holds the title).
     # (<form> is never dropped: ASP.NET sites wrap the whole page in one.)
-    for tag in soup.find_all(("header", "footer")):
-        if tag.find_parent(("article", "main", "section")) is None:
-            tag.decompose()
-    root = find_article(soup)
+    _drop_all(
+        el
+        for el in root.iter("header", "footer")
+        if next(el.iterancestors("article", "main", "section"), None) is None
+    )
+    article = find_article(root)
     walker = _Walker()
-    walker.walk(root)
+    walker.walk(article)
     walker.flush()
     doc = Document(
         items=walker.items, source_format="html", encoding=encoding, text="\n".join(walker.lines)
@@ -135,47 +145,87 @@ def read_html(data: bytes) -> Document:
     return doc
 
 
-def find_article(soup: BeautifulSoup) -> Tag:
+def _drop_all(elements: Iterable[_Element]) -> None:
+    """Remove elements with what they hold; the text after each (its tail) stays, as a
+    string of its own (behind an empty comment), where it was."""
+    from lxml import etree
+
+    for el in list(elements):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:
+            stub = etree.Comment()
+            stub.tail = el.tail
+            parent.replace(el, stub)
+        else:
+            parent.remove(el)
+
+
+def _strings(el: _Element) -> list[tuple[str, _Element]]:
+    """The text strings below ``el`` in document order, each with the element holding it
+    (comments' text is not page text)."""
+    out = []
+    for s in el.xpath(".//text()"):
+        parent = s.getparent()
+        if s.is_tail:
+            parent = parent.getparent()
+        out.append((str(s), parent))
+    return out
+
+
+def _inside(el: _Element, ancestor: _Element) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def find_article(root: _Element) -> _Element:
     """Given a parsed page, return the element holding the report: the lowest common
     ancestor of the part headings, the tables with template labels and the title line
     nearest before the first heading."""
-    body = soup.body or soup
+    body = next(root.iter("body"), root)
+    strings = _strings(body)
     markers = []
-    for s in body.find_all(string=True):
-        t = _WS.sub("", str(s))
-        if len(t) < 60 and any(h in t for h in _HEADING_MARKERS):
-            markers.append(s.parent)
-    tables = [t for t in body.find_all("table") if any(k in t.get_text() for k in _LABEL_MARKERS)]
-    # Innermost such tables only (a layout frame also "contains" the labels).
-    tables = [t for t in tables if not t.find("table")]
+    for s, parent in strings:
+        t = _WS.sub("", s)
+        if len(t) < 60 and _HEADING_RE.search(t):
+            markers.append(parent)
+    tables = [
+        t
+        for t in body.iter("table")
+        if any(k in t.xpath("string()") for k in _LABEL_MARKERS)
+        # Innermost such tables only (a layout frame also "contains" the labels).
+        and next(t.iterdescendants("table"), None) is None
+    ]
     anchors = markers + tables
     if not anchors:
         return body
     first = anchors[0]
     title = None
-    for s in body.find_all(string=True):
-        if s.parent is first or first in s.parents:
+    for s, parent in strings:
+        if _inside(parent, first):
             break
-        t = _WS.sub("", str(s))
+        t = _WS.sub("", s)
         if all(m in t for m in _TITLE_MARKERS) and len(t) < 80:
-            title = s.parent
+            title = parent
     if title is not None:
         anchors.append(title)
-    article = _common_ancestor(anchors) or body
+    article = _common_ancestor(anchors)
+    if article is None:
+        article = body
     # A single heading or table is not an article: climb to the block that holds it.
-    while article is not body and article.name not in _CONTAINERS and article.parent is not None:
-        article = article.parent
+    while article is not body and article.tag not in _CONTAINERS:
+        parent = article.getparent()
+        if parent is None:
+            break
+        article = parent
     return article
 
 
-def _common_ancestor(elements: list[Tag]) -> Tag | None:
-    chain = [elements[0], *elements[0].parents]
-    common = None
-    for cand in chain:
-        if all(e is cand or cand in e.parents for e in elements[1:]):
-            common = cand
-            break
-    return common
+def _common_ancestor(elements: list[_Element]) -> _Element | None:
+    for cand in [elements[0], *elements[0].iterancestors()]:
+        if all(_inside(e, cand) for e in elements[1:]):
+            return cand
+    return None
 
 
 def _clean(text: str) -> str:
@@ -191,6 +241,8 @@ class _Walker:
     tables: int = 0
 
     def flush(self) -> None:
+        if not self.buffer:
+            return
         text = _clean("".join(self.buffer))
         self.buffer.clear()
         if text:
@@ -198,34 +250,35 @@ class _Walker:
             self.items.append(Para(text, f"paragraph {self.paragraphs}"))
             self.lines.append(text)
 
-    def walk(self, el: Tag) -> None:
-        from bs4 import NavigableString, Tag
-        from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+    def walk(self, el: _Element) -> None:
+        buffer = self.buffer
+        if el.text:
+            buffer.append(el.text)
+        for child in el:
+            name = child.tag
+            if isinstance(name, str):  # not a comment or processing instruction
+                if name == "br":
+                    self.flush()
+                elif name == "table":
+                    self.flush()
+                    self.table(child)
+                elif name in _BLOCK_TAGS or name == "td" or name == "th":
+                    self.flush()
+                    self.walk(child)
+                    self.flush()
+                else:
+                    self.walk(child)
+            if child.tail:
+                buffer.append(child.tail)
 
-        for child in el.children:
-            if isinstance(child, (Comment, Doctype, Declaration, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                self.buffer.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name == "br":
-                self.flush()
-            elif name == "table":
-                self.flush()
-                self.table(child)
-            elif name in _BLOCK_TAGS or name == "td" or name == "th":
-                self.flush()
-                self.walk(child)
-                self.flush()
-            else:
-                self.walk(child)
-
-    def table(self, table: Tag) -> None:
-        rows = _own_rows(table)
-        if any(cell.find("table") for tr in rows for cell in _own_cells(tr)):
+    def table(self, table: _Element) -> None:
+        nested = next(table.iterdescendants("table"), None) is not None
+        rows = _own_rows(table) if nested else list(table.iter("tr"))
+        if nested and any(
+            next(cell.iterdescendants("table"), None) is not None
+            for tr in rows
+            for cell in _own_cells(tr)
+        ):
             self.walk_frame(rows)
             return
         self.tables += 1
@@ -234,11 +287,13 @@ class _Walker:
         for r, tr in enumerate(rows, start=1):
             out: list[Cell] = []
             col = 0
+            row_source = f"table {number} row {r}"
             for td in _own_cells(tr):
-                col = _fill_pending(pending, out, col, f"table {number} row {r}")
+                if pending:
+                    col = _fill_pending(pending, out, col, row_source)
                 colspan = _span(td.get("colspan"))
                 rowspan = _span(td.get("rowspan"), len(rows) - r + 1)
-                out.append(Cell(cell_text(td), f"table {number} row {r} cell {col + 1}"))
+                out.append(Cell(cell_text(td), f"{row_source} cell {col + 1}"))
                 if rowspan > 1:
                     for k in range(colspan):
                         pending[col + k] = (rowspan - 1, k == 0)
@@ -246,12 +301,12 @@ class _Walker:
             # Rowspans reaching past the last cell of this row.
             while any(k >= col for k in pending):
                 col = min(k for k in pending if k >= col)
-                col = _fill_pending(pending, out, col, f"table {number} row {r}")
+                col = _fill_pending(pending, out, col, row_source)
             if out:
-                self.items.append(Row(tuple(out), f"table {number} row {r}", table=number - 1))
+                self.items.append(Row(tuple(out), row_source, table=number - 1))
                 self.lines.append("\t".join(c.text.replace("\n", " ") for c in out))
 
-    def walk_frame(self, rows: list[Tag]) -> None:
+    def walk_frame(self, rows: list[_Element]) -> None:
         for tr in rows:
             for td in _own_cells(tr):
                 self.flush()
@@ -278,6 +333,8 @@ def _fill_pending(
 
 
 def _span(value: object, limit: int = 1000) -> int:
+    if value is None:
+        return 1
     try:
         n = int(str(value).strip()) if value is not None else 1
     except ValueError:
@@ -287,49 +344,52 @@ def _span(value: object, limit: int = 1000) -> int:
     return max(1, min(n, limit, 1000))
 
 
-def _own_rows(table: Tag) -> list[Tag]:
+def _own_rows(table: _Element) -> list[_Element]:
     """The table's rows, not those of tables nested in its cells."""
-    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    return [tr for tr in table.iter("tr") if next(tr.iterancestors("table"), None) is table]
 
 
-def _own_cells(tr: Tag) -> list[Tag]:
-    return tr.find_all(["td", "th"], recursive=False)
+def _own_cells(tr: _Element) -> list[_Element]:
+    return [c for c in tr if c.tag == "td" or c.tag == "th"]
 
 
-def cell_text(td: Tag) -> str:
+def cell_text(td: _Element) -> str:
     """Given a td/th, return its text: lines at <br>/<p>/<div>, whitespace collapsed,
     ``&nbsp;`` as blank."""
-    from bs4 import NavigableString, Tag
-    from bs4.element import Comment
-
+    if not len(td):  # text only: most cells
+        text = td.text
+        return _clean(text) if text else ""
     lines: list[str] = []
     buf: list[str] = []
+    _cell_walk(td, lines, buf)
+    _cell_flush(lines, buf)
+    return "\n".join(lines)
 
-    def flush() -> None:
+
+def _cell_flush(lines: list[str], buf: list[str]) -> None:
+    if buf:
         t = _clean("".join(buf))
         buf.clear()
         if t:
             lines.append(t)
 
-    def walk(el: Tag) -> None:
-        for child in el.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                buf.append(str(child))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    flush()
-                elif child.name in _BLOCK_TAGS:
-                    flush()
-                    walk(child)
-                    flush()
-                else:
-                    walk(child)
 
-    walk(td)
-    flush()
-    return "\n".join(lines)
+def _cell_walk(el: _Element, lines: list[str], buf: list[str]) -> None:
+    if el.text:
+        buf.append(el.text)
+    for child in el:
+        name = child.tag
+        if isinstance(name, str):  # not a comment
+            if name == "br":
+                _cell_flush(lines, buf)
+            elif name in _BLOCK_TAGS:
+                _cell_flush(lines, buf)
+                _cell_walk(child, lines, buf)
+                _cell_flush(lines, buf)
+            else:
+                _cell_walk(child, lines, buf)
+        if child.tail:
+            buf.append(child.tail)
 
 
 def read_mht(data: bytes) -> Document:

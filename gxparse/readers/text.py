@@ -5,7 +5,8 @@ Recognised line layouts, decided line by line so one file may mix them:
 * **cell per line** (Word export): a line that starts with a tab and holds no other tab is
   one cell; a line without the leading tab continues the previous cell ("商业\\n企业",
   "\\n0"); a blank line ends the row.
-* **tab-separated rows**: a line with tabs is one row, cells split at tabs.
+* **tab-separated rows**: a line with tabs is one row, cells split at tabs (unless it holds
+  sentences: a crawler's text that runs a whole report into one line is a paragraph).
 * **pipe rows**: ``| a | b |`` lines (Markdown tables); separator lines are skipped.
 * anything else is a paragraph. Paragraphs inside the table parts that hold a label and
   numbers separated by spaces are split into cells later (see :mod:`gxparse.rows`).
@@ -18,6 +19,8 @@ import threading
 
 from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, Row, cells_of
+from gxparse.facts import is_chrome
+from gxparse.layout import normalise_layout
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -65,7 +68,10 @@ _new_tuple = tuple.__new__  # builds the named tuples below without their Python
 
 
 def text_to_document(text: str) -> Document:
-    """Split decoded text into paragraphs and table rows, keeping 1-based line numbers."""
+    """Split decoded text into paragraphs and table rows, keeping 1-based line numbers.
+    Meaningless whitespace and invisible characters are removed first
+    (:func:`gxparse.layout.normalise_layout`); the lines stay the file's lines."""
+    text = normalise_layout(text)
     lines = split_lines(text)
     sources = _line_sources(len(lines))
     items: list[Item] = []
@@ -93,6 +99,8 @@ def text_to_document(text: str) -> Document:
             if block:
                 flush_block()
             continue
+        if not tabs and "|" not in line and is_chrome(line):
+            continue  # page chrome (breadcrumbs, print bars, footers): never content
         if block:
             if not tabs and "|" not in line:
                 start, prev = block[-1]
@@ -100,12 +108,16 @@ def text_to_document(text: str) -> Document:
                 continue
             flush_block()
         src = sources[no]
-        if tabs:
+        if tabs and line.count("。") < 2:
             append(_new_tuple(Row, (cells_of(line.split("\t"), src), src, None)))
-        elif "|" in line and line.count("|") >= 2:
+        elif "|" in line and line.count("|") >= 2 and line.count("。") < 2:
             if _PIPE_SEPARATOR.match(line):
                 continue
-            parts = line.strip().strip("|").split("|")
+            body = line.strip()
+            # One outer pipe each side is the table's border; more pipes are empty cells.
+            body = body[1:] if body.startswith("|") else body
+            body = body[:-1] if body.endswith("|") else body
+            parts = body.split("|")
             append(_new_tuple(Row, (cells_of(parts, src), src, None)))
         else:
             append(_new_tuple(Para, (line, src)))

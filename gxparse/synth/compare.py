@@ -13,7 +13,7 @@ import pandas as pd
 
 from gxparse.synth.model import ReportSpec
 
-__all__ = ["CELL_KEYS", "Cells", "spec_cells", "table_cells"]
+__all__ = ["CELL_KEYS", "Cells", "Readings", "spec_cells", "table_cells", "table_readings"]
 
 # The cell tables and the two code columns that name a cell in each.
 CELL_KEYS: dict[str, tuple[str, str]] = {
@@ -50,5 +50,33 @@ def spec_cells(spec: ReportSpec) -> Cells:
         for (a, b), printed in getattr(spec, table).items():
             out[(table, a, b)] = (
                 ("blank", None) if printed is None else ("reported", float(printed))
+            )
+    return out
+
+
+Readings = dict[tuple[str, str, str], tuple[str, float | None, str | None]]
+
+
+def _raw_key(raw: object) -> str | None:
+    if raw is None or (not isinstance(raw, str) and pd.isna(raw)):
+        return None
+    from gxparse.normalize import compact
+
+    return compact(str(raw))
+
+
+def table_readings(tables: Any) -> Readings:
+    """Every template cell as read: (table, key, key) → (status, value, raw after NFKC with
+    whitespace removed). Two readings of the same report in two layouts must be equal; the
+    source line may differ."""
+    out: Readings = {}
+    for table, (a, b) in CELL_KEYS.items():
+        df = getattr(tables, table)
+        for r in df.itertuples(index=False):
+            v = r.value
+            out[(table, getattr(r, a), getattr(r, b))] = (
+                str(r.status),
+                None if pd.isna(v) else float(v),
+                _raw_key(r.raw),
             )
     return out
