@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 
 from gxparse import template as T
+from gxparse.document import source_zh
+from gxparse.failures import failure_zh
 
 # ---------------------------------------------------------------------------------------
 # Catalog
@@ -1651,38 +1653,47 @@ def _by_body_year(
 def check_next_year_chain(
     index: Mapping[tuple[str, int], list[str]], cells_app: CellTable, subjects: Mapping[str, str]
 ) -> list[Finding]:
-    """Given reports by body and year (:func:`_by_body_year`) and part 3 cells, return
-    applicant columns where next year's 上年结转 differs from this year's 结转下年度 (same
-    body, year + 1). The finding sits on the next year's report, where the 上年结转 cell
-    is."""
+    """Given reports by body and year (:func:`_by_body_year`) and part 3 cells, return one
+    finding per pair of reports (same body, year and year + 1) where next year's 上年结转
+    differs from this year's 结转下年度 in any applicant column, naming each such column.
+    The finding sits on the next year's report, where the 上年结转 cells are; with one
+    column, ``col``, ``expected`` and ``actual`` are that column's code and values, with
+    several ``col`` is empty and ``actual`` the number of columns."""
     out = []
     for (agency, year), rids in index.items():
         for nxt in index.get((agency, year + 1), [])[:1]:
             this = rids[0]
             a, b = cells_app.report(this), cells_app.report(nxt)
+            broken = []
             for app in T.APPLICANT_CODES:
                 fwd = _known(a, ("carried_forward", app))
                 old = _known(b, ("carried_over", app))
-                if fwd is None or old is None or fwd == old:
-                    continue
-                out.append(
-                    Finding(
-                        nxt,
-                        "next_year_chain",
-                        "applications",
-                        "carried_over",
-                        app,
-                        _fmt(fwd),
-                        _fmt(old),
-                        f"{subjects.get(nxt, nxt)}“{col_label('applications', app)}”列"
-                        f"“{short('carried_over')}”为{_fmt(old)}件，但{year}年报告（{this}）"
-                        f"“{short('carried_forward')}”为{_fmt(fwd)}件。",
-                        f"applications:carried_over:{app}",
-                        _join_sources(
-                            [_src(b, ("carried_over", app)), _src(a, ("carried_forward", app))]
-                        ),
-                    )
+                if fwd is not None and old is not None and fwd != old:
+                    broken.append((app, fwd, old))
+            if not broken:
+                continue
+            one = len(broken) == 1
+            cols = "；".join(
+                f"“{col_label('applications', app)}”列{_fmt(old)}件，上年为{_fmt(fwd)}件"
+                for app, fwd, old in broken
+            )
+            sources = [_src(b, ("carried_over", app)) for app, _f, _o in broken]
+            sources += [_src(a, ("carried_forward", app)) for app, _f, _o in broken]
+            out.append(
+                Finding(
+                    nxt,
+                    "next_year_chain",
+                    "applications",
+                    "carried_over",
+                    broken[0][0] if one else None,
+                    _fmt(broken[0][1]) if one else this,
+                    _fmt(broken[0][2]) if one else str(len(broken)),
+                    f"{subjects.get(nxt, nxt)}“{short('carried_over')}”与{year}年报告（{this}）"
+                    f"“{short('carried_forward')}”不一致：{cols}。",
+                    "applications:carried_over",
+                    _join_sources(sources),
                 )
+            )
     return out
 
 
@@ -2400,9 +2411,14 @@ def check_copied_text(
             ag_l, _ = info.get(later, (None, -1))
             ag_e, yr_e = info.get(earlier, (None, -1))
             same = ag_l is not None and ag_l == ag_e
-            whom = (
-                f"本机关{yr_e}年报告" if same else f"{subjects.get(earlier, earlier)}（{earlier}）"
-            )
+            yr_l = info.get(later, (None, -1))[1]
+            if same and yr_e == yr_l and yr_e >= 0:
+                # Two reports of one body and year: not "last year's", the other one.
+                whom = f"本机关同一年度的另一份报告（{earlier}）"
+            elif same:
+                whom = f"本机关{yr_e}年报告" if yr_e >= 0 else f"本机关另一份报告（{earlier}）"
+            else:
+                whom = f"{subjects.get(earlier, earlier)}（{earlier}）"
             out.append(
                 Finding(
                     later,
@@ -2494,6 +2510,16 @@ def check_coverage(
         zip(sections["report_id"].astype(str), sections["section"].astype(str), strict=True)
     )
     unplaced = _unplaced_numbers(tables.get("findings"))
+    earlier = _earlier_unplaced(tables.get("findings"))
+    files = (
+        {
+            str(r): str(f)
+            for r, f in zip(reports["report_id"], reports["source_file"], strict=True)
+            if not _na(f) and str(f)
+        }
+        if "source_file" in reports.columns
+        else {}
+    )
     # Per table and report: cells seen in the text (known or blank), and cells of each
     # status a finding lists; only reports with some are looked at cell by cell.
     seen_cells = {t: c.status_count((*KNOWN_STATUSES, "blank")) for t, c in cells.items()}
@@ -2512,10 +2538,13 @@ def check_coverage(
         rid = str(rid)
         subj = subjects.get(rid, rid)
         if parse_status == "failed":
-            err = "" if _na(error) else f"：{error}"
+            # Wholly in Chinese; the English reason stays in reports.error.
+            file = files.get(rid)
+            what = f"文件“{file}”" if file else f"报告“{rid}”"
+            why = "" if _na(error) else f"：{failure_zh(str(error))}"
             out.append(
                 Finding(rid, "parse_failed", "reports", "parse_status", None, "ok", "failed",
-                        f"{subj}无法解析{err}。", "reports:parse_status")
+                        f"{what}无法解析{why}。", "reports:parse_status")
             )  # fmt: skip
             continue
         for part in T.TABLE_PARTS:
@@ -2534,16 +2563,62 @@ def check_coverage(
                     mine = cells[table].report(rid)
                     out += _status_cells(rid, subj, part, mine, status, check, verb)
         if not _na(n_un) and int(n_un) > 0:
-            nums = unplaced.get(rid, [])
-            listed = ""
-            if nums:
-                listed = "：" + "、".join(nums[:20]) + ("等" if len(nums) > 20 else "")
-            out.append(
-                Finding(rid, "unplaced_numbers", "reports", "n_unplaced", None, "0", str(int(n_un)),
-                        f"{subj}第二至第四部分有{int(n_un)}个数字未能归入任何单元格{listed}。",
-                        "reports:n_unplaced")
-            )  # fmt: skip
+            lines = unplaced.get(rid, [])
+            again = earlier.get(rid)
+            if not lines and again is not None and again.actual == str(int(n_un)):
+                # Checks run again on checked tables: the parser's lines are in the earlier
+                # finding only (check_corpus dropped them), so it stands as it was.
+                out.append(again)
+            else:
+                out.append(_unplaced_finding(rid, subj, int(n_un), lines))
     return out
+
+
+def _earlier_unplaced(findings: pd.DataFrame | None) -> dict[str, Finding]:
+    """Given findings of an earlier run of the checks, return their ``unplaced_numbers``
+    findings by report id."""
+    if findings is None or findings.empty or "check" not in findings.columns:
+        return {}
+    prev = findings[findings["check"] == "unplaced_numbers"]
+    out = {}
+    for rec in prev.to_dict("records"):
+        rid = str(rec["report_id"])
+
+        def get(c: str, rec: dict[str, Any] = rec) -> str | None:
+            v = rec.get(c)
+            return None if _na(v) else str(v)
+
+        out[rid] = Finding(rid, "unplaced_numbers", get("table") or "reports", get("row"),
+                           get("col"), get("expected"), get("actual"), get("message") or "",
+                           get("location") or "reports:n_unplaced", get("source"))  # fmt: skip
+    return out
+
+
+def _unplaced_finding(rid: str, subj: str, n: int, lines: list[UnplacedLine]) -> Finding:
+    """The one finding on a report's unplaced numbers: how many, and line by line (at most
+    :data:`MAX_UNPLACED_LINES`) the numbers and why no cell took them."""
+    listed = "；".join(
+        f"{source_zh(u.source) if u.source else '位置不详'}“{u.numbers}”"
+        + (f"（{u.reason}）" if u.reason else "")
+        for u in lines[:MAX_UNPLACED_LINES]
+    )
+    if len(lines) > MAX_UNPLACED_LINES:
+        listed += f"；另有{len(lines) - MAX_UNPLACED_LINES}行"
+    tables = {u.table for u in lines if u.table}
+    return Finding(
+        rid,
+        "unplaced_numbers",
+        tables.pop() if len(tables) == 1 else "reports",
+        "n_unplaced" if not lines else None,
+        None,
+        "0",
+        str(n),
+        f"{subj}第二至第四部分有{n}个数字未能归入任何单元格"
+        + (f"：{listed}" if listed else "")
+        + "。",
+        "reports:n_unplaced",
+        _join_sources(u.source for u in lines),
+    )
 
 
 _STATUS_FINDINGS: tuple[tuple[str, str, str], ...] = (
@@ -2553,15 +2628,49 @@ _STATUS_FINDINGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _unplaced_numbers(findings: pd.DataFrame | None) -> dict[str, list[str]]:
-    """Given the parser's findings, return {report_id: [unplaced number, ...]}."""
-    out: dict[str, list[str]] = defaultdict(list)
+class UnplacedLine(NamedTuple):
+    """One line's unplaced numbers, as the parser's ``unplaced_number`` finding gave them."""
+
+    source: str | None
+    numbers: str
+    table: str | None
+    reason: str | None
+
+
+# The parser's message ends with the reason: "…未能对应到任何表格单元格：<reason>。"
+_UNPLACED_REASON = re.compile(r"单元格：(.+?)。?$")
+MAX_UNPLACED_LINES = 10
+
+
+def _unplaced_numbers(findings: pd.DataFrame | None) -> dict[str, list[UnplacedLine]]:
+    """Given the parser's findings, return {report_id: [UnplacedLine, ...]} in their order."""
+    out: dict[str, list[UnplacedLine]] = defaultdict(list)
     if findings is None or findings.empty or "check" not in findings.columns:
         return out
     pf = findings[findings["check"] == "unplaced_number"]
-    for rid, actual in zip(pf["report_id"], pf["actual"], strict=True):
-        if not _na(actual):
-            out[str(rid)].append(str(actual))
+
+    def column(name: str) -> list[object]:
+        return pf[name].tolist() if name in pf.columns else [None] * len(pf)
+
+    for rid, actual, source, table, message in zip(
+        pf["report_id"].tolist(),
+        column("actual"),
+        column("source"),
+        column("table"),
+        column("message"),
+        strict=True,
+    ):
+        if _na(actual):
+            continue
+        m = None if _na(message) else _UNPLACED_REASON.search(str(message))
+        out[str(rid)].append(
+            UnplacedLine(
+                None if _na(source) else str(source),
+                str(actual),
+                None if _na(table) else str(table),
+                m.group(1) if m else None,
+            )
+        )
     return out
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import glob as _glob
+import html
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -23,14 +24,77 @@ from gxparse.parse import (
 )
 
 PathLike = str | Path
+PARSE_STATUSES: tuple[str, ...] = ("ok", "partial", "failed")
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+STATUS_ZH: dict[str, str] = {"ok": "完整", "partial": "部分", "failed": "失败"}
+UNKNOWN_ZH = "不详"
 
 
 class Corpus(ReportTables):
-    """The seven tables of many reports. Same attributes as a single report."""
+    """The seven tables of many reports. Same attributes as a single report.
+
+    In a notebook a corpus shows as a short summary (:meth:`summary`): reports by parse
+    status, years, templates and findings by severity."""
 
     @property
     def report_ids(self) -> list[str]:
         return self.reports["report_id"].tolist()
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Counts to recognise a corpus by: ``reports`` by parse status (ok, partial,
+        failed), ``years`` and ``templates`` (reports each, "不详" where unknown) and
+        ``findings`` by severity (error, warning, info); zero counts of the fixed codes
+        are kept."""
+        reports, findings = self.reports, self.findings
+
+        def counts(series: pd.Series, order: Sequence[str] = ()) -> dict[str, int]:
+            values = series.astype(object).where(series.notna(), UNKNOWN_ZH).astype(str)
+            found = values.value_counts(sort=False).to_dict()
+            keys = [*order, *sorted(k for k in found if k not in order)]
+            return {k: int(found.get(k, 0)) for k in keys}
+
+        years = reports["year"] if "year" in reports else pd.Series([], dtype=object)
+        return {
+            "reports": counts(reports["parse_status"], PARSE_STATUSES),
+            "years": counts(years),
+            "templates": counts(reports["template"]) if "template" in reports else {},
+            "findings": counts(findings["severity"], SEVERITIES),
+        }
+
+    def _summary_lines(self) -> list[tuple[str, str]]:
+        from gxparse.export import SEVERITY_LABELS
+
+        s = self.summary()
+
+        def line(counts: Mapping[str, int], label: Callable[[str], str], unit: str) -> str:
+            return "，".join(f"{label(k)} {v:,} {unit}" for k, v in counts.items()) or "无"
+
+        def years(k: str) -> str:
+            return k if k == UNKNOWN_ZH else f"{k} 年度"
+
+        def templates(k: str) -> str:
+            return k if k == UNKNOWN_ZH else f"{k} 版"
+
+        return [
+            ("解析状态", line(s["reports"], lambda k: STATUS_ZH.get(k, k), "份")),
+            ("年度", line(s["years"], years, "份")),
+            ("模板", line(s["templates"], templates, "份")),
+            ("检查发现", line(s["findings"], lambda k: SEVERITY_LABELS.get(k, k), "条")),
+        ]
+
+    def __repr__(self) -> str:
+        lines = [f"<gxparse Corpus：报告 {len(self.reports):,} 份>"]
+        lines += [f"  {name}：{text}" for name, text in self._summary_lines()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        title = html.escape(f"gxparse Corpus：报告 {len(self.reports):,} 份")
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            f"<td style='text-align:left'>{html.escape(text)}</td></tr>"
+            for name, text in self._summary_lines()
+        )
+        return f"<div><strong>{title}</strong><table>{body}</table></div>"
 
 
 def discover(source: PathLike | Iterable[PathLike]) -> list[Path]:

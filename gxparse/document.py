@@ -8,6 +8,7 @@ Each item carries ``source``: where a person finds it in the original ("line 51"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -63,3 +64,30 @@ class Document:
 
 class ReadError(Exception):
     """A file that cannot be read. The message names the reason; the caller adds the file."""
+
+
+_SOURCE_WORDS = (
+    (re.compile(r"line (\d+)"), "第{}行"),
+    (re.compile(r"page (\d+)"), "第{}页"),
+    (re.compile(r"sheet (.+?)(?= row |$)"), "工作表“{}”"),
+    (re.compile(r"table (\d+)"), "表{}"),
+    (re.compile(r"row (\d+)"), "第{}行"),
+    (re.compile(r"cell (\d+)"), "第{}格"),
+)
+
+
+def source_zh(source: str) -> str:
+    """A ``source`` in Chinese for a message: "line 64" → "第64行", "page 3 table 1 row 5
+    cell 3" → "第3页表1第5行第3格", "sheet 表1 row 2 cell 4" → "工作表“表1”第2行第4格".
+    Text that is not one of these forms is returned as it is."""
+    out, rest = [], source.strip()
+    while rest:
+        for pattern, zh in _SOURCE_WORDS:
+            m = pattern.match(rest)
+            if m:
+                out.append(zh.format(m.group(1)))
+                rest = rest[m.end() :].lstrip()
+                break
+        else:
+            return source
+    return "".join(out)

@@ -11,7 +11,7 @@ memory or time. Each refusal is a :class:`ReadError` with one clear reason.
   needs them, and they are how "billion laughs" and external-entity attacks start. The
   package's ``[Content_Types].xml`` is also parsed with defusedxml;
 * PDF: no compressed stream may inflate past ``pdf_max_stream`` (a few hundred KB of
-  Flate data can expand to gigabytes, and pdfminer inflates a stream in one piece); a
+  Flate data can expand to gigabytes, and pdfium inflates a stream in one piece); a
   page-count limit (enforced by the PDF reader);
 * subprocesses (LibreOffice): a timeout (enforced by :mod:`gxparse.readers.office`).
 
@@ -106,7 +106,7 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
         try:
             out = inflater.decompress(memoryview(data)[m.end() : end], limits.pdf_max_stream)
         except zlib.error:
-            continue  # not Flate (JPEG, encrypted, ...): pdfminer copes or fails on its own
+            continue  # not Flate (JPEG, encrypted, ...): pdfium copes or fails on its own
         if len(out) >= limits.pdf_max_stream and inflater.unconsumed_tail:
             raise ReadError(
                 f"PDF decompression bomb? a stream of {_human(end - m.end())} inflates past "

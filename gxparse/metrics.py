@@ -30,11 +30,14 @@ from gxparse import template
 
 __all__ = [
     "CATALOG",
+    "CHAIN_COLUMNS",
+    "CHAIN_STATUSES",
     "CODE_GROUPS",
     "FLOW_ROWS",
     "GROUP_BY",
     "METRIC_BY_CODE",
     "OUTCOME_GROUPS",
+    "PEER_MIN_OTHERS",
     "RATES",
     "ROW_GROUPS",
     "STATUS_SEVERITY",
@@ -42,6 +45,7 @@ __all__ = [
     "Metric",
     "aggregate",
     "applicant_mix",
+    "carry_over_chains",
     "catalog",
     "cell_status",
     "code_label",
@@ -643,6 +647,101 @@ def request_flow(tables: object) -> pd.DataFrame:
     return wide
 
 
+CHAIN_COLUMNS: tuple[str, ...] = (
+    "body",
+    "agency",
+    "year",
+    "next_year",
+    "report_id",
+    "next_report_id",
+    "carried_forward",
+    "carried_over",
+    "status",
+    "columns",
+)
+CHAIN_STATUSES: tuple[str, ...] = ("holds", "broken", "unknown")
+_CHAIN_KNOWN = ("reported", "derived", "corrected")
+
+
+def carry_over_chains(tables: object) -> pd.DataFrame:
+    """Cross-year carry-over chains: one row per body and pair of consecutive years.
+
+    A body's 结转下年度继续办理 of year N should be its 上年结转 of year N + 1. For every
+    body (:func:`gxparse.checks.body_keys`: a renamed body stays one body) with reports
+    of years N and N + 1 (the first report of each, by id; failed reports left out):
+    ``carried_forward`` (year N) and ``carried_over`` (year N + 1) of the 总计 column,
+    ``status`` ``broken`` when a known pair of cells differs in any applicant column
+    (``columns`` names them, comma-separated; the ``next_year_chain`` finding's columns),
+    ``holds`` when every known pair agrees and at least one is known, else ``unknown``;
+    ``agency`` is the later report's agency. Rows by body, then year.
+    """
+    from gxparse import checks  # checks does not import metrics; metrics uses it only here
+
+    reports = _table(tables, "reports")
+    apps = _table(tables, "applications")
+    empty = pd.DataFrame({c: [] for c in CHAIN_COLUMNS})
+    if reports is None or reports.empty or apps is None or "year" not in reports:
+        return empty
+    ok = reports
+    if "parse_status" in reports:
+        ok = reports[reports["parse_status"].astype(object) != "failed"]
+    keys = checks.body_keys(ok)
+    index: dict[tuple[str, int], list[str]] = {}
+    agency: dict[str, object] = {}
+    for rid, year, ag in zip(ok["report_id"], ok["year"], ok["agency"], strict=True):
+        rid = str(rid)
+        if rid in keys and not pd.isna(year):
+            index.setdefault((keys[rid], int(year)), []).append(rid)
+            agency[rid] = ag
+    rows_wanted = apps["row"].astype(object).isin(("carried_forward", "carried_over"))
+    cells = apps[rows_wanted & apps["status"].astype(object).isin(_CHAIN_KNOWN)]
+    cells = cells[cells["value"].notna()]
+    known = {
+        (str(r), str(row), str(a)): float(v)
+        for r, row, a, v in zip(
+            cells["report_id"], cells["row"], cells["applicant"], cells["value"], strict=True
+        )
+    }
+    out = []
+    for (body, year), rids in sorted(index.items()):
+        nxt = sorted(index.get((body, year + 1), []))
+        if not nxt:
+            continue
+        this, later = sorted(rids)[0], nxt[0]
+        broken, compared = [], 0
+        for app in template.APPLICANT_CODES:
+            fwd = known.get((this, "carried_forward", app))
+            old = known.get((later, "carried_over", app))
+            if fwd is None or old is None:
+                continue
+            compared += 1
+            if fwd != old:
+                broken.append(app)
+        status = "broken" if broken else ("holds" if compared else "unknown")
+        out.append(
+            {
+                "body": body,
+                "agency": agency.get(later),
+                "year": year,
+                "next_year": year + 1,
+                "report_id": this,
+                "next_report_id": later,
+                "carried_forward": known.get((this, "carried_forward", "total")),
+                "carried_over": known.get((later, "carried_over", "total")),
+                "status": status,
+                "columns": ",".join(broken),
+            }
+        )
+    if not out:
+        return empty
+    df = pd.DataFrame(out, columns=list(CHAIN_COLUMNS))
+    for c in ("year", "next_year"):
+        df[c] = df[c].astype("Int64")
+    for c in ("carried_forward", "carried_over"):
+        df[c] = df[c].astype("Float64").astype("Int64")
+    return df
+
+
 # ---------------------------------------------------------------------------------------
 # Mixes
 # ---------------------------------------------------------------------------------------
@@ -822,7 +921,10 @@ def peer_comparison(
 
     Given the output of :func:`compute`, add per metric and peer group: ``n_peers``
     (reports with a value, itself included), ``peer_median``, ``peer_max``, ``rank``
-    (1 = largest) and ``ratio_to_median`` (NA when the median is 0 or the value is NA).
+    (1 = largest) and ``ratio_to_median`` (NA when the median is 0 or the value is NA);
+    and, for charts that set a body against its peers, ``n_others`` (the other reports
+    with a value) and ``others_median`` (their median, the body itself left out; NA with
+    fewer than :data:`PEER_MIN_OTHERS` others: the only 街道 is not its own yardstick).
     """
     by = [c for c in by if c in metrics_df.columns]
     df = metrics_df.copy()
@@ -834,7 +936,51 @@ def peer_comparison(
     df["rank"] = grouped.rank(method="min", ascending=False).astype("Int64")
     median = df["peer_median"]
     df["ratio_to_median"] = (df["value"] / median.where(median != 0)).astype("Float64")
+    others_n, others_median = _others_median(df["value"], [df[k] for k in keys])
+    df["n_others"] = pd.array(others_n, dtype="Int64")
+    enough = (others_n >= PEER_MIN_OTHERS) & np.isfinite(others_median)
+    df["others_median"] = pd.array(np.where(enough, others_median, np.nan), dtype="Float64")
+    df["others_median"] = df["others_median"].mask(~enough)
     return df
+
+
+# A peer median stands for a body's peers only over this many other reports.
+PEER_MIN_OTHERS = 3
+
+
+def _others_median(values: pd.Series, keys: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: how many other rows of its group (same ``keys``) have a value, and the
+    median of their values, the row itself left out (NaN when there are none). One sort
+    per group: leaving one value out of sorted values shifts the ones after it."""
+    vals = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    n_out = np.zeros(len(vals), dtype=np.int64)
+    med = np.full(len(vals), np.nan)
+    frame = pd.DataFrame({f"k{i}": k.astype(object).to_numpy() for i, k in enumerate(keys)})
+    for idx in frame.groupby(list(frame.columns), dropna=False, sort=False).indices.values():
+        idx = np.asarray(idx)
+        v = vals[idx]
+        known = np.isfinite(v)
+        srt = np.sort(v[known])
+        k = srt.size
+        if k == 0:
+            continue
+        # Unknown rows: the others are all k known values.
+        n_out[idx[~known]] = k
+        med[idx[~known]] = float(np.median(srt))
+        if k == 1:
+            n_out[idx[known]] = 0
+            continue
+        m = k - 1
+        p = np.searchsorted(srt, v[known])  # the position left out
+
+        def rest(i: np.ndarray | int, p: np.ndarray = p, srt: np.ndarray = srt) -> np.ndarray:
+            i = np.broadcast_to(np.asarray(i), p.shape)
+            return np.where(i < p, srt[i], srt[np.minimum(i + 1, srt.size - 1)])
+
+        mid = rest(m // 2) if m % 2 else (rest(m // 2 - 1) + rest(m // 2)) / 2
+        n_out[idx[known]] = m
+        med[idx[known]] = mid
+    return n_out, med
 
 
 # ---------------------------------------------------------------------------------------

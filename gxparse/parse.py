@@ -19,7 +19,7 @@ import pandas as pd
 
 from gxparse import template as T
 from gxparse.derive import appeal_equations, application_equations, derive
-from gxparse.document import Document, Item, Para, ReadError, Row
+from gxparse.document import Document, Item, Para, ReadError, Row, source_zh
 from gxparse.dtypes import TABLE_NAMES, column
 from gxparse.facts import (
     Facts,
@@ -480,7 +480,10 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[A
     for (source, reason), texts in groups.items():
         numbers = " ".join(texts)
         part = reason.split(" ", 2)[1][:1] if reason.startswith("part ") else ""
-        message = f"{source}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格：{reason_zh(reason)}。"
+        message = (
+            f"{source_zh(source)}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格："
+            f"{reason_zh(reason)}。"
+        )
         out.append(
             (
                 report_id,

@@ -7,7 +7,8 @@
    ``<reports_dir>/notebooks/``, executes it with papermill, passing the ``parameters``
    cell ``raw_dir``, ``processed_dir``, ``years``, ``bodies``, ``out_dir``,
    ``build_date`` and ``max_reports``;
-3. writes each executed notebook as HTML to ``<reports_dir>/NN_*.html``.
+3. writes each executed notebook as HTML to ``<reports_dir>/NN_*.html``, and without its
+   code, for readers, to ``<reports_dir>/NN_*.reader.html`` (paths relative to the HTML).
 
 The notebooks write their charts to ``<reports_dir>/figures`` (PNG + SVG; the charts of an
 earlier run are removed first) and 06 writes ``<reports_dir>/gxparse-briefing.xlsx``. A
@@ -22,6 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -518,6 +521,8 @@ class NotebookRun:
     html: Path
     seconds: float
     glyph_warnings: list[str]
+    # The same HTML without the code, for readers (<name>.reader.html).
+    reader_html: Path | None = None
 
 
 @dataclass
@@ -591,7 +596,9 @@ def run_notebook(
     kernel_name: str = "python3",
     timeout: int = 600,
 ) -> NotebookRun:
-    """Convert one jupytext script to .ipynb, execute it with papermill, write HTML."""
+    """Convert one jupytext script to .ipynb, execute it with papermill, write HTML twice:
+    ``<name>.html`` with the code and ``<name>.reader.html`` without it, both naming paths
+    relative to ``html_dir`` (:func:`relative_paths`)."""
     import jupytext
     import nbformat
     import papermill
@@ -622,10 +629,75 @@ def run_notebook(
     source.unlink(missing_ok=True)
     done = nbformat.read(executed, as_version=4)
     glyphs = [t for t in _stream_texts(done) if any(m in t.lower() for m in GLYPH_MARKERS)]
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(done)
+    # The HTML names paths relative to where it lies, never the machine's folders.
+    roots = [html_dir, script.parent, script.parent.parent]
+    roots += [Path(v) for v in parameters.values() if isinstance(v, str | Path) and v]
+    shown = relative_paths(done, html_dir, roots)
     html = html_dir / f"{script.stem}.html"
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(shown)
     html.write_text(body, encoding="utf-8")
-    return NotebookRun(script.stem, executed, html, time.perf_counter() - start, glyphs)
+    # For readers who want the charts and tables, not the code.
+    reader = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = reader.from_notebook_node(shown)
+    reader_html = html_dir / f"{script.stem}{READER_SUFFIX}"
+    reader_html.write_text(body, encoding="utf-8")
+    return NotebookRun(
+        script.stem, executed, html, time.perf_counter() - start, glyphs, reader_html
+    )
+
+
+# The no-code HTML of a notebook: <name>.reader.html beside <name>.html.
+READER_SUFFIX = ".reader.html"
+_TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def relative_paths(nb: Any, base: Path, roots: Iterable[Path]) -> Any:
+    """A copy of the notebook ``nb`` whose cell sources and text outputs name each of
+    ``roots`` (absolute folders, e.g. the raw and reports folders) relative to ``base``
+    (the folder of the HTML): ``/home/a/proj/reports/x.xlsx`` → ``x.xlsx`` and
+    ``/home/a/proj/data/raw`` → ``../data/raw`` for ``base`` ``/home/a/proj/reports``.
+    Longer roots are replaced first; relative roots are left alone."""
+    import copy
+
+    base = Path(os.path.abspath(base))
+    pairs: list[tuple[str, str]] = []
+    for root in {Path(os.path.abspath(r)) for r in roots if Path(r).is_absolute()}:
+        rel = Path(os.path.relpath(root, base)).as_posix()
+        pairs.append((str(root) + os.sep, "" if rel == "." else rel + "/"))
+        pairs.append((str(root), rel))
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)
+    new_of = dict(pairs)
+    # One pass: a replaced path is never replaced again by a shorter root.
+    pattern = re.compile("|".join(re.escape(old) for old, _new in pairs)) if pairs else None
+
+    def fix(text: str) -> str:
+        if pattern is None:
+            return text
+        return pattern.sub(lambda m: new_of[m.group(0)], text)
+
+    def fix_value(value: Any) -> Any:
+        if isinstance(value, str):
+            return fix(value)
+        if isinstance(value, list):
+            return [fix(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        cell["source"] = fix_value(cell.get("source", ""))
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = fix_value(output["text"])
+            data = output.get("data", {})
+            for mime in _TEXT_MIME:
+                if mime in data:
+                    data[mime] = fix_value(data[mime])
+    return out
 
 
 class NotebookFailed(RuntimeError):
@@ -799,6 +871,8 @@ def run_all(
     for run in runs:
         run.ipynb = reports / run.ipynb.relative_to(folder)
         run.html = reports / run.html.relative_to(folder)
+        if run.reader_html is not None:
+            run.reader_html = reports / run.reader_html.relative_to(folder)
     order = {s.stem: k for k, s in enumerate(scripts)}
     runs.sort(key=lambda r: order[r.name])
     total = time.perf_counter() - start

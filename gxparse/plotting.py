@@ -27,6 +27,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import (
+    Formatter,
     FuncFormatter,
     MaxNLocator,
     MultipleLocator,
@@ -48,16 +49,22 @@ __all__ = [
     "PALETTE",
     "STATUS_COLORS",
     "ZERO_TOTAL_ZH",
+    "PercentTicks",
     "add_footer",
     "aggregate_caption",
     "bar_chart",
     "body_label",
+    "chain_chart",
+    "chain_text",
     "cjk_font_path",
+    "decades",
     "dot_chart",
     "flow_chart",
     "flow_labels",
     "footer_text",
     "house_rc",
+    "mark_cut_axis",
+    "percent_decimals",
     "report_labels",
     "save",
     "source_note",
@@ -112,6 +119,9 @@ AGGREGATE_CAPTIONS_ZH: dict[str, str] = {
     "per_report": "按{groups}汇总：平均每份报告的条数",
 }
 COUNTED_NOTE_ZH = "括号内为报告份数"
+# A log scale only for values spanning this many orders of magnitude or more.
+LOG_MIN_DECADES = 3
+CUT_AXIS_ZH = "纵轴未从 0 开始（见轴上的断开标记）"
 USED_NOTE_ZH = "（{used:,} 份有数据）"
 
 
@@ -349,9 +359,50 @@ def _value_text(v: float, percent: bool = False) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
-def _effective_scale(scale: str, top: float) -> str:
-    """A log scale only pays off past one decade: small counts (max ≤ 10) stay linear."""
-    return "linear" if scale in ("symlog", "log") and top <= 10 else scale
+def decades(values: Iterable[object]) -> float:
+    """Orders of magnitude between the smallest and the largest positive value (0 when
+    there are fewer than two positive values)."""
+    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    arr = arr.to_numpy(dtype=float, na_value=np.nan)
+    pos = arr[np.isfinite(arr) & (arr > 0)]
+    if pos.size < 2:
+        return 0.0
+    return float(np.log10(pos.max() / pos.min()))
+
+
+def _effective_scale(scale: str, values: Iterable[object]) -> str:
+    """A log scale only for values spanning at least :data:`LOG_MIN_DECADES` orders of
+    magnitude (a city's thousands beside a township's handful); otherwise linear, whose
+    bar lengths compare honestly."""
+    if scale in ("symlog", "log") and decades(values) < LOG_MIN_DECADES:
+        return "linear"
+    return scale
+
+
+class PercentTicks(Formatter):
+    """Percent tick labels (1.0 = 100%) with as many decimals as the tick step needs:
+    0%, 20%, …; 85.5%, 86.0%, …; never "86% 86% 87%" for ticks that differ."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        self.decimals = percent_decimals(locs)
+
+    def __call__(self, x: float, pos: object = None) -> str:
+        return f"{x * 100:.{self.decimals}f}%"
+
+
+def percent_decimals(locs: Sequence[float]) -> int:
+    """The decimals percent ticks at ``locs`` (1.0 = 100%) need to read apart (0 to 3)."""
+    pct = np.sort(np.asarray(list(locs), dtype=float)) * 100
+    pct = pct[np.isfinite(pct)]
+    for d in range(4):
+        shown = np.round(pct, d)
+        if len(set(shown.tolist())) == len(pct) and np.allclose(shown, pct, atol=1e-9):
+            return d
+    return 3
 
 
 def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
@@ -367,6 +418,26 @@ def _apply_scale(ax: plt.Axes, scale: str, axis: str = "x") -> None:
         setter("linear")
         target.set_major_locator(MaxNLocator(integer=True, nbins="auto"))
     target.set_major_formatter(FuncFormatter(_int_format))
+
+
+def _legend_above(ax: plt.Axes, handles: list[Patch]) -> None:
+    """A one-row legend of colour patches above the axes (under the title)."""
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(handles),
+        handlelength=1.0,
+        borderaxespad=0.2,
+    )
+
+
+def mark_cut_axis(ax: plt.Axes) -> None:
+    """Draw a break mark (two short slanted strokes) at the foot of the value axis: the
+    axis does not start at 0."""
+    kw = {"transform": ax.transAxes, "color": INK, "lw": 0.9, "clip_on": False, "zorder": 5}
+    for dy in (0.0, 0.025):
+        ax.plot([-0.012, 0.012], [0.01 + dy, 0.035 + dy], **kw, gid="cut-axis")
 
 
 def _new_figure(
@@ -424,7 +495,8 @@ def bar_chart(
 
     NA values draw no bar and read 无数据 (a blank cell is not a zero). ``note`` names a
     column whose text follows the printed value (e.g. 约 for an approximate count).
-    ``scale`` is ``linear``, ``log`` or ``symlog`` (0 stays visible; for counts 0..thousands).
+    ``scale`` is ``linear``, ``log`` or ``symlog`` (0 stays visible; for counts 0..thousands),
+    the latter two only for values spanning :data:`LOG_MIN_DECADES` orders of magnitude.
     """
     data = df[[label, value, *([note] if note else [])]].copy()
     data[value] = pd.to_numeric(data[value], errors="coerce").astype(float)
@@ -438,11 +510,11 @@ def bar_chart(
     ax.tick_params(axis="y", length=0)
     finite = vals[np.isfinite(vals)]
     top = float(finite.max()) if finite.size else 1.0
-    scale = "linear" if percent else _effective_scale(scale, top)
+    scale = "linear" if percent else _effective_scale(scale, finite)
     _apply_scale(ax, scale)
     if percent:
         ax.xaxis.set_major_locator(MultipleLocator(0.2 if top <= 1.5 else 0.5))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+        ax.xaxis.set_major_formatter(PercentTicks())
         ax.set_xlim(0, max(1.0, top) * 1.12)
     elif scale == "linear":
         ax.set_xlim(0, top * 1.18 if top > 0 else 1)
@@ -484,7 +556,8 @@ def dot_chart(
     """Dot chart across bodies (one line per ``label``), one marker per ``hue`` series.
 
     The default ``symlog`` scale is linear near 0 and logarithmic beyond, so 0, 6 and
-    3,000 all show (counts whose maximum is ≤ 10 get a linear scale). NA points are left
+    3,000 all show; values spanning fewer than :data:`LOG_MIN_DECADES` orders of magnitude
+    get a linear scale. NA points are left
     out and listed as 无数据 at the right end of their line, as are labels of ``order``
     without any row. ``colors`` maps hue values to colours.
     """
@@ -551,7 +624,7 @@ def dot_chart(
     ax.set_ylim(len(labels) - 0.5, -0.5)
     finite = data[value][np.isfinite(data[value])]
     top = float(finite.max()) if len(finite) else 1.0
-    scale = _effective_scale(scale, top)
+    scale = _effective_scale(scale, finite)
     _apply_scale(ax, scale)
     left = {"log": 0.8, "symlog": -0.35}.get(scale, -0.02 * max(top, 1))
     ax.set_xlim(left, max(top, 1) * (4 if scale != "linear" else 1.15))
@@ -738,14 +811,7 @@ def status_heatmap(
     ]
     if np.isnan(grid).any():
         handles.append(Patch(facecolor="white", edgecolor=GRID, label=NOT_APPLICABLE_ZH))
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=len(handles),
-        handlelength=1.0,
-        borderaxespad=0.2,
-    )
+    _legend_above(ax, handles)
     return _finish(fig, ax, title, source, subtitle, legend=True)
 
 
@@ -806,9 +872,7 @@ def status_bars(
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, max(top, 0.01) * 1.18)
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _p: f"{x:.0%}" if top >= 0.05 else f"{x:.1%}")
-    )
+    ax.xaxis.set_major_formatter(PercentTicks())
     ax.legend(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
@@ -860,7 +924,8 @@ def flow_chart(
     the template's identity holds they are equally long. NA parts are not drawn and the
     bar reads 无数据. ``scale="auto"`` turns symmetric-log when the largest body dwarfs
     the others (a city's thousands next to a township's handful); bars then keep their
-    order but not their proportions, and the printed numbers carry the values.
+    order but not their proportions, and the printed numbers carry the values. That is
+    when the bodies' totals span :data:`LOG_MIN_DECADES` orders of magnitude or more.
     """
     data = flow.reset_index(drop=True)
     n = len(data)
@@ -906,8 +971,7 @@ def flow_chart(
     ax.set_ylim(n - 0.5, -0.5)
     if scale == "auto":
         totals = data[["received_new", "carried_over"]].astype("Float64").sum(axis=1, skipna=True)
-        small = totals[(totals > 0)]
-        scale = "symlog" if top > 100 and len(small) and float(small.min()) < top / 50 else "linear"
+        scale = "symlog" if decades(totals) >= LOG_MIN_DECADES else "linear"
     _apply_scale(ax, scale)
     ax.set_xlim(0, max(top, 1) * (1.3 if scale == "linear" else 8))
     ax.set_xlabel("申请数（件）")
@@ -941,11 +1005,15 @@ def year_lines(
     ylabel: str = "",
     subtitle: str | None = None,
     min_years: int = 2,
+    zero: bool = True,
 ) -> Figure:
     """One line per body across years (for year-over-year comparisons).
 
     Only bodies with a value in at least ``min_years`` years are drawn; the subtitle says
-    how many were left out.
+    how many were left out. The value axis starts at 0, so a change looks as large as it
+    is; with ``zero=False`` it may start higher, and then the axis carries a break mark
+    and the subtitle says so (:data:`CUT_AXIS_ZH`). Percent ticks have the decimals their
+    step needs (:class:`PercentTicks`).
     """
     use_style()
     fig, ax = plt.subplots(figsize=(7.0, 3.8))
@@ -973,12 +1041,116 @@ def year_lines(
     ax.grid(axis="y", visible=True)
     ax.grid(axis="x", visible=False)
     if percent:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0%}"))
+        ax.yaxis.set_major_formatter(PercentTicks())
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(_int_format))
+    finite = data[value][np.isfinite(data[value])]
+    if zero and len(finite) and float(finite.min()) >= 0:
+        top = float(finite.max())
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+    elif len(finite) and float(finite.min()) > 0 and ax.get_ylim()[0] > 0:
+        mark_cut_axis(ax)
+        subtitle = f"{subtitle}；{CUT_AXIS_ZH}" if subtitle else CUT_AXIS_ZH
     ax.set_ylabel(ylabel)
     if keep:
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     else:
         ax.text(0.5, 0.5, NO_DATA_ZH, transform=ax.transAxes, ha="center", color=MUTED)
     return _finish(fig, ax, title, source, subtitle)
+
+
+CHAIN_COLORS: dict[str, str] = {"holds": "#cfe8d5", "broken": "#FFC7CE", "unknown": "#eeeeee"}
+CHAIN_LEGEND_ZH: dict[str, str] = {
+    "holds": "衔接一致",
+    "broken": "不一致（断开）",
+    "unknown": "无法比较（单元格空白或缺失）",
+}
+ONE_YEAR_ZH = "只有一个年度的数据，无法比较跨年度结转"
+NO_PAIRS_ZH = "没有同一机关相邻两个年度的报告，无法比较跨年度结转"
+
+
+def chain_text(forward: object, over: object, status: str) -> str:
+    """A chain cell's text: ``2 = 2``, ``2 ≠ 0``, or 无数据 where a side is unknown."""
+    if pd.isna(forward) or pd.isna(over):
+        return NO_DATA_ZH if status != "broken" else "≠"
+    sign = "≠" if status == "broken" else "="
+    return f"{float(forward):,.0f} {sign} {float(over):,.0f}"
+
+
+def chain_chart(
+    chains: pd.DataFrame,
+    *,
+    label: str,
+    title: str,
+    source: str,
+    years: Iterable[object] = (),
+    subtitle: str | None = None,
+) -> Figure:
+    """Cross-year carry-over chains: one row per body (``label``), one column per pair of
+    years; each cell reads year N's 结转下年度 against year N + 1's 上年结转 (总计 column)
+    and is coloured by ``status`` (:data:`CHAIN_COLORS`): a break is red and reads ≠.
+
+    ``chains`` is :func:`gxparse.metrics.carry_over_chains` with a ``label`` column. When
+    there is no pair to compare, the figure says why (:data:`ONE_YEAR_ZH` when ``years``
+    holds fewer than two years, else :data:`NO_PAIRS_ZH`) instead of drawing empty axes.
+    """
+    import seaborn as sns
+
+    use_style()
+    if chains.empty:
+        fig, ax = plt.subplots(figsize=(7.0, 1.6))
+        ax.axis("off")
+        n_years = len({int(y) for y in years if pd.notna(y)})
+        ax.text(
+            0.5, 0.5, ONE_YEAR_ZH if n_years < 2 else NO_PAIRS_ZH, transform=ax.transAxes,
+            ha="center", va="center", fontsize=10, color=MUTED, gid="chain-empty",
+        )  # fmt: skip
+        return _finish(fig, ax, title, source, subtitle)
+    pairs = sorted(
+        {(int(a), int(b)) for a, b in zip(chains["year"], chains["next_year"], strict=True)}
+    )
+    cols = [f"{a}→{b}" for a, b in pairs]
+    rows = list(dict.fromkeys(chains[label].astype(str)))
+    codes = list(CHAIN_COLORS)
+    grid = pd.DataFrame(np.nan, index=rows, columns=cols)
+    texts = pd.DataFrame("", index=rows, columns=cols)
+    for rec in chains.to_dict("records"):
+        r, c = str(rec[label]), f"{int(rec['year'])}→{int(rec['next_year'])}"
+        grid.loc[r, c] = codes.index(rec["status"])
+        texts.loc[r, c] = chain_text(rec["carried_forward"], rec["carried_over"], rec["status"])
+    width = min(12.0, max(5.5, 2.8 + 1.3 * len(cols)))
+    fig, ax = plt.subplots(figsize=(width, max(2.4, 1.5 + 0.32 * len(rows))))
+    sns.heatmap(
+        grid,
+        mask=grid.isna(),
+        annot=texts.to_numpy(),
+        fmt="",
+        cmap=ListedColormap([CHAIN_COLORS[c] for c in codes]),
+        vmin=-0.5,
+        vmax=len(codes) - 0.5,
+        cbar=False,
+        linewidths=1.2,
+        linecolor="white",
+        annot_kws={"fontsize": 8, "color": INK},
+        ax=ax,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, rows, rotation=0)
+    present = [c for c in codes if c in set(chains["status"])]
+    _legend_above(
+        ax,
+        [
+            Patch(facecolor=CHAIN_COLORS[c], edgecolor=GRID, label=CHAIN_LEGEND_ZH[c])
+            for c in present
+        ],
+    )
+    n_broken = int((chains["status"] == "broken").sum())
+    names = flow_labels()
+    sub = subtitle or (
+        f"每格：前一年度“{names['carried_forward']}”与后一年度“{names['carried_over']}”"
+        f"（总计列）；断开 {n_broken} 处（任一申请人列不一致即为断开）"
+    )
+    return _finish(fig, ax, title, source, sub, legend=True)

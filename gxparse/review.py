@@ -416,7 +416,8 @@ def check_corpus(
     """Given the parser's tables (its ``findings`` included), return all tables after the
     analyst's corrections, with ``findings`` = the parser's own findings + every check's
     (re-run on the corrected cells; earlier check findings in ``tables`` are replaced),
-    decisions applied. Both files are read (and validated) before anything is applied;
+    decisions applied. A report's per-line ``unplaced_number`` findings give way to its
+    one ``unplaced_numbers`` finding, which lists them. Both files are read (and validated) before anything is applied;
     a ``None`` path skips that file."""
     corrections = load_corrections(corrections_path) if corrections_path else _corrections_frame([])
     reviews = load_reviews(reviews_path) if reviews_path else _reviews_frame([])
@@ -433,6 +434,13 @@ def check_corpus(
     if parsed is not None and not parsed.empty:
         # Keep the parser's own findings; drop earlier runs of the checks (re-run here).
         parsed = parsed[~parsed["check"].isin(C.RUN_CHECK_CODES)].copy()
+        # One finding per fact: a report's unplaced numbers are listed line by line in its
+        # one unplaced_numbers finding, which replaces the parser's per-line ones.
+        merged = set(found.loc[found["check"] == "unplaced_numbers", "report_id"].astype(str))
+        per_line = parsed["check"].eq("unplaced_number") & parsed["report_id"].astype(str).isin(
+            merged
+        )
+        parsed = parsed[~per_line.fillna(False)]
         for c in C.FINDING_COLUMNS:
             if c not in parsed.columns:
                 parsed[c] = pd.NA

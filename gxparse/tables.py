@@ -261,6 +261,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     measures: tuple[str, ...] | None = None
     header_row: TableRow | None = None
     rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header)
+    columns_hold: bool | None = None  # computed when a row needs its header's columns
     for row in rows:
         key = label_key(row.label)
         if not key:
@@ -316,7 +317,9 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         cols = tuple(cols)
         kinds = _measure_kinds(cols)
         if header_row is not None and cols == measures:
-            row = _under_header(row, header_row, _measure_entries(cols))
+            if columns_hold is None:
+                columns_hold = _columns_hold(rows)
+            row = _under_header(row, header_row, _measure_entries(cols), columns_hold)
         elif not row.values and row.glued is None and row.spans:
             # A line of text naming the item and nothing else: its cells are empty.
             row = TableRow(row.label, tuple(Cell("", row.source) for _ in cols), row.source)
@@ -434,7 +437,37 @@ def align(
     return None
 
 
-def _under_header(row: TableRow, header: TableRow, measures: Sequence[T.Entry]) -> TableRow:
+def _columns_hold(rows: Sequence[TableRow]) -> bool:
+    """Whether part 二's lines of text may be laid out in columns: no line that prints all
+    of its header's numbers prints one beside, rather than under, its header word. Text
+    whose tabs became spaces has no columns, only gaps; there a value's place beside a
+    header word says nothing."""
+    header: list[tuple[int, int]] | None = None
+    for row in rows:
+        if not row.spans:
+            continue
+        if not row.has_numbers:
+            words = [
+                (s, e)
+                for w, s, e in _header_words(row.spans, _MEASURES)
+                if _MEASURES.match(w, w) is not None
+            ]
+            header = words or header
+            continue
+        if header is None or len(row.values) != len(header):
+            continue
+        spans = [sp for sp in row.spans if parse_number(sp[0]) is not None]
+        if len(spans) != len(header):
+            continue
+        for (_, vs, ve), (hs, he) in zip(spans, header, strict=True):
+            if ve <= hs - _SLACK or vs >= he + _SLACK:
+                return False
+    return True
+
+
+def _under_header(
+    row: TableRow, header: TableRow, measures: Sequence[T.Entry], columns_hold: bool = True
+) -> TableRow:
     """A part 二 row whose cells cannot be told apart alone, read under its header: the
     same cell positions (table rows of the header's width) or the header words' columns
     (lines of text). Returns the row unchanged when the header does not settle it."""
@@ -451,7 +484,7 @@ def _under_header(row: TableRow, header: TableRow, measures: Sequence[T.Entry]) 
             return TableRow(
                 row.label, tuple(row.all_cells[i] for i in idx), row.source, None, row.label_cells
             )
-    if row.spans and header.spans:
+    if row.spans and header.spans and columns_hold:
         cells = _align_to_headers(row, [header], measures, n)
         if cells is not None:
             return TableRow(row.label, cells, row.source, None, row.label_cells)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,7 +32,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-__all__ = ["Sheet", "Style", "Workbook", "column_letter"]
+__all__ = ["Link", "PrintSetup", "Sheet", "Style", "Workbook", "column_letter"]
 
 
 def column_letter(n: int) -> str:
@@ -73,6 +73,40 @@ class Style:
         return props
 
 
+@dataclass(frozen=True)
+class Link:
+    """A cell value: ``text`` linking to cell A1 of the workbook's sheet ``sheet``."""
+
+    sheet: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a sheet prints. ``margins`` in inches (``left``, ``right``, ``top``, ``bottom``);
+    ``fit_width``: scale so that all columns fit one page wide, ``fit_height`` pages tall
+    (0: as many as needed); ``repeat_rows``/``repeat_columns``: leading rows/columns
+    printed on every page (Excel's print titles); ``header``/``footer``: Excel's header and
+    footer codes (``&A`` the sheet name, ``&P`` the page, ``&N`` the pages);
+    ``paper``: Excel's paper code (9 = A4); ``print_area``: (first row, first column, last
+    row, last column), 0-based."""
+
+    landscape: bool = True
+    fit_width: bool = True
+    fit_height: int = 0
+    repeat_rows: int = 1
+    repeat_columns: int = 0
+    header: str = ""
+    footer: str = ""
+    margins: dict[str, float] = field(
+        default_factory=lambda: {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.6}
+    )
+    gridlines: bool = True
+    across_then_down: bool = False
+    paper: int = 9
+    print_area: tuple[int, int, int, int] | None = None
+
+
 class Sheet:
     """One worksheet; rows are appended in order, then :meth:`close` (optional)."""
 
@@ -82,10 +116,13 @@ class Sheet:
         self.n_rows = 0
         self.n_cols = 0
 
-    def append(self, cells: Iterable[tuple[object, int]]) -> None:
+    def append(self, cells: Iterable[tuple[object, int]], *, height: float | None = None) -> None:
         """Append a row: ``(value, style)`` per column, from column A. ``None``, an empty
-        text and NaN are an empty cell (kept, for its style, when the style is not 0)."""
+        text and NaN are an empty cell (kept, for its style, when the style is not 0).
+        ``height`` (points) sets the row's height, e.g. to fit wrapped text."""
         ws, r, formats = self._ws, self.n_rows, self.book._formats
+        if height is not None:
+            ws.set_row(r, height)
         for j, (value, style) in enumerate(cells):
             fmt = formats[style]
             if (
@@ -97,7 +134,10 @@ class Sheet:
                     ws.write_blank(r, j, None, fmt)
                     self.n_cols = max(self.n_cols, j + 1)
                 continue
-            if isinstance(value, bool):
+            if isinstance(value, Link):
+                target = "internal:'" + value.sheet.replace("'", "''") + "'!A1"
+                ws.write_url(r, j, target, fmt, string=value.text)
+            elif isinstance(value, bool):
                 ws.write_boolean(r, j, value, fmt)
             elif isinstance(value, int | float):
                 ws.write_number(r, j, value, fmt)
@@ -107,6 +147,32 @@ class Sheet:
                 ws.write_string(r, j, str(value), fmt)
             self.n_cols = max(self.n_cols, j + 1)
         self.n_rows += 1
+
+    def print_setup(self, setup: PrintSetup) -> None:
+        """Set how the sheet prints (see :class:`PrintSetup`)."""
+        ws = self._ws
+        ws.set_paper(setup.paper)
+        if setup.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(**setup.margins)
+        if setup.fit_width:
+            ws.fit_to_pages(1, setup.fit_height)
+        if setup.repeat_rows:
+            ws.repeat_rows(0, setup.repeat_rows - 1)
+        if setup.repeat_columns:
+            ws.repeat_columns(0, setup.repeat_columns - 1)
+        if setup.header:
+            ws.set_header(setup.header, {"margin": setup.margins["top"] / 2})
+        if setup.footer:
+            ws.set_footer(setup.footer, {"margin": setup.margins["bottom"] / 2})
+        if setup.gridlines:
+            ws.hide_gridlines(0)  # gridlines on screen and on paper
+        if setup.across_then_down:
+            ws.print_across()
+        if setup.print_area is not None:
+            ws.print_area(*setup.print_area)
 
     def close(self, *, autofilter: bool = False) -> None:
         """With ``autofilter`` the header row gets filter buttons over every written row and

@@ -239,3 +239,32 @@ else:
         source=a.source,
     )
     paths = a.save(fig, "03_substantive_disclosure_rate_by_year")
+
+# %% [markdown]
+# ## 跨年度结转衔接
+#
+# 同一机关前一年度的“结转下年度继续办理”应等于后一年度的“上年结转”。每格一对相邻年度（总计列），
+# 任一申请人列不一致即为断开（检查发现中的 `next_year_chain`）。报告较多时先列出断开的机关。
+
+# %%
+chains = metrics.carry_over_chains(corpus)
+chains = chains.assign(label=chains["agency"].map(plotting.body_label))
+shown = chains
+if a.aggregated and not chains.empty:
+    broken_first = chains.sort_values("status", key=lambda s: s.ne("broken"), kind="stable")
+    keep = list(dict.fromkeys(broken_first["body"]))[: a.top_n]
+    shown = chains[chains["body"].isin(keep)]
+fig = plotting.chain_chart(
+    shown,
+    label="label",
+    title="跨年度结转衔接：结转下年度与下一年度上年结转",
+    source=a.source,
+    years=a.reports["year"],
+)
+paths = a.save(fig, "03_carry_over_chains")
+if not chains.empty:
+    table = chains.assign(status=chains["status"].map(plotting.CHAIN_LEGEND_ZH))
+    columns = ["label", "year", "next_year", "carried_forward", "carried_over", "status"]
+    a.show(export.translate(table[[*columns, "columns"]]))
+    if len(shown) < len(chains):
+        print(a.not_shown(shown["body"].nunique(), chains["body"].nunique(), what="个机关"))

@@ -95,7 +95,7 @@ if a.aggregated:
     penalty = metrics.top_reports(penalty, a.top_n)
 penalty = a.label(penalty)
 columns = ["label", "level", "year", "zh", "value", "n_peers", "peer_median", "peer_max", "rank"]
-columns += ["ratio_to_median"]
+columns += ["ratio_to_median", "n_others", "others_median"]
 a.show(export.translate(penalty[columns]))
 if a.aggregated:
     known = int(peers.loc[peers["metric"] == "penalty_decisions", "value"].notna().sum())
@@ -109,22 +109,29 @@ level_names = (
     .astype(object)
     .map(lambda c: metrics.code_label("level", c) if isinstance(c, str) else "")
 )
-penalty["body"] = penalty["label"] + "（" + level_names + "）"
-long = penalty[["body", "value", "peer_median"]].melt(
+# The median of the *other* reports of the same level and year, drawn only over at least
+# metrics.PEER_MIN_OTHERS of them; how many stand behind it is in each label.
+others = penalty["n_others"].fillna(0).astype(int).astype(str)
+penalty["body"] = penalty["label"] + "（" + level_names + "，同级其他 " + others + " 份）"
+long = penalty[["body", "value", "others_median"]].melt(
     id_vars=["body"], var_name="series", value_name="count"
 )
-title = names["penalty_decisions"] + "：本机关与同级中位数（件）"
+title = names["penalty_decisions"] + "：本机关与同级其他机关中位数（件）"
 if a.aggregated:
-    title = f"{names['penalty_decisions']}最多的 {len(penalty)} 份报告与同级中位数（件）"
+    title = f"{names['penalty_decisions']}最多的 {len(penalty)} 份报告与同级其他机关中位数（件）"
 fig = plotting.dot_chart(
     long,
     label="body",
     value="count",
     hue="series",
-    hue_labels={"value": "本机关", "peer_median": "同级中位数"},
+    hue_labels={"value": "本机关", "others_median": "同级其他机关中位数"},
     scale="symlog",
     title=title,
     source=a.source,
+    subtitle=(
+        f"同级 = 同一层级、同一年度；中位数不含本机关，"
+        f"同级其他报告不足 {metrics.PEER_MIN_OTHERS} 份时不画（无数据）"
+    ),
 )
 paths = a.save(fig, "04_penalty_peers")
 

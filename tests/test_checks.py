@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from gxparse import checks as C
+from gxparse import review as R
 from gxparse import template as T
 
 Cell = int | float | None | str  # int/float: reported; None: blank; "missing"; ("derived", v)
@@ -538,17 +539,34 @@ def _next_year(old: dict[tuple[str, str], Cell]) -> dict[tuple[str, str], Cell]:
         pytest.param({"natural_person": 1, "enterprise": 1, "total": 2}, [], id="chain-holds"),
         pytest.param(
             {"natural_person": 0, "enterprise": 1, "total": 1},
-            [
-                ("r2", "carried_over", "natural_person", "1", "0"),
-                ("r2", "carried_over", "total", "2", "1"),
-            ],
+            # One finding for the pair of reports; with two columns, col is empty and
+            # expected names the earlier report, actual the number of columns.
+            [("r2", "carried_over", pd.NA, "r1", "2")],
             id="one-request-lost",
         ),
     ],
 )
 def test_next_year_chain(carried_in, expected):
     f = run(report(app=SEED_004_APP), report("r2", year=2024, app=_next_year(carried_in)))
-    assert keys(f, "next_year_chain") == expected
+    got = keys(f, "next_year_chain")
+    assert len(got) == len(expected)
+    assert all(_same(g, e) for g, e in zip(got, expected, strict=True))
+    if expected:
+        m = only(f, "next_year_chain")
+        assert m["location"].tolist() == ["applications:carried_over"]
+        assert m["message"].item() == (
+            "甲镇人民政府2024年报告“上年结转政府信息公开申请数量”与2023年报告（r1）"
+            "“结转下年度继续办理”不一致："
+            "“自然人”列0件，上年为1件；“总计”列1件，上年为2件。"
+        )
+
+
+def test_next_year_chain_one_column():
+    f = run(
+        report(app=SEED_004_APP),
+        report("r2", year=2024, app=_next_year({"natural_person": 1, "enterprise": 1, "total": 1})),
+    )
+    assert keys(f, "next_year_chain") == [("r2", "carried_over", "total", "2", "1")]
 
 
 def test_next_year_chain_needs_same_body():
@@ -812,6 +830,24 @@ def test_copied_text(second, agency, expected_loc):
         assert float(c.loc[0, "actual"]) >= 0.85
 
 
+@pytest.mark.parametrize(
+    ("year", "whom"),
+    [
+        pytest.param(2024, "本机关2023年报告", id="last-year"),
+        pytest.param(2023, "本机关同一年度的另一份报告（r1）", id="same-year-duplicate"),
+    ],
+)
+def test_copied_text_wording(year: int, whom: str) -> None:
+    f = run(
+        report(sections={"overview": OVERVIEW}),
+        report("r2", year=year, published="2024-01-10", sections={"overview": OVERVIEW}),
+    )
+    c = only(f, "copied_text")
+    assert c["message"].item() == (
+        f"甲镇人民政府{year}年报告“{T.label('overview')}”部分与{whom}几乎相同（相似度100%）。"
+    )
+
+
 def test_copied_text_threshold_configurable():
     half = OVERVIEW[: len(OVERVIEW) // 2] + OTHER
     reps = (
@@ -888,14 +924,41 @@ def test_unplaced_numbers_lists_the_parser_rows():
     )
     f = only(C.run_checks(t), "unplaced_numbers")
     assert f.loc[0, "actual"] == "2"
-    assert "17、3" in f.loc[0, "message"]
+    assert f.loc[0, "message"] == (
+        "甲镇人民政府2023年报告第二至第四部分有2个数字未能归入任何单元格："
+        "位置不详“17”；位置不详“3”。"
+    )
+
+
+def test_unplaced_numbers_list_each_line_with_its_reason():
+    t = frames(report(n_unplaced=3))
+    t["findings"] = pd.DataFrame(
+        [
+            {"report_id": "r1", "check": "unplaced_number", "actual": "0 0", "source": "line 64",
+             "table": "applications",
+             "message": "第64行的2个数字“0 0”未能对应到任何表格单元格：第三部分的行标签“理结”不是模板中的行。"},
+            {"report_id": "r1", "check": "unplaced_number", "actual": "5", "source": "line 70",
+             "table": "applications", "message": "…"},
+        ]
+    )  # fmt: skip
+    f = only(C.run_checks(t), "unplaced_numbers")
+    assert f.loc[0, "message"] == (
+        "甲镇人民政府2023年报告第二至第四部分有3个数字未能归入任何单元格："
+        "第64行“0 0”（第三部分的行标签“理结”不是模板中的行）；第70行“5”。"
+    )
+    assert (f.loc[0, "table"], f.loc[0, "source"]) == ("applications", "line 64; line 70")
+    # check_corpus keeps the one finding, not the per-line ones as well.
+    out = R.check_corpus(t, corrections_path=None, reviews_path=None)["findings"]
+    assert "unplaced_number" not in set(out["check"])
+    assert out["check"].tolist().count("unplaced_numbers") == 1
     assert only(run(report()), "unplaced_numbers").empty
 
 
 def test_parse_failed():
     f = run(report(parse_status="failed", with_tables=False))
     assert f["check"].tolist() == ["parse_failed"]
-    assert "empty file" in f.loc[0, "message"]
+    # Wholly in Chinese (the English reason stays in reports.error).
+    assert f.loc[0, "message"] == "文件“r1.txt”无法解析：文件为空。"
 
 
 def test_derived_cells_are_known_but_listed():
@@ -1108,10 +1171,10 @@ def test_next_year_chain_across_a_renamed_body():
         report(agency="洪泽区人民政府", app=SEED_004_APP),
         report("r2", agency="淮安市洪泽区人民政府", year=2024, app=_next_year({"total": 2})),
     )
-    assert keys(f, "next_year_chain") == [
-        ("r2", "carried_over", "enterprise", "1", "0"),
-        ("r2", "carried_over", "natural_person", "1", "0"),
-    ]
+    m = only(f, "next_year_chain")
+    assert m["report_id"].tolist() == ["r2"]
+    assert m["actual"].tolist() == ["2"]  # two columns: 自然人 and 商业企业
+    assert "“自然人”列0件，上年为1件" in m["message"].item()
 
 
 @pytest.mark.parametrize(

@@ -217,6 +217,7 @@ def test_run_from_a_sub_folder_writes_under_the_project_and_names_failed_files(
     assert (project / "data" / "processed" / "reports.parquet").is_file()
     assert sorted(_tree(project / "reports")) == [
         "01_chart.html",
+        "01_chart.reader.html",
         "figures/01_chart.png",
         "notebooks/01_chart.ipynb",
     ]

@@ -351,3 +351,56 @@ def test_the_workbook_lists_left_out_files_on_their_own_sheet(tmp_path: Path) ->
                    "002_ae0143d6a302d7a8", "003_31cc482f1e5f2a44"]  # fmt: skip
     about = dict(r[:2] for r in wb["说明"].iter_rows(values_only=True) if r[0])
     assert about["报告份数"] == 5
+
+
+def test_corpus_shows_a_short_summary() -> None:
+    from gxparse.corpus import Corpus
+
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a", "b", "c"],
+            "year": pd.array([2023, 2024, pd.NA], dtype="Int64"),
+            "template": ["2021", "2021", pd.NA],
+            "parse_status": ["ok", "partial", "failed"],
+        }
+    )
+    findings = pd.DataFrame({"report_id": ["a", "b"], "severity": ["warning", "warning"]})
+    c = Corpus(frames={"reports": reports, "findings": findings})
+    assert c.summary() == {
+        "reports": {"ok": 1, "partial": 1, "failed": 1},
+        "years": {"2023": 1, "2024": 1, "不详": 1},
+        "templates": {"2021": 2, "不详": 1},
+        "findings": {"error": 0, "warning": 2, "info": 0},
+    }
+    assert repr(c) == (
+        "<gxparse Corpus：报告 3 份>\n"
+        "  解析状态：完整 1 份，部分 1 份，失败 1 份\n"
+        "  年度：2023 年度 1 份，2024 年度 1 份，不详 1 份\n"
+        "  模板：2021 版 2 份，不详 1 份\n"
+        "  检查发现：错误 0 条，警告 2 条，提示 0 条"
+    )
+    page = c._repr_html_()
+    assert page.startswith("<div><strong>gxparse Corpus：报告 3 份</strong><table>")
+    assert (
+        "<th style='text-align:left'>检查发现</th><td style='text-align:left'>错误 0 条，警告 2 条，提示 0 条</td>"
+        in page
+    )
+
+
+def test_readme_names_the_real_reports_columns() -> None:
+    """The README's comment on corpus.reports lists every column, and only real ones."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("corpus.reports          #")
+    block = []
+    for line in readme[start:].splitlines():
+        if block and not line.lstrip().startswith("#"):
+            break
+        block.append(line.split("#", 1)[1])
+    named = set(re.findall(r"[a-z][a-z0-9_]+", " ".join(block)))
+    named -= {"one", "row", "per", "report", "as", "printed", "also"}
+    columns = set(
+        gxparse.read_reports(Path(__file__).resolve().parents[1] / "data" / "raw").reports.columns
+    )
+    assert named == columns

@@ -139,11 +139,14 @@ def rows(ws) -> list[tuple]:
 
 def test_sheet_names(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
+        "目录",
         "说明",
         "申请办理汇总",
         "处理决定汇总",
+        "指标汇总",
         "指标",
         "指标定义",
+        "检查发现汇总",
         "检查发现",
         "未计入的文件",
         "报告",
@@ -267,8 +270,9 @@ def test_metrics_sheet_formats_rates_as_percent(workbook: openpyxl.Workbook) -> 
 def test_findings_highlighted(workbook: openpyxl.Workbook) -> None:
     ws = workbook["检查发现"]
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["报告编号", "检查代码", "严重程度代码", "严重程度"]
-    assert [ws.cell(row=i, column=4).value for i in (2, 3, 4)] == ["错误", "警告", "提示"]
+    # The columns a reader needs come first (they are the ones printed).
+    assert header[:5] == ["报告编号", "严重程度", "说明", "检查代码", "严重程度代码"]
+    assert [ws.cell(row=i, column=2).value for i in (2, 3, 4)] == ["错误", "警告", "提示"]
     assert ws["A2"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["A3"].fill.fgColor.rgb.endswith("FFEB9C")
     assert ws["A4"].fill.fgColor.rgb.endswith("EDEDED")
@@ -357,7 +361,7 @@ def test_long_sheets_continue_and_big_cell_tables_are_left_out(
     monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
     path = export.write_workbook(tables, tmp_path / "b.xlsx", max_sheet_rows=10)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:4] == ["说明", "申请办理汇总", "处理决定汇总", "指标"]
+    assert wb.sheetnames[:5] == ["目录", "说明", "申请办理汇总", "处理决定汇总", "指标汇总"]
     assert "依申请公开" not in wb.sheetnames  # 2 × 10 × 7 rows > 10
     assert ["主动公开", "主动公开_2", "复议诉讼"] == [
         n for n in wb.sheetnames if n.startswith(("主动", "复议"))
@@ -366,7 +370,7 @@ def test_long_sheets_continue_and_big_cell_tables_are_left_out(
     assert [r[0] for r in rows(wb["主动公开"])[1:] + rows(wb["主动公开_2"])[1:]] == list(
         tables["disclosure"]["report_id"]
     )
-    about = {r[0]: r[1] for r in rows(wb["说明"]) if r[0]}
+    about = {r[0]: r[1] for r in rows(wb["目录"]) if r[0]}
     assert about["主动公开_2"] == "（续）主动公开"
     n_apps = len(tables["applications"])
     assert about["依申请公开"] == (
@@ -407,3 +411,194 @@ def test_xlsx_writer_values(tmp_path: Path) -> None:
 
 def test_severity_colours_for_charts_match_the_workbook_fills() -> None:
     assert export.SEVERITY_COLORS == {"error": "#9C0006", "warning": "#9C5700", "info": "#595959"}
+
+
+# ---------------------------------------------------------------------------------------
+# Printing
+# ---------------------------------------------------------------------------------------
+SUMMARY = (
+    "目录",
+    "说明",
+    "申请办理汇总",
+    "处理决定汇总",
+    "指标汇总",
+    "指标定义",
+    "检查发现汇总",
+    "检查发现",
+)
+
+
+def test_every_sheet_prints_landscape_a4_with_title_and_header_rows(
+    workbook: openpyxl.Workbook,
+) -> None:
+    for ws in workbook.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        assert ws.oddHeader.center.text == "&A", ws.title  # the sheet's name
+        assert ws.oddHeader.left.text == export.PRINT_TITLE, ws.title
+        assert ws.oddHeader.right.text == "第 &P 页，共 &N 页", ws.title
+        assert (ws.page_margins.left, ws.page_margins.right) == (0.5, 0.5), ws.title
+        assert ws.page_margins.top == 0.75, ws.title
+        if ws.title not in ("目录", "说明"):
+            # The header row on every page.
+            assert ws.print_title_rows == "$1:$1", ws.title
+
+
+def test_summary_sheets_fit_the_page_width(workbook: openpyxl.Workbook) -> None:
+    for title in SUMMARY:
+        ws = workbook[title]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, title
+        # One page wide: 1 is the file format's default, which the file leaves out.
+        assert ws.page_setup.fitToWidth in (None, 1), title
+        # A few rows: all on one page.
+        assert ws.page_setup.fitToHeight in (None, 1), title  # 1: the default
+    # The findings print the reader's columns: report, severity, message.
+    assert workbook["检查发现"].print_area == "'检查发现'!$A$1:$C$4"
+
+
+def test_cell_sheets_print_long_with_their_header_on_each_page(
+    workbook: openpyxl.Workbook,
+) -> None:
+    ws = workbook["依申请公开"]
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0  # as many pages as needed
+    assert ws.page_setup.fitToWidth in (None, 1)  # one page wide (the default)
+
+
+def test_wide_cell_sheets_print_across_pages_with_the_first_column() -> None:
+    """A cell-level sheet too wide to fit the page at MIN_CELL_SCALE prints on pages to the
+    right, the report id repeated on each."""
+    setup = export.print_setup("sections", "章节正文", [30, 60, 60, 60, 60], [15.0] * 10)
+    assert not setup.fit_width
+    assert setup.repeat_columns == 1
+    assert setup.repeat_rows == 1
+    narrow = export.print_setup("appeals", "复议诉讼", [20, 20, 20], [15.0] * 10)
+    assert narrow.fit_width and narrow.fit_height == 0 and narrow.repeat_columns == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "fit_height"),
+    [
+        pytest.param(30, 1, id="one-page"),
+        pytest.param(40, 1, id="squeezed-onto-one"),
+        pytest.param(60, 2, id="two-pages"),
+        pytest.param(400, 0, id="too-long-to-squeeze"),
+    ],
+)
+def test_summary_sheets_fit_one_or_two_pages_while_readable(rows: int, fit_height: int) -> None:
+    # 15-point rows; a page holds PAGE_HEIGHT_PT (487) points: 32 rows at full size.
+    setup = export.print_setup("requests", "申请办理汇总", [20, 30], [15.0] * rows)
+    assert setup.fit_width
+    assert setup.fit_height == fit_height
+
+
+def test_years_print_without_thousands_separator_and_counts_as_integers(
+    workbook: openpyxl.Workbook,
+) -> None:
+    for title in ("申请办理汇总", "处理决定汇总", "报告"):
+        ws = workbook[title]
+        col = [c.value for c in ws[1]].index("年度")
+        cell = ws.cell(row=2, column=col + 1)
+        assert cell.value == 2023
+        assert cell.number_format == export.YEAR_FORMAT == "0", title
+    ws = workbook["处理决定汇总"]
+    assert ws["E3"].value == 6
+    assert ws["E3"].number_format == export.INT_FORMAT
+
+
+def test_decisions_summary_counts_are_integers(tables: dict[str, pd.DataFrame]) -> None:
+    out = export.decisions_summary(tables)
+    assert str(out["penalty_decisions"].dtype) == "Int64"
+    assert out["penalty_decisions"].tolist() == [pd.NA, 6]
+    # A column holding a fraction stays a float.
+    frac = export.as_counts(pd.DataFrame({"x": pd.array([1.5, 2.0], dtype="Float64")}), ["x"])
+    assert str(frac["x"].dtype) == "Float64"
+
+
+def test_wrapped_rows_are_as_tall_as_their_text(
+    tables: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    long = "本机关" + "依申请公开工作情况说明" * 30  # 333 characters, 666 columns wide
+    tables["findings"].loc[1, "message"] = long
+    wb = openpyxl.load_workbook(export.write_workbook(tables, tmp_path / "b.xlsx"))
+    ws = wb["检查发现"]
+    width = export.FINDINGS_MESSAGE_WIDTH
+    assert ws.column_dimensions["C"].width == excel_width(width)
+    lines = export.wrapped_lines(long, width)
+    assert lines == 7  # 666 / 98 → 7 lines
+    assert ws.row_dimensions[3].height == export.row_height(lines) == 15 * 7 + 3
+    assert ws.row_dimensions[2].height is None  # one line: the default height
+    assert ws["A3"].alignment.vertical == "top"
+    assert export.wrapped_lines("一\n二\n三", 10) == 3
+
+
+def test_contents_sheet_links_every_sheet(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["目录"]
+    got = rows(ws)
+    assert got[0][0] == export.PRINT_TITLE + " · 目录"
+    assert got[1] == ("工作表", "内容", "行数")
+    listed = {r[0]: r for r in got[2:]}
+    assert list(listed) == workbook.sheetnames[1:]
+    assert listed["申请办理汇总"][2] == 2
+    assert listed["依申请公开"][2] == len(tables_rows := rows(workbook["依申请公开"])) - 1
+    assert tables_rows[0][0] == "报告编号"
+    assert ws["A4"].hyperlink.location == "'申请办理汇总'!A1"
+
+
+def test_metrics_summary(tables: dict[str, pd.DataFrame]) -> None:
+    out = export.metrics_summary(tables)
+    row = out.set_index("metric").loc["received_new"]
+    # Two reports: 16 and 6 new requests.
+    assert (row["n_used"], row["n_reports"]) == (2, 2)
+    assert (row["median"], row["total"], row["max"]) == (11.0, 22.0, 16.0)
+    assert pd.isna(row["pooled"])
+    rate = out.set_index("metric").loc["substantive_disclosure_rate"]
+    # 004_yinghai: 14/14; 000_chengliu: 5/6 → pooled 19/20.
+    assert rate["pooled"] == pytest.approx(19 / 20)
+    assert pd.isna(rate["total"])
+    assert out.set_index("metric").loc["total_handled", "zh"] == "本年度办理结果总计"
+
+
+def test_findings_summary_sheet(workbook: openpyxl.Workbook) -> None:
+    got = rows(workbook["检查发现汇总"])
+    assert got[0] == ("检查代码", "检查", "严重程度代码", "严重程度", "发现条数", "有发现的报告数")
+    # Errors first, then warnings, then notes (the fixture's codes are not in the catalog:
+    # they stand for their own description).
+    assert got[1:] == [
+        ("balance.total", "balance.total", "error", "错误", 1, 1),
+        ("blank_due", "blank_due", "warning", "警告", 1, 1),
+        ("prose_vs_table", "prose_vs_table", "info", "提示", 1, 1),
+    ]
+    assert workbook["检查发现汇总"]["A2"].fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_findings_summary_counts_findings_and_reports() -> None:
+    from gxparse.checks import CHECK_BY_CODE
+
+    f = pd.DataFrame(
+        {
+            "report_id": ["a", "a", "b", "c"],
+            "check": ["blank_cells", "blank_cells", "blank_cells", "next_year_chain"],
+            "severity": ["info", "info", "info", "warning"],
+        }
+    )
+    out = export.findings_summary(f)
+    assert out.values.tolist() == [
+        ["next_year_chain", CHECK_BY_CODE["next_year_chain"].zh, "warning", 1, 1],
+        ["blank_cells", CHECK_BY_CODE["blank_cells"].zh, "info", 3, 2],
+    ]
+
+
+def test_metrics_summary_sheet_formats_rates_as_percent(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["指标汇总"]
+    header = [c.value for c in ws[1]]
+    assert "类型" not in header  # the kind shows through the format
+    col = {h: i for i, h in enumerate(header)}
+    by_code = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    rate = by_code["substantive_disclosure_rate"]
+    assert rate[col["总体比率"]].value == pytest.approx(19 / 20)
+    for name in ("中位数", "总体比率", "最大值"):
+        assert rate[col[name]].number_format == export.PERCENT_FORMAT, name
+    count = by_code["received_new"]
+    assert (count[col["合计"]].value, count[col["合计"]].number_format) == (22, export.INT_FORMAT)

@@ -531,3 +531,26 @@ def test_narrative_counts_one_row_per_report_and_figure() -> None:
     assert pd.isna(counts["value"].iloc[1])  # b states no channel: NA, not 0
     assert counts["zh"].iloc[0] == metrics.narrative_label("channel_website")
     assert metrics.narrative_counts({"reports": reports, "narrative": narrative[:0]}).empty
+
+
+def test_peer_median_leaves_the_body_out_and_needs_three_others() -> None:
+    df = pd.DataFrame(
+        {
+            "metric": ["penalty_decisions"] * 6,
+            "level": ["township"] * 4 + ["street_office", "township"],
+            "year": [2023] * 6,
+            "value": pd.array([1, 5, 3, None, 7, 10], dtype="Float64"),
+        }
+    )
+    out = metrics.peer_comparison(df)
+    # Townships 1, 5, 3, 10 (and one without a value): each set against the other three.
+    assert out["n_others"].tolist() == [3, 3, 3, 4, 0, 3]
+    assert out["others_median"].tolist()[:4] == [5.0, 3.0, 5.0, 4.0]
+    assert out["others_median"].tolist()[5] == 3.0
+    # The only 街道 has no peers: no median (its own value is not its yardstick).
+    assert pd.isna(out.loc[4, "others_median"])
+    assert out.loc[4, "peer_median"] == 7.0  # the old column still counts itself
+    # Two others are not enough.
+    two = metrics.peer_comparison(df.iloc[[0, 1, 2]])
+    assert two["n_others"].tolist() == [2, 2, 2]
+    assert two["others_median"].isna().all()

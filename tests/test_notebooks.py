@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,7 @@ FIGURES = [
     "03_outcome_mix",
     "03_applicant_mix",
     "03_substantive_disclosure_rate",
+    "03_carry_over_chains",
     "04_decisions",
     "04_penalty_peers",
     "05_findings_by_body",
@@ -59,6 +61,7 @@ def test_main_command_on_the_seeds(tmp_path: Path) -> None:
     assert not stale.exists(), "a chart of an earlier run was left among the new ones"
     check_briefing_lists_every_figure(run)
     check_html_embeds_the_charts(run)
+    check_html_names_no_absolute_path_and_has_a_reader_version(run)
     check_workbook_requests_sheet(run)
     check_workbook_decisions_sheet(run)
     check_workbook_metrics_sheet(run)
@@ -145,6 +148,28 @@ def check_html_embeds_the_charts(run: pipeline.RunResult) -> None:
     html = (run.reports_dir / "03_request_outcomes.html").read_text(encoding="utf-8")
     assert "data:image/png;base64" in html or "image/png" in html
     assert "实质公开率" in html
+
+
+def check_html_names_no_absolute_path_and_has_a_reader_version(run: pipeline.RunResult) -> None:
+    folders = {str(REPO), str(run.reports_dir), str(run.out_dir), str(run.raw_dir)}
+    for nb in run.notebooks:
+        assert nb.reader_html == run.reports_dir / f"{nb.name}.reader.html"
+        full = nb.html.read_text(encoding="utf-8")
+        reader = nb.reader_html.read_text(encoding="utf-8")
+        for page in (full, reader):
+            # Relative paths only: a folder of another tree reads ../../work/…, never /work/….
+            absolute = [f for f in folders if re.search(r"(?<!\.\.)" + re.escape(f), page)]
+            assert not absolute, nb.name
+        # The code is in the full page only; the charts are in both.
+        code = 'jp-InputArea-editor"'  # a code cell's input (the CSS has the class too)
+        assert code in full and code not in reader, nb.name
+    briefing = (run.reports_dir / "06_briefing.reader.html").read_text(encoding="utf-8")
+    assert "工作簿：gxparse-briefing.xlsx" in briefing
+    # 瀛海镇's 2,390 penalty decisions: a count, not "2390.0".
+    assert "<td>2390</td>" in briefing and "2390.0" not in briefing
+    assert "image/png" in (run.reports_dir / "03_request_outcomes.reader.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def check_workbook_requests_sheet(run: pipeline.RunResult) -> None:
@@ -451,3 +476,27 @@ def test_analysis_switches_to_groups_past_the_threshold(
     grouped.show(styled, limit=1)
     assert shown[1].count("[2023]") == 1  # one row rendered, its format kept
     assert grouped.not_shown(5, 5) == ""
+
+
+def test_relative_paths_in_the_html(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f'raw_dir = "{proj}/data/raw"')]
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", text=f"工作簿：{proj}/reports/gxparse-briefing.xlsx\n"),
+        nbformat.v4.new_output(
+            "display_data", data={"text/plain": f"{proj}/data/corrections.csv", "image/png": "iVBO"}
+        ),
+    ]
+    roots = [proj / "reports", proj, proj / "data" / "raw", "relative/x"]
+    out = pipeline.relative_paths(nb, proj / "reports", roots)
+    cell = out.cells[0]
+    assert cell.source == 'raw_dir = "../data/raw"'
+    assert cell.outputs[0].text == "工作簿：gxparse-briefing.xlsx\n"
+    assert cell.outputs[1].data["text/plain"] == "../data/corrections.csv"
+    assert cell.outputs[1].data["image/png"] == "iVBO"
+    assert nb.cells[0].source == f'raw_dir = "{proj}/data/raw"'  # the original is kept
+    # HTML far from the project: every path relative, each replaced once.
+    far = pipeline.relative_paths(nb, Path("/gx-elsewhere/reports"), roots)
+    up = "../.." + str(proj)
+    assert far.cells[0].source == f'raw_dir = "{up}/data/raw"'

@@ -58,3 +58,28 @@ def test_template_doc_is_current() -> None:
     from gxparse.templatedoc import DOC, render
 
     assert DOC.read_text(encoding="utf-8") == render(), "run: python -m gxparse.templatedoc"
+
+
+def test_jupyterlab_opens_the_notebooks_as_notebooks() -> None:
+    """JupyterLab is installed, and the set-up puts the project's setting override (.py files
+    open with jupytext's notebook viewer) where JupyterLab reads it."""
+    import json
+
+    from jupyterlab.commands import get_app_dir
+
+    project = ROOT / "jupyter" / "overrides.json"
+    viewers = json.loads(project.read_text(encoding="utf-8"))[
+        "@jupyterlab/docmanager-extension:plugin"
+    ]["defaultViewers"]
+    assert viewers == {"python": "Jupytext Notebook"}
+    # The viewer's name is the one jupytext's JupyterLab extension registers.
+    bundle = Path(get_app_dir()).parent / "labextensions" / "jupyterlab-jupytext" / "static"
+    assert any("Jupytext Notebook" in p.read_text(errors="ignore") for p in bundle.glob("*.js"))
+    installed = Path(get_app_dir()) / "settings" / "overrides.d" / "gxparse.json"
+    assert installed.read_text(encoding="utf-8") == project.read_text(encoding="utf-8")
+    assert "jupyter/overrides.json" in (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+
+
+def test_notebook_checkpoints_are_ignored() -> None:
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".ipynb_checkpoints/" in ignored

@@ -280,6 +280,167 @@ def test_flow_chart_scale_follows_the_spread() -> None:
             "carried_forward": pd.array([103, 0], dtype="Int64"),
         }
     )
+    # 3,153 on hand beside 6: under three orders of magnitude, so linear.
+    assert (
+        plotting.flow_chart(flow, label="label", title="流向", source=SOURCE).axes[0].get_xscale()
+        == "linear"
+    )
+    flow.loc[1, "received_new"] = 2  # 3,153 beside 2: over three orders
     wide = plotting.flow_chart(flow, label="label", title="流向", source=SOURCE)
     assert wide.axes[0].get_xscale() == "symlog"
     assert _flow().axes[0].get_xscale() == "linear"
+
+
+@pytest.mark.parametrize(
+    ("values", "scale"),
+    [
+        pytest.param([0, 5, 300, 1200], "linear", id="one-report-channels"),
+        pytest.param([0, 1, 12, 3000], "symlog", id="three-decades"),
+        pytest.param([pd.NA, 0, 0], "linear", id="no-spread"),
+    ],
+)
+def test_log_scale_only_past_three_orders_of_magnitude(values: list, scale: str) -> None:
+    df = pd.DataFrame({"body": [f"b{i}" for i in range(len(values))], "n": values})
+    for chart in (plotting.bar_chart, plotting.dot_chart):
+        fig = chart(df, label="body", value="n", title="t", source=SOURCE, scale="symlog")
+        assert fig.axes[0].get_xscale() == scale, chart.__name__
+
+
+def test_decades() -> None:
+    assert plotting.decades([0, 10, 1000, pd.NA]) == pytest.approx(2.0)
+    assert plotting.decades([5]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("locs", "labels"),
+    [
+        pytest.param([0.855, 0.86, 0.865, 0.87], ["85.5%", "86.0%", "86.5%", "87.0%"], id="half"),
+        pytest.param([0.8575, 0.86, 0.8625], ["85.75%", "86.00%", "86.25%"], id="quarter"),
+        pytest.param([0.0, 0.2, 0.4], ["0%", "20%", "40%"], id="whole"),
+    ],
+)
+def test_percent_ticks_have_the_decimals_their_step_needs(locs: list, labels: list) -> None:
+    fmt = plotting.PercentTicks()
+    fmt.set_locs(locs)
+    assert [fmt(x) for x in locs] == labels
+
+
+def _rates_by_year(**kwargs: object) -> Figure:
+    df = pd.DataFrame(
+        {"body": ["甲镇"] * 3, "year": [2021, 2022, 2023], "rate": [0.857, 0.87, 0.88]}
+    )
+    return plotting.year_lines(
+        df, label="body", year="year", value="rate", percent=True, title="实质公开率",
+        source=SOURCE, **kwargs,
+    )  # fmt: skip
+
+
+def test_year_lines_start_at_zero() -> None:
+    fig = _rates_by_year()
+    ax = fig.axes[0]
+    render(fig)
+    assert ax.get_ylim()[0] == 0
+    assert ax.get_ylim()[1] == pytest.approx(0.88 * 1.1)
+    assert list(ax.get_lines()[0].get_ydata()) == [0.857, 0.87, 0.88]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(set(ticks)) == len(ticks)  # no "86% 86% 87%"
+    assert ticks[0] == "0%"
+    assert not [line for line in ax.get_lines() if line.get_gid() == "cut-axis"]
+
+
+def test_a_cut_axis_is_marked() -> None:
+    fig = _rates_by_year(zero=False)
+    ax = fig.axes[0]
+    render(fig)
+    assert ax.get_ylim()[0] > 0.8
+    assert len([line for line in ax.get_lines() if line.get_gid() == "cut-axis"]) == 2
+    assert any(plotting.CUT_AXIS_ZH in t.get_text() for t in ax.texts)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(set(ticks)) == len(ticks) and all("." in t for t in ticks)
+
+
+def _chain_tables() -> dict[str, pd.DataFrame]:
+    """瀛海镇 2023 → 2024 breaks (2 carried forward, 0 carried over), 承留镇 holds (3 = 3),
+    龙山街道 2023 → 2024 cannot be compared (blank) and 2024 → 2025 holds."""
+
+    def cells(rid: str, forward: dict, over: dict) -> list[tuple]:
+        rows = []
+        for a in template.APPLICANT_CODES:
+            rows.append((rid, "carried_forward", a, forward.get(a, 0), "reported"))
+            v = over.get(a, 0)
+            rows.append((rid, "carried_over", a, v, "blank" if v is None else "reported"))
+        return rows
+
+    blank = dict.fromkeys(template.APPLICANT_CODES)
+    rows = (
+        cells("a23", {"natural_person": 2, "total": 2}, {})
+        + cells("a24", {}, {})
+        + cells("b23", {"natural_person": 3, "total": 3}, {})
+        + cells("b24", {}, {"natural_person": 3, "total": 3})
+        + cells("c23", {"enterprise": 1, "total": 1}, {})
+        + cells("c24", {"total": 5, "natural_person": 5}, blank)
+        + cells("c25", {}, {"total": 5, "natural_person": 5})
+    )
+    apps = pd.DataFrame(rows, columns=["report_id", "row", "applicant", "value", "status"])
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a23", "a24", "b23", "b24", "c23", "c24", "c25", "x"],
+            "agency": ["瀛海镇人民政府"] * 2 + ["承留镇人民政府"] * 2 + ["龙山街道办事处"] * 3
+            + [pd.NA],
+            "year": pd.array([2023, 2024, 2023, 2024, 2023, 2024, 2025, 2024], dtype="Int64"),
+            "parse_status": ["ok"] * 7 + ["failed"],
+        }
+    )  # fmt: skip
+    return {"reports": reports, "applications": apps.astype({"value": "Int64"})}
+
+
+def test_carry_over_chains() -> None:
+    ch = metrics.carry_over_chains(_chain_tables())
+    got = ch[["agency", "year", "next_year", "carried_forward", "carried_over", "status"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["承留镇人民政府", 2023, 2024, 3, 3, "holds"],
+        ["瀛海镇人民政府", 2023, 2024, 2, 0, "broken"],
+        ["龙山街道办事处", 2023, 2024, 1, None, "unknown"],
+        ["龙山街道办事处", 2024, 2025, 5, 5, "holds"],
+    ]
+    # The columns that break: those of the next_year_chain finding.
+    assert ch.loc[1, "columns"] == "natural_person,total"
+    assert (ch.loc[1, "report_id"], ch.loc[1, "next_report_id"]) == ("a23", "a24")
+
+
+def test_chain_chart_plots_each_pair_and_marks_breaks() -> None:
+    ch = metrics.carry_over_chains(_chain_tables())
+    ch["label"] = ch["agency"].map(plotting.body_label)
+    fig = plotting.chain_chart(ch, label="label", title="跨年度结转衔接", source=SOURCE)
+    ax = fig.axes[0]
+    assert glyph_warnings(render(fig)) == []
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["承留镇", "瀛海镇", "龙山街道"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2023→2024", "2024→2025"]
+    cells = sorted(t.get_text() for t in ax.texts if t.get_text() and "每格" not in t.get_text())
+    assert cells == ["2 ≠ 0", "3 = 3", "5 = 5", plotting.NO_DATA_ZH]
+    # Colours: the heatmap's values are the statuses' positions in CHAIN_COLORS.
+    mesh = ax.collections[0]
+    values = [v for v in mesh.get_array().compressed().tolist()]
+    assert sorted(values) == [0, 0, 1, 2]  # holds, holds, broken, unknown
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [plotting.CHAIN_LEGEND_ZH[s] for s in ("holds", "broken", "unknown")]
+    assert any("断开 1 处" in t.get_text() for t in ax.texts)
+
+
+@pytest.mark.parametrize(
+    ("years", "text"),
+    [
+        pytest.param([2023, 2023], plotting.ONE_YEAR_ZH, id="one-year"),
+        pytest.param([2021, 2023], plotting.NO_PAIRS_ZH, id="no-consecutive-years"),
+    ],
+)
+def test_chain_chart_says_why_there_is_nothing_to_compare(years: list, text: str) -> None:
+    empty = metrics.carry_over_chains({"reports": REPORTS.iloc[:0], "applications": None})
+    assert list(empty.columns) == list(metrics.CHAIN_COLUMNS) and empty.empty
+    fig = plotting.chain_chart(
+        empty, label="agency", title="跨年度结转衔接", source=SOURCE, years=years
+    )
+    ax = fig.axes[0]
+    assert not ax.axison
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "chain-empty"] == [text]
+    assert glyph_warnings(render(fig)) == []

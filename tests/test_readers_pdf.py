@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import random
 import re
+import subprocess
+import sys
+import tempfile
 from functools import cache
+from pathlib import Path
 
 import pytest
 
-from gxparse.document import Cell, Para, ReadError, Row
+from gxparse.document import Cell, Document, Para, ReadError, Row
 from gxparse.readers import read_bytes
 from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
 from gxparse.readers.pdf import clean_text, read_pdf
@@ -62,7 +66,7 @@ def test_official_layout_rows_exactly(name: str) -> None:
         for grid in (D.disclosure_grid(spec), D.applications_grid(spec), D.appeals_grid(spec))
         for row in D.expected_cells(grid)
     ]
-    # Tables continued over a page break are new pdfplumber tables, so compare the rows of
+    # Tables continued over a page break are new tables on their page, so compare the rows of
     # all tables in order; a row Word split over the break must have been joined back.
     assert got == expected
 
@@ -93,21 +97,32 @@ def test_split_row_is_joined() -> None:
 
 
 @needs_soffice
-def test_pages_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pdfplumber.page import Page
+def test_pdfium_objects_are_closed_as_soon_as_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdfium's pages, text pages and documents live in C: each page and its text page is
+    closed before the next page is opened, and the document at the end."""
+    import pypdfium2 as pdfium
 
-    closed = []
-    original = Page.close
+    events: list[str] = []
 
-    def close(self: Page) -> None:
-        closed.append(self.page_number)
-        original(self)
+    def logged(cls: type, name: str, label: str) -> None:
+        original = getattr(cls, name)
 
-    monkeypatch.setattr(Page, "close", close)
+        def wrapper(self: object, *args: object, **kwargs: object) -> object:
+            if not kwargs.get("_by_parent"):
+                events.append(label)
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    logged(pdfium.PdfDocument, "get_page", "page")
+    logged(pdfium.PdfPage, "get_textpage", "text")
+    logged(pdfium.PdfTextPage, "close", "/text")
+    logged(pdfium.PdfPage, "close", "/page")
+    logged(pdfium.PdfDocument, "close", "/document")
     doc = read_pdf(pdf_of("2021"))
     pages = sorted({int(i.source.split()[1]) for i in doc.items})
-    # Each page is closed as soon as it is read (closing the file closes them again).
-    assert closed[: len(pages)] == pages
+    assert len(pages) >= 2
+    assert events == ["page", "text", "/text", "/page"] * pages[-1] + ["/document"]
 
 
 @needs_soffice
@@ -159,16 +174,65 @@ def test_not_really_a_pdf_is_one_clear_error() -> None:
         read_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20, "fake.pdf")
 
 
-def _minimal_pdf(content: bytes) -> bytes:
-    """A one-page PDF (Helvetica) with the given content stream, xref offsets correct."""
+# A Chinese font in vertical writing (Identity of UCS-2 codes, Adobe-GB1, not embedded).
+VERTICAL_FONT = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-V"
+    b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
+    b" /FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6"
+    b" /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120"
+    b" /CapHeight 880 /StemV 93 >> >>] >>"
+)
+
+
+# The same font with 4-byte codes (UTF-32): pdfium reads U+20000's code as characters
+# without a Unicode value, which its text leaves out.
+UTF32_FONT = VERTICAL_FONT.replace(b"UniGB-UCS2-V", b"UniGB-UTF32-H").replace(
+    b"/Supplement 2", b"/Supplement 5"
+)
+UTF32_TEXT = (
+    b"BT /F2 12 Tf 20 150 Td <00004E2D0002000000006587> Tj ET BT /F1 10 Tf 20 100 Td (after) Tj ET"
+)
+
+
+def _minimal_pdf(
+    content: bytes | list[bytes],
+    mediabox: bytes = b"0 0 300 200",
+    rotate: int = 0,
+    fonts: dict[bytes, bytes] | None = None,
+    forms: dict[bytes, tuple[bytes, bytes]] | None = None,
+) -> bytes:
+    """A PDF with one page per content stream (Helvetica as /F1, ``fonts`` beside it, and
+    ``forms``: name → (matrix, content stream) of form XObjects), xref offsets correct."""
+    contents = [content] if isinstance(content, bytes) else content
+    fonts = {b"F1": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", **(fonts or {})}
+    n_pages = len(contents)
+    first_font = 3 + 2 * n_pages
+    font_refs = b" ".join(b"/%s %d 0 R" % (name, first_font + i) for i, name in enumerate(fonts))
+    forms = forms or {}
+    first_form = first_font + len(fonts)
+    form_refs = b" ".join(b"/%s %d 0 R" % (name, first_form + i) for i, name in enumerate(forms))
+    resources = b"/Font << %s >> /XObject << %s >>" % (font_refs, form_refs)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n_pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n_pages),
     ]
+    for i, stream in enumerate(contents):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [%s] /Rotate %d /Contents %d 0 R"
+            b" /Resources << %s >> >>" % (mediabox, rotate, 4 + 2 * i, resources)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects += list(fonts.values())
+    for matrix, stream in forms.values():
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [-1000 -1000 1000 1000] /Matrix [%s]"
+            b" /Resources << %s >> /Length %d >>\nstream\n"
+            % (matrix, resources, len(stream))
+            + stream
+            + b"\nendstream"
+        )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
@@ -183,6 +247,124 @@ def _minimal_pdf(content: bytes) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def _rows(doc: Document) -> list[list[tuple[str, str]]]:
+    return [[(c.text, c.source) for c in r.cells] for r in doc.items if isinstance(r, Row)]
+
+
+# Two columns; the first cell spans both rows.
+TWO_ROWS = (
+    b"20 20 m 280 20 l S 20 180 m 280 180 l S 20 20 m 20 180 l S 60 20 m 60 180 l S"
+    b" 280 20 m 280 180 l S 60 100 m 280 100 l S"
+    b" BT /F1 10 Tf 70 140 Td (a1) Tj ET BT /F1 10 Tf 70 60 Td (a2 7) Tj ET"
+)
+
+
+def test_vertical_writing_stays_in_its_merged_cell() -> None:
+    # As Word writes it: font size 240 scaled by 0.05 (pdfium's loose box for vertical
+    # writing is then 240 points wide and would reach into the next column).
+    text = b" BT /F2 240 Tf 0.05 0 0 0.05 34 170 Tm <4E0930014E94> Tj ET"
+    doc = read_pdf(_minimal_pdf(TWO_ROWS + text, fonts={b"F2": VERTICAL_FONT}))
+    assert _rows(doc) == [
+        [("三\n、\n五", "page 1 table 1 row 1 cell 1"), ("a1", "page 1 table 1 row 1 cell 2")],
+        [("", "page 1 table 1 row 2 cell 1"), ("a2 7", "page 1 table 1 row 2 cell 2")],
+    ]
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 270])
+def test_rotated_page_is_read_as_displayed(rotate: int) -> None:
+    # /Rotate turns the grid: the cell spanning both rows becomes the first row, spanning
+    # both columns (90) or the last one (270); the texts stay in their cells.
+    doc = read_pdf(_minimal_pdf(TWO_ROWS, rotate=rotate))
+    widths = [len(r.cells) for r in doc.items if isinstance(r, Row)]
+    assert widths == {0: [2, 2], 90: [1, 2], 270: [2, 1]}[rotate]
+    texts = sorted(
+        "".join(c.text.split()) for r in doc.items if isinstance(r, Row) for c in r.cells
+    )
+    # Turned text reads along its own direction (pdfplumber's rules for non-upright text).
+    assert [t for t in texts if t] == {0: ["a1", "a27"], 90: ["a1", "a27"], 270: ["1a", "72a"]}[
+        rotate
+    ]
+
+
+def test_table_drawn_inside_a_form_xobject() -> None:
+    # The grid and its texts drawn at half size by a form (as some exporters wrap a page),
+    # placed by the page's own matrix: cells where the form puts them.
+    form = (b"0.5 0 0 0.5 0 0", TWO_ROWS)
+    doc = read_pdf(
+        _minimal_pdf(
+            b"q 1 0 0 1 100 50 cm /Fm1 Do Q", forms={b"Fm1": form}, mediabox=b"0 0 300 200"
+        )
+    )
+    assert [[c.text for c in r.cells] for r in doc.items if isinstance(r, Row)] == [
+        ["", "a1"],
+        ["", "a2 7"],
+    ]
+
+
+# A clipping rectangle and path (n: not painted) and a filled shape with curved corners.
+CLIP_AND_CURVES = (
+    b"q 10 10 280 180 re W n"
+    b" 15 15 m 15 185 l 285 185 l 285 15 l h W n"
+    b" 30 30 m 30 60 40 70 70 70 c 90 70 l 100 70 110 60 110 30 c f Q "
+)
+
+
+def test_clipping_paths_and_curves_draw_no_cells() -> None:
+    # Clipping paths are not painted; the curved shape's one straight side crosses no
+    # edge: only the painted grid makes cells.
+    doc = read_pdf(_minimal_pdf(CLIP_AND_CURVES + TWO_ROWS))
+    assert [[c.text for c in r.cells] for r in doc.items if isinstance(r, Row)] == [
+        ["", "a1"],
+        ["", "a2 7"],
+    ]
+
+
+def test_characters_without_unicode_print_nothing() -> None:
+    # Before: the texts of the characters after them shifted onto the wrong boxes
+    # ("\ufffd中\x02\ufffd\ufffd文"), as pdfium's text skips what it cannot map.
+    doc = read_pdf(_minimal_pdf(UTF32_TEXT, fonts={b"F2": UTF32_FONT}))
+    assert [(i.text, i.source) for i in doc.items] == [
+        ("中文", "page 1 line 1"),
+        ("after", "page 1 line 2"),
+    ]
+
+
+def test_page_limit_is_one_clear_error() -> None:
+    data = _minimal_pdf([b"BT /F1 10 Tf 20 100 Td (page %d) Tj ET" % n for n in (1, 2, 3)])
+    assert [i.text for i in read_pdf(data, max_pages=3).items] == ["page 1", "page 2", "page 3"]
+    with pytest.raises(ReadError, match="PDF has 3 pages, more than the limit of 2"):
+        read_pdf(data, max_pages=2)
+
+
+def test_300_pages_read_in_bounded_memory() -> None:
+    """A city's report with annexes: the memory a 300-page PDF takes beyond a 30-page one
+    is the Document itself, not the pages (each is closed once read)."""
+    code = (
+        "import resource, sys; from gxparse.readers.pdf import read_pdf;"
+        "data = open(sys.argv[1], 'rb').read();"
+        "doc = read_pdf(data); assert len(doc.items) >= int(sys.argv[2]);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    page = TWO_ROWS + b"".join(
+        b" BT /F1 8 Tf %d %d Td (%d) Tj ET" % (70 + 20 * (k % 10), 30 + 6 * (k // 10), k)
+        for k in range(100)
+    )
+    peaks = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (30, 300):
+            path = Path(tmp) / f"{n}.pdf"
+            path.write_bytes(_minimal_pdf([page] * n))
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(path), str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
+            )
+            peaks[n] = int(out.stdout.strip()) / 1024  # MiB
+    assert peaks[300] - peaks[30] < 40, peaks
 
 
 def test_doubled_bold_characters_are_collapsed() -> None:
@@ -289,3 +471,91 @@ def test_row_split_over_a_page_break(prev: tuple, new: tuple, joined: bool) -> N
     from gxparse.readers.pdf import _continues_row
 
     assert _continues_row(_cells(*prev), _cells(*new)) is joined
+
+
+def test_text_shortcuts_agree_with_the_general_word_extraction() -> None:
+    """Single characters, single lines and upright text take shortcuts through pdfplumber's
+    word and line rules; on random characters they must give its general answer."""
+    from gxparse.readers import pdf_layout as L
+
+    rng = random.Random(5)
+    for _ in range(400):
+        chars = []
+        for _ in range(rng.randint(1, 12)):
+            x0 = rng.uniform(0, 60)
+            top = rng.choice([10.0, 10.5, 12.9, 14.0, 30.0]) + rng.uniform(-0.5, 0.5)
+            text = rng.choice(["a", "1", "中", " ", "ﬁ", "、"])
+            chars.append(L.Char(text, x0, top, x0 + rng.uniform(2, 9), top + 10, True, 10.0))
+        words = L._words_by_run(chars, L.TOLERANCE)
+        lines = L.cluster(words, lambda w: w.top, L.TOLERANCE)
+        general = "\n".join(" ".join(w.text for w in line) for line in lines)
+        assert L.extract_text(chars) == general, chars
+        assert L.extract_words(chars) == words
+
+
+def test_pdfium_is_called_by_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdfium is not thread-safe, not even on different documents; a thread pool (or a
+    Dask worker's threads) may read several PDFs at once. Every call into it holds the
+    reader's lock, and the threads still read what each reads alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pypdfium2 as pdfium
+
+    from gxparse.readers import pdf as P
+    from gxparse.readers import pdf_layout as L
+
+    unlocked: list[str] = []
+
+    def checked(owner: object, name: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            if not P._PDFIUM.locked():
+                unlocked.append(name)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    for owner, name in [
+        (pdfium, "PdfDocument"),
+        (pdfium.PdfDocument, "get_page"),
+        (pdfium.PdfDocument, "close"),
+        (L, "page_chars"),
+        (L, "page_edges"),
+    ]:
+        checked(owner, name)
+    pdfs = [
+        _minimal_pdf([TWO_ROWS + b" BT /F1 9 Tf 70 %d Td (n%d) Tj ET" % (30 + k, k)] * 20)
+        for k in range(6)
+    ]
+    alone = [_rows(read_pdf(p)) for p in pdfs]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(lambda p: _rows(read_pdf(p)), pdfs)) == alone
+    assert unlocked == []
+
+
+def test_doubled_characters_are_found_wherever_they_are() -> None:
+    """The quick look for fake bold finds exactly the pairs of one text whose whole-point
+    positions are equal or neighbours (then ``dedupe_chars`` decides), on random pages."""
+    from gxparse.readers import pdf_layout as L
+    from gxparse.readers.pdf import _has_doubled_chars
+
+    def brute(chars: list[L.Char]) -> bool:
+        return any(
+            a.text == b.text
+            and abs(int(a.x0) - int(b.x0)) <= 1
+            and abs(int(a.top) - int(b.top)) <= 1
+            for i, a in enumerate(chars)
+            for b in chars[i + 1 :]
+        )
+
+    rng = random.Random(2)
+    found = 0
+    for _ in range(3000):
+        chars = [
+            L.Char(rng.choice("ab"), rng.uniform(-3, 9), rng.uniform(-3, 9), 0, 0, True, 1)
+            for _ in range(rng.randint(0, 6))
+        ]
+        assert _has_doubled_chars(chars) == brute(chars), chars
+        found += brute(chars)
+    assert 200 < found < 2800  # both answers were tried often

@@ -289,11 +289,14 @@ def test_raw_and_source(
 
 
 def test_unplaced_numbers_are_listed(corpus: gxparse.Corpus) -> None:
-    f = corpus.findings[corpus.findings["check"] == "unplaced_number"]
+    # One finding for the report's seven zeros (the parser's per-line finding merged in).
+    assert corpus.findings["check"].eq("unplaced_number").sum() == 0
+    f = corpus.findings[corpus.findings["check"] == "unplaced_numbers"]
     assert f["report_id"].tolist() == ["003_31cc482f1e5f2a44"]
     assert f["source"].tolist() == ["line 64"]
-    assert f["actual"].tolist() == ["0 0 0 0 0 0 0"]
+    assert f["actual"].tolist() == ["7"]
     assert f["table"].tolist() == ["applications"]
+    assert "第64行“0 0 0 0 0 0 0”" in f["message"].iloc[0]
     assert "理结" in f["message"].iloc[0]
 
 

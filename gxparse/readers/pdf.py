@@ -1,16 +1,18 @@
-"""PDF with a text layer → Document (pdfplumber; no AGPL libraries).
+"""PDF with a text layer → Document (pdfium through pypdfium2; no AGPL libraries).
 
 Per page, in page order:
 
-1. collapse doubled characters (fake bold prints every glyph twice: ``dedupe_chars``);
-2. find the ruled tables (pdfplumber's "lines" strategy);
-3. read each table as a grid. pdfplumber returns ``None`` for every position a merged
+1. take the characters with their boxes from pdfium's text page, and the ruling lines
+   from its path objects (:mod:`gxparse.readers.pdf_layout`);
+2. collapse doubled characters (fake bold prints every glyph twice: ``dedupe_chars``);
+3. rebuild the ruled tables from the lines (the grid of pdfplumber's "lines" strategy);
+4. read each table as a grid. The grid has no cell for every position a merged
    cell covers; as in the DOCX and HTML readers, a position covered by a cell that starts
    further left (horizontal span) is omitted, and a position covered by a cell that starts
    in an earlier row (vertical span) yields an empty Cell;
-4. read the text outside the tables as lines, leaving out page numbers in the header and
+5. read the text outside the tables as lines, leaving out page numbers in the header and
    footer zones ("- 3 -", "第3页", "3/12");
-5. emit lines and table rows sorted top to bottom.
+6. emit lines and table rows sorted top to bottom.
 
 A table running over a page break simply continues as rows (the parser maps rows by their
 labels, not by table). Header rows Word repeats at the top of each page are left out, and a
@@ -22,7 +24,9 @@ radicals, full-width digits) is left to the label matching, so raw text stays as
 
 A PDF without any text (scanned) or one that needs a password fails with a ReadError
 saying so; a damaged page is skipped with a note (the error names it when no page is
-readable). Pages are closed as soon as they are read.
+readable). pdfium's objects live in C and are not garbage-collected like Python objects:
+each page and text page is closed as soon as it is read, and the document when done, so
+memory stays bounded on a long PDF.
 
 ``source``: "page P table T row R cell C" (T counts the tables of page P; C is the grid
 column) and "page P line L" (L counts the text lines of page P outside tables).
@@ -30,19 +34,16 @@ column) and "page P line L" (L counts the text lines of page P outside tables).
 
 from __future__ import annotations
 
-import io
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from gxparse import template as T
 from gxparse.document import Cell, Document, Item, Para, ReadError, Row
 from gxparse.normalize import label_key, nfkc
-
-if TYPE_CHECKING:
-    from pdfplumber.page import Page
-    from pdfplumber.table import Table
+from gxparse.readers import pdf_layout as L
 
 _CJK = (
     r"\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
@@ -54,6 +55,9 @@ _TOL = 1.0
 # Share of the page height at the top and bottom where page numbers are furniture.
 _MARGIN_SHARE = 0.12
 DEFAULT_MAX_PAGES = 500
+# pdfium is not thread-safe: one thread of a process at a time calls it (a thread pool or
+# a Dask worker's threads may read several PDFs at once). The Python work runs outside.
+_PDFIUM = threading.Lock()
 
 # Full labels that always start a row of their own (never the tail of a split label).
 _ROW_LABELS = frozenset(
@@ -65,6 +69,8 @@ _ROW_LABELS = frozenset(
 
 def clean_text(text: str) -> str:
     """Remove spaces inserted between CJK characters (PDF extraction artefact)."""
+    if " " not in text and "\t" not in text:
+        return text  # most cells: nothing to remove, no regex pass
     return _CJK_GAP.sub("", text)
 
 
@@ -102,11 +108,12 @@ def _repeated_head(head: list[tuple[str, ...]], rows: list[list[Cell | None]]) -
 
 def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     """Given the bytes of a PDF, return its text lines and table rows in reading order."""
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pages = pdf.pages
+        with _PDFIUM:
+            pdf = pdfium.PdfDocument(data)
+            n_pages = len(pdf)
     except Exception as exc:
         raise _open_error(exc) from None
     items: list[Item] = []
@@ -119,19 +126,17 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     # nothing but page furniture (a page number) follows it on that page.
     open_table: tuple[_TableRows, int] | None = None
     try:
-        if len(pages) > max_pages:
-            raise ReadError(f"PDF has {len(pages)} pages, more than the limit of {max_pages}")
-        for p_no, page in enumerate(pages, start=1):
+        if n_pages > max_pages:
+            raise ReadError(f"PDF has {n_pages} pages, more than the limit of {max_pages}")
+        for p_no in range(1, n_pages + 1):
             try:
-                page_items, chars = _read_page(page, p_no)
+                page_items, chars = _read_page(pdf, p_no)
             except Exception as exc:
                 # One damaged page does not lose the others; the note says which.
                 failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
                 notes.append(f"damaged PDF: {failed[-1]}")
                 open_table = None
                 continue
-            finally:
-                page.close()
             n_chars += chars
             content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
             last_row_index: int | None = None
@@ -202,7 +207,8 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
             elif content:
                 open_table = None
     finally:
-        pdf.close()
+        with _PDFIUM:
+            pdf.close()
     if failed and not items:
         raise ReadError(f"damaged PDF: {failed[0]}")
     if n_chars == 0:
@@ -220,9 +226,12 @@ def _open_error(exc: Exception) -> ReadError:
             inner = chain[-1].args[0]
             e = inner if isinstance(inner, BaseException) else None
     names = " ".join(type(x).__name__ for x in chain)
-    if "Password" in names or "Encryption" in names:
+    if "Password" in names or "Encryption" in names or "password" in str(exc).lower():
         return ReadError("encrypted PDF (a password is needed to open it); cannot be read")
     detail = str(chain[-1]) or type(chain[-1]).__name__
+    pdfium_reason = re.search(r"\((PDFium: [^)]*)\)", detail)
+    if pdfium_reason:  # "Failed to load document (PDFium: Data format error)."
+        detail = pdfium_reason.group(1)
     return ReadError(f"damaged or truncated PDF ({detail})")
 
 
@@ -242,117 +251,135 @@ def _make_row(cells: list[Cell | None], source: str, table: int | None) -> Row:
     return Row(tuple(c for c in cells if c is not None), source, table=table)
 
 
-def _read_page(page: Page, p_no: int) -> tuple[list[tuple[str, object]], int]:
-    """Given a page, return its items [("line", (text, source)) | ("table", _TableRows)] sorted
-    top to bottom, and its character count."""
-    if _has_doubled_chars(page.chars):
-        page = page.dedupe_chars(tolerance=1)
-    chars = page.chars
+def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
+    """Given the document and a page number, return the page's items [("line", (text,
+    source)) | ("table", _TableRows)] sorted top to bottom, and its character count. The
+    page and its text page are closed before returning."""
+    with _PDFIUM:
+        page = pdf[p_no - 1]
+        try:
+            view = L.View(page.get_mediabox(), page.get_rotation())
+            textpage = page.get_textpage()
+            try:
+                chars = L.page_chars(textpage.raw, view)
+            finally:
+                textpage.close()
+            edges = L.page_edges(page.raw, view) if chars else []
+        finally:
+            page.close()
     if not chars:
         return [], 0
-    found = page.find_tables()
-    tables: list[_TableRows] = []
-    bboxes = []
-    for t_no, table in enumerate(found, start=1):
-        tables.append(_table_rows(table, chars, p_no, t_no))
-        bboxes.append(table.bbox)
+    if _has_doubled_chars(chars):
+        chars = L.dedupe_chars(chars, tolerance=1)
+    found = [(cells, L.table_bbox(cells)) for cells in L.find_tables(edges)]
+    by_cell, text_chars = _chars_by_cell(found, chars)
+    tables = [
+        _table_rows(cells, bbox, chars, cell_chars, p_no, t_no)
+        for t_no, ((cells, bbox), cell_chars) in enumerate(zip(found, by_cell, strict=True), 1)
+    ]
     placed: list[tuple[float, int, str, object]] = []
-    if bboxes:
-
-        def outside(obj: dict) -> bool:
-            if obj.get("object_type") != "char":
-                return True
-            h = (obj["x0"] + obj["x1"]) / 2
-            v = (obj["top"] + obj["bottom"]) / 2
-            return not any(x0 <= h < x1 and top <= v < bottom for x0, top, x1, bottom in bboxes)
-
-        text_page = page.filter(outside)
-    else:
-        text_page = page
-    text_lines = text_page.extract_text_lines(strip=True, return_chars=False)
     n = 0
-    margin = page.height * _MARGIN_SHARE
-    for ln in text_lines:
-        text = clean_text(ln["text"]).strip()
+    margin = view.height * _MARGIN_SHARE
+    for raw, top, bottom in L.text_lines(text_chars):
+        text = clean_text(raw).strip()
         if not text:
             continue
-        if _is_furniture(text) and (ln["top"] < margin or ln["bottom"] > page.height - margin):
+        if _is_furniture(text) and (top < margin or bottom > view.height - margin):
             continue  # a page number in the header or footer
         n += 1
-        placed.append((ln["top"], 0, "line", (text, f"page {p_no} line {n}")))
+        placed.append((top, 0, "line", (text, f"page {p_no} line {n}")))
     for tr in tables:
         placed.append((tr.top, 1, "table", tr))
     placed.sort(key=lambda x: (x[0], x[1]))
     return [(kind, obj) for _, _, kind, obj in placed], len(chars)
 
 
-def _has_doubled_chars(chars: list[dict]) -> bool:
-    """Whether any character is printed twice at (nearly) the same place (fake bold). A
-    cheap pass that spares the costlier ``dedupe_chars`` on the usual clean page."""
-    seen: set[tuple[str, int, int]] = set()
+def _has_doubled_chars(chars: list[L.Char]) -> bool:
+    """Whether a character is printed twice at (nearly) the same place (fake bold): the
+    same text, in neighbouring or equal whole-point positions (x0 and top). A cheap pass
+    that spares the costlier ``dedupe_chars`` on the usual clean page."""
+    by_text: dict[str, list[tuple[int, int]]] = {}
     for ch in chars:
-        key = (ch["text"], int(ch["x0"]), int(ch["top"]))
-        if key in seen:
-            return True
-        seen.add(key)
-        # A copy shifted across an integer boundary lands in a neighbouring bucket.
-        for dx, dy in _NEIGHBOURS:
-            if (ch["text"], key[1] + dx, key[2] + dy) in seen:
-                return True
+        by_text.setdefault(ch.text, []).append((int(ch.top), int(ch.x0)))
+    for spots in by_text.values():
+        if len(spots) < 2:
+            continue
+        spots.sort()
+        n = len(spots)
+        for i, (y, x) in enumerate(spots):
+            j = i + 1
+            while j < n and spots[j][0] <= y + 1:  # this row and the next
+                if -1 <= spots[j][1] - x <= 1:
+                    return True
+                j += 1
     return False
 
 
-_NEIGHBOURS = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
+Box = tuple[float, float, float, float]
 
 
-def _chars_by_cell(table: Table, chars: list[dict]) -> dict[tuple, list[dict]]:
-    """Given a table and the page's characters, return each cell's characters (centre
-    inside the cell, page order kept), as pdfplumber's ``Table.extract`` picks them, but in
-    one pass over the characters instead of one per row."""
-    cells = table.cells
-    xs = sorted({c[0] for c in cells})
-    ys = sorted({c[1] for c in cells})
-    slot: dict[tuple[int, int], tuple] = {}
-    for c in cells:
-        ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
-        ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
-        for ix in range(ix0, max(ix0 + 1, ix1)):
-            for iy in range(iy0, max(iy0 + 1, iy1)):
-                slot[(ix, iy)] = c
-    x0, top, x1, bottom = table.bbox
-    out: dict[tuple, list[dict]] = {}
+def _chars_by_cell(
+    tables: list[tuple[list[Box], Box]], chars: list[L.Char]
+) -> tuple[list[dict[Box, list[L.Char]]], list[L.Char]]:
+    """Given the tables of a page (cells and box) and its characters, return each table's
+    characters by cell (centre inside the cell, page order kept) and the characters
+    outside every table, in one pass over the characters."""
+    if not tables:
+        return [], chars
+    grids = []
+    for cells, bbox in tables:
+        xs = sorted({c[0] for c in cells})
+        ys = sorted({c[1] for c in cells})
+        slot: dict[tuple[int, int], Box] = {}
+        for c in cells:
+            ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
+            ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
+            for ix in range(ix0, max(ix0 + 1, ix1)):
+                for iy in range(iy0, max(iy0 + 1, iy1)):
+                    slot[(ix, iy)] = c
+        grids.append((bbox, xs, ys, slot, {}))
+    outside: list[L.Char] = []
     for ch in chars:
-        h = (ch["x0"] + ch["x1"]) / 2
-        v = (ch["top"] + ch["bottom"]) / 2
-        if not (x0 <= h < x1 and top <= v < bottom):
-            continue
-        cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
-        if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
-            out.setdefault(cell, []).append(ch)
-    return out
+        h = (ch.x0 + ch.x1) / 2
+        v = (ch.top + ch.bottom) / 2
+        inside = False
+        for (x0, top, x1, bottom), xs, ys, slot, out in grids:
+            if not (x0 <= h < x1 and top <= v < bottom):
+                continue
+            inside = True
+            cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
+            if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
+                out.setdefault(cell, []).append(ch)
+        if not inside:
+            outside.append(ch)
+    return [g[4] for g in grids], outside
 
 
-def _table_rows(table: Table, chars: list[dict], p_no: int, t_no: int) -> _TableRows:
-    """Given a pdfplumber table, return its rows as Cells: omitted (None) for positions a
+def _table_rows(
+    cells: list[Box],
+    bbox: Box,
+    chars: list[L.Char],
+    by_cell: dict[Box, list[L.Char]],
+    p_no: int,
+    t_no: int,
+) -> _TableRows:
+    """Given a table's cells, return its rows as Cells: omitted (None) for positions a
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
-    from pdfplumber.utils import extract_text
-
-    cells = table.cells
     xs = tuple(sorted({c[0] for c in cells}))
-    x_end = table.bbox[2]
-    by_cell = _chars_by_cell(table, chars)
+    x_end = bbox[2]
     out: list[list[Cell | None]] = []
-    for r, group in enumerate(table.rows, start=1):
-        top, bottom = group.bbox[1], group.bbox[3]
+    for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
+        top, bottom = row_box[1], row_box[3]
         row: list[Cell | None] = []
-        for j, bbox in enumerate(group.cells):
-            src = f"page {p_no} table {t_no} row {r} cell {j + 1}"
-            if bbox is not None:
-                cell_chars = by_cell.get(bbox)
-                text = extract_text(cell_chars) if cell_chars else ""
-                row.append(Cell(clean_text(text), src))
+        prefix = f"page {p_no} table {t_no} row {r} cell "
+        for j, cell_box in enumerate(row_cells):
+            if cell_box is not None:
+                cell_chars = by_cell.get(cell_box)
+                text = clean_text(L.extract_text(cell_chars)) if cell_chars else ""
+                row.append(Cell(text, prefix + str(j + 1)))
                 continue
+            src = prefix + str(j + 1)
             x = xs[j]
             cover = next(
                 (
@@ -371,17 +398,15 @@ def _table_rows(table: Table, chars: list[dict], p_no: int, t_no: int) -> _Table
                 row.append(Cell("", src))  # vertical span: empty
             else:
                 # A hole: no ruled cell here. Keep whatever is printed in it.
-                x1 = next((c[0] for c in group.cells if c is not None and c[0] > x), x_end)
+                x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), x_end)
                 hole = [
                     ch
                     for ch in chars
-                    if x <= (ch["x0"] + ch["x1"]) / 2 < x1
-                    and top <= (ch["top"] + ch["bottom"]) / 2 < bottom
+                    if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
                 ]
-                row.append(Cell(clean_text(extract_text(hole)) if hole else "", src))
+                row.append(Cell(clean_text(L.extract_text(hole)) if hole else "", src))
         out.append(row)
-    _, t_top, _, t_bottom = table.bbox
-    return _TableRows(out, xs, t_top, t_bottom, t_no)
+    return _TableRows(out, xs, bbox[1], bbox[3], t_no)
 
 
 def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:

@@ -1,0 +1,738 @@
+"""Page geometry for the PDF reader: characters and ruling lines from pdfium, the table
+grid rebuilt from the lines, and text put back together from the characters.
+
+Given what pdfium reports about a page (its text page's characters, its path objects), the
+functions here return the same characters, edges, table cells and texts as pdfplumber's
+"lines" table strategy and default text extraction (tolerances of 3 points), on which the
+reader was built and its tests written. The algorithms follow pdfplumber's
+(``edges_to_intersections`` → ``intersections_to_cells`` → ``cells_to_tables``; MIT
+licence), on tuples instead of dicts, with the quadratic point searches indexed.
+
+Coordinates are pdfplumber's: points from the top-left corner of the page as displayed
+(``/Rotate`` applied), ``x0 < x1`` and ``top < bottom``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import itertools
+import math
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
+
+import pypdfium2.raw as pdfium_c
+
+TOLERANCE = 3.0  # snap, join, intersection and text tolerances (pdfplumber's defaults)
+EDGE_MIN_LENGTH = 3.0
+EDGE_MIN_LENGTH_PREFILTER = 1.0
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+class Char(NamedTuple):
+    """One printed character: its text and box, and whether it stands upright."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    upright: bool
+    size: float
+
+
+_X0 = itemgetter(1)  # a Char's x0
+
+
+class Edge(NamedTuple):
+    """A horizontal ("h") or vertical ("v") ruling line."""
+
+    orientation: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class View:
+    """The map from PDF user space to pdfplumber's page coordinates: the page rotation
+    applied as pdfminer's device matrix, the y axis flipped, the media box offsets kept."""
+
+    def __init__(self, mediabox: Sequence[float], rotation: int) -> None:
+        x0, y0, x1, y1 = mediabox
+        rotation %= 360
+        if rotation == 90:
+            self.ctm = (0.0, -1.0, 1.0, 0.0, -y0, x1)
+        elif rotation == 180:
+            self.ctm = (-1.0, 0.0, 0.0, -1.0, x1, y1)
+        elif rotation == 270:
+            self.ctm = (0.0, 1.0, -1.0, 0.0, y1, -x0)
+        else:
+            self.ctm = (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+        lx, hx = sorted((x0, x1))
+        ly, hy = sorted((y0, y1))
+        box = (ly, lx, hy, hx) if rotation in (90, 270) else (lx, ly, hx, hy)
+        self.height = box[3] - box[1]
+        self.width = box[2] - box[0]
+        self.dx = box[0]
+        self.dtop = self.height - box[3]
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """Given a point in user space, return its (x, top) on the displayed page."""
+        a, b, c, d, e, f = self.ctm
+        return a * x + c * y + e + self.dx, self.height - (b * x + d * y + f) + self.dtop
+
+    def upright(self, m: Sequence[float]) -> bool:
+        """Whether text drawn with the linear part ``m`` (a, b, c, d) stands upright on the
+        displayed page (pdfminer's test on the matrix with the page rotation applied)."""
+        a1, b1, c1, d1 = m
+        a0, b0, c0, d0 = self.ctm[:4]
+        a = a1 * a0 + b1 * c0
+        b = a1 * b0 + b1 * d0
+        c = c1 * a0 + d1 * c0
+        d = c1 * b0 + d1 * d0
+        return 0 < a * d and b * c <= 0
+
+
+class _Calls:
+    """The pdfium functions called once per character, declared with plain pointer
+    arguments: ctypes converts those several times faster than pypdfium2's typed
+    pointers (the same library, already loaded by pypdfium2)."""
+
+    def __init__(self) -> None:
+        from pypdfium2_raw import bindings
+
+        lib = bindings._libs["pdfium"]
+        vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+        def declare(name: str, restype: Any, *argtypes: Any) -> Any:
+            fn = lib[name]  # a new function object: pypdfium2's own stays as it is
+            fn.restype, fn.argtypes = restype, list(argtypes)
+            return fn
+
+        self.loose_box = declare("FPDFText_GetLooseCharBox", i32, vp, i32, vp)
+        self.text_object = declare("FPDFText_GetTextObject", vp, vp, i32)
+        self.matrix = declare("FPDFText_GetMatrix", i32, vp, i32, vp)
+        self.font_size = declare("FPDFText_GetFontSize", f64, vp, i32)
+        self.is_generated = declare("FPDFText_IsGenerated", i32, vp, i32)
+        self.origin = declare("FPDFText_GetCharOrigin", i32, vp, i32, vp, vp)
+        self.object_type = declare("FPDFPageObj_GetType", i32, vp)
+        self.page_object = declare("FPDFPage_GetObject", vp, vp, i32)
+        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32, vp, vp)
+        self.draw_mode = declare("FPDFPath_GetDrawMode", i32, vp, vp, vp)
+        self.count_segments = declare("FPDFPath_CountSegments", i32, vp)
+        self.segment = declare("FPDFPath_GetPathSegment", vp, vp, i32)
+        self.segment_point = declare("FPDFPathSegment_GetPoint", i32, vp, vp, vp)
+        self.segment_type = declare("FPDFPathSegment_GetType", i32, vp)
+        self.segment_close = declare("FPDFPathSegment_GetClose", i32, vp)
+        self.form_count = declare("FPDFFormObj_CountObjects", i32, vp)
+        self.form_object = declare("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
+
+
+_calls: _Calls | None = None
+_UNPRINTED = {c: "\n" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+_new_char = tuple.__new__
+
+
+def page_chars(textpage: Any, view: View) -> list[Char]:
+    """Given a pdfium text page, return its printed characters in content order (the
+    spaces and line breaks pdfium generates between runs are left out). Each box spans
+    the advance width and, from the baseline's descent, one font size (pdfminer's box)."""
+    global _calls
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    buf = ctypes.create_string_buffer((n + 1) * 2)
+    got = pdfium_c.FPDFText_GetText(
+        textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
+    )
+    text = buf.raw[: max(got - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if len(text) != n:
+        # The text leaves out characters without a Unicode value (0): take them one by one.
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
+    # A character without a Unicode value, or a control character, prints nothing: it is
+    # dropped as pdfium's own line breaks are (pdfminer gives no character for them).
+    text = text.translate(_UNPRINTED)
+    if _calls is None:
+        _calls = _Calls()
+    calls = _calls
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    loose, generated = calls.loose_box, calls.is_generated
+    get_matrix, font_size = calls.matrix, calls.font_size
+    rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    rect_ref, matrix_ref = ctypes.byref(rect), ctypes.byref(matrix)
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ca, cb, cc, cd, ce, cf = view.ctm
+    dx, h0 = view.dx, view.height + view.dtop
+    # Per matrix and font size: (upright, size, font size when the scale is not 1, how to
+    # fix the box: 0 baseline up, 1 baseline down, 2 up to the left, 3 up to the right,
+    # 4 other, size of a square).
+    known: dict[tuple[float, ...], tuple[bool, float, float, int, float]] = {}
+    out: list[Char] = []
+    append = out.append
+    for i, ch in enumerate(text):
+        if ch.isspace() and (ch in "\r\n" or generated(tp, i)):
+            continue
+        if not loose(tp, i, rect_ref):
+            continue
+        if not get_matrix(tp, i, matrix_ref):
+            continue
+        fs = font_size(tp, i)
+        key = (matrix.a, matrix.b, matrix.c, matrix.d, fs)
+        info = known.get(key)
+        if info is None:
+            a, b, c, d = key[:4]
+            scale = math.hypot(c, d)
+            if abs(b) < 1e-6 and abs(c) < 1e-6:
+                kind, size = (0 if d > 0 else 1), fs * abs(d)
+            elif abs(a) < 1e-6 and abs(d) < 1e-6:
+                kind, size = (2 if c < 0 else 3), fs * abs(c)
+            else:
+                kind, size = 4, fs * scale
+            vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
+            info = (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
+            known[key] = info
+        upright, size, vertical_hint, kind, square = info
+        left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
+        # The loose box reaches from the descent to the font's ascent; pdfminer's from the
+        # descent to one font size above it. Move the side away from the descent.
+        if abs(right - left - vertical_hint) <= 1e-3 * vertical_hint:
+            # Vertical writing (Identity-V): pdfium's loose box is one unscaled font size
+            # wide, but the character's origin is the lower left corner of pdfminer's box,
+            # a square of one font size.
+            calls.origin(tp, i, ctypes.byref(ox), ctypes.byref(oy))
+            left, low = ox.value, oy.value
+            right, high, size = left + square, low + square, square
+        elif kind == 0:
+            high = low + size
+        elif kind == 1:
+            low = high - size
+        elif kind == 2:
+            left = right - size
+        elif kind == 3:
+            right = left + size
+        px = ca * left + cc * low + ce + dx
+        pt = h0 - (cb * left + cd * low + cf)
+        qx = ca * right + cc * high + ce + dx
+        qt = h0 - (cb * right + cd * high + cf)
+        append(
+            _new_char(
+                Char,
+                (
+                    ch,
+                    px if px < qx else qx,
+                    pt if pt < qt else qt,
+                    qx if px < qx else px,
+                    qt if pt < qt else pt,
+                    upright,
+                    size,
+                ),
+            )
+        )
+    return out
+
+
+def page_edges(page: Any, view: View) -> list[Edge]:
+    """Given a pdfium page, return the edges of its stroked or filled paths, as pdfminer
+    and pdfplumber make them: a two-point subpath is a line (horizontal when both ends
+    share a y, else vertical); any other subpath gives one edge per axis-parallel segment
+    between consecutive points (Bézier curves by their end points, a closed subpath back
+    to its start). Paths inside form XObjects count, placed by the form's matrix."""
+    global _calls
+    if _calls is None:
+        _calls = _Calls()
+    calls = _calls
+    out: list[Edge] = []
+    address = ctypes.cast(page, ctypes.c_void_p).value
+    buffers = _PathBuffers()
+    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+        obj = calls.page_object(address, i)
+        if obj:
+            kind = calls.object_type(obj)
+            if kind in _WANTED:
+                _object_edges(calls, buffers, obj, kind, None, view, out, 0)
+    return out
+
+
+class _PathBuffers:
+    """The ctypes values pdfium writes a path's matrix, draw mode and points into, made
+    once per page."""
+
+    def __init__(self) -> None:
+        self.matrix = pdfium_c.FS_MATRIX()
+        self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.matrix_ref = ctypes.byref(self.matrix)
+        self.fill_ref, self.stroke_ref = ctypes.byref(self.fill), ctypes.byref(self.stroke)
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
+
+
+_WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
+_MAX_FORM_DEPTH = 16
+
+
+def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
+    """``m1`` then ``m0`` (PDF matrices a b c d e f)."""
+    a1, b1, c1, d1, e1, f1 = m1
+    a0, b0, c0, d0, e0, f0 = m0
+    return (
+        a1 * a0 + b1 * c0,
+        a1 * b0 + b1 * d0,
+        c1 * a0 + d1 * c0,
+        c1 * b0 + d1 * d0,
+        e1 * a0 + f1 * c0 + e0,
+        e1 * b0 + f1 * d0 + f0,
+    )
+
+
+def _object_edges(
+    calls: _Calls,
+    buffers: _PathBuffers,
+    obj: int,
+    kind: int,
+    parent: tuple[float, ...] | None,
+    view: View,
+    out: list[Edge],
+    depth: int,
+) -> None:
+    matrix = buffers.matrix
+    if not calls.object_matrix(obj, buffers.matrix_ref):
+        return
+    m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+    if parent is not None:
+        m = _compose(m, parent)
+    if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+        if depth < _MAX_FORM_DEPTH:
+            for j in range(calls.form_count(obj)):
+                child = calls.form_object(obj, j)
+                if child:
+                    child_kind = calls.object_type(child)
+                    if child_kind in _WANTED:
+                        _object_edges(calls, buffers, child, child_kind, m, view, out, depth + 1)
+        return
+    if calls.draw_mode(obj, buffers.fill_ref, buffers.stroke_ref) and not (
+        buffers.fill.value or buffers.stroke.value
+    ):
+        return
+    a, b, c, d, e, f = m
+    ca, cb, cc, cd, ce, cf = view.ctm
+    dx, h0 = view.dx, view.height + view.dtop
+    x, y, xr, yr = buffers.x, buffers.y, buffers.x_ref, buffers.y_ref
+    segment, get_point = calls.segment, calls.segment_point
+    get_type, get_close = calls.segment_type, calls.segment_close
+    subpaths: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    bezier = 0
+    for k in range(calls.count_segments(obj)):
+        seg = segment(obj, k)
+        if not seg or not get_point(seg, xr, yr):
+            continue
+        t = get_type(seg)
+        ux = a * x.value + c * y.value + e
+        uy = b * x.value + d * y.value + f
+        p = (ca * ux + cc * uy + ce + dx, h0 - (cb * ux + cd * uy + cf))
+        if t == pdfium_c.FPDF_SEGMENT_MOVETO:
+            if current:
+                subpaths.append(current)
+            current = [p]
+            bezier = 0
+        elif t == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3 == 0:  # two control points, then the end point
+                current.append(p)
+        else:
+            current.append(p)
+            bezier = 0
+        if current and get_close(seg) and current[-1] != current[0]:
+            current.append(current[0])
+    if current:
+        subpaths.append(current)
+    for pts in subpaths:
+        if len(pts) < 2:
+            continue
+        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
+            (x0, t0), (x1, t1) = pts[0], pts[1]
+            out.append(
+                Edge("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1))
+            )
+            continue
+        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
+            if x0 == x1:
+                out.append(Edge("v", x0, min(t0, t1), x1, max(t0, t1)))
+            elif t0 == t1:
+                out.append(Edge("h", min(x0, x1), t0, max(x0, x1), t1))
+
+
+# --- clustering ------------------------------------------------------------------------
+
+
+def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """Given values, return each distinct value's cluster number: sorted values chained
+    while each is within ``tolerance`` of the previous one."""
+    out: dict[float, int] = {}
+    last: float | None = None
+    k = -1
+    for v in sorted(set(values)):
+        if last is None or v > last + tolerance:
+            k += 1
+        out[v] = k
+        last = v
+    return out
+
+
+def cluster(
+    objs: list[Any], key: Callable[[Any], float], tolerance: float, preserve_order: bool = False
+) -> list[list[Any]]:
+    """pdfplumber's ``cluster_objects``: objects grouped by the cluster of ``key``; groups
+    in cluster order (or, with ``preserve_order``, runs of one cluster in input order)."""
+    ids = _cluster_ids(map(key, objs), tolerance)
+    tagged = [(ids[key(o)], o) for o in objs]
+    if not preserve_order:
+        tagged.sort(key=lambda t: t[0])
+    return [[o for _, o in grp] for _, grp in itertools.groupby(tagged, key=lambda t: t[0])]
+
+
+# --- tables ----------------------------------------------------------------------------
+
+
+def _length(e: Edge) -> float:
+    return (e.bottom - e.top) if e.orientation == "v" else (e.x1 - e.x0)
+
+
+def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
+    """Edges snapped to the average position of those within ``tolerance`` across, then
+    joined where they meet or overlap along (gaps up to ``tolerance``), then the short ones
+    (under 3 points) dropped."""
+    v = [e for e in edges if e.orientation == "v" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
+    h = [e for e in edges if e.orientation == "h" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
+    snapped: list[Edge] = []
+    for group in cluster(v, lambda e: e.x0, tolerance):
+        avg = sum(e.x0 for e in group) / len(group)
+        snapped += [e._replace(x0=avg, x1=e.x1 + (avg - e.x0)) for e in group]
+    for group in cluster(h, lambda e: e.top, tolerance):
+        avg = sum(e.top for e in group) / len(group)
+        snapped += [e._replace(top=avg, bottom=e.bottom + (avg - e.top)) for e in group]
+
+    def line_of(e: Edge) -> tuple[str, float]:
+        return (e.orientation, e.top if e.orientation == "h" else e.x0)
+
+    out: list[Edge] = []
+    for (orientation, _), items in itertools.groupby(sorted(snapped, key=line_of), key=line_of):
+        lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
+        group = sorted(items, key=attrgetter(lo))
+        joined = [group[0]]
+        for e in group[1:]:
+            last = joined[-1]
+            if getattr(e, lo) <= getattr(last, hi) + tolerance:
+                if getattr(e, hi) > getattr(last, hi):
+                    joined[-1] = last._replace(**{hi: getattr(e, hi)})
+            else:
+                joined.append(e)
+        out += joined
+    return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
+
+
+def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BBox]]:
+    """Given a page's edges, return its tables, each as its cells (x0, top, x1, bottom),
+    top to bottom: the smallest rectangles whose four corners are crossings of edges and
+    whose sides run along edges, grouped into tables by shared corners (tables of a
+    single cell left out)."""
+    edges = merge_edges(edges, tolerance)
+    v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
+    h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    # Each crossing's vertical and horizontal edges. pdfplumber keeps their boxes; an edge
+    # stands for its box here, since only edges of one orientation are ever compared.
+    crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]] = {}
+    h_tops = [h.top for h in h_edges]
+    for v in v_edges:  # the horizontal edges at heights the vertical one reaches
+        lo = bisect.bisect_left(h_tops, v.top - tolerance)
+        hi = bisect.bisect_right(h_tops, v.bottom + tolerance)
+        for h in h_edges[lo:hi]:
+            if (
+                v.top <= h.top + tolerance
+                and v.bottom >= h.top - tolerance
+                and v.x0 >= h.x0 - tolerance
+                and v.x0 <= h.x1 + tolerance
+            ):
+                vs, hs = crossings.setdefault((v.x0, h.top), (set(), set()))
+                vs.add(v)
+                hs.add(h)
+    cells = _cells(crossings)
+    return _group_cells(cells)
+
+
+def _cells(crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]]) -> list[BBox]:
+    points = sorted(crossings)
+    below: dict[float, list[tuple[float, float]]] = {}
+    right: dict[float, list[tuple[float, float]]] = {}
+    for p in points:  # sorted by x then top: each list is in the order of ``points``
+        below.setdefault(p[0], []).append(p)
+    for p in sorted(points, key=lambda p: (p[1], p[0])):
+        right.setdefault(p[1], []).append(p)
+    at_below = {p: i for col in below.values() for i, p in enumerate(col)}
+    at_right = {p: i for row in right.values() for i, p in enumerate(row)}
+
+    out: list[BBox] = []
+    for pt in points:
+        # pdfplumber's search: the first point below, then the first to the right, each
+        # joined to ``pt`` by an edge, whose corner closes the rectangle. The points to the
+        # right are tested for an edge once each, and only as far as the search goes.
+        downs = below[pt[0]][at_below[pt] + 1 :]
+        rights = right[pt[1]][at_right[pt] + 1 :]
+        if not downs or not rights:
+            continue
+        v_at, h_at = crossings[pt]
+        joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
+        scanned = 0
+        found = None
+        for down in downs:
+            if v_at.isdisjoint(crossings[down][0]):
+                continue
+            k = 0
+            while True:
+                if k == len(joined):
+                    while scanned < len(rights) and h_at.isdisjoint(crossings[rights[scanned]][1]):
+                        scanned += 1
+                    if scanned == len(rights):
+                        break
+                    joined.append(rights[scanned])
+                    scanned += 1
+                r = joined[k]
+                k += 1
+                corner = (r[0], down[1])
+                at = crossings.get(corner)
+                if (
+                    at is not None
+                    and not at[0].isdisjoint(crossings[r][0])
+                    and not at[1].isdisjoint(crossings[down][1])
+                ):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+    return out
+
+
+def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
+    """Cells grouped as pdfplumber's ``cells_to_tables`` groups them (repeated passes
+    adding the cells that share a corner with the group), groups of one cell dropped."""
+    remaining = list(cells)
+    tables: list[list[BBox]] = []
+    corners: set[tuple[float, float]] = set()
+    current: list[BBox] = []
+    while remaining:
+        before = len(current)
+        keep: list[BBox] = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or not corners.isdisjoint(cc):
+                corners.update(cc)
+                current.append(cell)
+            else:
+                keep.append(cell)
+        remaining = keep
+        if len(current) == before:
+            tables.append(current)
+            corners = set()
+            current = []
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+def table_bbox(cells: list[BBox]) -> BBox:
+    return (
+        min(c[0] for c in cells),
+        min(c[1] for c in cells),
+        max(c[2] for c in cells),
+        max(c[3] for c in cells),
+    )
+
+
+def table_rows(cells: list[BBox]) -> list[tuple[BBox, list[BBox | None]]]:
+    """Given a table's cells, return its rows top to bottom: each row's box and, for every
+    column start of the table, the cell starting there in this row or None."""
+    xs = sorted({c[0] for c in cells})
+    out: list[tuple[BBox, list[BBox | None]]] = []
+    ordered = sorted(cells, key=lambda c: (c[1], c[0]))
+    for _, group in itertools.groupby(ordered, key=lambda c: c[1]):
+        at = {c[0]: c for c in group}
+        row = [at.get(x) for x in xs]
+        out.append((table_bbox([c for c in row if c is not None]), row))
+    return out
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def _line_key(upright: bool) -> Callable[[Char], float]:
+    return (lambda c: c.top) if upright else (lambda c: c.x0)
+
+
+def _char_order(upright: bool) -> Callable[[Char], tuple[float, float]]:
+    return (lambda c: (c.x0, c.x0)) if upright else (lambda c: (c.top, c.bottom))
+
+
+def _begins_word(prev: Char, cur: Char, upright: bool, tol: float) -> bool:
+    if upright:
+        ax, bx, cx, ay, cy = prev.x0, prev.x1, cur.x0, prev.top, cur.top
+    else:
+        ax, bx, cx, ay, cy = prev.top, prev.bottom, cur.top, prev.x0, cur.x0
+    return cx < ax or cx > bx + tol or abs(cy - ay) > tol
+
+
+class Word(NamedTuple):
+    text: str
+    top: float
+    bottom: float
+
+
+def _word(chars: list[Char]) -> Word:
+    top, bottom = chars[0].top, chars[0].bottom
+    for c in chars:
+        if c.top < top:
+            top = c.top
+        if c.bottom > bottom:
+            bottom = c.bottom
+    return Word("".join([LIGATURES.get(c.text, c.text) for c in chars]), top, bottom)
+
+
+def extract_words(chars: list[Char], tol: float = TOLERANCE) -> list[Word]:
+    """pdfplumber's ``extract_words`` with its defaults: runs of characters of one
+    orientation, each cut into lines (clustered by top, or by x0 for rotated text) and
+    the lines into words at blanks and at gaps wider than ``tol``."""
+    if all(c.upright for c in chars):
+        return _upright_words(chars, tol)
+    return _words_by_run(chars, tol)
+
+
+def _words_by_run(chars: list[Char], tol: float) -> list[Word]:
+    """pdfplumber's word extraction, for any mix of orientations."""
+    words: list[Word] = []
+    for upright, run in itertools.groupby(chars, key=lambda c: c.upright):
+        for line in cluster(list(run), _line_key(upright), tol):
+            line.sort(key=_char_order(upright))
+            current: list[Char] = []
+            for ch in line:
+                if ch.text.isspace():
+                    if current:
+                        words.append(_word(current))
+                    current = []
+                elif current and _begins_word(current[-1], ch, upright, tol):
+                    words.append(_word(current))
+                    current = [ch]
+                else:
+                    current.append(ch)
+            if current:
+                words.append(_word(current))
+    return words
+
+
+def _upright_words(chars: list[Char], tol: float) -> list[Word]:
+    """:func:`extract_words` of upright characters, without the general machinery."""
+    ids = _cluster_ids([c.top for c in chars], tol)
+    lines: dict[int, list[Char]] = {}
+    for c in chars:
+        lines.setdefault(ids[c.top], []).append(c)
+    words: list[Word] = []
+    new_word = tuple.__new__
+    for k in sorted(lines):
+        current: list[str] = []
+        prev: Char | None = None
+        top = bottom = 0.0
+        for ch in sorted(lines[k], key=_X0):
+            text = ch.text
+            if text.isspace():
+                if current:
+                    words.append(new_word(Word, ("".join(current), top, bottom)))
+                current, prev = [], None
+                continue
+            if prev is not None and (
+                ch.x0 < prev.x0 or ch.x0 > prev.x1 + tol or abs(ch.top - prev.top) > tol
+            ):
+                words.append(new_word(Word, ("".join(current), top, bottom)))
+                current, prev = [], None
+            if prev is None:
+                top, bottom = ch.top, ch.bottom
+            else:
+                if ch.top < top:
+                    top = ch.top
+                if ch.bottom > bottom:
+                    bottom = ch.bottom
+            current.append(LIGATURES.get(text, text))
+            prev = ch
+        if current:
+            words.append(new_word(Word, ("".join(current), top, bottom)))
+    return words
+
+
+def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
+    """pdfplumber's ``extract_text`` with its defaults: words joined by a space, lines
+    (words clustered by top) by a line break."""
+    if not chars:
+        return ""
+    if len(chars) == 1:
+        text = chars[0].text
+        return "" if text.isspace() else LIGATURES.get(text, text)
+    tops = [c.top for c in chars]
+    if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
+        return _one_line(chars, tol)
+    lines = cluster(extract_words(chars, tol), lambda w: w.top, tol)
+    return "\n".join(" ".join(w.text for w in line) for line in lines)
+
+
+def _one_line(chars: list[Char], tol: float) -> str:
+    """:func:`extract_text` of upright characters whose tops lie within ``tol``: one line,
+    however the clustering goes, so only the cuts between words remain."""
+    words: list[str] = []
+    current: list[str] = []
+    prev: Char | None = None
+    for ch in sorted(chars, key=_X0):
+        text = ch.text
+        if text.isspace():
+            if current:
+                words.append("".join(current))
+            current, prev = [], None
+            continue
+        if prev is not None and (ch.x0 < prev.x0 or ch.x0 > prev.x1 + tol):
+            words.append("".join(current))
+            current = []
+        current.append(LIGATURES.get(text, text))
+        prev = ch
+    if current:
+        words.append("".join(current))
+    return " ".join(words)
+
+
+def text_lines(chars: list[Char], tol: float = TOLERANCE) -> list[tuple[str, float, float]]:
+    """pdfplumber's ``extract_text_lines(strip=True)``: (text, top, bottom) of each line of
+    words, the words kept in the order they were found and cut where the top changes."""
+    out: list[tuple[str, float, float]] = []
+    for line in cluster(extract_words(chars, tol), lambda w: w.top, tol, preserve_order=True):
+        text = " ".join(w.text for w in line)
+        if text.strip():
+            out.append((text, min(w.top for w in line), max(w.bottom for w in line)))
+    return out
+
+
+def dedupe_chars(chars: list[Char], tolerance: float = 1.0) -> list[Char]:
+    """pdfplumber's ``dedupe_chars``: of the characters with the same text, orientation and
+    size whose positions cluster within ``tolerance``, the first by (top, x0) is kept; the
+    order of the page is kept."""
+    index = {id(c): i for i, c in enumerate(chars)}
+    kept: list[Char] = []
+    ordered = sorted(chars, key=lambda c: (c.upright, c.text, c.size))
+    for _, grp in itertools.groupby(ordered, key=lambda c: (c.upright, c.text, c.size)):
+        for row in cluster(list(grp), lambda c: c.top, tolerance):
+            for col in cluster(row, lambda c: c.x0, tolerance):
+                kept.append(min(col, key=lambda c: (c.top, c.x0)))
+    kept.sort(key=lambda c: index[id(c)])
+    return kept
