@@ -84,8 +84,6 @@ PARSE_LIBRARIES: tuple[str, ...] = (
     "opencc",
     "openpyxl",
     "pandas",
-    "pdfminer.six",
-    "pdfplumber",
     "pyarrow",
     "pypdfium2",
 )

@@ -174,6 +174,21 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+# The same furniture inside a longer line of text (a crawler's one-line page, a PDF's text):
+# "第 4 页", "第3页 共6页", "- 4 -", "—— 2 ——". Never a cell.
+_INLINE_FURNITURE = re.compile(
+    r"第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页"
+    r"|(?:^|(?<=\s))[-—–_]{1,2}\s*\d{1,4}\s*[-—–_]{1,2}(?=\s|$)"
+)
+
+
+def without_furniture(text: str) -> str:
+    """The text with the page numbers printed inside it replaced by a space."""
+    if "页" in text or "-" in text or "—" in text or "–" in text or "_" in text:
+        return _INLINE_FURNITURE.sub(" ", text)
+    return text
+
+
 def is_page_furniture(text: str) -> bool:
     """A line that is only a page number (with dashes, 第…页, 共…页 around it)."""
     if len(text) > 40:

@@ -30,7 +30,13 @@ from typing import NamedTuple
 
 from gxparse import template as T
 from gxparse.document import Item, Para
-from gxparse.normalize import is_blank_marker, is_page_furniture, label_key, parse_number
+from gxparse.normalize import (
+    is_blank_marker,
+    is_page_furniture,
+    label_key,
+    parse_number,
+    without_furniture,
+)
 from gxparse.tables import CellValue, Key, TableResult, Unplaced
 
 _UNITS = "|".join(map(re.escape, T.CELL_UNITS))
@@ -63,21 +69,17 @@ def _piece_kind(piece: str) -> str:
     return LABEL
 
 
-# Page furniture inside a line of text (a crawler's one-line page, a PDF's text):
-# "第 4 页", "第3页 共6页", "- 4 -", "—— 2 ——". Never a cell.
-_FURNITURE = re.compile(
-    r"第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页"
-    r"|(?:^|(?<=\s))[-—–_]{1,2}\s*\d{1,4}\s*[-—–_]{1,2}(?=\s|$)"
-)
-
-
 def _pieces(text: str, source: str, starts: bool) -> list[Token]:
     out = []
-    if "页" in text or "-" in text or "—" in text or "–" in text:
-        text = _FURNITURE.sub(" ", text)
+    text = without_furniture(text)
     for m in _PIECE.finditer(text):
         piece = m.group()
         out.append(Token(_piece_kind(piece), piece, source, starts and not out))
+    # A blank written as a word ("无") among words is a word: "无 法提" is 无法提供 cut.
+    for i, t in enumerate(out):
+        if t.kind == BLANK and _CJK.search(t.text) and i + 1 < len(out):
+            if out[i + 1].kind not in (VALUE, BLANK):
+                out[i] = t._replace(kind=LABEL)
     return out
 
 
@@ -325,8 +327,18 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
                 header = [T.DISCLOSURE_MEASURES[i].code for i in measures]
                 after_header = True
             if hit is not None and not _measure_after(run, hit):
+                if not _label_ends(run, hit, T.DISCLOSURE_ITEMS[hit[0]]):
+                    hit = None  # words after the item's label: a label cut in two
+            if hit is not None and not _measure_after(run, hit):
                 owner = ("active_disclosure", T.DISCLOSURE_ITEMS[hit[0]].code)
-                if pending:
+                if (
+                    pending
+                    and not measures
+                    and _ARTICLE20 not in _joined(run)
+                    and len(_ITEMS.named(run)) <= 1
+                ):
+                    # Only the next item's own label stands between the numbers and it
+                    # (no new header: the numbers were under this item's group's header).
                     _place_unlabelled(res, owner[1], pending, template, header)
             elif _ARTICLE20 in _joined(run):
                 header = None
@@ -344,6 +356,8 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
                 hit = hit if hit[1] > _APPLICANTS.last_end(run) else None
             if hit is not None and _numbered_after(run, hit[1]):
                 hit = None  # a numbered label starts after the row named: another row's
+            if hit is not None and not _label_ends(run, hit, T.APPLICATION_ROWS[hit[0]]):
+                hit = None  # words after the row's label that are not its own
             if hit is not None:
                 entry = T.APPLICATION_ROWS[hit[0]]
                 eq_only = all(k.startswith("=") for k in entry.keys)
@@ -378,6 +392,14 @@ def _runs_into_appeals(values: list[Token]) -> bool:
     """Exactly part 三's last row's numbers and then part 四's fifteen."""
     printed = [t for t in values if t.kind in (VALUE, BLANK)]
     return len(printed) == len(values) == len(T.APPLICANT_CODES) + len(T.APPEAL_CELLS)
+
+
+def _label_ends(run: Sequence[Token], hit: tuple[int, int], entry: T.Entry) -> bool:
+    """Whether the run ends with the label it names: the words after the key that named
+    it are the rest of the entry's own label ("部分公开" + "区分处理的…"), not the start
+    of another label cut in two ("行政处罚 行政强" + "制" on the next line)."""
+    rest = _joined(run)[hit[1] :]
+    return len(rest) <= 1 or rest in label_key(entry.zh)
 
 
 def _numbered_after(run: Sequence[Token], end: int) -> bool:

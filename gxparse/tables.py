@@ -367,8 +367,12 @@ def learn_grid(rows: Sequence[TableRow], n: int) -> Grid:
     if len(placed) >= 2:
         cols = [sorted(p[i] for p in placed) for i in range(n)]
         medians = [c[len(c) // 2] for c in cols]
+        # The spread that three rows in four stay within: text whose tabs became spaces
+        # puts each row's numbers wherever its label ends, and half of them may still
+        # happen to share a place.
         spread = [
-            sorted(abs(x - m) for x in c)[len(c) // 2] for c, m in zip(cols, medians, strict=True)
+            sorted(abs(x - m) for x in c)[(3 * len(c)) // 4]
+            for c, m in zip(cols, medians, strict=True)
         ]
         gaps = [b - a for a, b in itertools.pairwise(medians)]
         # Columns must be clearly apart and most rows close to their column.

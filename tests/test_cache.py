@@ -338,4 +338,4 @@ def test_every_library_the_parser_imports_is_in_the_key() -> None:
     listed = {n.lower() for n in PARSE_LIBRARIES}
     missing = {d: where for d, where in used.items() if d not in listed}
     assert not missing, f"libraries the parser imports but the cache key ignores: {missing}"
-    assert {"lxml", "opencc", "charset-normalizer", "pdfplumber"} <= set(used)
+    assert {"lxml", "opencc", "charset-normalizer", "pypdfium2"} <= set(used)

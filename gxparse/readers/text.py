@@ -21,8 +21,12 @@ from gxparse.decode import decode_bytes
 from gxparse.document import Cell, Document, Item, Para, Row, cells_of
 from gxparse.facts import is_chrome
 from gxparse.layout import normalise_layout
+from gxparse.normalize import without_furniture
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A line this long is a crawler's text of several paragraphs (or a whole report); the page
+# numbers a PDF printed between them stand inside it.
+_CRAWLER_LINE = 200
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -120,6 +124,8 @@ def text_to_document(text: str) -> Document:
             parts = body.split("|")
             append(_new_tuple(Row, (cells_of(parts, src), src, None)))
         else:
+            if len(line) > _CRAWLER_LINE:
+                line = without_furniture(line)
             append(_new_tuple(Para, (line, src)))
     flush_block()
     return Document(items=items, source_format="txt", text=text)
