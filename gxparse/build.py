@@ -317,7 +317,7 @@ def summary_lines(corpus: object, out_dir: str | Path, seconds: float) -> list[s
     line per file that could not be read (its name and why) and per duplicate (which
     report it repeats)."""
     from gxparse.corpus import left_out
-    from gxparse.parse import failure_zh
+    from gxparse.failures import UNKNOWN_FAILURE, failure_zh, split_error
 
     reports: pd.DataFrame = corpus.reports  # type: ignore[attr-defined]
     findings: pd.DataFrame = corpus.findings  # type: ignore[attr-defined]
@@ -335,9 +335,10 @@ def summary_lines(corpus: object, out_dir: str | Path, seconds: float) -> list[s
     lines = [head]
     for rec in dropped.to_dict("records"):
         if rec["reason"] == "failed":
-            lines.append(
-                f"  无法解析：{rec['source_file']}：{failure_zh(rec['error'], rec['source_file'])}"
-            )
+            why = failure_zh(str(rec["error"]))
+            if why == UNKNOWN_FAILURE:  # no column to look at here: the reason as given
+                why = f"原因不明（{split_error(str(rec['error']))[1]}）"
+            lines.append(f"  无法解析：{rec['source_file']}：{why}")
         else:
             lines.append(f"  重复：{rec['source_file']}：{rec['note']}")
     return lines

@@ -379,7 +379,7 @@ def left_out(reports: pd.DataFrame) -> pd.DataFrame:
     parsed (``reason`` ``failed``) and duplicates (``duplicate_file``: the same bytes as
     ``duplicate_of``; ``duplicate_report``: the same body and year). ``note`` says why in
     Chinese. Columns: :data:`LEFT_OUT_COLUMNS`."""
-    from gxparse.parse import failure_zh
+    from gxparse.failures import failure_zh
 
     # A table built by hand may lack columns a parsed one has: absent means unknown.
     wanted = ["report_id", "source_file", "sha256", "parse_status", "error", "duplicate_of"]
@@ -393,7 +393,7 @@ def left_out(reports: pd.DataFrame) -> pd.DataFrame:
         rid = str(rec["report_id"])
         if is_failed:
             reason = "failed"
-            note = "无法解析：" + failure_zh(str(rec["error"]), str(rec["source_file"]))
+            note = "无法解析：" + failure_zh(str(rec["error"]))
         elif not pd.isna(first):
             same_file = sha.get(str(first)) == rec["sha256"] and not pd.isna(rec["sha256"])
             reason = "duplicate_file" if same_file else "duplicate_report"

@@ -773,7 +773,7 @@ def left_out_sheet(tables: object, dropped: pd.DataFrame | None = None) -> pd.Da
     codes = {"failed": "parse_failed"}
     reason = [CHECK_BY_CODE[codes.get(r, r)].zh for r in dropped["reason"]]
     out = dropped.assign(reason=pd.array(reason, dtype="string"))
-    return out[["report_id", "source_file", "reason", "duplicate_of", "note"]]
+    return out[["report_id", "source_file", "reason", "duplicate_of", "note", "error"]]
 
 
 def write_workbook(

@@ -409,67 +409,6 @@ def reason_zh(reason: str) -> str:
     return reason
 
 
-# Why a file could not be read (the English ``error`` of a failed report, from the readers,
-# the guard and the worker pool) → one Chinese sentence for the terminal and briefings.
-# Matched at the start of the reason; {0}, {1}: the pattern's groups (numbers, sizes).
-_FAILURES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), zh)
-    for p, zh in (
-        (r"^empty file$", "文件为空"),
-        (r"^not decodable as", "不是可识别的文档，也不是可解码的文本（二进制文件或已损坏？）"),
-        (r"^declares UTF-16 but does not decode", "文件声明为 UTF-16 编码但无法解码"),
-        (r"^\[Content_Types\]\.xml refused|^damaged package", "文档的内容类型清单有误，拒绝读取"),
-        (r"^no Chinese font for LibreOffice", "缺少中文字体，LibreOffice 无法转换"),
-        (r"^cannot read file", "无法打开文件（不存在或没有读取权限）"),
-        (r"^file too large \(([^;]+); the limit is ([^)]+)\)", "文件过大（{0}，上限 {1}）"),
-        (r"^damaged or truncated zip container", "压缩文件（DOCX/XLSX）已损坏或不完整"),
-        (r"^zip archive that is neither", "压缩包既不是 Word 文档也不是 Excel 工作簿"),
-        (r"^zip container with (\d+) members", "压缩文件含 {0} 个成员，不是正常的 Word/Excel 文件"),
-        (r"^zip bomb\?", "压缩文件解压后过大（疑似压缩炸弹），拒绝读取"),
-        (r"^damaged zip member", "文档内部文件已损坏"),
-        (r"^XML with a DTD", "文档含 DTD 或实体声明，拒绝读取"),
-        (r"^XML member", "文档内部 XML 文件已损坏"),
-        (r"^not a Word document|^damaged Word document", "Word 文档已损坏"),
-        (r"^Word document without text \(only images", "Word 文档中只有图片（可能是扫描件），无法识别文字"),
-        (r"^Word document without any text", "Word 文档中没有文字"),
-        (r"^damaged Excel workbook|^unreadable Excel workbook", "Excel 工作簿已损坏或无法读取"),
-        (r"^Excel workbook without any cell values", "Excel 工作簿中没有任何内容"),
-        (r"^unsupported format", "不支持的文件格式"),
-        (r"^LibreOffice \(soffice\) is not installed", "未安装 LibreOffice，无法读取这种格式"),
-        (r"^LibreOffice did not finish", "LibreOffice 转换超时"),
-        (r"^LibreOffice could not convert", "LibreOffice 无法转换该文件（可能已损坏或格式不符）"),
-        (r"^unreadable HTML", "网页无法读取"),
-        (r"^HTML page without any text", "网页中没有文字"),
-        (r"^web archive \(MHTML\) without an HTML part", "网页存档（MHTML）中没有网页内容"),
-        (r"^PDF has (\d+) pages, more than the limit of (\d+)", "PDF 有 {0} 页，超过上限 {1} 页"),
-        (r"^PDF decompression bomb\?", "PDF 数据流解压后过大，拒绝读取"),
-        (r"^no text layer", "PDF 没有文字层（可能是扫描件），无法识别文字"),
-        (r"^encrypted PDF", "PDF 已加密，需要密码才能打开"),
-        (r"^damaged (?:or truncated )?PDF", "PDF 文件已损坏或不完整"),
-        (r"^not a government information disclosure annual report", "不是政府信息公开工作年度报告（找不到第一至第六部分）"),
-        (r"^document nested too deeply", "文档嵌套过深，无法读取"),
-        (r"^internal error in gxparse", "gxparse 内部错误，请连同该文件报告"),
-        (r"^timed out after ([\d.]+) s", "解析超时（超过 {0} 秒）"),
-        (r"^exceeded the memory limit", "解析时超出内存上限"),
-        (r"^worker process died|^worker failed", "解析进程意外终止"),
-    )
-)  # fmt: skip
-
-
-def failure_zh(error: str, source_file: str | None = None) -> str:
-    """Why a file could not be read, in Chinese: ``error`` is a failed report's ``error``
-    (``"<source_file>: <reason>"``; the file's name is taken off when given). A reason
-    this table does not know reads 无法读取该文件 (the English text stays in ``error``)."""
-    reason = str(error)
-    if source_file and reason.startswith(f"{source_file}: "):
-        reason = reason[len(source_file) + 2 :]
-    for pattern, zh in _FAILURES_ZH:
-        m = pattern.match(reason)
-        if m:
-            return zh.format(*m.groups())
-    return "无法读取该文件"
-
-
 def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[Any, ...]]:
     """One finding per source line and reason, listing every number it left unplaced
     (rows in :data:`COLUMNS` order of ``findings``)."""

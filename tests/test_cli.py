@@ -133,6 +133,28 @@ def test_nothing_parsed_exits_1_and_names_each_file(
     assert cli.main(["build", str(empty), str(tmp_path / "out2")]) == 1
 
 
+def test_a_reason_without_a_chinese_line_is_shown_as_given() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gxparse.build import summary_lines
+
+    reports = pd.DataFrame(
+        {
+            "report_id": ["a", "b"],
+            "source_file": ["a.txt", "b.wps"],
+            "sha256": ["1", "2"],
+            "parse_status": ["ok", "failed"],
+            "error": [None, "b.wps: a reason nobody foresaw"],
+        }
+    )
+    corpus = SimpleNamespace(reports=reports, findings=pd.DataFrame({"report_id": []}))
+    assert summary_lines(corpus, "out", 1.0)[1:] == [
+        "  无法解析：b.wps：原因不明（a reason nobody foresaw）"
+    ]
+
+
 def test_build_needs_no_project_and_resolves_paths_from_the_cwd(tmp_path: Path) -> None:
     work = tmp_path / "anywhere"
     (work / "in").mkdir(parents=True)

@@ -334,7 +334,8 @@ def test_the_workbook_lists_left_out_files_on_their_own_sheet(tmp_path: Path) ->
     path = export.write_workbook(corpus, tmp_path / "book.xlsx", build_date="2026-12-06")
     wb = openpyxl.load_workbook(path)
     rows = list(wb["未计入的文件"].iter_rows(values_only=True))
-    assert rows[0] == ("报告编号", "源文件", "原因", "重复于", "备注")
+    assert rows[0] == ("报告编号", "源文件", "原因", "重复于", "备注", "错误")
+    assert rows[3][5] == "empty.txt: empty file"  # the reason as given, in English
     assert [r[:4] for r in rows[1:]] == [
         ("001b_revised", "001b_revised.txt", "同一机关同一年度有两份报告", "001_f8b21749840a51ab"),
         (

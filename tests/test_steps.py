@@ -921,33 +921,3 @@ def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> No
     assert (found.heading, found.source) == ("", "line 5")
     assert recover_region(items, spans, part, opens) is None  # found: nothing to recover
     assert recover_region(items, regions, part, lambda item: False) is None
-
-
-@pytest.mark.parametrize(
-    ("error", "zh"),
-    [
-        ("empty.txt: empty file", "文件为空"),
-        ("x.pdf: not decodable as UTF-8, UTF-16 or GB18030 text (binary or damaged file?)",
-         "不是可识别的文档，也不是可解码的文本（二进制文件或已损坏？）"),
-        ("x.pdf: no text layer (scanned PDF?); OCR is out of scope",
-         "PDF 没有文字层（可能是扫描件），无法识别文字"),
-        ("x.pdf: encrypted PDF (a password is needed to open it); cannot be read",
-         "PDF 已加密，需要密码才能打开"),
-        ("x.pdf: damaged or truncated PDF (EOF)", "PDF 文件已损坏或不完整"),
-        ("x.pdf: PDF has 900 pages, more than the limit of 500", "PDF 有 900 页，超过上限 500 页"),
-        ("x.docx: damaged or truncated zip container (DOCX/XLSX): bad", "压缩文件（DOCX/XLSX）已损坏或不完整"),
-        ("x.docx: zip bomb? the container expands to 9 GB (limit 1 GB)",
-         "压缩文件解压后过大（疑似压缩炸弹），拒绝读取"),
-        ("x.txt: file too large (3.0 GB; the limit is 200 MB)", "文件过大（3.0 GB，上限 200 MB）"),
-        ("x.txt: not a government information disclosure annual report (no parts 一–六 found)",
-         "不是政府信息公开工作年度报告（找不到第一至第六部分）"),
-        ("x.txt: timed out after 60 s", "解析超时（超过 60 秒）"),
-        ("x.txt: worker process died (crash, os._exit or killed by the system)", "解析进程意外终止"),
-        ("x.txt: something nobody foresaw", "无法读取该文件"),
-    ],
-)  # fmt: skip
-def test_failure_reasons_in_chinese(error: str, zh: str) -> None:
-    from gxparse.parse import failure_zh
-
-    name = error.split(": ", 1)[0]
-    assert failure_zh(error, name) == zh
