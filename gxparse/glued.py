@@ -165,6 +165,11 @@ def split_run(
     chunks = [c for c in re.split(r"[\s\u3000,]+", nfkc(run)) if c]
     if not chunks:
         return None
+    if "\t" in run and len([c for c in run.split("\t") if c.strip()]) != len(kinds):
+        # Numbers set apart by tabs are cells of their own: one too few is a blank whose
+        # place is lost, not two cells glued. (Spaces prove nothing: crawler text puts
+        # them inside glued digits, "230 000023".)
+        return None
     readings = _readings(chunks, kinds)
     if not readings:
         return None

@@ -500,9 +500,9 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
     if not values:
         return
     keys = list(T.APPEAL_CELLS)
-    # Empty cells before the first number may pad the header lines above it: drop them
-    # while more cells than the part holds remain.
-    while len(values) > len(keys) and values[0].kind == EMPTY:
+    # Empty cells before the first number may pad the header lines above it as well as
+    # be its first blank: they are no cells (a blank there leaves the part unread).
+    while values and values[0].kind == EMPTY:
         values = values[1:]
     _put(res, res.parts["appeals"], keys, values, [False] * len(keys), "appeals", final=True)
 
