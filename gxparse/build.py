@@ -12,13 +12,16 @@ Every table is partitioned by its report's year (``reports.year``, joined on
 (``pd.read_parquet("<out>/applications")`` gives it as a column). :func:`read_tables` reads
 either layout back with the corpus's exact dtypes.
 
-Each file is written to a temporary name in the output folder and renamed into place (a
-partitioned table: a temporary folder, swapped in), so an interrupted build leaves the
-previous outputs whole."""
+The set of tables is published whole: it is written into a staging folder beside the
+output folder, which is then swapped in (:func:`gxparse.publish.staged`), so a reader, and
+a build killed at any moment, sees the previous complete set or the new one. An output
+folder that also holds files a build did not write is updated in place, each file written
+to a temporary name and renamed (a partitioned table: a temporary folder, swapped in).
+Files get the umask's permissions. In the CSV files, text a spreadsheet would run as a
+formula starts with an apostrophe (:func:`csv_safe`); Parquet keeps the exact text."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +33,7 @@ import pandas as pd
 from gxparse.corpus import Corpus, read_reports
 from gxparse.dtypes import concat_frames
 from gxparse.parse import TABLES, empty_frame, typed
+from gxparse.publish import apply_umask, atomic_file, staged, swap_in
 
 __all__ = [
     "FILE_MAX_MEMORY",
@@ -37,8 +41,12 @@ __all__ = [
     "PARTITION_KEYS",
     "UNKNOWN_PARTITION",
     "build",
+    "csv_safe",
+    "has_parsed",
     "has_tables",
     "read_tables",
+    "summary_lines",
+    "write_csv",
     "write_tables",
 ]
 
@@ -55,44 +63,17 @@ PARTITION_KEYS: tuple[str, ...] = ("year",)
 UNKNOWN_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _atomic_folder(path: Path, fill: Callable[[Path], object]) -> None:
-    """Build a folder under a temporary name beside ``path``, then swap it in.
-
-    A folder cannot replace a non-empty folder in one rename: the old one is first renamed
-    aside, the new one renamed into place, then the old one removed; a failure between the
-    two renames puts the old one back."""
+    """Build a folder under a temporary name beside ``path``, then swap it in
+    (:func:`gxparse.publish.swap_in`); the previous folder is removed after."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    old: Path | None = None
     try:
         fill(tmp)
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.rmdir(old)  # the name only: rename needs it absent
-            os.replace(path, old)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            if old is not None and not path.exists():
-                os.replace(old, path)
-                old = None
-            raise
+        apply_umask(tmp)
+        swap_in(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _partitions(
@@ -172,23 +153,84 @@ def write_tables(
             # Before anything is written: a folder of a table's name that a build did not
             # write (OUT_DIR = the project folder, with its reports/) is never replaced.
             _check_replaceable(out / name)
-    for name in TABLES:
-        df: pd.DataFrame = getattr(corpus, name)
-        if partition_by is None:
-            pq = out / f"{name}.parquet"
-            _atomic_write(pq, lambda tmp, df=df: df.to_parquet(tmp, index=False))
-            if _is_partitioned_table(out / name):  # an earlier partitioned build's
-                shutil.rmtree(out / name)
-        else:
-            pq = out / name
-            _atomic_folder(
-                pq, lambda tmp, df=df, name=name: _write_partitioned(df, tmp, years, name)
-            )
-            (out / f"{name}.parquet").unlink(missing_ok=True)
-        csv = out / f"{name}.csv"
-        _atomic_write(csv, lambda tmp, df=df: df.to_csv(tmp, index=False, encoding="utf-8-sig"))
-        written += [pq, csv]
+    with staged(out, _is_build_output) as folder:
+        for name in TABLES:
+            df: pd.DataFrame = getattr(corpus, name)
+            if partition_by is None:
+                atomic_file(
+                    folder / f"{name}.parquet", lambda tmp, df=df: df.to_parquet(tmp, index=False)
+                )
+                if _is_partitioned_table(folder / name):  # an earlier partitioned build's
+                    shutil.rmtree(folder / name)
+                pq = out / f"{name}.parquet"
+            else:
+                _atomic_folder(
+                    folder / name,
+                    lambda tmp, df=df, name=name: _write_partitioned(df, tmp, years, name),
+                )
+                (folder / f"{name}.parquet").unlink(missing_ok=True)
+                pq = out / name
+            atomic_file(folder / f"{name}.csv", lambda tmp, df=df: write_csv(df, tmp))
+            written += [pq, out / f"{name}.csv"]
     return written
+
+
+def _is_build_output(entry: Path) -> bool:
+    """Whether ``entry`` (in an output folder) is something a build writes: a table's
+    Parquet or CSV file, a partitioned table, or a temporary name of a build."""
+    name = entry.name
+    if name.startswith("."):
+        return any(name.startswith(f".{t}.") for t in TABLES) and name.endswith((".tmp", ".old"))
+    if entry.is_dir():
+        return name in TABLES and (_is_partitioned_table(entry) or not any(entry.iterdir()))
+    return entry.is_file() and name in {f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv")}
+
+
+# A text cell a spreadsheet would run as a formula: one beginning with =, @, a tab or a
+# carriage return, or with + or - not followed by a plain number (the data contract).
+_FORMULA_FIRST = ("=", "@", "\t", "\r", "+", "-")
+_SIGNED_NUMBER = r"[+-]\d+(?:\.\d+)?"
+
+
+def _formula_like(text: pd.Series) -> pd.Series:
+    """True where a text cell would start a spreadsheet formula (NA: False)."""
+    first = text.str.slice(0, 1)
+    risky = first.isin(_FORMULA_FIRST).fillna(False).astype(bool)
+    if risky.any():
+        signed = first.isin(("+", "-")).fillna(False).astype(bool)
+        plain = text.str.fullmatch(_SIGNED_NUMBER).fillna(False).astype(bool)
+        risky &= ~(signed & plain)
+    return risky
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell a spreadsheet would read as a formula prefixed with an
+    apostrophe (``'=HYPERLINK(...)``); "+43" and "-1942" stay as they are. Numbers, dates
+    and every other cell are unchanged (the data contract's rule for the CSV files)."""
+    out = df
+    for c in df.columns:
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # A code column: its few categories tell whether any cell needs looking at.
+            cats = pd.Series(col.cat.categories.astype(str), dtype="string")
+            if not _formula_like(cats).any():
+                continue
+        elif not (pd.api.types.is_string_dtype(col.dtype) or col.dtype == object):
+            continue
+        text = col.astype("string")
+        risky = _formula_like(text)
+        if risky.any():
+            if out is df:
+                out = df.copy()
+            out[c] = text.where(~risky, "'" + text)
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as CSV for spreadsheets: UTF-8 with BOM (Excel shows Chinese), no
+    index, formula-like text prefixed with an apostrophe (:func:`csv_safe`), lines ended
+    with CRLF as RFC 4180 has them (so a field holding a lone CR or LF is quoted)."""
+    csv_safe(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def _partition_value(folder: str) -> int | None:
@@ -261,3 +303,42 @@ def build(
     corpus = read_reports(raw_dir, timeout=timeout, max_memory=max_memory, **kwargs)  # type: ignore[arg-type]
     write_tables(corpus, out_dir, partition_by=partition_by)
     return corpus
+
+
+def has_parsed(corpus: object) -> bool:
+    """Whether at least one report could be parsed (``parse_status`` ok or partial)."""
+    reports: pd.DataFrame = corpus.reports  # type: ignore[attr-defined]
+    return bool((reports["parse_status"].astype("string") != "failed").fillna(False).any())
+
+
+def summary_lines(corpus: object, out_dir: str | Path, seconds: float) -> list[str]:
+    """What a build did, in Chinese: one summary line (files read, distinct reports parsed
+    by status, files that failed or repeat another, findings, where, how long), then one
+    line per file that could not be read (its name and why) and per duplicate (which
+    report it repeats)."""
+    from gxparse.corpus import left_out
+    from gxparse.failures import UNKNOWN_FAILURE, failure_zh, split_error
+
+    reports: pd.DataFrame = corpus.reports  # type: ignore[attr-defined]
+    findings: pd.DataFrame = corpus.findings  # type: ignore[attr-defined]
+    dropped = left_out(reports)
+    used = reports[~reports["report_id"].isin(dropped["report_id"])]
+    status = used["parse_status"].astype("string")
+    n_failed = int((dropped["reason"] == "failed").sum())
+    n_dup = len(dropped) - n_failed
+    head = (
+        f"gxparse：读取文件 {len(reports):,} 个，可分析的报告 {len(used):,} 份"
+        f"（完整 {int((status == 'ok').sum()):,}，部分 {int((status == 'partial').sum()):,}）"
+        f"；无法解析 {n_failed:,} 个，重复 {n_dup:,} 个；检查发现 {len(findings):,} 条"
+        f" → {out_dir}，用时 {seconds:.1f} 秒"
+    )
+    lines = [head]
+    for rec in dropped.to_dict("records"):
+        if rec["reason"] == "failed":
+            why = failure_zh(str(rec["error"]))
+            if why == UNKNOWN_FAILURE:  # no column to look at here: the reason as given
+                why = f"原因不明（{split_error(str(rec['error']))[1]}）"
+            lines.append(f"  无法解析：{rec['source_file']}：{why}")
+        else:
+            lines.append(f"  重复：{rec['source_file']}：{rec['note']}")
+    return lines

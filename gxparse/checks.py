@@ -2441,56 +2441,58 @@ def check_copied_text(
 # ---------------------------------------------------------------------------------------
 
 
+def find_duplicates(
+    reports: pd.DataFrame, keys: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """Given reports in path order (and their :func:`body_keys`, when known), return
+    {report_id: (check, first report_id)} for each report that repeats an earlier one: the
+    same bytes (same sha256: ``duplicate_file``), else the same body and year
+    (``duplicate_report``). The first in path order is the one kept; a report is never
+    the duplicate of a duplicate."""
+    keys = body_keys(reports) if keys is None else keys
+    out: dict[str, tuple[str, str]] = {}
+    first_file: dict[str, str] = {}
+    first_report: dict[tuple[str, int], str] = {}
+    for rid, sha, yr in zip(reports["report_id"], reports["sha256"], reports["year"], strict=True):
+        rid = str(rid)
+        if not _na(sha) and str(sha):
+            if str(sha) in first_file:
+                out[rid] = ("duplicate_file", first_file[str(sha)])
+                continue
+            first_file[str(sha)] = rid
+        if rid in keys and not _na(yr):
+            key = (keys[rid], int(yr))
+            if key in first_report:
+                out[rid] = ("duplicate_report", first_report[key])
+            else:
+                first_report[key] = rid
+    return out
+
+
 def check_duplicates(
     reports: pd.DataFrame,
     subjects: Mapping[str, str],
     keys: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Given reports (and their :func:`body_keys`, when known), return files seen twice
-    (same sha256) and bodies with two reports for one year. Each finding sits on the later
-    report_id and names the first."""
+    """Given reports in path order (and their :func:`body_keys`, when known), return files
+    seen twice (same sha256) and bodies with two reports for one year
+    (:func:`find_duplicates`). Each finding sits on the later report and names the first."""
+    keys = body_keys(reports) if keys is None else keys
+    years = dict(zip(map(str, reports["report_id"]), reports["year"], strict=True))
     out = []
-    r = reports.sort_values("report_id")
-    hashed = r[r["sha256"].notna()]
-    # Files by sha256 in order of first appearance, each file's ids in report_id order:
-    # one sort instead of a Python loop over every (mostly single-file) group.
-    group = pd.factorize(hashed["sha256"])[0]
-    order = np.lexsort((np.arange(len(hashed)), group))
-    group = group[order]
-    ids = [str(x) for x in hashed["report_id"].to_numpy()[order]]
-    for i in np.flatnonzero(group[1:] == group[:-1]).tolist():
-        rid = ids[i + 1]
-        # The file's first id: the start of its run.
-        first = ids[int(np.searchsorted(group, group[i + 1]))]
-        out.append(
-            Finding(
-                rid,
-                "duplicate_file",
-                "reports",
-                "sha256",
-                None,
-                first,
-                rid,
-                f"{subjects.get(rid, rid)}与{first}是同一文件（sha256相同）。",
-                "reports:sha256",
-            )
-        )
-    dup_files = {f.report_id for f in out}
-    for (agency, year), same in _by_body_year(r, keys).items():
-        for rid in [i for i in same[1:] if i not in dup_files]:
+    for rid, (check, first) in find_duplicates(reports, keys).items():
+        if check == "duplicate_file":
             out.append(
-                Finding(
-                    rid,
-                    "duplicate_report",
-                    "reports",
-                    "agency",
-                    None,
-                    same[0],
-                    rid,
-                    f"{agency}{year}年有两份报告：{same[0]}和{rid}。",
-                    "reports:agency_year",
-                )
-            )
+                Finding(rid, "duplicate_file", "reports", "sha256", None, first, rid,
+                        f"{subjects.get(rid, rid)}与{first}是同一文件（sha256相同）。",
+                        "reports:sha256")
+            )  # fmt: skip
+        else:
+            out.append(
+                Finding(rid, "duplicate_report", "reports", "agency", None, first, rid,
+                        f"{keys[rid]}{int(years[rid])}年有两份报告：{first}和{rid}。",
+                        "reports:agency_year")
+            )  # fmt: skip
     return out
 
 
@@ -2825,6 +2827,7 @@ __all__ = [
     "catalog_frame",
     "comparable",
     "describe_cells",
+    "find_duplicates",
     "harmonize_applications",
     "message_en",
     "run_checks",

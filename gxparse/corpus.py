@@ -326,6 +326,7 @@ def read_reports(
             cache=store,
         )
     corpus = Corpus(frames=concat(_renamed(parts, paths, report_ids(paths), source_names(paths))))
+    corpus.reports = mark_duplicates(corpus.reports)
     if checks:
         corrections, reviews = _decision_files(source, decisions)
         corpus = run_corpus_checks(corpus, corrections, reviews)
@@ -349,6 +350,66 @@ def run_corpus_checks(
         if name not in TABLES:
             out.set_frame(name, df)
     return out
+
+
+def mark_duplicates(reports: pd.DataFrame) -> pd.DataFrame:
+    """``reports`` with ``duplicate_of`` set: the report_id of the earlier report (in path
+    order) that each report repeats, as the same file or as the same body and year
+    (:func:`gxparse.checks.find_duplicates`); NA for every report kept."""
+    from gxparse.checks import find_duplicates
+
+    found = find_duplicates(reports)
+    first = [found[str(r)][1] if str(r) in found else None for r in reports["report_id"]]
+    return reports.assign(duplicate_of=pd.array(first, dtype="string"))
+
+
+# Columns of :func:`left_out`.
+LEFT_OUT_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "source_file",
+    "reason",
+    "duplicate_of",
+    "error",
+    "note",
+)
+
+
+def left_out(reports: pd.DataFrame) -> pd.DataFrame:
+    """The reports left out of charts and metrics, in path order: files that could not be
+    parsed (``reason`` ``failed``) and duplicates (``duplicate_file``: the same bytes as
+    ``duplicate_of``; ``duplicate_report``: the same body and year). ``note`` says why in
+    Chinese. Columns: :data:`LEFT_OUT_COLUMNS`."""
+    from gxparse.failures import failure_zh
+
+    # A table built by hand may lack columns a parsed one has: absent means unknown.
+    wanted = ["report_id", "source_file", "sha256", "parse_status", "error", "duplicate_of"]
+    reports = reports.reindex(columns=wanted)
+    dup = reports["duplicate_of"].astype("string")
+    failed_ = reports["parse_status"].astype("string").eq("failed").fillna(False)
+    sha = dict(zip(reports["report_id"].astype(str), reports["sha256"], strict=True))
+    source = dict(zip(reports["report_id"].astype(str), reports["source_file"], strict=True))
+    rows = []
+    for rec, is_failed, first in zip(reports.to_dict("records"), failed_, dup, strict=True):
+        rid = str(rec["report_id"])
+        if is_failed:
+            reason = "failed"
+            note = "无法解析：" + failure_zh(str(rec["error"]))
+        elif not pd.isna(first):
+            same_file = sha.get(str(first)) == rec["sha256"] and not pd.isna(rec["sha256"])
+            reason = "duplicate_file" if same_file else "duplicate_report"
+            whom = f"{first}（{source.get(str(first), first)}）"
+            note = (
+                f"与{whom}是同一文件"
+                if same_file
+                else f"与{whom}是同一机关同一年度的报告（只计入在前的一份）"
+            )
+        else:
+            continue
+        rows.append(
+            (rid, rec["source_file"], reason, None if pd.isna(first) else first, rec["error"], note)
+        )
+    out = pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))
+    return out.astype({c: "string" for c in LEFT_OUT_COLUMNS})
 
 
 def read_report(path: PathLike) -> Corpus:

@@ -46,6 +46,7 @@ __all__ = [
     "decisions_summary",
     "display_width",
     "findings_summary",
+    "left_out_sheet",
     "metrics_summary",
     "print_setup",
     "requests_summary",
@@ -152,6 +153,8 @@ HEADERS: dict[str, str] = {
     "median": "中位数",
     "total": "合计",
     "max": "最大值",
+    "reason": "原因",
+    "duplicate_of": "重复于",
     "pooled": "总体比率",
     "check_label": "检查",
 }
@@ -191,6 +194,7 @@ SHEET_NAMES: dict[str, str] = {
     "catalog": "指标定义",
     "findings_summary": "检查发现汇总",
     "findings": "检查发现",
+    "left_out": "未计入的文件",
     "reports": "报告",
     "disclosure": "主动公开",
     "applications": "依申请公开",
@@ -207,6 +211,7 @@ SHEET_DESCRIPTIONS: dict[str, str] = {
     "catalog": "各指标的定义（公式）",
     "findings_summary": "每项检查一行：严重程度、发现条数、有发现的报告数",
     "findings": "检查发现的问题，按严重程度着色：错误红色、警告黄色、提示灰色",
+    "left_out": "无法解析的文件和重复的文件：未计入汇总、指标和图表，逐个说明原因",
     "reports": "每份报告一行：机关、年度、模板版本、解析状态",
     "disclosure": "二、主动公开政府信息情况：每个事项 × 指标一行",
     "applications": "三、收到和处理政府信息公开申请情况：每行 × 申请人一行",
@@ -751,12 +756,33 @@ def metrics_summary(tables: object) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+def left_out_sheet(tables: object, dropped: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The 未计入的文件 sheet: one row per file left out of the summaries, metrics and
+    charts (:func:`gxparse.corpus.left_out`; ``dropped`` when the caller has it), its
+    reason in Chinese."""
+    from gxparse.checks import CHECK_BY_CODE
+    from gxparse.corpus import LEFT_OUT_COLUMNS, left_out
+
+    if dropped is None:
+        reports = _table(tables, "reports")
+        dropped = (
+            left_out(reports)
+            if reports is not None
+            else pd.DataFrame(columns=list(LEFT_OUT_COLUMNS), dtype="string")
+        )
+    codes = {"failed": "parse_failed"}
+    reason = [CHECK_BY_CODE[codes.get(r, r)].zh for r in dropped["reason"]]
+    out = dropped.assign(reason=pd.array(reason, dtype="string"))
+    return out[["report_id", "source_file", "reason", "duplicate_of", "note", "error"]]
+
+
 def write_workbook(
     tables: object,
     path: str | Path = Path("reports") / WORKBOOK_NAME,
     *,
     build_date: dt.date | str | None = None,
     max_sheet_rows: int | None = None,
+    left_out: pd.DataFrame | None = None,
 ) -> Path:
     """Given the tidy tables, write the briefing workbook to ``path`` atomically and return it.
 
@@ -766,12 +792,21 @@ def write_workbook(
     (default :data:`MAX_SHEET_ROWS`) is left out and the 说明 sheet points to its CSV and
     Parquet files, which ``gxparse build`` writes. Sheets are streamed into the file
     (:mod:`gxparse.xlsx`), so memory stays flat however many reports there are.
+
+    Files that could not be parsed and duplicates are left out of every sheet but
+    未计入的文件, which lists them (``left_out``: :func:`gxparse.corpus.left_out` of the
+    full selection, when ``tables`` already leaves them out, as the notebooks' does).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
     limit = MAX_SHEET_ROWS if max_sheet_rows is None else max_sheet_rows
+    dropped = left_out_sheet(tables, left_out)
+    if left_out is None and not dropped.empty:
+        from gxparse.pipeline import analysable
+
+        tables = analysable(tables)
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
     os.close(fd)
@@ -782,7 +817,7 @@ def write_workbook(
     about = wb.add_sheet(sheet_name(SHEET_NAMES["about"], taken), widths=[24, 90])
     written: dict[str, list[str]] = {"about": [SHEET_NAMES["about"]]}
     counts: dict[str, list[int]] = {}
-    left_out: dict[str, int] = {}
+    too_long: dict[str, int] = {}  # cell-level tables left out of the workbook
 
     def add(key: str, df: pd.DataFrame, **kwargs: object) -> None:
         # Excel holds 1,048,576 rows a sheet (the header is one): longer frames continue.
@@ -838,12 +873,13 @@ def write_workbook(
                 widths={"message": FINDINGS_MESSAGE_WIDTH},
                 print_columns=len(first) or None,
             )
+        add("left_out", dropped)
         for key in ("reports", *CELL_TABLES):
             df = _table(tables, key)
             if df is None:
                 continue
             if key in CELL_TABLES and len(df) > limit:
-                left_out[key] = len(df)
+                too_long[key] = len(df)
                 continue
             df = with_labels(df)
             if key == "narrative" and "metric" in df.columns:
@@ -852,8 +888,11 @@ def write_workbook(
                 df.insert(df.columns.get_loc("metric") + 1, "metric_label", codes.map(known))
             add(key, df)
         counts["about"] = [_about(wb, about, tables, when)]
-        _contents(wb, contents, written, counts, left_out, limit)
+        _contents(wb, contents, written, counts, too_long, limit)
         wb.close()
+        from gxparse.publish import apply_umask
+
+        apply_umask(tmp)  # mkstemp's file is owner-only; the workbook is for colleagues too
         os.replace(tmp, path)
     except BaseException:
         wb.abort()

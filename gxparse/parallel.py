@@ -144,7 +144,32 @@ except ImportError:  # pragma: no cover - Windows
     _HAS_RLIMIT = False
 
 
-def _worker_init(beats: _Beats | None = None) -> None:
+def _watch_parent(pid: int, interval: float = 0.5) -> None:
+    """End this worker when the process that made the pool (``pid``) is gone or a zombie.
+
+    A build killed outright (SIGKILL) never shuts its pool down, and its workers would
+    wait for work forever: they hold the forkserver's and the task queue's pipes open, so
+    no end-of-file reaches them. A daemon thread checks the parent twice a second."""
+    import threading
+
+    import psutil
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                gone = psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                gone = True
+            except psutil.Error:
+                gone = False
+            if gone:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="gxparse-parent-watch", daemon=True).start()
+
+
+def _worker_init(beats: _Beats | None = None, parent: int | None = None) -> None:
     global _IN_OWN_WORKER, _BEATS, _SLOT
     _IN_OWN_WORKER = True
     # A Ctrl-C in the terminal reaches the whole process group; the parent handles it.
@@ -152,6 +177,8 @@ def _worker_init(beats: _Beats | None = None) -> None:
     if beats is not None:
         _SLOT = beats.claim()
         _BEATS = beats if _SLOT is not None else None
+    if parent is not None:
+        _watch_parent(parent)
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -340,7 +367,8 @@ def _own_executor(
     kwargs: dict[str, Any] = {
         "max_workers": workers,
         "initializer": _worker_init,
-        "initargs": (beats,),
+        # beats: the watchdog's; the pid: no worker outlives this process (_watch_parent).
+        "initargs": (beats, os.getpid()),
     }
     if max_tasks_per_child:
         kwargs["max_tasks_per_child"] = max_tasks_per_child
@@ -420,6 +448,18 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
     for proc in list(processes.values()):
         with contextlib.suppress(Exception):
             proc.kill()
+    for proc in list(processes.values()):
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    # A worker killed while sending its result leaves half a message in the result pipe,
+    # and the pool's manager thread waits for the rest forever (the interpreter then
+    # hangs at exit, joining it). This process holds the pipe's write end too: closing it
+    # ends the manager's read with EOF, which it takes for a broken pool.
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
 
 

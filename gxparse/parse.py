@@ -65,7 +65,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "reports": (
         "report_id", "source_file", "source_format", "sha256", "agency_raw", "agency", "province",
         "city", "county", "year", "template", "published", "parse_status", "error", "n_unplaced",
-        "level", "encoding", "notes",
+        "level", "encoding", "notes", "duplicate_of",
     ),
     "disclosure": ("report_id", "item", "measure", "value", "unit", "status", "raw", "source"),
     "applications": ("report_id", "row", "applicant", "value", "status", "raw", "source"),
@@ -653,6 +653,7 @@ def parse_document(
         facts.level,
         doc.encoding,
         notes or None,
+        None,  # duplicate_of: set across the corpus (gxparse.corpus.mark_duplicates)
     )
     sections = [
         (report_id, r.part.code, r.heading, region_text(items, r), r.source) for r in regions

@@ -39,9 +39,13 @@ from gxparse.parse import TABLES
 
 __all__ = [
     "Analysis",
+    "NotebookFailed",
     "NotebookRun",
     "RunResult",
+    "analysable",
     "find_notebooks",
+    "find_project",
+    "left_out_note",
     "load",
     "notebook_waves",
     "open_analysis",
@@ -80,6 +84,16 @@ def repo_root(start: str | Path | None = None) -> Path:
         if (p / "pyproject.toml").is_file() and (p / "notebooks").is_dir():
             return p
     return Path(__file__).resolve().parents[1]
+
+
+def find_project(start: str | Path | None = None) -> Path | None:
+    """The project root for ``gxparse run``: the nearest folder upward from ``start``
+    (default: cwd) that holds ``notebooks/`` and ``data/``; None when there is none."""
+    here = Path(start or Path.cwd()).absolute()
+    for p in (here, *here.parents):
+        if (p / "notebooks").is_dir() and (p / "data").is_dir():
+            return p
+    return None
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -174,12 +188,43 @@ def select(
         for name in names:
             hit |= agency.str.contains(name, regex=False) | raw.str.contains(name, regex=False)
         keep &= hit
-    ids = set(reports.loc[keep, "report_id"])
+    return _keep_reports(tables, set(reports.loc[keep, "report_id"]))
+
+
+def _keep_reports(tables: object, ids: set[str]) -> object:
+    """The corpus of the reports ``ids`` (their rows in every table)."""
     out = {}
     for name in TABLE_NAMES:
         df = _table(tables, name)
         out[name] = df[df["report_id"].isin(ids)].reset_index(drop=True)
     return _corpus_of(out)
+
+
+def analysable(tables: object) -> object:
+    """The corpus without the reports :func:`gxparse.corpus.left_out` lists (files that
+    could not be parsed, and duplicates of an earlier file or of an earlier report of the
+    same body and year): what charts and metrics count."""
+    from gxparse.corpus import left_out
+
+    reports = _table(tables, "reports")
+    dropped = set(left_out(reports)["report_id"])
+    if not dropped:
+        return tables
+    return _keep_reports(tables, set(reports["report_id"]) - dropped)
+
+
+def left_out_note(dropped: pd.DataFrame) -> str:
+    """The note the notebooks print: which files are left out of the charts and metrics,
+    and why (one line each); empty when none is. ``dropped``: :func:`gxparse.corpus.left_out`."""
+    if dropped.empty:
+        return ""
+    n_failed = int((dropped["reason"] == "failed").sum())
+    n_dup = len(dropped) - n_failed
+    parts = [f"无法解析的文件 {n_failed} 个"] if n_failed else []
+    parts += [f"重复的文件 {n_dup} 个"] if n_dup else []
+    lines = [f"以下{'、'.join(parts)}未计入图表和指标（简报工作簿「未计入的文件」工作表同列）："]
+    lines += [f"- {r['source_file']}：{r['note']}" for r in dropped.to_dict("records")]
+    return "\n".join(lines)
 
 
 def load(
@@ -220,6 +265,14 @@ class Analysis:
     max_rows: int = MAX_TABLE_ROWS
     top_n: int = TOP_N
     tables_dir: Path | None = None
+    # The files of the selection left out of the charts and metrics (failed, duplicates):
+    # gxparse.corpus.left_out's table.
+    left_out: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def left_out_note(self) -> str:
+        """Which files are left out of the charts and metrics, and why (empty when none)."""
+        return "" if self.left_out is None else left_out_note(self.left_out)
 
     @property
     def reports(self) -> pd.DataFrame:
@@ -422,9 +475,17 @@ def open_analysis(
     ``bodies``.
     """
     from gxparse import plotting
+    from gxparse.corpus import left_out
 
-    corpus = load(raw_dir, processed_dir=processed_dir, years=years, bodies=bodies)
+    selected = load(raw_dir, processed_dir=processed_dir, years=years, bodies=bodies)
+    dropped = left_out(selected.reports)  # type: ignore[attr-defined]
+    corpus = analysable(selected)
     if corpus.reports.empty:  # type: ignore[attr-defined]
+        if not dropped.empty:
+            raise ValueError(
+                f"no report in {raw_dir} matching years={years!r}, bodies={bodies!r} "
+                f"could be parsed ({len(dropped)} failed or duplicate files)"
+            )
         raise ValueError(f"no reports in {raw_dir} match years={years!r}, bodies={bodies!r}")
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
@@ -446,6 +507,7 @@ def open_analysis(
         source=plotting.source_note(reports, when),
         max_reports=MAX_REPORTS if max_reports is None else int(max_reports),
         tables_dir=tables_dir,
+        left_out=dropped,
     )
 
 
@@ -471,6 +533,8 @@ class RunResult:
     build_seconds: float
     notebooks: list[NotebookRun]
     seconds: float
+    # The build's corpus (every file, failed and duplicates included).
+    corpus: object = field(default=None, repr=False)
 
     @property
     def glyph_warnings(self) -> list[str]:
@@ -636,10 +700,52 @@ def relative_paths(nb: Any, base: Path, roots: Iterable[Path]) -> Any:
     return out
 
 
-def _build(raw_dir: Path, out_dir: Path, jobs: int | None, cache: bool | str | Path) -> None:
+class NotebookFailed(RuntimeError):
+    """A notebook raised during :func:`run_all`: the reports folder keeps the previous
+    complete run. ``corpus`` and ``build_seconds``: the build that ran before."""
+
+    def __init__(
+        self, notebook: str, error: str, corpus: object = None, build_seconds: float = 0.0
+    ) -> None:
+        super().__init__(f"notebook {notebook} 执行失败：{error}")
+        self.notebook = notebook
+        self.corpus = corpus
+        self.build_seconds = build_seconds
+
+
+# What ``gxparse run`` writes into the reports folder: its sub-folders and file kinds.
+RUN_FOLDERS: frozenset[str] = frozenset({"figures", "notebooks"})
+RUN_SUFFIXES: frozenset[str] = frozenset({".html", ".xlsx"})
+
+
+def _is_run_output(entry: Path) -> bool:
+    """Whether ``entry`` (in the reports folder) is something a run writes, so the
+    folder can be replaced whole (:func:`gxparse.publish.staged`)."""
+    if entry.name.startswith("."):
+        return entry.name.endswith(".tmp")  # the workbook's temporary name
+    if entry.is_dir():
+        return entry.name in RUN_FOLDERS
+    return entry.is_file() and entry.suffix in RUN_SUFFIXES
+
+
+def _kill_kernels() -> list[int]:
+    """Kill the notebook kernels this process started (its ``ipykernel_launcher``
+    descendants); returns their pids."""
+    import psutil
+
+    killed = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                child.kill()
+                killed.append(child.pid)
+    return killed
+
+
+def _build(raw_dir: Path, out_dir: Path, jobs: int | None, cache: bool | str | Path) -> object:
     from gxparse.build import build
 
-    build(raw_dir, out_dir, jobs=jobs, cache=cache, progress=sys.stderr.isatty())
+    return build(raw_dir, out_dir, jobs=jobs, cache=cache, progress=sys.stderr.isatty())
 
 
 def run_all(
@@ -663,25 +769,31 @@ def run_all(
 
     Figures go to ``<reports_dir>/figures``, the workbook to
     ``<reports_dir>/gxparse-briefing.xlsx``, executed notebooks to
-    ``<reports_dir>/notebooks/*.ipynb`` and as HTML to ``<reports_dir>/*.html``. Prints
-    the elapsed time of each step. ``jobs`` notebooks run at once (each in its own kernel;
+    ``<reports_dir>/notebooks/*.ipynb`` and as HTML to ``<reports_dir>/*.html``: all of
+    them into a staging folder beside ``reports_dir`` that replaces it whole once every
+    notebook has run (:func:`gxparse.publish.staged`; a reports folder holding other
+    files is written in place). Prints the elapsed time of each step. ``jobs`` notebooks run at once (each in its own kernel;
     they only read the tables and write their own files); a notebook marked
     ``run_after_others`` starts once the others are done (:func:`notebook_waves`). The
-    charts of an earlier run are removed from ``<reports_dir>/figures`` first. Raises
-    ``papermill.PapermillExecutionError`` when a notebook fails (its partial output is kept
-    in ``<reports_dir>/notebooks``). With ``kernel_name`` None the notebooks run on this
+    charts of an earlier run are never mixed with the new ones. Raises
+    :class:`NotebookFailed` when a notebook fails (the reports folder keeps the previous
+    run). When no file could be parsed, no notebook runs (``notebooks`` is empty). With ``kernel_name`` None the notebooks run on this
     interpreter (see :func:`this_python_kernel`), else on that installed kernelspec.
     ``max_reports`` is passed to the notebooks (None: :data:`MAX_REPORTS`): more reports
     than that and their charts show groups of reports rather than each report.
     The build parses on ``build_jobs`` workers (None: every core) and reuses the parse
-    cache (``cache``: True for ``.cache/gxparse``, a folder, or False), so next year's run
-    parses only the new files.
+    cache (``cache``: True for ``.cache/gxparse`` in the project, a folder, or False), so
+    next year's run parses only the new files. Relative paths are taken from the cwd.
     """
+    from gxparse.build import has_parsed
+    from gxparse.publish import staged
+
     start = time.perf_counter()
     raw = resolve_path(raw_dir)
     processed = Path(out_dir).resolve()
     reports = Path(reports_dir).resolve()
-    reports.mkdir(parents=True, exist_ok=True)
+    if cache is True:  # the project's cache, wherever the run was started from
+        cache = repo_root() / ".cache" / "gxparse"
     when = build_date or dt.date.today()
     when = when.isoformat() if isinstance(when, dt.date) else str(when)
 
@@ -689,56 +801,84 @@ def run_all(
         if not quiet:
             print(msg, flush=True)
 
-    clear_figures(reports / "figures")
     t0 = time.perf_counter()
-    _build(raw, processed, build_jobs, cache)
+    corpus = _build(raw, processed, build_jobs, cache)
     build_seconds = time.perf_counter() - t0
-    say(f"gxparse run: tables {raw} → {processed} in {build_seconds:.1f} s")
+    say(f"gxparse run：表格 {raw} → {processed}，用时 {build_seconds:.1f} 秒")
+    if not has_parsed(corpus):
+        total = time.perf_counter() - start
+        return RunResult(raw, processed, reports, build_seconds, [], total, corpus)
 
-    parameters = {
-        "raw_dir": str(raw),
-        "processed_dir": str(processed),
-        "years": list(years) if years is not None else None,
-        "bodies": list(bodies) if bodies is not None else None,
-        "out_dir": str(reports),
-        "build_date": when,
-        "max_reports": max_reports,
-    }
     scripts = find_notebooks(notebooks_dir)
     kernel = kernel_name or "python3"
+    with staged(reports, _is_run_output) as folder:
+        if folder == reports:  # written in place: an earlier run's charts go first
+            clear_figures(reports / "figures")
+        parameters = {
+            "raw_dir": str(raw),
+            "processed_dir": str(processed),
+            "years": list(years) if years is not None else None,
+            "bodies": list(bodies) if bodies is not None else None,
+            "out_dir": str(folder),
+            "build_date": when,
+            "max_reports": max_reports,
+        }
 
-    def one(script: Path) -> NotebookRun:
-        run = run_notebook(
-            script,
-            parameters,
-            work_dir=reports / "notebooks",
-            html_dir=reports,
-            kernel_name=kernel,
-            timeout=timeout,
-        )
-        say(f"gxparse run: {run.name} in {run.seconds:.1f} s → {run.html}")
-        for w in run.glyph_warnings:
-            say(f"gxparse run: warning in {run.name}: {w.strip()[:200]}")
-        return run
+        def one(script: Path) -> NotebookRun:
+            import papermill
 
-    with contextlib.ExitStack() as stack:
-        if kernel_name is None:  # the notebooks run on this interpreter
-            stack.enter_context(this_python_kernel(kernel))
-        runs = []
-        for wave in notebook_waves(scripts):
-            if jobs > 1 and len(wave) > 1:
-                from concurrent.futures import ThreadPoolExecutor
+            try:
+                run = run_notebook(
+                    script,
+                    parameters,
+                    work_dir=folder / "notebooks",
+                    html_dir=folder,
+                    kernel_name=kernel,
+                    timeout=timeout,
+                )
+            except papermill.PapermillExecutionError as exc:
+                error = " ".join(f"{exc.ename}: {exc.evalue}".split())[:300]
+                raise NotebookFailed(script.stem, error, corpus, build_seconds) from exc
+            say(f"gxparse run：notebook {run.name}，用时 {run.seconds:.1f} 秒")
+            for w in run.glyph_warnings:
+                say(f"gxparse run：notebook {run.name} 的警告：{w.strip()[:200]}")
+            return run
 
-                with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    runs += pool.map(one, wave)
-            else:
-                runs += [one(s) for s in wave]
-        order = {s.stem: k for k, s in enumerate(scripts)}
-        runs.sort(key=lambda r: order[r.name])
+        with contextlib.ExitStack() as stack:
+            if kernel_name is None:  # the notebooks run on this interpreter
+                stack.enter_context(this_python_kernel(kernel))
+            runs = []
+            try:
+                for wave in notebook_waves(scripts):
+                    if jobs > 1 and len(wave) > 1:
+                        from concurrent.futures import ThreadPoolExecutor
+
+                        with ThreadPoolExecutor(max_workers=jobs) as pool:
+                            try:
+                                runs += pool.map(one, wave)
+                            except BaseException:
+                                # Ctrl-C, SIGTERM or a failed notebook: the others stop
+                                # too, instead of running to their end before the pool's
+                                # shutdown lets the run go.
+                                _kill_kernels()
+                                raise
+                    else:
+                        runs += [one(s) for s in wave]
+            except KeyboardInterrupt:
+                _kill_kernels()
+                raise
+    # The files are where the published folder is now, not in the staging folder.
+    for run in runs:
+        run.ipynb = reports / run.ipynb.relative_to(folder)
+        run.html = reports / run.html.relative_to(folder)
+        if run.reader_html is not None:
+            run.reader_html = reports / run.reader_html.relative_to(folder)
+    order = {s.stem: k for k, s in enumerate(scripts)}
+    runs.sort(key=lambda r: order[r.name])
     total = time.perf_counter() - start
-    result = RunResult(raw, processed, reports, build_seconds, runs, total)
+    result = RunResult(raw, processed, reports, build_seconds, runs, total, corpus)
     say(
-        f"gxparse run: {len(runs)} notebooks, figures in {reports / 'figures'}, done in {total:.1f} s"
+        f"gxparse run：{len(runs)} 个 notebook，图表在 {reports / 'figures'}，共用时 {total:.1f} 秒"
     )
     return result
 

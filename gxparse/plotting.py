@@ -237,10 +237,15 @@ def source_note(
     *,
     source: str = "政府信息公开工作年度报告",
 ) -> str:
-    """The footer text: how many reports, which years, when built.
+    """The footer text: how many reports, which years, when built. Files that could not
+    be parsed and duplicates (:func:`gxparse.corpus.left_out`) are not counted.
 
     ``来源：政府信息公开工作年度报告 5 份（2023 年度）· gxparse 生成于 2026-11-22``
     """
+    if "report_id" in reports:
+        from gxparse.corpus import left_out
+
+        reports = reports[~reports["report_id"].isin(left_out(reports)["report_id"])]
     n = int(reports["report_id"].nunique()) if "report_id" in reports else len(reports)
     years = reports["year"] if "year" in reports else []
     when = build_date or dt.date.today()

@@ -199,6 +199,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "error": text(),
             "n_unplaced": pa.Column(None, checks=[INT, pa.Check.ge(0)], nullable=True),
             "level": text(codes=LEVEL_CODES, required=False),
+            # gxparse's addition: the report_id of the report this one repeats.
+            "duplicate_of": text(required=False),
         },
         checks=[
             _unique("report_id"),

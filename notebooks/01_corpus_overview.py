@@ -45,6 +45,8 @@ corpus = a.corpus
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 
 # %% [markdown]
 # ## 报告一览

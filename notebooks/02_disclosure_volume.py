@@ -45,6 +45,8 @@ corpus = a.corpus
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 
 # %% [markdown]
 # ## 主动公开信息总数（正文所述）

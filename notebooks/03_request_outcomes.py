@@ -47,6 +47,8 @@ corpus = a.corpus
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 
 # %% [markdown]
 # ## 收到、办理与结转

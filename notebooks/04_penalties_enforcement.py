@@ -46,6 +46,8 @@ corpus = a.corpus
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 
 # %% [markdown]
 # ## 处理决定数量

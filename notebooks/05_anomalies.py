@@ -48,6 +48,8 @@ findings = a.label(corpus.findings)
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 print(f"检查发现 {len(findings)} 条。")
 
 # %% [markdown]

@@ -49,10 +49,12 @@ corpus = a.corpus
 print(a.source)
 if a.aggregated:
     print(a.mode_note)
+if a.left_out_note:
+    print(a.left_out_note)
 
 # %%
-workbook = export.write_workbook(corpus, a.workbook, build_date=a.build_date)
-print(f"工作簿：{workbook}")
+workbook = export.write_workbook(corpus, a.workbook, build_date=a.build_date, left_out=a.left_out)
+print(f"工作簿：{workbook.name}")
 
 # %% [markdown]
 # ## 申请办理汇总

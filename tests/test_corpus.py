@@ -254,6 +254,106 @@ def test_real_reports_match_the_declared_schemas() -> None:
     assert corpus.reports["parse_status"].isin(["ok", "partial"]).all()
 
 
+# ---------------------------------------------------------------------------------------
+# Failed and duplicate files (issue 20): named, listed, left out of charts and metrics
+# ---------------------------------------------------------------------------------------
+def _dup_folder(tmp_path: Path) -> Path:
+    """The seeds, plus: a copy of 004 that sorts first (same bytes), a second report of
+    001's body and year with one number changed (same body and year), an empty file."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for f in sorted(RAW.glob("*.txt")):
+        shutil.copy(f, raw / f.name)
+    shutil.copy(RAW / "004_8884def07ca5fc07.txt", raw / "0000_copy.txt")
+    text = (RAW / "001_f8b21749840a51ab.txt").read_text(encoding="utf-8")
+    (raw / "001b_revised.txt").write_text(text + "\n附：本报告为修订版。\n", encoding="utf-8")
+    (raw / "empty.txt").write_bytes(b"")
+    return raw
+
+
+def test_duplicates_name_the_report_they_repeat_first_in_path_order_stays(
+    tmp_path: Path,
+) -> None:
+    from gxparse.corpus import left_out
+
+    corpus = gxparse.read_reports(_dup_folder(tmp_path))
+    reports = corpus.reports.set_index("report_id")
+    # The copy sorts before the file it copies: the copy is kept, 004 repeats it.
+    assert reports["duplicate_of"].dropna().to_dict() == {
+        "004_8884def07ca5fc07": "0000_copy",
+        "001b_revised": "001_f8b21749840a51ab",
+    }
+    assert str(reports["duplicate_of"].dtype) == "string"
+    dropped = left_out(corpus.reports)
+    listed = dropped[["report_id", "reason", "duplicate_of"]].astype(object)
+    assert listed.where(listed.notna(), None).values.tolist() == [
+        ["001b_revised", "duplicate_report", "001_f8b21749840a51ab"],
+        ["004_8884def07ca5fc07", "duplicate_file", "0000_copy"],
+        ["empty", "failed", None],
+    ]
+    assert dropped["note"].tolist() == [
+        "与001_f8b21749840a51ab（001_f8b21749840a51ab.txt）是同一机关同一年度的报告（只计入在前的一份）",
+        "与0000_copy（0000_copy.txt）是同一文件",
+        "无法解析：文件为空",
+    ]
+    # The findings say the same, on the same reports.
+    found = corpus.findings[corpus.findings["check"].isin(["duplicate_file", "duplicate_report"])]
+    assert sorted(
+        zip(found["report_id"], found["check"].astype(str), found["expected"], strict=True)
+    ) == [
+        ("001b_revised", "duplicate_report", "001_f8b21749840a51ab"),
+        ("004_8884def07ca5fc07", "duplicate_file", "0000_copy"),
+    ]
+
+
+def test_charts_and_metrics_count_distinct_reports_parsed(tmp_path: Path) -> None:
+    from gxparse import metrics, pipeline
+
+    raw = _dup_folder(tmp_path)
+    a = pipeline.open_analysis(raw, out_dir=tmp_path / "reports", build_date="2026-12-06")
+    kept = ["0000_copy", "000_6f1ea477f42cf686", "001_f8b21749840a51ab"]
+    kept += ["002_ae0143d6a302d7a8", "003_31cc482f1e5f2a44"]
+    assert a.reports["report_id"].tolist() == kept
+    assert set(metrics.compute(a.corpus)["report_id"]) == set(kept)
+    assert a.source.startswith("来源：政府信息公开工作年度报告 5 份（")
+    assert a.left_out_note.splitlines() == [
+        "以下无法解析的文件 1 个、重复的文件 2 个未计入图表和指标（简报工作簿「未计入的文件」工作表同列）：",
+        "- 001b_revised.txt：与001_f8b21749840a51ab（001_f8b21749840a51ab.txt）"
+        "是同一机关同一年度的报告（只计入在前的一份）",
+        "- 004_8884def07ca5fc07.txt：与0000_copy（0000_copy.txt）是同一文件",
+        "- empty.txt：无法解析：文件为空",
+    ]
+
+
+def test_the_workbook_lists_left_out_files_on_their_own_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from gxparse import export
+
+    corpus = gxparse.read_reports(_dup_folder(tmp_path))
+    path = export.write_workbook(corpus, tmp_path / "book.xlsx", build_date="2026-12-06")
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["未计入的文件"].iter_rows(values_only=True))
+    assert rows[0] == ("报告编号", "源文件", "原因", "重复于", "备注", "错误")
+    assert rows[3][5] == "empty.txt: empty file"  # the reason as given, in English
+    assert [r[:4] for r in rows[1:]] == [
+        ("001b_revised", "001b_revised.txt", "同一机关同一年度有两份报告", "001_f8b21749840a51ab"),
+        (
+            "004_8884def07ca5fc07",
+            "004_8884def07ca5fc07.txt",
+            "同一文件重复出现（sha256相同）",
+            "0000_copy",
+        ),
+        ("empty", "empty.txt", "报告无法解析", None),
+    ]
+    # Every other sheet counts the distinct reports parsed only.
+    ids = [r[0] for r in wb["报告"].iter_rows(min_row=2, values_only=True)]
+    assert ids == ["0000_copy", "000_6f1ea477f42cf686", "001_f8b21749840a51ab",
+                   "002_ae0143d6a302d7a8", "003_31cc482f1e5f2a44"]  # fmt: skip
+    about = dict(r[:2] for r in wb["说明"].iter_rows(values_only=True) if r[0])
+    assert about["报告份数"] == 5
+
+
 def test_corpus_shows_a_short_summary() -> None:
     from gxparse.corpus import Corpus
 

@@ -148,6 +148,7 @@ def test_sheet_names(workbook: openpyxl.Workbook) -> None:
         "指标定义",
         "检查发现汇总",
         "检查发现",
+        "未计入的文件",
         "报告",
         "主动公开",
         "依申请公开",

@@ -287,3 +287,38 @@ def _gc_threshold(path: Path) -> int:
     import gc
 
     return gc.get_threshold()[0]
+
+
+KILL_MID_TRANSFER = """
+import sys, time
+from gxparse import parallel
+
+def big(i):
+    return b"x" * 50_000_000  # a result far larger than a pipe's buffer
+
+if __name__ == "__main__":
+    for delay in (0.6, 0.8, 1.0, 1.2, 1.5):  # some kill lands while a result is sent
+        pool = parallel.default_executor(2)
+        futures = [pool.submit(big, i) for i in range(4)]
+        time.sleep(delay)
+        parallel._kill_pool(pool)
+    print("done", flush=True)
+"""
+
+
+def test_a_pool_killed_while_sending_a_result_does_not_hang_the_exit(tmp_path: Path) -> None:
+    """A worker killed mid-send left half a message in the result pipe: the pool's manager
+    thread waited for the rest forever and the interpreter hung at exit, joining it (a
+    build stopped by SIGTERM or Ctrl-C, or whose hung file was killed, never ended)."""
+    import subprocess
+
+    script = tmp_path / "kill_mid_transfer.py"
+    script.write_text(KILL_MID_TRANSFER, encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the interpreter hung at exit after its pools were killed")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "done\n"

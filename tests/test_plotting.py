@@ -108,6 +108,19 @@ def test_source_note() -> None:
     assert one.endswith("2026-01-02")
 
 
+def test_source_note_counts_the_distinct_reports_parsed() -> None:
+    """A file that could not be parsed and a duplicate are not reports of the footer."""
+    more = pd.concat(
+        [
+            REPORTS.assign(parse_status="ok"),
+            pd.DataFrame({"report_id": ["bad"], "parse_status": ["failed"]}),
+            REPORTS.iloc[[2]].assign(report_id="r3copy", parse_status="ok", duplicate_of="r3"),
+        ],
+        ignore_index=True,
+    )
+    assert plotting.source_note(more, "2026-11-22") == SOURCE.replace("2026-11-22", "2026-11-22")
+
+
 def test_report_labels() -> None:
     labels = plotting.report_labels(REPORTS)
     assert labels["r1"] == "北京市大兴区瀛海镇 2023"
