@@ -441,11 +441,28 @@ def align(
     return None
 
 
+def _tabs_as_spaces(rows: Sequence[TableRow]) -> bool:
+    """Whether the lines' gaps are tabs turned into spaces: every run of two or more spaces
+    between the words is a multiple of one tab width, and some run is two tabs or more
+    (an empty cell). Laid-out columns leave gaps of every width."""
+    gaps: list[int] = []
+    for row in rows:
+        spans = row.spans
+        gaps += [b[1] - a[2] for a, b in itertools.pairwise(spans) if b[1] - a[2] >= 2]
+    if len(gaps) < 4:
+        return False
+    return any(
+        all(g % w == 0 for g in gaps) and any(g >= 2 * w for g in gaps) for w in (4, 2)
+    )
+
+
 def _columns_hold(rows: Sequence[TableRow]) -> bool:
     """Whether part 二's lines of text may be laid out in columns: no line that prints all
     of its header's numbers prints one beside, rather than under, its header word. Text
     whose tabs became spaces has no columns, only gaps; there a value's place beside a
     header word says nothing."""
+    if _tabs_as_spaces(rows):
+        return False
     header: list[tuple[int, int]] | None = None
     for row in rows:
         if not row.spans:
