@@ -325,7 +325,9 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
             hit = _ITEMS.last_named(run)
             if measures and (hit is None or _measure_after(run, hit)):
                 header = [T.DISCLOSURE_MEASURES[i].code for i in measures]
-                after_header = True
+                # Numbers right under the header, no word after it: a label cell left
+                # blank. (Words after it are a label the template does not know.)
+                after_header = _ends_with_header(run)
             if hit is not None and not _measure_after(run, hit):
                 if not _label_ends(run, hit, T.DISCLOSURE_ITEMS[hit[0]]):
                     hit = None  # words after the item's label: a label cut in two
@@ -392,6 +394,18 @@ def _runs_into_appeals(values: list[Token]) -> bool:
     """Exactly part 三's last row's numbers and then part 四's fifteen."""
     printed = [t for t in values if t.kind in (VALUE, BLANK)]
     return len(printed) == len(values) == len(T.APPLICANT_CODES) + len(T.APPEAL_CELLS)
+
+
+def _ends_with_header(run: Sequence[Token]) -> bool:
+    """Whether the run ends with a measure's header word, whole or cut short ("现行有效件数",
+    "本年增/"), with no word after it."""
+    hit = _MEASURES.last_named(run)
+    if hit is None:
+        return False
+    rest = _joined(run)[hit[1] :]
+    label = label_key(T.DISCLOSURE_MEASURES[hit[0]].zh)
+    at = label.find(hit[2])
+    return at >= 0 and label[at + len(hit[2]) :].startswith(rest)
 
 
 def _label_ends(run: Sequence[Token], hit: tuple[int, int, str], entry: T.Entry) -> bool:
