@@ -451,9 +451,7 @@ def _tabs_as_spaces(rows: Sequence[TableRow]) -> bool:
         gaps += [b[1] - a[2] for a, b in itertools.pairwise(spans) if b[1] - a[2] >= 2]
     if len(gaps) < 4:
         return False
-    return any(
-        all(g % w == 0 for g in gaps) and any(g >= 2 * w for g in gaps) for w in (4, 2)
-    )
+    return any(all(g % w == 0 for g in gaps) and any(g >= 2 * w for g in gaps) for w in (4, 2))
 
 
 def _columns_hold(rows: Sequence[TableRow]) -> bool:
