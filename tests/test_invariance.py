@@ -115,3 +115,31 @@ def test_a_transformation_that_moves_a_number_is_caught() -> None:
     assert reported
     swapped = text.replace("\t0\t", "\t7\t", 1)
     assert _read(swapped) != ref
+
+
+def _as_web_page(text: str) -> bytes:
+    """The text as a site's web page prints it: each line its own paragraph."""
+    import html
+
+    body = "".join(f"<p>{html.escape(line)}</p>\n" for line in text.split("\n") if line.strip())
+    return (
+        '<html><head><meta charset="utf-8"><title>年报</title></head>'
+        f'<body><div class="article">{body}</div></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize("name", [f for f in _files() if not f.startswith("generated/")])
+def test_the_same_report_as_a_web_page_of_paragraphs(name: str) -> None:
+    """Another format, same cells: the text read as HTML paragraphs. Lines holding only
+    whitespace (a Word export's empty cell) have no paragraph of their own, so a cell may
+    turn missing; no number may change."""
+    ref = _clean(name)
+    got = table_readings(parse_bytes(_as_web_page(_text(name)), "report.html"))
+    changed = {
+        k: (ref[k], got.get(k))
+        for k in ref
+        if ref[k][0] != "missing" and got.get(k, ("missing",))[0] != "missing" and got[k] != ref[k]
+    }
+    assert changed == {}
+    kept = [k for k in ref if ref[k][0] == "reported" and got.get(k) == ref[k]]
+    assert len(kept) >= 0.9 * sum(1 for v in ref.values() if v[0] == "reported")
