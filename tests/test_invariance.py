@@ -11,12 +11,14 @@ comparison with the share of cells each lossy transformation keeps.
 from __future__ import annotations
 
 import random
+import subprocess
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from gxparse.parse import parse_bytes
+from gxparse.parse import parse_bytes, parse_file
+from gxparse.readers.office import find_soffice, has_cjk_font
 from gxparse.synth import LAYOUTS, NUMBERING_STYLES, random_spec, render
 from gxparse.synth.compare import Readings, table_readings
 from gxparse.synth.transforms import COMBINATIONS, LOSSY, PRESERVING, combine
@@ -143,3 +145,37 @@ def test_the_same_report_as_a_web_page_of_paragraphs(name: str) -> None:
     assert changed == {}
     kept = [k for k in ref if ref[k][0] == "reported" and got.get(k) == ref[k]]
     assert len(kept) >= 0.9 * sum(1 for v in ref.values() if v[0] == "reported")
+
+
+_SOFFICE = find_soffice()
+# Pages whose one-cell-per-line tables put a number at a page's foot once printed.
+_PRINTED = (
+    "wild-reports/002_xiashihaozhen2022.txt",
+    "wild-reports/010_wangcang_lyj2019.txt",
+    "wild-reports/016_xuwangzhen2025.txt",
+    "seed/000_6f1ea477f42cf686.txt",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _SOFFICE is None or not has_cjk_font(), reason="LibreOffice or a Chinese font missing"
+)
+def test_the_same_web_page_printed_to_pdf_by_libreoffice(tmp_path: Path) -> None:
+    """The web page of paragraphs as LibreOffice prints it to PDF: the same reported
+    cells. A number that falls at a page's foot is a cell, not the page's number."""
+    names = [n for n in _PRINTED if n.startswith("seed/") or (SHARED / n).is_file()]
+    for i, name in enumerate(names):
+        (tmp_path / f"r{i}.html").write_bytes(_as_web_page(_text(name)))
+    subprocess.run(
+        [_SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path)]
+        + [str(tmp_path / f"r{i}.html") for i in range(len(names))],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    for i, name in enumerate(names):
+        ref = _clean(name)
+        got = table_readings(parse_file(tmp_path / f"r{i}.pdf"))
+        reported = {k: v[:2] for k, v in ref.items() if v[0] == "reported"}
+        assert {k: got.get(k, ("missing", None))[:2] for k in reported} == reported, name

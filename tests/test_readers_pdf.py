@@ -559,3 +559,23 @@ def test_doubled_characters_are_found_wherever_they_are() -> None:
         assert _has_doubled_chars(chars) == brute(chars), chars
         found += brute(chars)
     assert 200 < found < 2800  # both answers were tried often
+
+
+@pytest.mark.parametrize(
+    ("text", "page", "furniture"),
+    [
+        ("3", 3, True),
+        ("2", 3, True),  # a cover left unnumbered
+        ("- 3 -", 7, True),
+        ("第3页", 9, True),
+        ("124", 1, False),  # a one-cell-per-line value at the page's foot
+        ("0", 1, False),
+        ("7", 3, False),
+    ],
+)
+def test_a_bare_number_at_the_page_edge_is_a_page_number_only_if_it_is_this_pages(
+    text: str, page: int, furniture: bool
+) -> None:
+    from gxparse.readers.pdf import is_page_number
+
+    assert is_page_number(text, page) is furniture

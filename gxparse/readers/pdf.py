@@ -243,6 +243,17 @@ def _is_furniture(text: str) -> bool:
     return bool(_FURNITURE.match(text))
 
 
+def is_page_number(text: str, page: int) -> bool:
+    """Whether a line in a page's header or footer margin is its page number: a decorated
+    one ("- 3 -", "第3页", "3/12"), or a bare number that is this page's number (or the one
+    before, for a cover left unnumbered). Any other bare number there is a cell's value that
+    happens to fall at the page's edge (one cell per line, "124")."""
+    if not _is_furniture(text):
+        return False
+    bare = text.strip()
+    return not bare.isdigit() or int(bare) in (page, page - 1) and int(bare) > 0
+
+
 def _row_line(row: Row) -> str:
     return "\t".join(c.text.replace("\n", " ") for c in row.cells)
 
@@ -284,7 +295,7 @@ def _read_page(pdf: Any, p_no: int) -> tuple[list[tuple[str, object]], int]:
         text = clean_text(raw).strip()
         if not text:
             continue
-        if _is_furniture(text) and (top < margin or bottom > view.height - margin):
+        if (top < margin or bottom > view.height - margin) and is_page_number(text, p_no):
             continue  # a page number in the header or footer
         n += 1
         placed.append((top, 0, "line", (text, f"page {p_no} line {n}")))
