@@ -161,14 +161,18 @@ _PRINTED = (
 @pytest.mark.skipif(
     _SOFFICE is None or not has_cjk_font(), reason="LibreOffice or a Chinese font missing"
 )
-def test_the_same_web_page_printed_to_pdf_by_libreoffice(tmp_path: Path) -> None:
-    """The web page of paragraphs as LibreOffice prints it to PDF: the same reported
-    cells. A number that falls at a page's foot is a cell, not the page's number."""
+@pytest.mark.parametrize(
+    ("target", "suffix"), [("pdf", ".pdf"), ("docx:MS Word 2007 XML", ".docx")]
+)
+def test_the_same_web_page_printed_by_libreoffice(tmp_path: Path, target: str, suffix: str) -> None:
+    """The web page of paragraphs as LibreOffice prints it to PDF or saves it as Word: the
+    same reported cells. (In the PDF a number that falls at a page's foot is a cell, not
+    the page's number.)"""
     names = [n for n in _PRINTED if n.startswith("seed/") or (SHARED / n).is_file()]
     for i, name in enumerate(names):
         (tmp_path / f"r{i}.html").write_bytes(_as_web_page(_text(name)))
     subprocess.run(
-        [_SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path)]
+        [_SOFFICE, "--headless", "--convert-to", target, "--outdir", str(tmp_path)]
         + [str(tmp_path / f"r{i}.html") for i in range(len(names))],
         check=True,
         capture_output=True,
@@ -176,6 +180,6 @@ def test_the_same_web_page_printed_to_pdf_by_libreoffice(tmp_path: Path) -> None
     )
     for i, name in enumerate(names):
         ref = _clean(name)
-        got = table_readings(parse_file(tmp_path / f"r{i}.pdf"))
+        got = table_readings(parse_file(tmp_path / f"r{i}{suffix}"))
         reported = {k: v[:2] for k, v in ref.items() if v[0] == "reported"}
         assert {k: got.get(k, ("missing", None))[:2] for k in reported} == reported, name
