@@ -251,7 +251,7 @@ def is_page_number(text: str, page: int) -> bool:
     if not _is_furniture(text):
         return False
     bare = text.strip()
-    return not bare.isdigit() or int(bare) in (page, page - 1) and int(bare) > 0
+    return not bare.isdigit() or (int(bare) in (page, page - 1) and int(bare) > 0)
 
 
 def _row_line(row: Row) -> str:
