@@ -67,18 +67,27 @@ def normalise_layout(text: str) -> str:
 
 
 _CHROME = tuple(nfkc(k) for k in T.CHROME_KEYS)
+_WIDGETS = tuple(nfkc(w) for w in T.CHROME_WIDGETS)
+_WIDGET_SLACK = 6  # CJK characters a bar of widgets may hold beside them ("信息来源:竹泓镇")
 _BREADCRUMB_SPLIT = re.compile("|".join(map(re.escape, T.BREADCRUMB_MARKS)))
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
 def is_chrome(text: str) -> bool:
     """A line of page chrome: breadcrumbs, accessibility/font/print bars, publication lines
-    and site footers (short lines holding a key of ``template.CHROME_KEYS``)."""
+    and site footers (short lines holding a key of ``template.CHROME_KEYS``, or made of
+    little but ``template.CHROME_WIDGETS``)."""
     t = nfkc(text).strip()
     if not t or len(t) > 80:
         return False
     if any(k in t for k in _CHROME):
         return True
+    if any(w in t for w in _WIDGETS[:-3]):  # 大 中 小 only count beside the others
+        rest = t
+        for w in _WIDGETS:
+            rest = rest.replace(w, "")
+        if len(_CJK_CHAR.findall(rest)) <= _WIDGET_SLACK:
+            return True
     if sum(t.count(m) for m in T.BREADCRUMB_MARKS) < 2 or "报告" in t:
         return False
     # A breadcrumb is words between its marks ("首页 > 政务公开 > 年报"), never numbers.

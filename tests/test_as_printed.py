@@ -80,6 +80,9 @@ def test_many_nuls_are_still_binary() -> None:
         "【字体: 大 中 小】【打印】",
         "发布时间: 2021-01-20 来源: 本站 浏览次数: 1024",
         "关怀版 无障碍",
+        "登录 |  注册",
+        "字体:【 默认 超大",
+        "• 信息来源:兴化市竹泓镇",
     ],
 )
 def test_page_chrome(line: str) -> None:
@@ -88,7 +91,13 @@ def test_page_chrome(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["/ 2 1 1 4 2 1 0 2 5 0 / 2 0 2", "河包镇2020年政府信息公开工作年度报告", "规章 | 0 | 0 | 0 |"],
+    [
+        "/ 2 1 1 4 2 1 0 2 5 0 / 2 0 2",
+        "河包镇2020年政府信息公开工作年度报告",
+        "规章 | 0 | 0 | 0 |",
+        "（二）加强市场主体注册登记信息公开",
+        "做好经验分享和宣传工作",
+    ],
 )
 def test_not_chrome(line: str) -> None:
     assert not is_chrome(line)
