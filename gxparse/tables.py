@@ -260,7 +260,7 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     layout = T.DISCLOSURE_LAYOUT[template]
     measures: tuple[str, ...] | None = None
     header_row: TableRow | None = None
-    rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header)
+    rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header, named_stays=True)
     columns_hold: bool | None = None  # computed when a row needs its header's columns
     for row in rows:
         key = label_key(row.label)
@@ -822,11 +822,23 @@ def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
     return group is not None and bool(set(entries[theirs].keys) & set(group.keys))
 
 
+def _names_its_own_row(above: TableRow, words: TableRow, matcher: _Matcher) -> bool:
+    """Whether a line of words names a row by itself while the row above names none, and
+    the two are not the halves of that row's label ("政府" + "集中采购" are; "行政处" +
+    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row)."""
+    idx = matcher.match(words.label, _last_piece(words))
+    if idx is None or matcher.match(above.label, _last_piece(above)) is not None:
+        return False
+    label = label_key(strip_enumerators(matcher.entries[idx].zh))
+    return label_key(_last_piece(above)) + label_key(words.label) not in label
+
+
 def join_wrapped_labels(
     rows: Sequence[TableRow],
     matcher: _Matcher | None = None,
     header: Callable[[TableRow], bool] = lambda r: False,
     width: int | None = None,
+    named_stays: bool = False,
 ) -> list[TableRow]:
     """Rejoin row labels that a PDF or Word export wrapped onto lines of their own.
 
@@ -834,7 +846,10 @@ def join_wrapped_labels(
     continues the label above it; a line that starts a row but prints no numbers, followed
     by a line of numbers whose words do not start a row, is the first half of that label.
     A label alone takes the numbers on the next line unless it already prints its own
-    cells: as many as the numbers, or ``width`` (the table's columns)."""
+    cells: as many as the numbers, or ``width`` (the table's columns). With
+    ``named_stays``, a line of words that names a row by itself is that row, not the end
+    of a row above whose words name none ("行政处 0" then "行政强制": 行政处罚 cut, and
+    行政强制 printed empty)."""
     matcher = matcher or _APP_ROWS
     out: list[TableRow] = []
     i = 0
@@ -889,6 +904,7 @@ def join_wrapped_labels(
             and out[-1].has_numbers
             and out[-1].label_cells  # words never continue a row that has no label
             and _same_row(out[-1], row, matcher)
+            and not (named_stays and _names_its_own_row(out[-1], row, matcher))
         ):
             joined = _joined(out[-1], row, out[-1])
             if _renames(out[-1], joined, matcher):
