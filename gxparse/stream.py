@@ -198,6 +198,7 @@ _APP_ROWS = _Keys.of(T.APPLICATION_ROWS)
 _APPLICANTS = _Keys.of(T.APPLICANTS)
 _GROUPS = _Keys.of(T.APPLICATION_GROUPS)
 _APP_HEADER = tuple(label_key(k) for k in T.APPLICATION_HEADER_KEYS)
+_UNIT_KEYS = frozenset(label_key(u) for u in T.CELL_UNITS)
 _ARTICLE20 = label_key(T.DISCLOSURE_HEADER_KEYS[1])
 _APPEALS_HEADER = tuple(label_key(k) for k in T.APPEALS_HEADER_KEYS)
 
@@ -410,18 +411,18 @@ def _ends_with_header(run: Sequence[Token]) -> bool:
 
 def _label_ends(run: Sequence[Token], hit: tuple[int, int, str], entry: T.Entry) -> bool:
     """Whether the run ends with the label it names: the words after the key that named
-    it are the rest of the entry's own label ("部分公开" + "区分处理的…"), not the start
-    of another label cut in two ("行政处罚 行政" + "1", its "强制" lost)."""
+    it are the rest of the entry's own label ("部分公开" + "区分处理的…"), perhaps cut short
+    or followed by a unit ("件"), not the start of another label cut in two ("行政处罚 行"
+    + "0" + "政强制")."""
     rest = _joined(run)[hit[1] :]
-    if len(rest) <= 1:
+    if not rest:
         return True
     label = label_key(_strip_enum(entry.zh))
     at = label.find(hit[2])
     after = label[at + len(hit[2]) :] if at >= 0 else ""
-    # The label's own continuation, cut short or followed by a unit or two ("（件）").
-    return bool(after) and (
-        after.startswith(rest) or (rest.startswith(after) and len(rest) - len(after) <= 3)
-    )
+    if after and after.startswith(rest):
+        return True
+    return rest.startswith(after) and rest[len(after) :] in _UNIT_KEYS
 
 
 def _numbered_after(run: Sequence[Token], end: int) -> bool:
