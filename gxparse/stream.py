@@ -12,9 +12,14 @@ one crawler line. The layout's line breaks are not trusted; the order is:
   names owns the values that follow it, up to the next word. Runs that name a part's
   header switch between parts 二, 三 and 四, so a lost or mangled part heading costs
   nothing;
-* a row takes its values when they match its cells one to one. Empty cells count as blanks
-  only where the values alone are too few and the empty cells fill the row exactly. Any
-  other count leaves the row's cells unread (``missing``), never guessed.
+* a run names a row only when it ends with that row's label (a label cut in two, or
+  followed by another label's first half, names none);
+* a row takes its values when they match its cells one to one. Empty cells of one cell
+  per line count as blanks between printed values, after them only at the table's end or
+  in a row of nothing but empty cells (elsewhere they may pad the next row's label); the
+  empty cells of a tab or ``|`` row are not counted at all (only the grid knows whether
+  they pad a merged cell). Any other count leaves the row's cells unread (``missing``),
+  never guessed, and its numbers are listed as unplaced.
 
 Rows read from a real grid (HTML, Word, PDF tables) keep their columns and are not read
 here. :func:`merge` joins this reading with the row reader's (:mod:`gxparse.tables`).
