@@ -60,6 +60,9 @@ class Document:
     # Extracted plain text (one string, lines as printed), used for prose and facts.
     text: str = ""
     notes: list[str] = field(default_factory=list)
+    # The page's own title where the format has one (a web page's <title>): the report's
+    # title when the article does not print it.
+    title: str | None = None
 
 
 class ReadError(Exception):

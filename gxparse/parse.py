@@ -502,6 +502,10 @@ def parse_document(
     if not head:
         head = [(i.text, i.source) for i in items[:10] if isinstance(i, Para)]
     agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
+    if agency_raw is None and doc.title:
+        # The article does not print its title; the web page's own title names the body.
+        agency_raw, page_year, _title_src = find_title([(doc.title, "page title")])
+        year = year if year is not None else page_year
     if year is None:
         year = year_from_period(doc.text or "\n".join(t for t, _ in head))
     if year is None:

@@ -3,11 +3,13 @@ declared charsets) read back cell by cell."""
 
 from __future__ import annotations
 
+import html
 import random
 
 import pytest
 
 from gxparse.document import Para, Row
+from gxparse.parse import parse_bytes
 from gxparse.readers import read_bytes
 from gxparse.readers.html import decode_html, read_html
 from gxparse.synth import documents as D
@@ -260,3 +262,19 @@ def test_reading_web_pages_and_word_needs_neither_beautifulsoup_nor_python_docx(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_page_title_names_the_body_when_the_article_does_not() -> None:
+    """A saved page whose article starts at part 一: the agency and year come from the
+    page's own <title> ("…年度报告_<site name>"), not from nowhere."""
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[1] / "data" / "raw" / "000_6f1ea477f42cf686.txt"
+    lines = [ln for ln in seed.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    body = "".join(f"<p>{html.escape(ln)}</p>" for ln in lines[1:])  # without its title
+    page = (
+        f'<html><head><meta charset="utf-8"><title>{html.escape(lines[0])}_济源市人民政府'
+        f'</title></head><body><div class="article">{body}</div></body></html>'
+    )
+    rep = parse_bytes(page.encode("utf-8"), "page.html").reports.iloc[0]
+    assert (rep["agency_raw"], rep["year"]) == ("承留镇人民政府", 2023)

@@ -124,6 +124,7 @@ def read_html(data: bytes) -> Document:
             raise ReadError(f"unreadable HTML ({error.message})")
     if root is None:
         raise ReadError("HTML page without any text")
+    page_title = " ".join((root.findtext(".//title") or "").split()) or None
     _drop_all(root.iter(*_DROP_TAGS))
     _drop_all(root.xpath('//*[@role="navigation"]'))
     # Page headers and footers, but not an article's own header (it holds the title).
@@ -138,7 +139,11 @@ def read_html(data: bytes) -> Document:
     walker.walk(article)
     walker.flush()
     doc = Document(
-        items=walker.items, source_format="html", encoding=encoding, text="\n".join(walker.lines)
+        items=walker.items,
+        source_format="html",
+        encoding=encoding,
+        text="\n".join(walker.lines),
+        title=page_title,
     )
     if not walker.items:
         raise ReadError("HTML page without any text")
