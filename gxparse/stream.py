@@ -539,7 +539,6 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
 # Joining the stream's reading with the row reader's
 # ---------------------------------------------------------------------------------------
 _PLACED = ("reported", "blank")
-STREAM_WINS = True
 
 
 def _holds(cells: dict[Key, CellValue], part: str, template: str) -> bool:
@@ -591,7 +590,7 @@ def merge(
     rows_complete = all(v.status in _PLACED for v in rows.cells.values()) and not rows.unplaced
     taken = {(t.source, label_key(t.text)) for t in placed}
     if conflict:
-        if STREAM_WINS and complete and not rows_complete and _holds(stream.cells, part, template):
+        if complete and not rows_complete and _holds(stream.cells, part, template):
             out = TableResult(dict(rows.cells), [], list(rows.notes))
             out.cells.update(stream.cells)
             out.unplaced = [u for u in rows.unplaced if (u.source, label_key(u.text)) not in taken]
