@@ -175,7 +175,12 @@ def report_tables(
         )
     for section in ("overview", "active_disclosure", "applications", "appeals", "problems"):
         t["sections"].append(
-            {"report_id": rid, "section": section, "title": T.label(section), "text": _text(rng)}
+            {
+                "report_id": rid,
+                "section": section,
+                "title": T.label("part", section),
+                "text": _text(rng),
+            }
         )
     deadline = C.CheckConfig().deadline(level, year)
     t["reports"].append(

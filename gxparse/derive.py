@@ -29,27 +29,17 @@ def application_equations(template: str, cells: dict[Key, CellValue]) -> list[Eq
 @lru_cache(maxsize=8)
 def _application_equations(template: str, undivided: bool) -> tuple[Equation, ...]:
     """The equations depend only on the template and on whether （六） is printed undivided."""
-    eqs: list[Equation] = []
-    rows = [r.code for r in T.application_rows(template)]
-    outcomes = list(T.OUTCOME_ROWS[template])
-    subrows = [r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling"]
-    if undivided:
-        rows = [*rows, "other"]
-    for a in T.APPLICANT_CODES:
-        for ident in T.application_identities(template):
-            eqs.append((tuple((r, a) for r in ident.left), tuple((r, a) for r in ident.right)))
-        if undivided:
-            eqs.append(((("other", a),), tuple((r, a) for r in subrows)))
-            outs = [o for o in outcomes if o not in subrows] + ["other"]
-            eqs.append(((("total_handled", a),), tuple((r, a) for r in outs)))
-    for r in rows:
-        eqs.append((((r, "total"),), tuple((r, a) for a in T.APPLICANT_PARTS)))
+    idents = [i for i in T.identities(template, undivided) if i.table == "applications"]
+    # Column by column, then row by row: the order in which forced values are filled.
+    eqs = [i.keys(a) for a in T.APPLICANT_CODES for i in idents if i.across == "rows"]
+    eqs += [i.keys(r) for i in idents if i.across == "cols" for r in i.over]
     return tuple(eqs)
 
 
 def appeal_equations() -> list[Equation]:
-    parts = [r.code for r in T.RESULTS if r.code != "total"]
-    return [(((p.code, "total"),), tuple((p.code, r) for r in parts)) for p in T.PROCEEDINGS]
+    """Part 四's identities as equations over (proceeding, result) cells."""
+    idents = [i for i in T.identities("2021") if i.table == "appeals"]
+    return [i.keys(p) for i in idents for p in i.over]
 
 
 _STATUS_OF = itemgetter(0)  # CellValue.status

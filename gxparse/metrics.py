@@ -19,7 +19,6 @@ metric with ``value``, ``numerator`` and ``denominator``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +31,6 @@ __all__ = [
     "CATALOG",
     "CHAIN_COLUMNS",
     "CHAIN_STATUSES",
-    "CODE_GROUPS",
     "FLOW_ROWS",
     "GROUP_BY",
     "METRIC_BY_CODE",
@@ -77,26 +75,8 @@ REPORT_INFO: tuple[str, ...] = ("agency", "year", "level", "template")
 # ---------------------------------------------------------------------------------------
 # Labels
 # ---------------------------------------------------------------------------------------
-_NUMBERING = re.compile(
-    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])+"
-)
-_TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
-
-
-# Codes by the contract column that holds them. ``template.label`` searches every group in
-# turn, so a code used in two places (``other``: a part 三 row and a part 四 result;
-# ``corrected``: a result and a cell status) needs the column to be read right.
-CODE_GROUPS: dict[str, tuple[template.Entry | template.Part, ...]] = {
-    "row": template.APPLICATION_ROWS + template.APPLICATION_GROUPS,
-    "applicant": template.APPLICANTS,
-    "item": template.DISCLOSURE_ITEMS,
-    "measure": template.DISCLOSURE_MEASURES,
-    "proceeding": template.PROCEEDINGS,
-    "result": template.RESULTS,
-    "status": template.STATUSES,
-    "level": template.LEVELS,
-    "section": template.PARTS,
-}
+# Contract columns whose codes are labelled by a template kind of another name.
+_KIND_OF_COLUMN = {"section": "part"}
 
 
 def code_label(column: str, code: str, lang: str = "zh") -> str:
@@ -105,10 +85,7 @@ def code_label(column: str, code: str, lang: str = "zh") -> str:
     ``code_label("result", "other")`` is 其他结果 while ``code_label("row", "other")`` is
     （六）其他处理. Raises KeyError for an unknown column or code.
     """
-    for entry in CODE_GROUPS[column]:
-        if entry.code == code:
-            return entry.zh if lang == "zh" else entry.en
-    raise KeyError(f"{column}={code}")
+    return template.label(_KIND_OF_COLUMN.get(column, column), code, lang=lang)
 
 
 _ORDER_ENTRIES = {
@@ -129,38 +106,29 @@ def template_order(codes: Iterable[str], column: str, *, numbered: bool = False)
     ]
 
 
-def short_label(
-    code: str, lang: str = "zh", column: str | None = None, *, numbered: bool = False
-) -> str:
-    """Return a template label without its numbering and trailing note.
+def short_label(code: str, lang: str = "zh", column: str = "row", *, numbered: bool = False) -> str:
+    """Return the template label of a code in a contract column (``row``, ``applicant``,
+    ``result``, ...) without its numbering and trailing note.
 
     ``（二）部分公开（区分处理的，只计这一情形，不计其他情形）`` becomes ``部分公开``;
-    ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``. Give
-    ``column`` (``row``, ``result``, ...) for codes used in more than one column. With
+    ``一、本年新收政府信息公开申请数量`` becomes ``本年新收政府信息公开申请数量``. With
     ``numbered`` the printed numbering stays (``（三）1.属于国家秘密``).
     """
-    text = code_label(column, code, lang) if column else template.label(code, lang)
-    if lang != "zh":
-        return text
-    if not numbered:
-        text = _NUMBERING.sub("", text)
-    stripped = _TRAILING_NOTE.sub("", text)
-    return stripped or text
+    if not numbered or lang != "zh":
+        return template.label(_KIND_OF_COLUMN.get(column, column), code, short=True, lang=lang)
+    return template.shorten(code_label(column, code, lang), numbered=True)
 
 
-_ROW_CODES = {r.code for r in template.APPLICATION_ROWS} | {
-    g.code for g in template.APPLICATION_GROUPS
-}
-
-
-# Groups of application rows, from the template's parents. ``other_handling`` also takes
-# 2019's undivided ``other`` row, so both templates compare.
+# Groups of application rows, from the template's parents. A group whose rows 2021 splits
+# from one 2019 row (``other_handling``) also takes that row, so both templates compare.
 def _row_groups() -> dict[str, tuple[str, ...]]:
     groups: dict[str, list[str]] = {}
     for row in template.APPLICATION_ROWS:
         if row.parent and row.parent != "outcomes":
             groups.setdefault(row.parent, []).append(row.code)
-    groups["other_handling"].append("other")
+    for members in groups.values():
+        if tuple(members) == template.SPLIT_OTHER.codes_2021:
+            members.extend(template.SPLIT_OTHER.codes_2019)
     groups["outcomes"] = list(
         dict.fromkeys(r for t in template.TEMPLATES for r in template.OUTCOME_ROWS[t])
     )
@@ -192,19 +160,15 @@ def term_label(term: str, lang: str = "zh") -> str:
         else:
             first, second = short_label(a, lang, "item"), short_label(b, lang, "measure")
         return f"{first}{sep}{second}"
-    return short_label(term, lang, "row" if term in _ROW_CODES else None)
+    return short_label(term, lang, "row")
 
 
 def narrative_label(metric: str, lang: str = "zh") -> str:
     """Label of a narrative metric (``active_disclosure_total``, ``channel_wechat``, ...)."""
-    if metric.startswith("channel_"):
-        group, code = getattr(template, "CHANNELS", ()), metric.removeprefix("channel_")
-    else:
-        group, code = getattr(template, "NARRATIVE_METRICS", ()), metric
-    for e in group:
-        if e.code == code:
-            return e.zh if lang == "zh" else e.en
-    return metric
+    try:
+        return template.label("metric", metric, lang=lang)
+    except KeyError:
+        return metric
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,7 +213,7 @@ class Metric:
         else:
             text = f"{side(self.numerator)} / {side(self.denominator)}"
         if self.applicant != "total":
-            text += f"{sep}{short_label(self.applicant, lang)}"
+            text += f"{sep}{short_label(self.applicant, lang, 'applicant')}"
         return text
 
 
@@ -790,8 +754,8 @@ def applicant_mix(tables: object, row: str = "received_new") -> pd.DataFrame:
     df = pd.concat(parts, ignore_index=True)
     zero = df["denominator"] == 0
     df["value"] = (df["numerator"] / df["denominator"].where(~zero.fillna(False))).astype("Float64")
-    df["zh"] = [short_label(a, "zh") for a in df["applicant"]]
-    df["en"] = [short_label(a, "en") for a in df["applicant"]]
+    df["zh"] = [short_label(a, "zh", "applicant") for a in df["applicant"]]
+    df["en"] = [short_label(a, "en", "applicant") for a in df["applicant"]]
     keep = [c for c in df.columns if c not in ("metric", "kind", "na_reason")]
     first = ["report_id", *[c for c in REPORT_INFO if c in df.columns], "applicant"]
     return df[first + [c for c in keep if c not in first]]

@@ -385,8 +385,8 @@ _REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^part (.): unreadable cell$", "第{0}部分有无法识别为数字的单元格"),
         (r"^a second report in the same file$", "同一文件中出现第二份报告，其中的数字未读入"),
         (
-            rf"^part (.): {re.escape(T.label('other', kind='row'))} beside its sub-rows.*$",
-            "第{0}部分“" + T.label("other", kind="row") + "”与其分项同时出现，可能是分项的标签丢失",
+            rf"^part (.): {re.escape(T.label('row', 'other'))} beside its sub-rows.*$",
+            "第{0}部分“" + T.label("row", "other") + "”与其分项同时出现，可能是分项的标签丢失",
         ),
     )
 )
@@ -402,7 +402,7 @@ def reason_zh(reason: str) -> str:
             for i in range(1, len(groups)):
                 if groups[i] and kind and re.fullmatch(r"[a-z_]+", groups[i]):
                     try:
-                        groups[i] = T.label(groups[i], kind=kind)
+                        groups[i] = T.label(kind, groups[i])
                     except KeyError:
                         pass
             return zh.format(*groups)

@@ -922,7 +922,7 @@ def join_wrapped_labels(
 
 
 _SUB_ROWS = tuple(r.code for r in T.APPLICATION_ROWS if r.parent == "other_handling")
-_UNDIVIDED = T.label("other", kind="row")
+_UNDIVIDED = T.label("row", "other")
 
 
 def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
@@ -1056,7 +1056,7 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
                 r,
                 [(proc, x.code) for x in T.RESULTS],
                 f"part 四 {proc}",
-                check=_row_total_holds,
+                check=_results_total_holds,
                 integer=True,
             )
     elif (
@@ -1162,14 +1162,28 @@ def _parts_exceed_total(cells: Sequence[Cell]) -> bool:
     return sum(p for p in parts if p is not None) > total
 
 
-def _row_total_holds(values: list[Decimal]) -> bool:
-    """The last cell of a row is the total of the others (part 三 rows, part 四 groups)."""
-    return values[-1] == sum(values[:-1])
+def _line_test(code: str, columns: Sequence[str]) -> Callable[[list[Decimal]], bool]:
+    """Given a template identity across a line and the line's columns in printed order,
+    return a test that the identity holds on the line's values."""
+    ident = next(i for i in T.identities("2021") if i.code == code)
+    left = [columns.index(c) for c in ident.left]
+    right = [columns.index(c) for c in ident.right]
+
+    def holds(values: list[Decimal]) -> bool:
+        return sum(values[i] for i in left) == sum(values[i] for i in right)
+
+    return holds
+
+
+# A part 三 row's total is the sum of its applicant columns; a part 四 proceeding's too.
+_row_total_holds = _line_test("row_total", T.APPLICANT_CODES)
+_results_total_holds = _line_test("appeals_total", [r.code for r in T.RESULTS])
 
 
 def _appeal_totals_hold(values: list[Decimal]) -> bool:
+    """Part 四 printed as one line: each proceeding's results, total last."""
     n = len(T.RESULTS)
-    return all(_row_total_holds(values[i : i + n]) for i in range(0, len(values), n))
+    return all(_results_total_holds(values[i : i + n]) for i in range(0, len(values), n))
 
 
 def _segment_keys(entries: Sequence[T.Entry], extra: Sequence[str] = ()) -> tuple[str, ...]:

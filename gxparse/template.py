@@ -13,7 +13,8 @@ the whole normalised label (after numbering is stripped), for generic labels lik
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, replace
 
 TEMPLATES: tuple[str, ...] = ("2021", "2019")
 
@@ -604,35 +605,6 @@ PROVINCES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-LABEL_KINDS: dict[str, tuple[Entry, ...]] = {
-    "row": APPLICATION_ROWS,
-    "applicant": APPLICANTS,
-    "item": DISCLOSURE_ITEMS,
-    "measure": DISCLOSURE_MEASURES,
-    "proceeding": PROCEEDINGS,
-    "result": RESULTS,
-    "status": STATUSES,
-    "level": LEVELS,
-    "group": APPLICATION_GROUPS,
-}
-
-
-def label(code: str, lang: str = "zh", kind: str | None = None) -> str:
-    """The display label of a template code. Some codes mean two things (``other`` is a
-    part 三 row and a part 四 result; ``corrected`` a result and a status): pass ``kind``
-    ("row", "applicant", "item", "measure", "proceeding", "result", "status", "level",
-    "group", "part") to say which; without it the first match in that order is used."""
-    if kind == "part" or (kind is None and code in PART_BY_CODE and code not in ("other",)):
-        p = PART_BY_CODE[code]
-        return p.zh if lang == "zh" else p.en
-    groups = (LABEL_KINDS[kind],) if kind is not None else tuple(LABEL_KINDS.values())
-    for group in groups:
-        for e in group:
-            if e.code == code:
-                return e.zh if lang == "zh" else e.en
-    raise KeyError(code if kind is None else f"{kind}:{code}")
-
-
 def application_rows(template: str) -> tuple[Entry, ...]:
     """The rows of part 三 in printed order for one template version."""
     return tuple(r for r in APPLICATION_ROWS if template in r.templates)
@@ -642,16 +614,128 @@ def measure(code: str) -> Entry:
     return next(m for m in DISCLOSURE_MEASURES if m.code == code)
 
 
+# ---------------------------------------------------------------------------------------
+# Crosswalk between the 2019 and 2021 templates
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Crosswalk:
+    """What one quantity is called in each template, and whether the two can be compared."""
+
+    table: str
+    codes_2021: tuple[str, ...]
+    codes_2019: tuple[str, ...]
+    comparable: bool
+    note: str
+
+
+# 2021 splits （六）其他处理 into three sub-rows; 2019 prints it as one row.
+SPLIT_OTHER = Crosswalk(
+    "applications",
+    tuple(r.code for r in APPLICATION_ROWS if r.parent == "other_handling"),
+    ("other",),
+    True,
+    "2021 splits （六） into three sub-rows; their sum equals 2019's single row.",
+)
+
+CROSSWALK: tuple[Crosswalk, ...] = (
+    Crosswalk(
+        "applications",
+        tuple(r.code for r in application_rows("2021") if r.code not in SPLIT_OTHER.codes_2021),
+        tuple(r.code for r in application_rows("2019") if r.code not in SPLIT_OTHER.codes_2019),
+        True,
+        "Part 3 rows other than （六） are the same in both templates.",
+    ),
+    SPLIT_OTHER,
+    Crosswalk(
+        "appeals",
+        tuple(f"{p}:{r}" for p, r in APPEAL_CELLS),
+        tuple(f"{p}:{r}" for p, r in APPEAL_CELLS),
+        True,
+        "Part 4 is identical in both templates.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("decisions",),
+        ("decisions",),
+        True,
+        "Decisions (Art. 20 (5)/(6)) count the same thing in both templates.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("fee_amount",),
+        ("previous_year_count", "change"),
+        False,
+        "Fees: 2021 reports an amount in 万元, 2019 counts fee items. Never mix them.",
+    ),
+    Crosswalk(
+        "disclosure",
+        ("issued", "repealed", "in_force"),
+        ("newly_made", "newly_published", "total_published"),
+        False,
+        "Regulations and normative documents: 2021 counts issued/repealed/in force, "
+        "2019 counts made/published/total published. Not the same quantities.",
+    ),
+    Crosswalk(
+        "disclosure",
+        (),
+        ("procurement_projects", "procurement_amount"),
+        False,
+        "Centralised procurement (Art. 20 (9)) exists only in the 2019 template.",
+    ),
+)
+
+
+def comparable(table: str, code: str, template_a: str, template_b: str) -> bool:
+    """Given a row/measure code and two template versions, return whether values compare.
+
+    Same template: always comparable. Across templates: only what :data:`CROSSWALK`
+    declares comparable under the same code.
+    """
+    if template_a == template_b:
+        return True
+    for cw in CROSSWALK:
+        if cw.table == table and code in cw.codes_2021 and code in cw.codes_2019:
+            return cw.comparable
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# Identities (勾稽关系)
+# ---------------------------------------------------------------------------------------
+Key = tuple[str, str]  # (row code, column code) of a cell
+
+
 @dataclass(frozen=True)
 class Identity:
-    """A template identity: sum(left) == sum(right), per applicant column where relevant."""
+    """A template identity: sum(left) == sum(right) in every line of a table ``over`` names.
+
+    ``across`` says what ``left`` and ``right`` name: "rows" (row codes; the identity holds
+    in each column listed in ``over``) or "cols" (column codes; it holds in each row)."""
 
     code: str
     zh: str
     en: str
     left: tuple[str, ...]
     right: tuple[str, ...]
-    templates: tuple[str, ...] = field(default=TEMPLATES)
+    table: str = "applications"
+    across: str = "rows"
+    over: tuple[str, ...] = APPLICANT_CODES
+
+    def keys(self, at: str) -> tuple[tuple[Key, ...], tuple[Key, ...]]:
+        """Given one line of ``over``, return the identity's (left, right) cell keys."""
+        if self.across == "rows":
+            return tuple((r, at) for r in self.left), tuple((r, at) for r in self.right)
+        return tuple((at, c) for c in self.left), tuple((at, c) for c in self.right)
+
+
+def _outcomes_sum(outcomes: tuple[str, ...], code: str = "outcomes_sum") -> Identity:
+    return Identity(
+        code,
+        "（七）总计＝（一）至（六）之和",
+        "total handled = sum of outcomes",
+        ("total_handled",),
+        outcomes,
+    )
 
 
 def application_identities(template: str) -> tuple[Identity, ...]:
@@ -664,14 +748,59 @@ def application_identities(template: str) -> tuple[Identity, ...]:
             ("received_new", "carried_over"),
             ("total_handled", "carried_forward"),
         ),
+        _outcomes_sum(OUTCOME_ROWS[template]),
+    )
+
+
+def undivided_identities() -> tuple[Identity, ...]:
+    """The column identities a 2021 report that prints （六） undivided adds to those of
+    :func:`application_identities`: the crosswalk's sum, and the outcomes through it."""
+    split = SPLIT_OTHER.codes_2021
+    outcomes = tuple(o for o in OUTCOME_ROWS["2021"] if o not in split) + SPLIT_OTHER.codes_2019
+    return (
         Identity(
-            "outcomes_sum",
-            "（七）总计＝（一）至（六）之和",
-            "total handled = sum of outcomes",
-            ("total_handled",),
-            OUTCOME_ROWS[template],
+            "other_split",
+            "（六）其他处理＝（六）1至3之和",
+            "other handling = sum of its three sub-rows",
+            SPLIT_OTHER.codes_2019,
+            split,
+        ),
+        _outcomes_sum(outcomes, "outcomes_sum_undivided"),
+    )
+
+
+def total_identities(template: str, undivided: bool = False) -> tuple[Identity, ...]:
+    """The identities across a line: part 三's total column, part 四's total per proceeding.
+    ``undivided``: a 2021 report printing （六） undivided, whose row has a total too."""
+    rows = tuple(r.code for r in application_rows(template))
+    return (
+        Identity(
+            "row_total",
+            "总计＝六类申请人之和",
+            "total = sum of the six applicant columns",
+            ("total",),
+            APPLICANT_PARTS,
+            across="cols",
+            over=rows + SPLIT_OTHER.codes_2019 if undivided else rows,
+        ),
+        Identity(
+            "appeals_total",
+            "总计＝各类结果之和",
+            "total = sum of the results",
+            ("total",),
+            tuple(r.code for r in RESULTS if r.code != "total"),
+            table="appeals",
+            across="cols",
+            over=tuple(p.code for p in PROCEEDINGS),
         ),
     )
+
+
+def identities(template: str, undivided: bool = False) -> tuple[Identity, ...]:
+    """Every identity of a template version: those within each applicant column, then those
+    across a line. ``undivided``: of a 2021 report that prints （六） undivided."""
+    extra = undivided_identities() if undivided else ()
+    return application_identities(template) + extra + total_identities(template, undivided)
 
 
 # ---------------------------------------------------------------------------------------
@@ -707,3 +836,49 @@ CHANNELS: tuple[Entry, ...] = (
     Entry("bulletin_board", "公开栏", "Bulletin boards", ("公开栏", "公示栏", "宣传栏", "电子屏")),
     Entry("press", "报刊", "Newspapers and gazettes", ("报刊", "报纸", "政府公报", "广播", "电视")),
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------------------
+# Codes by kind (the contract column that holds them). Some codes mean two things: ``other``
+# is a part 三 row, a part 四 result and part 六; ``corrected`` a result and a status.
+LABEL_KINDS: dict[str, tuple[Entry | Part, ...]] = {
+    "row": APPLICATION_ROWS + APPLICATION_GROUPS,
+    "applicant": APPLICANTS,
+    "item": DISCLOSURE_ITEMS,
+    "measure": DISCLOSURE_MEASURES,
+    "proceeding": PROCEEDINGS,
+    "result": RESULTS,
+    "status": STATUSES,
+    "level": LEVELS,
+    "part": PARTS,
+    # The narrative table's metrics: prose figures, and channels as "channel_" + code.
+    "metric": NARRATIVE_METRICS + tuple(replace(e, code="channel_" + e.code) for e in CHANNELS),
+}
+_LABELS: dict[str, dict[str, Entry | Part]] = {
+    kind: {e.code: e for e in reversed(entries)} for kind, entries in LABEL_KINDS.items()
+}
+
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])+"
+)
+_TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
+
+
+def shorten(text: str, numbered: bool = False) -> str:
+    """A Chinese label without its numbering (kept with ``numbered``) and trailing note:
+    "（二）部分公开（区分处理的，…）" → "部分公开", "（三）1.属于国家秘密" → "属于国家秘密"."""
+    if not numbered:
+        text = _NUMBERING.sub("", text)
+    return _TRAILING_NOTE.sub("", text) or text
+
+
+def label(kind: str, code: str, short: bool = False, lang: str = "zh") -> str:
+    """The display label of a code of one kind (a key of :data:`LABEL_KINDS`); ``short``
+    drops the printed numbering and trailing note (Chinese only). Raises KeyError for an
+    unknown kind or code."""
+    entry = _LABELS[kind][code]
+    if lang != "zh":
+        return entry.en
+    return shorten(entry.zh) if short else entry.zh

@@ -22,6 +22,38 @@ def _keys(e: T.Entry) -> str:
     return ", ".join(f"`{k}`" for k in e.keys)
 
 
+def _identities() -> list[str]:
+    """The identities of each version, then the crosswalk between the versions."""
+    lines = ["## Identities (勾稽关系)", ""]
+    # A 2021 report printing （六） undivided adds two column identities.
+    rows = [(v, i) for v in T.TEMPLATES for i in T.identities(v)]
+    rows += [("2021, （六） undivided", i) for i in T.undivided_identities()]
+    lines += _table(
+        ["template", "code", "中文", "table", "holds in each", "left", "right"],
+        [
+            [
+                v,
+                i.code,
+                i.zh,
+                i.table,
+                "column" if i.across == "rows" else "row",
+                " + ".join(i.left),
+                " + ".join(i.right),
+            ]
+            for v, i in rows
+        ],
+    )
+    lines += ["## Crosswalk between the 2021 and 2019 templates", ""]
+    lines += _table(
+        ["table", "2021", "2019", "comparable", "note"],
+        [
+            [c.table, ", ".join(c.codes_2021), ", ".join(c.codes_2019), str(c.comparable), c.note]
+            for c in T.CROSSWALK
+        ],
+    )
+    return lines
+
+
 def render() -> str:
     """The template reference as Markdown."""
     lines = [
@@ -66,15 +98,7 @@ def render() -> str:
             for e in T.APPLICATION_ROWS
         ],
     )
-    lines += ["## Part 三: identities (per applicant column)", ""]
-    for version in T.TEMPLATES:
-        lines += _table(
-            ["template", "code", "中文", "left", "right"],
-            [
-                [version, i.code, i.zh, " + ".join(i.left), " + ".join(i.right)]
-                for i in T.application_identities(version)
-            ],
-        )
+    lines += _identities()
     lines += ["## Part 四: proceedings × results", ""]
     lines += _table(
         ["code", "中文", "English", "keys"],

@@ -88,7 +88,7 @@ if a.aggregated:
         apps,
         row="row_label",
         title=f"第三部分单元格状态：各行未填报的报告比例（共 {a.n_reports:,} 份）",
-        subtitle=template.label("applications"),
+        subtitle=template.label("part", "applications"),
         source=a.source,
     )
 else:
@@ -110,13 +110,13 @@ else:
         row_order=row_order,
         col_order=columns_order,
         title="第三部分单元格状态（每份报告 × 每行）",
-        subtitle=template.label("applications"),
+        subtitle=template.label("part", "applications"),
         source=a.source,
     )
 paths = a.save(fig, "01_cell_status_applications")
 
 # %%
-subtitle = f"{template.label('active_disclosure')}；{template.label('appeals')}"
+subtitle = f"{template.label('part', 'active_disclosure')}；{template.label('part', 'appeals')}"
 if a.aggregated:
     fig = plotting.status_bars(
         shares[shares["table"].isin(["disclosure", "appeals"])],

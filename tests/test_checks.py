@@ -131,7 +131,8 @@ def report(
     secs = {"overview": f"{rid} 概况", "active_disclosure": "", "applications": "", "appeals": ""}
     secs.update(sections or {})
     out["sections"] = [
-        {"report_id": rid, "section": s, "title": T.label(s), "text": t} for s, t in secs.items()
+        {"report_id": rid, "section": s, "title": T.label("part", s), "text": t}
+        for s, t in secs.items()
     ]
     return out
 
@@ -844,7 +845,7 @@ def test_copied_text_wording(year: int, whom: str) -> None:
     )
     c = only(f, "copied_text")
     assert c["message"].item() == (
-        f"甲镇人民政府{year}年报告“{T.label('overview')}”部分与{whom}几乎相同（相似度100%）。"
+        f"甲镇人民政府{year}年报告“{T.label('part', 'overview')}”部分与{whom}几乎相同（相似度100%）。"
     )
 
 
@@ -1324,3 +1325,91 @@ def test_similar_texts_equals_similar_pairs_of_their_shingles(n, threshold):
     expected = C.similar_pairs({k: C.shingles(t, n) for k, t in texts.items()}, threshold)
     assert C.similar_texts(texts, n, threshold) == expected
     assert expected or threshold == 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# The template is the one place a label or an identity is declared
+# ---------------------------------------------------------------------------------------
+_LABEL_CACHES = (C.row_label, C.col_label, C._cell_name, C.row_name, C.prose_label)
+
+
+@pytest.fixture
+def relabelled_received_new():
+    """Part 三's first row relabelled in the template, as an edit of template.py would."""
+    entry = T.APPLICATION_ROW_BY_CODE["received_new"]
+    old = entry.zh
+    # Entries are frozen: the edit is made on the declared entry itself and undone after.
+    object.__setattr__(entry, "zh", "一、本年新收申请件数（测试）")
+    for f in _LABEL_CACHES:
+        f.cache_clear()
+    yield
+    object.__setattr__(entry, "zh", old)
+    for f in _LABEL_CACHES:
+        f.cache_clear()
+
+
+def test_a_label_edited_in_the_template_shows_everywhere(relabelled_received_new):
+    from gxparse import metrics, plotting
+
+    assert T.label("row", "received_new", short=True) == "本年新收申请件数"
+    f = only(run(report(app={("received_new", "total"): 9})), "identity_row_total")
+    assert f["message"].item().startswith("甲镇人民政府2023年报告第三部分“本年新收申请件数”行")
+    assert metrics.term_label("received_new") == "本年新收申请件数"
+    assert metrics.short_label("received_new", numbered=True) == "一、本年新收申请件数"
+    assert plotting.flow_labels()["received_new"] == "本年新收申请件数"
+
+
+@pytest.fixture
+def balance_without_carried_forward(monkeypatch):
+    """The balance identity edited in the template: new + carried over = handled."""
+    from dataclasses import replace
+
+    from gxparse import derive as D
+
+    declared = T.application_identities
+
+    def edited(template: str) -> tuple[T.Identity, ...]:
+        balance, *rest = declared(template)
+        return (replace(balance, zh="一＋二＝三（测试）", right=("total_handled",)), *rest)
+
+    monkeypatch.setattr(T, "application_identities", edited)
+    D._application_equations.cache_clear()
+    yield
+    D._application_equations.cache_clear()
+
+
+def _derived_total_handled() -> object:
+    from decimal import Decimal
+
+    from gxparse.derive import application_equations, derive
+    from gxparse.tables import CellValue
+
+    cells = {
+        (r.code, a): CellValue("missing")
+        for r in T.application_rows("2021")
+        for a in T.APPLICANT_CODES
+    }
+    for row, v in (("received_new", 5), ("carried_over", 2), ("carried_forward", 1)):
+        cells[(row, "natural_person")] = CellValue("reported", Decimal(v), str(v))
+    out = derive(cells, application_equations("2021", cells))
+    return out[("total_handled", "natural_person")].value
+
+
+def test_derive_reads_the_balance_from_the_template():
+    assert _derived_total_handled() == 6  # 5 + 2 = handled + 1
+
+
+def test_an_identity_edited_in_the_template_shows_everywhere(balance_without_carried_forward):
+    assert _derived_total_handled() == 7  # 5 + 2 = handled
+    app = {**both("carried_over", 1), **both("carried_forward", 1)}
+    f = only(run(report(app=app)), "identity_balance")
+    assert list(zip(f["col"], f["expected"], f["actual"], strict=True)) == [
+        ("natural_person", "7", "6"),
+        ("total", "7", "6"),
+    ]
+    assert "第三部分“自然人”列（一＋二＝三（测试））不平衡" in f["message"].iloc[0]
+
+
+def test_the_unedited_balance_holds_on_the_same_report():
+    app = {**both("carried_over", 1), **both("carried_forward", 1)}
+    assert only(run(report(app=app)), "identity_balance").empty

@@ -183,11 +183,15 @@ def test_catalog_has_written_definitions() -> None:
         pytest.param("received_new", "本年新收政府信息公开申请数量", id="part-number"),
         pytest.param("denied_state_secret", "属于国家秘密", id="sub-number"),
         pytest.param("total_handled", "总计", id="seven"),
-        pytest.param("natural_person", "自然人", id="applicant"),
     ],
 )
 def test_short_label(label: str, expected: str) -> None:
     assert metrics.short_label(label) == expected
+
+
+def test_short_label_of_another_column() -> None:
+    assert metrics.short_label("natural_person", column="applicant") == "自然人"
+    assert metrics.short_label("other", column="result") == "其他结果"
 
 
 def test_rates_value_numerator_denominator(tables: dict[str, pd.DataFrame]) -> None:

@@ -71,9 +71,9 @@ def test_matplotlibrc_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_chinese_labels_render_without_missing_glyphs() -> None:
     plotting.use_style()
     fig, ax = plt.subplots()
-    ax.set_title(template.label("partially_granted"))
-    ax.set_xlabel(template.label("received_new"))
-    ax.set_yticks([0, 1], [template.label("denied_three_safeties"), "瀛海镇（２０２３）"])
+    ax.set_title(template.label("row", "partially_granted"))
+    ax.set_xlabel(template.label("row", "received_new"))
+    ax.set_yticks([0, 1], [template.label("row", "denied_three_safeties"), "瀛海镇（２０２３）"])
     plotting.add_footer(fig, SOURCE)
     assert glyph_warnings(render(fig)) == []
 
@@ -150,7 +150,7 @@ def _dots() -> Figure:
             "value": [3000, 0, 12, 6, pd.NA, 1],
         }
     )
-    labels = {c: template.label(c) for c in ("penalty", "coercion", "licensing")}
+    labels = {c: template.label("item", c) for c in ("penalty", "coercion", "licensing")}
     return plotting.dot_chart(
         df,
         label="body",

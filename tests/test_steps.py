@@ -657,11 +657,20 @@ def test_group_subtotal_rows_are_not_cells() -> None:
         ("corrected", "status", "zh", "已更正"),
         ("corrected", "result", "en", "Corrected"),
         ("other", "part", "zh", "其他需要报告的事项"),
-        ("natural_person", None, "zh", "自然人"),
+        ("natural_person", "applicant", "zh", "自然人"),
+        ("other_handling", "row", "zh", "（六）其他处理"),
+        ("channel_wechat", "metric", "en", "WeChat"),
     ],
 )
-def test_template_labels_by_kind(code: str, kind: str | None, lang: str, expected: str) -> None:
-    assert T.label(code, lang, kind) == expected
+def test_template_labels_by_kind(code: str, kind: str, lang: str, expected: str) -> None:
+    assert T.label(kind, code, lang=lang) == expected
+
+
+def test_template_label_without_a_kind_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        T.label("row", "natural_person")
+    with pytest.raises(KeyError):
+        T.label("group", "denied")
 
 
 @pytest.mark.parametrize(
