@@ -65,6 +65,7 @@ DOWNSTREAM_MODULES: frozenset[str] = frozenset(
         "plotting.py",
         "review.py",
         "schemas.py",
+        "tablesdoc.py",
         "templatedoc.py",
         "xlsx.py",  # the workbook writer
         "synth",  # the report generator

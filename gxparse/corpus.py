@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gxparse import checkcatalog
+from gxparse import contract as K
 from gxparse.dtypes import concat_frames
 from gxparse.parse import (
     COLUMNS,
@@ -24,8 +26,8 @@ from gxparse.parse import (
 )
 
 PathLike = str | Path
-PARSE_STATUSES: tuple[str, ...] = ("ok", "partial", "failed")
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+PARSE_STATUSES: tuple[str, ...] = K.PARSE_STATUSES
+SEVERITIES: tuple[str, ...] = checkcatalog.SEVERITIES
 STATUS_ZH: dict[str, str] = {"ok": "完整", "partial": "部分", "failed": "失败"}
 UNKNOWN_ZH = "不详"
 

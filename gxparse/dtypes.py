@@ -1,9 +1,10 @@
 """The dtypes of the seven tables, code columns as categoricals with fixed categories.
 
-Every code column (a status, a template row, a check, ...) is a ``pandas.Categorical``
-whose categories are the codes the template (:mod:`gxparse.template`) or the check catalog
-(:data:`gxparse.checks.CHECKS`) declares, in their printed order, whether a corpus uses
-them or not. So two corpora (two years, two regions, a Parquet file read back) have the
+The dtypes and code sets are those the declaration of the tables gives
+(:data:`gxparse.contract.TABLES`). Every code column (a status, a template row, a
+check, ...) is a ``pandas.Categorical`` whose categories are the codes the template
+(:mod:`gxparse.template`) or the check catalog (:data:`gxparse.checks.CHECKS`) declares,
+in their printed order, whether a corpus uses them or not. So two corpora (two years, two regions, a Parquet file read back) have the
 same dtypes, ``pd.concat`` keeps them categorical, and sorting or grouping by a code
 follows the template's order. A code column takes one byte per row instead of a string.
 
@@ -15,7 +16,7 @@ it after the declared codes and warns (:class:`UnknownCodeWarning`); the schemas
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
 
@@ -23,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from gxparse import checks as C
-from gxparse import template as T
+from gxparse import contract as K
+from gxparse.contract import PARSE_STATUSES, TABLE_NAMES
 
 __all__ = [
     "CATEGORIES",
@@ -37,76 +38,24 @@ __all__ = [
     "concat_frames",
 ]
 
-PARSE_STATUSES: tuple[str, ...] = ("ok", "partial", "failed")
-
-# The contract's seven tables in its order (also the codes of the findings' ``table``
-# column); gxparse.parse.TABLES is this tuple.
-TABLE_NAMES: tuple[str, ...] = (
-    "reports",
-    "disclosure",
-    "applications",
-    "appeals",
-    "narrative",
-    "findings",
-    "sections",
-)
-
-
-def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v is not None))
-
-
-_STATUS = T.STATUS_CODES
-
-# table → column → its categories, in template (printed) order.
+# table → code column → its categories, in template (printed) order.
 CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
-    "reports": {
-        "template": T.TEMPLATES,
-        "parse_status": PARSE_STATUSES,
-        "level": tuple(e.code for e in T.LEVELS),
-    },
-    "disclosure": {
-        "item": tuple(e.code for e in T.DISCLOSURE_ITEMS),
-        "measure": tuple(e.code for e in T.DISCLOSURE_MEASURES),
-        "unit": _unique([*(e.unit for e in T.DISCLOSURE_MEASURES), T.YUAN]),
-        "status": _STATUS,
-    },
-    "applications": {
-        "row": tuple(e.code for e in T.APPLICATION_ROWS),
-        "applicant": T.APPLICANT_CODES,
-        "status": _STATUS,
-    },
-    "appeals": {
-        "proceeding": tuple(e.code for e in T.PROCEEDINGS),
-        "result": tuple(e.code for e in T.RESULTS),
-        "status": _STATUS,
-    },
-    "narrative": {
-        "metric": tuple(e.code for e in T.NARRATIVE_METRICS)
-        + tuple("channel_" + e.code for e in T.CHANNELS),
-        # Channel counts are in 条 like the total they break down (see gxparse.narrative).
-        "unit": _unique([*(e.unit for e in T.NARRATIVE_METRICS), "条"]),
-    },
-    "findings": {
-        "check": tuple(c.code for c in C.CHECKS),
-        "severity": C.SEVERITIES,
-        "table": TABLE_NAMES,
-    },
-    "sections": {
-        "section": tuple(p.code for p in T.PARTS),
-    },
+    name: {c.name: c.codes for c in t.columns if c.dtype == "code" and c.codes is not None}
+    for name, t in K.TABLES.items()
 }
 
-# Numeric, boolean and date columns; every other column is text ("string").
-_FLOAT = {("disclosure", "value"), ("narrative", "value")}
-_INT = {
-    ("applications", "value"),
-    ("appeals", "value"),
-    ("reports", "year"),
-    ("reports", "n_unplaced"),
-}
-_BOOL = {("narrative", "approximate")}
-_DATE = {("reports", "published")}
+
+def _of(dtype: str) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (t.name, c.name) for t in K.TABLES.values() for c in t.columns if c.dtype == dtype
+    )
+
+
+# Numeric, boolean and date columns; every other column is text ("str").
+_FLOAT = _of("float")
+_INT = _of("int")
+_BOOL = _of("bool")
+_DATE = _of("date")
 
 
 class UnknownCodeWarning(UserWarning):

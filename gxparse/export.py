@@ -10,7 +10,8 @@ Given the tidy tables (a Corpus or a dict of DataFrames), :func:`write_workbook`
 - one sheet per contract table (reports, disclosure, applications, appeals, narrative,
   sections), codes followed by a column with their Chinese label.
 
-Headers are translated through :data:`HEADERS` (one place). Every sheet has a frozen
+Headers are translated through :data:`HEADERS`: a table column's header comes from the
+declaration of the tables (:mod:`gxparse.contract`). Every sheet has a frozen
 header row and an autofilter; widths count a CJK character as two. The file is written to
 a temporary file in the target folder and moved into place (``os.replace``), so a reader
 never sees half a workbook.
@@ -29,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from gxparse import contract as K
 from gxparse import metrics
 from gxparse.xlsx import Link, PrintSetup, Sheet, Style, Workbook
 
@@ -58,60 +60,22 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------------------
-# Translations: column name → Chinese header (the one place)
+# Translations: column name → Chinese header
 # ---------------------------------------------------------------------------------------
-HEADERS: dict[str, str] = {
-    "report_id": "报告编号",
-    "source_file": "源文件",
-    "source_format": "文件格式",
-    "sha256": "SHA-256",
-    "agency_raw": "机关名称（原文）",
-    "agency": "机关",
-    "province": "省级",
-    "city": "地市级",
-    "county": "县级",
-    "level": "层级代码",
+# Headers of the columns the sheets add to the tables (labels) and of the summary and metric
+# sheets; a table column's header is declared with the column (gxparse.contract).
+_OTHER_HEADERS: dict[str, str] = {
     "level_label": "层级",
-    "year": "年度",
-    "template": "模板版本",
-    "published": "发布日期",
-    "parse_status": "解析状态",
-    "error": "错误",
-    "n_unplaced": "未归位数字",
-    "item": "事项代码",
     "item_label": "事项",
-    "measure": "指标代码",
     "measure_label": "指标",
-    "value": "数值",
-    "unit": "单位",
-    "status": "状态代码",
     "status_label": "状态",
-    "raw": "原文",
-    "source": "出处",
-    "row": "行代码",
     "row_label": "行",
-    "applicant": "申请人代码",
     "applicant_label": "申请人",
-    "proceeding": "程序代码",
     "proceeding_label": "程序",
-    "result": "结果代码",
     "result_label": "结果",
-    "metric": "指标代码",
     "metric_label": "指标",
-    "approximate": "约数",
-    "quote": "原句",
-    "check": "检查代码",
-    "severity": "严重程度代码",
     "severity_label": "严重程度",
-    "table": "表",
-    "col": "列",
-    "expected": "应为",
-    "actual": "实际",
-    "message": "说明",
-    "section": "部分代码",
     "section_label": "部分",
-    "title": "标题",
-    "text": "正文",
     "zh": "中文名称",
     "en": "英文名称",
     "kind": "类型",
@@ -121,14 +85,6 @@ HEADERS: dict[str, str] = {
     "definition": "定义",
     "definition_en": "英文定义",
     "group": "分组代码",
-    "label": "名称",
-    "parent": "上级指标",
-    "encoding": "文本编码",
-    "notes": "读取备注",
-    "location": "位置",
-    "decision": "分析人员决定",
-    "note": "备注",
-    "correction_reason": "更正原因",
     "n_peers": "同级报告数",
     "n_others": "同级其他报告数",
     "others_median": "同级其他报告中位数",
@@ -154,10 +110,10 @@ HEADERS: dict[str, str] = {
     "total": "合计",
     "max": "最大值",
     "reason": "原因",
-    "duplicate_of": "重复于",
     "pooled": "总体比率",
     "check_label": "检查",
 }
+HEADERS: dict[str, str] = {**K.headers(), **_OTHER_HEADERS}
 
 # Code columns followed by a column with the code's Chinese label (from the template).
 LABEL_COLUMNS: tuple[str, ...] = (
@@ -183,7 +139,7 @@ SEVERITY_FILLS: dict[str, tuple[str, str]] = {
 # The same colours for charts: each severity's text colour as a matplotlib colour.
 SEVERITY_COLORS: dict[str, str] = {k: "#" + text for k, (_fill, text) in SEVERITY_FILLS.items()}
 
-# Contract table → sheet name.
+# Sheet key → sheet name; a table's sheet is named in its declaration (gxparse.contract).
 SHEET_NAMES: dict[str, str] = {
     "contents": "目录",
     "about": "说明",
@@ -193,14 +149,8 @@ SHEET_NAMES: dict[str, str] = {
     "metrics": "指标",
     "catalog": "指标定义",
     "findings_summary": "检查发现汇总",
-    "findings": "检查发现",
     "left_out": "未计入的文件",
-    "reports": "报告",
-    "disclosure": "主动公开",
-    "applications": "依申请公开",
-    "appeals": "复议诉讼",
-    "narrative": "正文数据",
-    "sections": "章节正文",
+    **{name: table.zh for name, table in K.TABLES.items()},
 }
 SHEET_DESCRIPTIONS: dict[str, str] = {
     "about": "报告份数、年度、生成日期，单元格状态的含义",

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from gxparse import template as T
+from gxparse.contract import columns
 from gxparse.derive import appeal_equations, application_equations, derive
 from gxparse.document import Document, Item, Para, ReadError, Row, source_zh
 from gxparse.dtypes import TABLE_NAMES, column
@@ -58,25 +59,11 @@ from gxparse.tables import (
 
 log = logging.getLogger(__name__)
 
-# The contract's seven tables, in order (declared with their dtypes in gxparse.dtypes).
+# The contract's seven tables, in order (declared in gxparse.contract).
 TABLES: tuple[str, ...] = TABLE_NAMES
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "reports": (
-        "report_id", "source_file", "source_format", "sha256", "agency_raw", "agency", "province",
-        "city", "county", "year", "template", "published", "parse_status", "error", "n_unplaced",
-        "level", "encoding", "notes", "duplicate_of",
-    ),
-    "disclosure": ("report_id", "item", "measure", "value", "unit", "status", "raw", "source"),
-    "applications": ("report_id", "row", "applicant", "value", "status", "raw", "source"),
-    "appeals": ("report_id", "proceeding", "result", "value", "status", "raw", "source"),
-    "narrative": ("report_id", "metric", "value", "approximate", "quote", "label", "parent", "unit", "source"),
-    "findings": (
-        "report_id", "check", "severity", "table", "row", "col", "expected", "actual", "message",
-        "location", "source",
-    ),
-    "sections": ("report_id", "section", "title", "text", "source"),
-}  # fmt: skip
+# The columns one parsed file yields, in order (the review step adds the rest).
+COLUMNS: dict[str, tuple[str, ...]] = columns("parse")
 
 
 class ReportTables:

@@ -57,7 +57,7 @@ __all__ = [
     "this_python_kernel",
 ]
 
-TABLE_NAMES: tuple[str, ...] = TABLES  # the contract's seven tables, declared in parse.py
+TABLE_NAMES: tuple[str, ...] = TABLES  # the seven tables, declared in contract.py
 
 # Up to this many reports the notebooks chart every report (one bar, dot or row each);
 # beyond it they aggregate before plotting (by level × year, with counts of reports) and

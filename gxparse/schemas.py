@@ -1,8 +1,8 @@
-"""Declared schemas of the seven tidy tables (pandera).
+"""Schemas of the seven tidy tables (pandera), derived from their declaration.
 
 A schema failure is a bug in gxparse (the parser produced something the contract does not
-allow), not a finding about a report. Code sets come from :mod:`gxparse.template` and the
-check catalog (:data:`gxparse.checks.CHECKS`).
+allow), not a finding about a report. Columns, types, code sets and keys come from the
+declaration of the tables (:data:`gxparse.contract.TABLES`).
 
 What is declared, per table: the contract's columns and their types, the code sets
 (items, measures, rows, applicants, proceedings, results, statuses, sections, levels,
@@ -21,12 +21,12 @@ from decimal import Decimal
 import pandas as pd
 import pandera.pandas as pa
 
-from gxparse import checks as C
+from gxparse import contract as K
 from gxparse import dtypes as D
 from gxparse import template as T
 
-VALUED_STATUSES = frozenset({"reported", "derived", "corrected"})
-EMPTY_STATUSES = frozenset({"blank", "missing"})
+VALUED_STATUSES = frozenset(K.VALUED_STATUSES)
+EMPTY_STATUSES = frozenset(K.EMPTY_STATUSES)
 SOURCE_FORMATS = ("txt", "md", "docx", "doc", "pdf", "html", "htm", "xlsx", "xls", "csv", "wps")
 PARSE_STATUSES = D.PARSE_STATUSES
 SECTIONS = D.CATEGORIES["sections"]["section"]
@@ -134,149 +134,67 @@ def _unique(*keys: str) -> pa.Check:
     )
 
 
-def _cell_schema(
-    name: str, row: str, rows: tuple[str, ...], col: str, cols: tuple[str, ...], value: pa.Check
-) -> pa.DataFrameSchema:
-    extra = [
-        pa.Check(_status_value_consistent, name="status/value consistency", error="status/value"),
-        _unique("report_id", row, col),
-    ]
-    if name == "disclosure":
-        pairs = {
-            (item, m)
-            for layout in T.DISCLOSURE_LAYOUT.values()
-            for item, ms in layout.items()
-            for m in ms
-        }
-        extra.append(
+_DISCLOSURE_PAIRS = {
+    (item, m) for layout in T.DISCLOSURE_LAYOUT.values() for item, ms in layout.items() for m in ms
+}
+
+# Rules of one table beyond its columns and key (logic, so not in the declaration).
+_TABLE_RULES: dict[str, tuple[pa.Check, ...]] = {
+    "reports": (
+        pa.Check(
+            lambda df: (df["parse_status"] == "failed") | df["error"].isna(),
+            name="error only when failed",
+            error="error set on a report that did not fail",
+        ),
+    ),
+    "disclosure": (
+        pa.Check(
+            lambda df: pd.Series(
+                [
+                    (i, m) in _DISCLOSURE_PAIRS
+                    for i, m in zip(df["item"], df["measure"], strict=True)
+                ],
+                index=df.index,
+            ),
+            name="item/measure pair in a template layout",
+            error="item/measure pair",
+        ),
+    ),
+}
+_TYPE_CHECKS = {"int": INT, "float": NUMBER, "bool": BOOL, "date": DATE}
+
+
+def column_schema(column: K.Column) -> pa.Column:
+    """A declared column's pandera column: its type, code set and nullability. A column
+    the contract does not name is optional (a file written before gxparse added it)."""
+    if column.dtype in ("text", "code"):
+        return text(nullable=column.nullable, codes=column.codes, required=column.contract)
+    checks = [_TYPE_CHECKS[column.dtype]]
+    if column.minimum is not None:
+        checks.append(pa.Check.ge(column.minimum))
+    return pa.Column(None, checks=checks, nullable=column.nullable, required=column.contract)
+
+
+def table_schema(table: K.Table) -> pa.DataFrameSchema:
+    """A declared table's schema: its columns, one row per key, and for a table of cells
+    (one with a status) status/value consistency."""
+    checks = []
+    if "status" in table.names:
+        checks.append(
             pa.Check(
-                lambda df: pd.Series(
-                    [(i, m) in pairs for i, m in zip(df["item"], df["measure"], strict=True)],
-                    index=df.index,
-                ),
-                name="item/measure pair in a template layout",
-                error="item/measure pair",
+                _status_value_consistent, name="status/value consistency", error="status/value"
             )
         )
+    if table.keys:
+        checks.append(_unique(*table.keys))
+    checks += _TABLE_RULES.get(table.name, ())
     return pa.DataFrameSchema(
-        {
-            "report_id": text(nullable=False),
-            row: text(nullable=False, codes=rows),
-            col: text(nullable=False, codes=cols),
-            "value": pa.Column(None, checks=[value], nullable=True),
-            **(
-                {"unit": text(codes=D.CATEGORIES["disclosure"]["unit"])}
-                if name == "disclosure"
-                else {}
-            ),
-            "status": text(nullable=False, codes=T.STATUS_CODES),
-            "raw": text(),
-            "source": text(),
-            "correction_reason": text(required=False),
-        },
-        checks=extra,
-        name=name,
-        strict=False,
+        {c.name: column_schema(c) for c in table.columns}, checks=checks, name=table.name
     )
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "reports": pa.DataFrameSchema(
-        {
-            "report_id": text(nullable=False),
-            "source_file": text(nullable=False),
-            "source_format": text(nullable=False),
-            "sha256": text(),
-            "agency_raw": text(),
-            "agency": text(),
-            "province": text(),
-            "city": text(),
-            "county": text(),
-            "year": pa.Column(None, checks=[INT], nullable=True),
-            "template": text(codes=T.TEMPLATES),
-            "published": pa.Column(None, checks=[DATE], nullable=True),
-            "parse_status": text(nullable=False, codes=PARSE_STATUSES),
-            "error": text(),
-            "n_unplaced": pa.Column(None, checks=[INT, pa.Check.ge(0)], nullable=True),
-            "level": text(codes=LEVEL_CODES, required=False),
-            # gxparse's addition: the report_id of the report this one repeats.
-            "duplicate_of": text(required=False),
-        },
-        checks=[
-            _unique("report_id"),
-            pa.Check(
-                lambda df: (df["parse_status"] == "failed") | df["error"].isna(),
-                name="error only when failed",
-                error="error set on a report that did not fail",
-            ),
-        ],
-        name="reports",
-    ),
-    "disclosure": _cell_schema(
-        "disclosure",
-        "item",
-        tuple(i.code for i in T.DISCLOSURE_ITEMS),
-        "measure",
-        tuple(m.code for m in T.DISCLOSURE_MEASURES),
-        NUMBER,
-    ),
-    "applications": _cell_schema(
-        "applications",
-        "row",
-        tuple(r.code for r in T.APPLICATION_ROWS),
-        "applicant",
-        T.APPLICANT_CODES,
-        INT,
-    ),
-    "appeals": _cell_schema(
-        "appeals",
-        "proceeding",
-        tuple(p.code for p in T.PROCEEDINGS),
-        "result",
-        tuple(r.code for r in T.RESULTS),
-        INT,
-    ),
-    "narrative": pa.DataFrameSchema(
-        {
-            "report_id": text(nullable=False),
-            "metric": text(nullable=False, codes=D.CATEGORIES["narrative"]["metric"]),
-            "value": pa.Column(None, checks=[NUMBER], nullable=True),
-            "approximate": pa.Column(None, checks=[BOOL], nullable=False),
-            "quote": text(),
-            "label": text(required=False),
-            "parent": text(required=False),
-            "unit": text(required=False, codes=D.CATEGORIES["narrative"]["unit"]),
-            "source": text(required=False),
-        },
-        name="narrative",
-    ),
-    "findings": pa.DataFrameSchema(
-        {
-            "report_id": text(nullable=False),
-            "check": text(nullable=False, codes=tuple(C.CHECK_BY_CODE)),
-            "severity": text(nullable=False, codes=C.SEVERITIES),
-            "table": text(codes=D.CATEGORIES["findings"]["table"]),
-            "row": text(),
-            "col": text(),
-            "expected": pa.Column(None, nullable=True),
-            "actual": pa.Column(None, nullable=True),
-            "message": text(nullable=False),
-            "location": text(required=False),
-            "source": text(required=False),
-            "decision": text(codes=("confirmed", "dismissed"), required=False),
-            "note": text(required=False),
-        },
-        name="findings",
-    ),
-    "sections": pa.DataFrameSchema(
-        {
-            "report_id": text(nullable=False),
-            "section": text(nullable=False, codes=SECTIONS),
-            "title": text(),
-            "text": text(),
-        },
-        name="sections",
-    ),
+    name: table_schema(table) for name, table in K.TABLES.items()
 }
 
 
@@ -305,4 +223,4 @@ def validate(tables: Mapping[str, pd.DataFrame]) -> None:
         raise TableSchemaError("schema failures:\n" + "\n".join(problems))
 
 
-__all__ = ["SCHEMAS", "TableSchemaError", "validate"]
+__all__ = ["SCHEMAS", "TableSchemaError", "column_schema", "table_schema", "validate"]
