@@ -49,14 +49,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode a text file's bytes; return (text, encoding used). Raise ReadError if no
     candidate encoding gives plausible text."""
     if not data:
-        raise ReadError("empty file")
+        raise ReadError("empty_file")
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise ReadError(f"declares UTF-16 but does not decode ({exc.reason})") from None
+            raise ReadError("bad_utf16", detail=exc.reason) from None
     utf16 = _looks_utf16(data)
     candidates = ["utf-8", "gb18030"] if utf16 is None else [utf16, "utf-8", "gb18030"]
     for enc in candidates:
@@ -73,4 +73,4 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         text = str(best)
         if plausibility(text) >= 0.995 and _CJK.search(text):
             return text, codecs.lookup(best.encoding).name
-    raise ReadError("not decodable as UTF-8, UTF-16 or GB18030 text (binary or damaged file?)")
+    raise ReadError("undecodable_text")

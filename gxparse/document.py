@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from gxparse.reasons import failure_text
 
 
 class Cell(NamedTuple):
@@ -66,7 +68,21 @@ class Document:
 
 
 class ReadError(Exception):
-    """A file that cannot be read. The message names the reason; the caller adds the file."""
+    """A file that cannot be read, for the reason ``code`` of
+    :data:`gxparse.reasons.FAILURES` with its parameters. The message is the catalog's
+    English one; the caller adds the file."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code, self.params = code, params
+        super().__init__(failure_text(code, **params))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its code, not its message (it may cross a process boundary).
+        return (_read_error, (self.code, self.params))
+
+
+def _read_error(code: str, params: dict[str, Any]) -> ReadError:
+    return ReadError(code, **params)
 
 
 _SOURCE_WORDS = (

@@ -65,7 +65,7 @@ def _human(n: float) -> str:
 def check_size(size: int, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a file larger than the size limit."""
     if size > limits.max_bytes:
-        raise ReadError(f"file too large ({_human(size)}; the limit is {_human(limits.max_bytes)})")
+        raise ReadError("file_too_large", size=_human(size), limit=_human(limits.max_bytes))
 
 
 def check_path(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -109,8 +109,7 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
             continue  # not Flate (JPEG, encrypted, ...): pdfium copes or fails on its own
         if len(out) >= limits.pdf_max_stream and inflater.unconsumed_tail:
             raise ReadError(
-                f"PDF decompression bomb? a stream of {_human(end - m.end())} inflates past "
-                f"{_human(limits.pdf_max_stream)}"
+                "pdf_bomb", size=_human(end - m.end()), limit=_human(limits.pdf_max_stream)
             )
 
 
@@ -119,26 +118,27 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise ReadError(f"damaged or truncated zip container (DOCX/XLSX): {exc}") from None
+        raise ReadError("damaged_zip", detail=exc) from None
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.zip_max_members:
             raise ReadError(
-                f"zip container with {len(infos)} members (limit {limits.zip_max_members}); "
-                "not a normal Word/Excel file"
+                "zip_too_many_members", members=len(infos), limit=limits.zip_max_members
             )
         total = sum(i.file_size for i in infos)
         packed = max(1, sum(i.compress_size for i in infos))
         if total > limits.zip_max_uncompressed:
             raise ReadError(
-                f"zip bomb? the container expands to {_human(total)} "
-                f"(limit {_human(limits.zip_max_uncompressed)})"
+                "zip_bomb_size", size=_human(total), limit=_human(limits.zip_max_uncompressed)
             )
         ratio = total / packed
         if total > limits.zip_ratio_floor and ratio > limits.zip_max_ratio:
             raise ReadError(
-                f"zip bomb? compression ratio {ratio:.0f}:1 ({_human(packed)} expands to "
-                f"{_human(total)}; limit {limits.zip_max_ratio:.0f}:1)"
+                "zip_bomb_ratio",
+                ratio=ratio,
+                packed=_human(packed),
+                size=_human(total),
+                limit=limits.zip_max_ratio,
             )
         for info in infos:
             name = info.filename
@@ -154,18 +154,13 @@ def _check_xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
         with zf.open(info) as f:
             head = f.read(limits.xml_prolog_scan)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise ReadError(f"damaged zip member {info.filename} ({exc})") from None
+        raise ReadError("damaged_zip_member", member=info.filename, detail=exc) from None
     m = _ROOT_START.search(head)
     prolog = head if m is None else head[: m.start()]
     if _DTD.search(prolog):
-        raise ReadError(
-            f"XML with a DTD or entity declarations in {info.filename} "
-            "(entity expansion is refused)"
-        )
+        raise ReadError("xml_entities", member=info.filename)
     if m is None and len(head) >= limits.xml_prolog_scan:
-        raise ReadError(
-            f"XML member {info.filename} has no root element in its first {_human(len(head))}"
-        )
+        raise ReadError("xml_without_root", member=info.filename, size=_human(len(head)))
 
 
 def _check_content_types(xml: bytes) -> None:
@@ -175,6 +170,6 @@ def _check_content_types(xml: bytes) -> None:
     try:
         fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise ReadError(f"[Content_Types].xml refused: {exc}") from None
+        raise ReadError("content_types_refused", detail=exc) from None
     except Exception as exc:  # xml.etree.ElementTree.ParseError and friends
-        raise ReadError(f"damaged package: [Content_Types].xml does not parse ({exc})") from None
+        raise ReadError("damaged_package", detail=exc) from None

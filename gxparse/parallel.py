@@ -50,6 +50,8 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gxparse.reasons import failure_text
+
 if TYPE_CHECKING:
     from gxparse.cache import Cache
 
@@ -216,10 +218,10 @@ def _run_one(
     try:
         return func(path)
     except _Timeout:
-        return Failure(str(path), f"timed out after {timeout:g} s", "timeout")
+        return Failure(str(path), failure_text("timed_out", seconds=timeout), "timeout")
     except MemoryError:
         limit = f" of {max_memory / 2**20:.0f} MB" if max_memory else ""
-        return Failure(str(path), f"exceeded the memory limit{limit}", "memory")
+        return Failure(str(path), failure_text("memory_limit", limit=limit), "memory")
     except Exception as exc:  # the mapped function's own failure, reported per file
         message = " ".join(str(exc).split()) or "no message"
         return Failure(str(path), f"{type(exc).__name__}: {message}", "error")
@@ -734,7 +736,9 @@ def _run_parallel(
                     if len(task.indices) > 1:
                         isolate.extend(split(task))
                     else:
-                        reason = " ".join(f"worker failed: {type(exc).__name__}: {exc}".split())
+                        reason = failure_text(
+                            "worker_failed", detail=" ".join(f"{type(exc).__name__}: {exc}".split())
+                        )
                         fail_task(task, reason, "crash")
                     continue
                 for i, v in zip(task.indices, values, strict=True):
@@ -760,7 +764,7 @@ def _run_parallel(
                     for task in broken:
                         (isolate if task.isolated else queue).appendleft(task)
                 elif len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
-                    reason = "worker process died (crash, os._exit or killed by the system)"
+                    reason = failure_text("worker_died")
                     fail_task(broken[0], reason, "crash")
                 else:
                     for task in broken:
@@ -806,7 +810,7 @@ def _stop_stuck(
         except OSError:  # gone already (its pool broke): the crash path deals with it
             continue
         stopped[item] = Failure(
-            str(items[item]), f"timed out after {timeout:g} s (worker stopped)", "timeout"
+            str(items[item]), failure_text("timed_out_stopped", seconds=timeout), "timeout"
         )
 
 
@@ -841,7 +845,7 @@ def _watchdog(
         if len(task.indices) > 1:
             isolate.extend(split(task))
         else:
-            fail_task(task, f"timed out after {timeout:g} s (worker stopped)", "timeout")
+            fail_task(task, failure_text("timed_out_stopped", seconds=timeout), "timeout")
     if own:
         # The hung worker cannot be stopped alone: recycle the pool, re-run the rest.
         for fut, task in list(inflight.items()):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from gxparse.facts import (
 )
 from gxparse.narrative import Figure, disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import is_page_furniture
+from gxparse.reasons import Reason, failure_text
 from gxparse.rows import TableRow, table_rows
 from gxparse.sections import (
     Region,
@@ -334,88 +334,34 @@ def _paras(items, start: int, end: int) -> list[tuple[str, str]]:
     return out
 
 
-_TABLE_OF_PART = {"二": "disclosure", "三": "applications", "四": "appeals"}
-
-
-_PART_KIND = {"二": "item", "三": "row", "四": "proceeding"}
-_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), zh)
-    for p, zh in (
-        (r"^part (.): a row without a label$", "第{0}部分有一行数字没有行标签"),
-        (r"^part (.): unknown row label '(.*)'$", "第{0}部分的行标签“{1}”不是模板中的行"),
-        (
-            r"^part (.) (\w+): digits of (\d+) cells run together$",
-            "第{0}部分“{1}”行{2}个单元格的数字连在一起，无法确定分界",
-        ),
-        (
-            r"^part (.): digits of several cells run together$",
-            "第{0}部分多个单元格的数字连在一起，无法确定分界",
-        ),
-        (
-            r"^part (.) (\w+): (\d+) cells for (\d+) columns$",
-            "第{0}部分“{1}”行有{2}个单元格而表格有{3}列，无法确定对应关系",
-        ),
-        (
-            r"^part (.)(?: (\w+))?: (\d+) cells for (\d+) columns$",
-            "第{0}部分有{2}个单元格而表格有{3}列，无法确定对应关系",
-        ),
-        (r"^part (.): (?:row )?(\w+) printed twice$", "第{0}部分“{1}”行重复出现"),
-        (r"^part (.) (\w+): extra cell$", "第{0}部分“{1}”行多出一个单元格"),
-        (r"^part (.): unlabelled row$", "第{0}部分有一行没有行标签的数字"),
-        (
-            r"^part (.): one line names two rows '(.*)'$",
-            "第{0}部分同一行出现两个行标签“{1}”，数字归属不明",
-        ),
-        (r"^part (.) (\w+): unreadable cell$", "第{0}部分“{1}”行有无法识别为数字的单元格"),
-        (r"^part (.) (\w+): a count printed as a fraction$", "第{0}部分“{1}”行的件数为小数"),
-        (r"^part (.): a count printed as a fraction$", "第{0}部分的件数为小数"),
-        (r"^part (.): unreadable cell$", "第{0}部分有无法识别为数字的单元格"),
-        (r"^a second report in the same file$", "同一文件中出现第二份报告，其中的数字未读入"),
-        (
-            rf"^part (.): {re.escape(T.label('row', 'other'))} beside its sub-rows.*$",
-            "第{0}部分“" + T.label("row", "other") + "”与其分项同时出现，可能是分项的标签丢失",
-        ),
-    )
-)
-
-
-def reason_zh(reason: str) -> str:
-    """The reason a number was left unplaced, as Chinese for the findings message."""
-    for pattern, zh in _REASONS_ZH:
-        m = pattern.match(reason)
-        if m:
-            groups = list(m.groups())
-            kind = _PART_KIND.get(groups[0]) if groups else None
-            for i in range(1, len(groups)):
-                if groups[i] and kind and re.fullmatch(r"[a-z_]+", groups[i]):
-                    try:
-                        groups[i] = T.label(kind, groups[i])
-                    except KeyError:
-                        pass
-            return zh.format(*groups)
-    return reason
+# The table of each part that has one (for the findings on numbers left unplaced).
+_TABLE_OF_PART = {
+    "active_disclosure": "disclosure",
+    "applications": "applications",
+    "appeals": "appeals",
+}
+_UNLABELLED = Reason.of("unlabelled_row", part="applications")
 
 
 def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[Any, ...]]:
     """One finding per source line and reason, listing every number it left unplaced
     (rows in :data:`COLUMNS` order of ``findings``)."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, Reason], list[str]] = {}
     for u in unplaced:
         groups.setdefault((u.source, u.reason), []).append(u.text)
     out = []
     for (source, reason), texts in groups.items():
         numbers = " ".join(texts)
-        part = reason.split(" ", 2)[1][:1] if reason.startswith("part ") else ""
         message = (
             f"{source_zh(source)}的{len(texts)}个数字“{numbers}”未能对应到任何表格单元格："
-            f"{reason_zh(reason)}。"
+            f"{reason.text('zh')}。"
         )
         out.append(
             (
                 report_id,
                 "unplaced_number",  # check
                 "warning",  # severity
-                _TABLE_OF_PART.get(part),  # table
+                _TABLE_OF_PART.get(reason.get("part")),  # table
                 None,  # row
                 None,  # col
                 None,  # expected
@@ -477,7 +423,7 @@ def parse_document(
         # Two reports in one file: read the first; count every number of the second.
         regions = cut_at(regions, restart)
         second_report = [
-            Unplaced(c.text.strip(), c.source, "a second report in the same file")
+            Unplaced(c.text.strip(), c.source, Reason.of("second_report"))
             for r in table_rows(items[restart:])
             for c in r.numbers
         ]
@@ -530,9 +476,7 @@ def parse_document(
             )
     table_regions = {code: _region(spans, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:
-        raise ReadError(
-            "not a government information disclosure annual report (no parts 一–六 found)"
-        )
+        raise ReadError("not_a_report")
     # The span of the table parts: from part 二 to the start of part 五 (or the end).
     rows_by_part = {}
     for code, region in table_regions.items():
@@ -548,13 +492,13 @@ def parse_document(
         appeal_rows = rows_by_part["appeals"]
         for r in appeals_like:
             applications.unplaced += [
-                Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
+                Unplaced(c.text.strip(), c.source, _UNLABELLED) for c in r.numbers
             ]
     else:
         appeal_rows = appeals_like[-1:]
         for r in appeals_like[:-1]:
             applications.unplaced += [
-                Unplaced(c.text.strip(), c.source, "part 三: unlabelled row") for c in r.numbers
+                Unplaced(c.text.strip(), c.source, _UNLABELLED) for c in r.numbers
             ]
     appeals = map_appeals(appeal_rows)
     stream_notes = _read_as_stream(
@@ -707,13 +651,13 @@ def parse_bytes(data: bytes, filename: str) -> ReportTables:
     except ReadError as exc:
         return failed(report_id, filename, str(exc), sha)
     except RecursionError:
-        return failed(report_id, filename, "document nested too deeply to read", sha)
+        return failed(report_id, filename, failure_text("nested_too_deeply"), sha)
     except Exception as exc:  # a bug in gxparse must not stop the batch
         log.exception("internal error parsing %s", filename)
         return failed(
             report_id,
             filename,
-            f"internal error in gxparse ({type(exc).__name__}: {exc}); please report it with this file",
+            failure_text("internal_error", detail=f"{type(exc).__name__}: {exc}"),
             sha,
         )
 
@@ -729,5 +673,5 @@ def parse_file(path: str | Path) -> ReportTables:
     except ReadError as exc:
         return failed(p.stem, p.name, str(exc))
     except OSError as exc:
-        return failed(p.stem, p.name, f"cannot read file ({exc.strerror or exc})")
+        return failed(p.stem, p.name, failure_text("cannot_read", detail=exc.strerror or exc))
     return parse_bytes(data, p.name)

@@ -42,6 +42,7 @@ from gxparse.normalize import (
     parse_number,
     without_furniture,
 )
+from gxparse.reasons import Reason
 from gxparse.tables import CellValue, Key, TableResult, Unplaced
 
 _UNITS = "|".join(map(re.escape, T.CELL_UNITS))
@@ -311,9 +312,7 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
         else:
             # Numbers after words that name no row: the reading is not complete.
             res.parts[part].unplaced += [
-                Unplaced(t.text, t.source, "after words that name no row")
-                for t in values
-                if t.kind == VALUE
+                Unplaced(t.text, t.source, _no_row_named(part)) for t in values if t.kind == VALUE
             ]
         owner, values = None, []
 
@@ -352,7 +351,7 @@ def read_stream(items: Sequence[Item], template: str) -> StreamResult:
                 header = None
         if pending:
             res.parts["active_disclosure"].unplaced += [
-                Unplaced(t.text, t.source, "after words that name no row")
+                Unplaced(t.text, t.source, _no_row_named("active_disclosure"))
                 for t in pending
                 if t.kind == VALUE
             ]
@@ -472,6 +471,10 @@ def _follows(entry: T.Entry, last_row: int) -> bool:
     return last_row >= 0 and T.APPLICATION_ROWS[last_row].parent == entry.parent and idx > last_row
 
 
+def _no_row_named(part: str) -> Reason:
+    return Reason.of("no_row_named", part=part)
+
+
 def _place(
     res: StreamResult,
     owner: tuple[str, str],
@@ -491,7 +494,7 @@ def _place(
     else:
         keys = [(code, a) for a in T.APPLICANT_CODES]
         amounts = [False] * len(keys)
-    _put(res, table, keys, values, amounts, f"{part} {code}")
+    _put(res, table, keys, values, amounts, (part, code))
 
 
 def _put(
@@ -500,12 +503,14 @@ def _put(
     keys: list[Key],
     values: list[Token],
     amounts: list[bool],
-    what: str,
+    what: tuple[str, str | None],
     final: bool = False,
 ) -> None:
     if any(k in table.cells and table.cells[k].status in _PLACED for k in keys):
         table.unplaced += [
-            Unplaced(t.text, t.source, f"{what} printed twice") for t in values if t.kind == VALUE
+            Unplaced(t.text, t.source, Reason.of("printed_twice", part=what[0], row=what[1]))
+            for t in values
+            if t.kind == VALUE
         ]
         return
     cells = _cells_of(values, len(keys), final)
@@ -513,7 +518,7 @@ def _put(
         for k in keys:
             table.cells.setdefault(k, CellValue("missing", unresolved=True))
         table.unplaced += [
-            Unplaced(t.text, t.source, f"{what}: cells do not match")
+            Unplaced(t.text, t.source, Reason.of("cells_do_not_match", part=what[0], row=what[1]))
             for t in values
             if t.kind == VALUE
         ]
@@ -532,7 +537,9 @@ def _place_appeals(res: StreamResult, values: list[Token]) -> None:
     # be its first blank: they are no cells (a blank there leaves the part unread).
     while values and values[0].kind == EMPTY:
         values = values[1:]
-    _put(res, res.parts["appeals"], keys, values, [False] * len(keys), "appeals", final=True)
+    _put(
+        res, res.parts["appeals"], keys, values, [False] * len(keys), ("appeals", None), final=True
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from gxparse import template as T
 from gxparse.document import Cell
 from gxparse.glued import split_run
 from gxparse.normalize import is_blank_marker, label_key, nfkc, parse_number, strip_enumerators
+from gxparse.reasons import Reason
 from gxparse.rows import TableRow, resolve_values
 
 Key = tuple[str, str]
@@ -46,11 +47,12 @@ MISSING = CellValue("missing")
 
 @dataclass(frozen=True)
 class Unplaced:
-    """A number inside parts 二–四 that no cell took."""
+    """A number inside parts 二–四 that no cell took, and why (rendered from the catalog of
+    :mod:`gxparse.reasons` when a finding says it)."""
 
     text: str
     source: str
-    reason: str
+    reason: Reason
 
 
 @dataclass
@@ -80,19 +82,32 @@ def _is_fraction(value: Decimal) -> bool:
 @lru_cache(maxsize=65_536)
 def _placing(text: str, integer: bool) -> tuple[str, Decimal | None, bool, str | None]:
     """(status, number, unresolved, problem) of a cell text placed on a template cell:
-    ``problem`` says why the text cannot be the cell's value (cached, like _reading)."""
+    ``problem`` (a reason code) says why the text cannot be the cell's value (cached, like
+    _reading)."""
     status, number, unresolved = _reading(text)
     if status == "missing":
-        return status, number, unresolved, "unreadable cell"
+        return status, number, unresolved, "unreadable_cell"
     if integer and number is not None and _is_fraction(number):
-        return status, number, unresolved, "a count printed as a fraction"
+        return status, number, unresolved, "fraction_count"
     return status, number, unresolved, None
 
 
 _new_tuple = tuple.__new__
 
 
-def _numbers_unplaced(row: TableRow, reason: str) -> list[Unplaced]:
+# Where a row's numbers go, for the reasons it gives: the part's and the row's template
+# codes (None: the part's table as a whole).
+Where = tuple[str, str | None]
+_PART4: Where = ("appeals", None)
+
+
+def _at(where: Where, code: str, **params: object) -> Reason:
+    """The reason ``code`` for numbers of the row (or part) ``where``."""
+    part, row = where
+    return Reason.of(code, part=part, row=row, **params)
+
+
+def _numbers_unplaced(row: TableRow, reason: Reason) -> list[Unplaced]:
     out = [Unplaced(c.text.strip(), c.source, reason) for c in row.numbers]
     if row.glued is not None:
         out.append(Unplaced(row.glued.text, row.glued.source, reason))
@@ -229,7 +244,7 @@ _ALLOWED_MEASURES = {
 }
 
 
-_DISCLOSURE_WHAT = {i.code: f"part 二 {i.code}" for i in T.DISCLOSURE_ITEMS}
+_DISCLOSURE_WHAT = {i.code: ("active_disclosure", i.code) for i in T.DISCLOSURE_ITEMS}
 
 
 @lru_cache(maxsize=4_096)
@@ -266,7 +281,9 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         key = label_key(row.label)
         if not key:
             if row.has_numbers:
-                res.unplaced += _numbers_unplaced(row, "part 二: a row without a label")
+                res.unplaced += _numbers_unplaced(
+                    row, Reason.of("no_label", part="active_disclosure")
+                )
             continue
         if _ARTICLE20 in key and not row.has_numbers:
             measures, header_row = None, None
@@ -284,12 +301,14 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
         if idx is not None and _names_two_rows(row, _ITEMS):
             # "行政处罚 | 行政强制 | 0": a row that lost its numbers ran into the next one.
             res.unplaced += _numbers_unplaced(
-                row, f"part 二: one line names two rows {row.label!r}"
+                row, Reason.of("two_rows_named", part="active_disclosure", label=row.label)
             )
             continue
         if idx is None:
             if row.has_numbers:
-                res.unplaced += _numbers_unplaced(row, f"part 二: unknown row label {row.label!r}")
+                res.unplaced += _numbers_unplaced(
+                    row, Reason.of("unknown_label", part="active_disclosure", label=row.label)
+                )
             continue
         item = T.DISCLOSURE_ITEMS[idx].code
         default = layout.get(item) or T.DISCLOSURE_LAYOUT[
@@ -305,7 +324,9 @@ def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
             # printed header only when it fits the row.
             cols = measures if len(row.values) >= len(measures) else default
         if not res.cells.keys().isdisjoint(_item_keys(item, tuple(cols))):
-            res.unplaced += _numbers_unplaced(row, f"part 二: {item} printed twice")
+            res.unplaced += _numbers_unplaced(
+                row, Reason.of("printed_twice", part="active_disclosure", row=item)
+            )
             continue
         if (
             fits
@@ -514,7 +535,7 @@ def _place_row(
     res: TableResult,
     row: TableRow,
     keys: Sequence[Key],
-    what: str,
+    what: Where,
     kinds: Sequence[str] | None = None,
     check: Callable[[list[Decimal]], bool] | None = None,
     grid: Grid | Callable[[], Grid] | None = None,
@@ -533,7 +554,7 @@ def _place_row(
         for k in keys:
             res.cells.setdefault(k, UNRESOLVED)
         res.unplaced.append(
-            Unplaced(row.glued.text, row.glued.source, f"{what}: digits of {n} cells run together")
+            Unplaced(row.glued.text, row.glued.source, _at(what, "digits_run_together", cells=n))
         )
         return False
     values = row.values
@@ -545,14 +566,16 @@ def _place_row(
     if cells is None:
         for k in keys:
             res.cells.setdefault(k, UNRESOLVED)
-        res.unplaced += _numbers_unplaced(row, f"{what}: {len(row.values)} cells for {n} columns")
+        res.unplaced += _numbers_unplaced(
+            row, _at(what, "cells_for_columns", cells=len(row.values), columns=n)
+        )
         return False
     placed = res.cells
     for k, (text, source) in zip(keys, cells, strict=True):
         status, number, unresolved, why = _placing(text, integer)
         if why is not None:
             # Unreadable, or a fraction where a count is due: kept as printed, never a value.
-            res.unplaced.append(Unplaced(text.strip(), source, f"{what}: {why}"))
+            res.unplaced.append(Unplaced(text.strip(), source, _at(what, why)))
             placed[k] = CellValue("missing", None, text, source, unresolved=True)
         else:
             # Built without the named tuple's Python-level __new__ (hundreds per report).
@@ -563,7 +586,7 @@ def _place_row(
         used = {id(c) for c in cells}
         for c in row.values:
             if id(c) not in used and parse_number(c.text) is not None:
-                res.unplaced.append(Unplaced(c.text.strip(), c.source, f"{what}: extra cell"))
+                res.unplaced.append(Unplaced(c.text.strip(), c.source, _at(what, "extra_cell")))
     return True
 
 
@@ -611,7 +634,7 @@ def _next_sub_item(last_piece: str, last: int) -> int | None:
 _GROUPS = _Matcher.of(T.APPLICATION_GROUPS)
 # Per row code: its seven template cells, and how notes and reasons name the row.
 _APP_KEYS = {r.code: tuple((r.code, a) for a in T.APPLICANT_CODES) for r in T.APPLICATION_ROWS}
-_APP_WHAT = {r.code: f"part 三 {r.code}" for r in T.APPLICATION_ROWS}
+_APP_WHAT = {r.code: ("applications", r.code) for r in T.APPLICATION_ROWS}
 # With a 法人或其他组织 subtotal column a row prints 8 numbers: person, subtotal, 5 kinds, total.
 _WITH_SUBTOTAL = len(T.APPLICANT_CODES) + 1
 
@@ -946,7 +969,7 @@ def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
                 Unplaced(
                     c.raw or "",
                     c.source or "",
-                    f"part 三: {_UNDIVIDED} beside its sub-rows (a sub-row label lost?)",
+                    Reason.of("undivided_beside_sub_rows", part="applications", row="other"),
                 )
             )
 
@@ -995,7 +1018,7 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         ):
             # Two row labels on one line: a row that lost its numbers ran into the next.
             res.unplaced += _numbers_unplaced(
-                row, f"part 三: one line names two rows {row.label!r}"
+                row, Reason.of("two_rows_named", part="applications", label=row.label)
             )
             continue
         if idx is None and key:
@@ -1012,7 +1035,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         code = T.APPLICATION_ROWS[idx].code
         keys = _APP_KEYS[code]
         if not res.cells.keys().isdisjoint(keys):
-            res.unplaced += _numbers_unplaced(row, f"part 三: row {code} printed twice")
+            res.unplaced += _numbers_unplaced(
+                row, Reason.of("printed_twice", part="applications", row=code)
+            )
             continue
         if subtotal_column:
             row = _drop_subtotal_column(row)
@@ -1029,7 +1054,9 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     ]
     for r in leftovers:
         if r not in appeals_like:
-            res.unplaced += _numbers_unplaced(r, f"part 三: unknown row label {r.label!r}")
+            res.unplaced += _numbers_unplaced(
+                r, Reason.of("unknown_label", part="applications", label=r.label)
+            )
     return res, appeals_like
 
 
@@ -1055,7 +1082,7 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
                 res,
                 r,
                 [(proc, x.code) for x in T.RESULTS],
-                f"part 四 {proc}",
+                ("appeals", proc),
                 check=_results_total_holds,
                 integer=True,
             )
@@ -1068,22 +1095,22 @@ def map_appeals(rows: Sequence[TableRow]) -> TableResult:
         # A line of text with an empty cell: the header lines say where each column is.
         cells = _align_to_headers(data[0], rows, [x for x in T.RESULTS], len(keys))
         if cells is not None:
-            _place_row(res, TableRow("", cells, data[0].source), keys, "part 四", integer=True)
+            _place_row(res, TableRow("", cells, data[0].source), keys, _PART4, integer=True)
         else:
-            _place_row(res, data[0], keys, "part 四", integer=True)
+            _place_row(res, data[0], keys, _PART4, integer=True)
     elif data:
         glued = [r for r in data if r.glued is not None and not r.numbers]
         if glued and len(data) == 1:
-            _place_row(res, data[0], keys, "part 四", check=_appeal_totals_hold, integer=True)
+            _place_row(res, data[0], keys, _PART4, check=_appeal_totals_hold, integer=True)
         elif glued:
             for r in data:
                 res.unplaced += _numbers_unplaced(
-                    r, "part 四: digits of several cells run together"
+                    r, Reason.of("several_runs_together", part="appeals")
                 )
         else:
             values = tuple(c for r in data for c in r.values)
             merged = TableRow("", values, data[0].source)
-            _place_row(res, merged, keys, "part 四", integer=True)
+            _place_row(res, merged, keys, _PART4, integer=True)
     for k in keys:
         res.cells.setdefault(k, MISSING)
     return res

@@ -28,7 +28,7 @@ def test_real_failures_read_in_chinese(data: bytes, name: str, zh: str | None) -
 @pytest.mark.parametrize(
     ("error", "zh"),
     [
-        pytest.param("a.pdf: encrypted PDF (a password is needed)", "PDF 已加密，需要密码才能打开"),
+        pytest.param("a.pdf: encrypted PDF (a password is needed to open it); cannot be read", "PDF 已加密，需要密码才能打开"),
         pytest.param("x: timed out after 60 s", "解析超时"),
         pytest.param("no text layer (scanned PDF?); OCR is out of scope", "PDF 没有文字层（可能是扫描件），不做文字识别"),
         pytest.param("a.txt: something new", UNKNOWN_FAILURE),

@@ -676,18 +676,25 @@ def test_template_label_without_a_kind_fails_loudly() -> None:
 @pytest.mark.parametrize(
     ("reason", "zh"),
     [
-        ("part 三: unknown row label '理结'", "第三部分的行标签“理结”不是模板中的行"),
         (
-            "part 二 licensing: digits of 3 cells run together",
+            ("unknown_label", {"part": "applications", "label": "理结"}),
+            "第三部分的行标签“理结”不是模板中的行",
+        ),
+        (
+            ("digits_run_together", {"part": "active_disclosure", "row": "licensing", "cells": 3}),
             "第二部分“行政许可”行3个单元格的数字连在一起，无法确定分界",
         ),
-        ("part 四: 18 cells for 15 columns", "第四部分有18个单元格而表格有15列，无法确定对应关系"),
+        (
+            ("cells_for_columns", {"part": "appeals", "cells": 18, "columns": 15}),
+            "第四部分有18个单元格而表格有15列，无法确定对应关系",
+        ),
     ],
 )
-def test_unplaced_reasons_in_chinese(reason: str, zh: str) -> None:
-    from gxparse.parse import reason_zh
+def test_unplaced_reasons_in_chinese(reason: tuple[str, dict], zh: str) -> None:
+    from gxparse.reasons import Reason
 
-    assert reason_zh(reason) == zh
+    code, params = reason
+    assert Reason.of(code, **params).text("zh") == zh
 
 
 def test_a_parser_bug_fails_one_file_not_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,7 +73,7 @@ def read_bytes(data: bytes, filename: str = "", limits: Limits | None = None) ->
     fmt = detect_format(data, filename)
     spec = READERS.get(fmt)
     if spec is None:
-        raise ReadError(f"unsupported format {fmt!r}")
+        raise ReadError("unsupported_format", format=fmt)
     check(data, fmt, limits)
     module_name, func_name = spec.split(":")
     import importlib

@@ -15,7 +15,7 @@ def detect_format(data: bytes, filename: str = "") -> str:
     """Return 'txt', 'html', 'mht', 'pdf', 'docx', 'xlsx', 'doc', 'wps' or 'rtf' for the bytes
     given."""
     if not data:
-        raise ReadError("empty file")
+        raise ReadError("empty_file")
     head = data[:2048]
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return "pdf"
@@ -23,14 +23,12 @@ def detect_format(data: bytes, filename: str = "") -> str:
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile as exc:
-            raise ReadError(
-                f"damaged or truncated zip container (a DOCX/XLSX cut short?): {exc}"
-            ) from None
+            raise ReadError("zip_cut_short", detail=exc) from None
         if any(n.startswith("word/") for n in names):
             return "docx"
         if any(n.startswith("xl/") for n in names):
             return "xlsx"
-        raise ReadError("zip archive that is neither a Word nor an Excel document")
+        raise ReadError("zip_not_office")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"  # Word's RTF, often published under a .doc name
     if head[:64].lower().startswith(b"mime-version:") or (

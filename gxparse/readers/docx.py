@@ -77,11 +77,7 @@ def read_docx(data: bytes) -> Document:
         _walk_blocks(body, state)
     if not state.items:
         has_images = any("/media/" in name for name in names)
-        raise ReadError(
-            "Word document without text (only images, a scan?); OCR is out of scope"
-            if has_images
-            else "Word document without any text"
-        )
+        raise ReadError("word_only_images" if has_images else "word_without_text")
     return Document(items=state.items, source_format="docx", text="\n".join(state.lines))
 
 
@@ -100,9 +96,9 @@ def _main_document(data: bytes) -> tuple[_Element | None, list[str]]:
             names = zf.namelist()
             part = _main_part_name(zf, names)
             if part is None:
-                raise ReadError("not a Word document (no main document part)")
+                raise ReadError("no_main_part")
             if part not in names:
-                raise ReadError(f"damaged Word document (missing part {part})")
+                raise ReadError("word_part_missing", part=part)
             xml = zf.read(part)
         # As python-docx reads it: whitespace-only text between elements dropped, no
         # entity resolved (the pre-flight guard refused entity declarations already).
@@ -111,9 +107,9 @@ def _main_document(data: bytes) -> tuple[_Element | None, list[str]]:
     except ReadError:
         raise
     except Exception as exc:  # zipfile/lxml errors of a damaged package
-        raise ReadError(f"damaged Word document ({type(exc).__name__}: {exc})") from None
+        raise ReadError("damaged_word", detail=f"{type(exc).__name__}: {exc}") from None
     if etree.QName(root).localname != "document":
-        raise ReadError(f"not a Word document (main part {part} is not a Word document body)")
+        raise ReadError("main_part_not_body", part=part)
     return root.find(W + "body"), names
 
 

@@ -115,15 +115,15 @@ def read_html(data: bytes) -> Document:
     try:
         root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
     except Exception as exc:
-        raise ReadError(f"unreadable HTML ({type(exc).__name__}: {exc})") from None
+        raise ReadError("unreadable_html", detail=f"{type(exc).__name__}: {exc}") from None
     for error in parser.error_log:
         # libxml2 stops at a limit (256 levels of nesting): what follows would be lost.
         if error.type_name == "ERR_RESOURCE_LIMIT":
             if "depth" in error.message:
-                raise ReadError("document nested too deeply to read")
-            raise ReadError(f"unreadable HTML ({error.message})")
+                raise ReadError("nested_too_deeply")
+            raise ReadError("unreadable_html", detail=error.message)
     if root is None:
-        raise ReadError("HTML page without any text")
+        raise ReadError("html_without_text")
     page_title = " ".join((root.findtext(".//title") or "").split()) or None
     _drop_all(root.iter(*_DROP_TAGS))
     _drop_all(root.xpath('//*[@role="navigation"]'))
@@ -146,7 +146,7 @@ def read_html(data: bytes) -> Document:
         title=page_title,
     )
     if not walker.items:
-        raise ReadError("HTML page without any text")
+        raise ReadError("html_without_text")
     return doc
 
 
@@ -419,4 +419,4 @@ def read_mht(data: bytes) -> Document:
             doc = read_html(payload)
             doc.source_format = "mht"
             return doc
-    raise ReadError("web archive (MHTML) without an HTML part")
+    raise ReadError("mhtml_without_html")

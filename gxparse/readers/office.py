@@ -63,7 +63,7 @@ def convert_with_soffice(
     or a conversion that produced no file."""
     soffice = find_soffice()
     if soffice is None:
-        raise ReadError(f"LibreOffice (soffice) is not installed; {INSTALL_HINT}")
+        raise ReadError("no_soffice", hint=INSTALL_HINT)
     with tempfile.TemporaryDirectory(prefix="gxparse-soffice-") as tmp:
         tmpdir = Path(tmp)
         src = tmpdir / f"input{suffix}"
@@ -99,7 +99,7 @@ def convert_with_soffice(
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise ReadError(
-                f"LibreOffice did not finish converting {suffix} to {target} within {timeout:g} s"
+                "soffice_timeout", suffix=suffix, target=target, seconds=timeout
             ) from None
         finally:
             if proc.poll() is None:
@@ -108,10 +108,7 @@ def convert_with_soffice(
         if not out.exists() or out.stat().st_size == 0:
             detail = err.decode("utf-8", "replace").strip().splitlines()
             reason = detail[-1] if detail else f"exit code {proc.returncode}"
-            raise ReadError(
-                f"LibreOffice could not convert this {suffix} file to {target} "
-                f"(damaged or not really {suffix}?): {reason}"
-            )
+            raise ReadError("soffice_failed", suffix=suffix, target=target, detail=reason)
         return out.read_bytes()
 
 

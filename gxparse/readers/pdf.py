@@ -127,7 +127,7 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     open_table: tuple[_TableRows, int] | None = None
     try:
         if n_pages > max_pages:
-            raise ReadError(f"PDF has {n_pages} pages, more than the limit of {max_pages}")
+            raise ReadError("pdf_too_many_pages", pages=n_pages, limit=max_pages)
         for p_no in range(1, n_pages + 1):
             try:
                 page_items, chars = _read_page(pdf, p_no)
@@ -210,9 +210,9 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
         with _PDFIUM:
             pdf.close()
     if failed and not items:
-        raise ReadError(f"damaged PDF: {failed[0]}")
+        raise ReadError("damaged_pdf_page", detail=failed[0])
     if n_chars == 0:
-        raise ReadError("no text layer (scanned PDF?); OCR is out of scope")
+        raise ReadError("no_text_layer")
     return Document(items=items, source_format="pdf", text="\n".join(lines), notes=notes)
 
 
@@ -227,12 +227,12 @@ def _open_error(exc: Exception) -> ReadError:
             e = inner if isinstance(inner, BaseException) else None
     names = " ".join(type(x).__name__ for x in chain)
     if "Password" in names or "Encryption" in names or "password" in str(exc).lower():
-        return ReadError("encrypted PDF (a password is needed to open it); cannot be read")
+        return ReadError("encrypted_pdf")
     detail = str(chain[-1]) or type(chain[-1]).__name__
     pdfium_reason = re.search(r"\((PDFium: [^)]*)\)", detail)
     if pdfium_reason:  # "Failed to load document (PDFium: Data format error)."
         detail = pdfium_reason.group(1)
-    return ReadError(f"damaged or truncated PDF ({detail})")
+    return ReadError("damaged_pdf", detail=detail)
 
 
 _FURNITURE = re.compile(r"^[-—–\s]*(?:第\s*)?\d+\s*(?:页)?(?:\s*/\s*(?:共\s*)?\d+\s*页?)?[-—–\s]*$")

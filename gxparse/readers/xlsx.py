@@ -42,9 +42,9 @@ def read_xlsx(data: bytes) -> Document:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ReadError(f"damaged Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise ReadError("damaged_excel", detail=f"{type(exc).__name__}: {exc}") from None
     except Exception as exc:
-        raise ReadError(f"unreadable Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise ReadError("unreadable_excel", detail=f"{type(exc).__name__}: {exc}") from None
     items: list[Item] = []
     lines: list[str] = []
     table = -1
@@ -134,7 +134,7 @@ def read_xlsx(data: bytes) -> Document:
     finally:
         wb.close()
     if not items:
-        raise ReadError("Excel workbook without any cell values")
+        raise ReadError("excel_without_values")
     return Document(items=items, source_format="xlsx", text="\n".join(lines))
 
 

@@ -433,6 +433,6 @@ def to_pdf(
     from gxparse.readers.office import CJK_FONT_HINT, convert_with_soffice, has_cjk_font
 
     if not has_cjk_font():
-        raise ReadError(f"no Chinese font for LibreOffice's PDF export; {CJK_FONT_HINT}")
+        raise ReadError("no_cjk_font", hint=CJK_FONT_HINT)
     docx = to_docx(spec, font_pt, centre, repeat_header)
     return convert_with_soffice(docx, ".docx", "pdf", timeout=timeout)
