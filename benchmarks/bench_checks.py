@@ -9,7 +9,7 @@ report; the first 120 bodies carry one injected fault of every kind), in the dty
 build gives them (code columns categorical). With ``--tables``, reads the tables a
 ``gxparse build`` wrote (e.g. of the files of ``generate.py``, whose parser faults make
 more findings). Then runs the checks as a build does
-(:func:`gxparse.corpus.run_corpus_checks`, no analyst files) and prints: the tables'
+(:func:`gxparse.batch.corpus.run_corpus_checks`, no analyst files) and prints: the tables'
 in-memory size, the checks' CPU and wall time, the peak RSS above what the tables already
 held (sampled every 5 ms), and the findings per check.
 
@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import checks_recall as R
 
-from gxparse.build import read_tables
-from gxparse.corpus import Corpus, run_corpus_checks
+from gxparse.batch.build import read_tables
+from gxparse.batch.corpus import Corpus, run_corpus_checks
 from gxparse.dtypes import concat_frames
-from gxparse.parse import TABLES, typed
+from gxparse.parsing.parse import TABLES, typed
 
 # Reports per generated chunk: each chunk's records become typed frames before the next is
 # made, so the generator never holds millions of dicts at once.

@@ -1,7 +1,7 @@
 """Parse cost per format next to that format's floor, and what 10,000 reports cost.
 
 For each format the script times, in the same run and on the same files, gxparse's
-:func:`gxparse.parse.parse_file` and the format's floor, the bare extraction any reader
+:func:`gxparse.parsing.parse.parse_file` and the format's floor, the bare extraction any reader
 has to do:
 
 - PDF: pdfium opens the file and takes every page's text (``pypdfium2``);
@@ -14,7 +14,7 @@ The ratio of a format is the median over its files of parse ÷ floor. Targets (i
 PDF ≤ 4×, web page ≤ 10×, Word ≤ 10×; the script prints and never fails.
 
 Files: the real reports in ``../shared/real-reports`` (PDF, web page, text) when present,
-and generated reports (:mod:`gxparse.synth`, both templates) rendered as PDF (LibreOffice
+and generated reports (:mod:`gxsynth`, both templates) rendered as PDF (LibreOffice
 with a Chinese font, when installed), web page, Word and text.
 
 The projection: 10,000 reports mixed as collections are (40% PDF, 40% web pages, 10% Word,
@@ -39,6 +39,8 @@ from pathlib import Path
 # The web page and Word floors are compare_readers.py's (this folder is on the path when
 # the script runs), so the two benchmarks measure the same bare extraction.
 from compare_readers import docx_floor, html_floor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
 
 REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
 MIX = {"pdf": 0.4, "html": 0.4, "docx": 0.1, "txt": 0.1}
@@ -83,10 +85,11 @@ SUFFIX_FORMAT = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"
 def files(folder: Path, seeds: int, pdf_dir: Path | None) -> list[tuple[str, Path]]:
     """(format, path) of every file to time: real reports, then generated ones written to
     ``folder`` (PDFs taken from ``pdf_dir`` when given, else rendered here)."""
+    from gxsynth import documents as D
+    from gxsynth import text as S
+    from gxsynth.model import random_spec
+
     from gxparse.readers.office import find_soffice, has_cjk_font
-    from gxparse.synth import documents as D
-    from gxparse.synth import text as S
-    from gxparse.synth.model import random_spec
 
     out: list[tuple[str, Path]] = []
     if REAL_DIR.is_dir():
@@ -129,7 +132,7 @@ def cpu(fns: list[Callable[[], object]], repeat: int) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gxparse.parse import parse_file
+    from gxparse.parsing.parse import parse_file
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)

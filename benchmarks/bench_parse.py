@@ -4,7 +4,7 @@
 
 Generates ``--n`` synthetic reports (every text layout, both templates, some faults) into a
 temporary folder (or reads an existing ``--dir`` made by ``generate.py``), parses each file
-serially with ``gxparse.parse.parse_file`` and prints reports/s overall and per layout, then
+serially with ``gxparse.parsing.parse.parse_file`` and prints reports/s overall and per layout, then
 the share of cells right and the count of wrong numbers. Prints numbers; asserts nothing.
 Target (issue 2): >= 500 reports/s on one core.
 """
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {args.n} reports in {time.perf_counter() - t0:.1f} s")
         truth = read_truth(folder)[: args.n]
 
-        from gxparse.parse import parse_file
+        from gxparse.parsing.parse import parse_file
 
         parse_file(folder / truth[0]["file"])  # warm-up: imports, caches
         per_layout: dict[str, list[float]] = defaultdict(list)

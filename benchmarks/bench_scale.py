@@ -6,14 +6,14 @@ Generates ``--n`` synthetic reports (every text layout, both templates, some fau
 ``generate.py``) unless ``--dir`` names a folder made by it, then prints:
 
 - the floor: reading, decoding and splitting the same files into lines (one core);
-- serial parsing (``gxparse.parse.parse_file`` in this process) on ``--serial-n`` files:
+- serial parsing (``gxparse.parsing.parse.parse_file`` in this process) on ``--serial-n`` files:
   the per-core parsing speed;
 - as many other files built serially the way the parallel run builds them (streamed into
   the tables, every result written to a fresh cache), half before and half after the
   parallel run, each half in a fresh process as a worker is: the like-for-like base of the
   speed-up;
 - parallel parsing of all files on ``--jobs`` workers, as ``gxparse build --cache`` runs it:
-  ``gxparse.parallel.imap_files`` feeding ``gxparse.corpus.concat`` (each report reduced to
+  ``gxparse.batch.parallel.imap_files`` feeding ``gxparse.batch.corpus.concat`` (each report reduced to
   compact columns as it arrives) and storing every result in a fresh cache: reports/s,
   speed-up over the serial build, parallel efficiency (speed-up / workers);
 - a fully cached re-run, the same way (streamed from the cache into the tables), and, for
@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate, read_truth
 
-from gxparse.cache import Cache
+from gxparse.batch.cache import Cache
 
 
 class PeakMemory:
@@ -124,7 +124,7 @@ def _child_times(row: dict[str, Any]) -> None:
 
 def floor_read(path: Path) -> int:
     """The least any parser must do: read, decode and split into lines."""
-    from gxparse.decode import decode_bytes
+    from gxparse.readers.decode import decode_bytes
 
     text, _ = decode_bytes(path.read_bytes())
     return len(text.splitlines())
@@ -143,7 +143,7 @@ class TimedCache(Cache):
 
 
 def _failed_tables(failure: Any) -> Any:
-    from gxparse.parse import failed
+    from gxparse.parsing.parse import failed
 
     p = Path(failure.path)
     return failed(p.stem, p.name, failure.reason)
@@ -152,9 +152,9 @@ def _failed_tables(failure: Any) -> Any:
 def _serial_build_child(paths: list[Path], cache_dir: str) -> tuple[float, float]:
     """Build ``paths`` serially in this (fresh) process as the parallel run's workers and
     parent do together: parse, write the cache, reduce. Returns (wall, CPU) seconds."""
-    from gxparse.corpus import concat
-    from gxparse.parallel import imap_files
-    from gxparse.parse import parse_file
+    from gxparse.batch.corpus import concat
+    from gxparse.batch.parallel import imap_files
+    from gxparse.parsing.parse import parse_file
 
     parse_file(paths[0])  # imports and first-call set-up, as a worker has them
     wall, cpu = time.perf_counter(), time.process_time()
@@ -182,7 +182,7 @@ def serial_build(paths: list[Path], cache_dir: Path) -> tuple[float, float]:
 
 
 def timed_map(func: Callable[[Any], Any], paths: list[Path], **kwargs: Any) -> list[Any]:
-    from gxparse.parallel import map_files
+    from gxparse.batch.parallel import map_files
 
     return map_files(func, paths, progress=False, **kwargs)
 
@@ -201,9 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from gxparse.corpus import concat
-    from gxparse.parallel import imap_files
-    from gxparse.parse import TABLES, parse_file
+    from gxparse.batch.corpus import concat
+    from gxparse.batch.parallel import imap_files
+    from gxparse.parsing.parse import TABLES, parse_file
 
     results: dict[str, dict[str, Any]] = {}
     load_before = f"{os.getloadavg()[0]:.2f}"

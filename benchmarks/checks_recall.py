@@ -1,8 +1,8 @@
-"""Recall and false positives of gxparse.checks on generated corpora.
+"""Recall and false positives of gxparse.analysis.checks on generated corpora.
 
 Generates a clean corpus of tidy tables (every identity holds, prose agrees with tables,
 unique prose, published on time) and a copy with one injected fault of every kind, each on
-its own report. Runs :func:`gxparse.checks.run_checks` on both and prints, per check:
+its own report. Runs :func:`gxparse.analysis.checks.run_checks` on both and prints, per check:
 faults injected, faults found, recall, and findings on the clean corpus (false positives).
 
     .venv/bin/python benchmarks/checks_recall.py [--bodies 120] [--repeat 3] [--seed 1]
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gxparse import checks as C
 from gxparse import template as T
+from gxparse.analysis import checks as C
 
 LEVELS = ("township", "street_office", "county", "department")
 PHRASES = tuple(

@@ -5,7 +5,7 @@ one in the work tree (pdfium).
 For every PDF of :mod:`pdf_corpus` (the real reports in ``../shared/real-reports``,
 LibreOffice renderings of generated reports, rotated pages, hand-made PDFs) and the
 hostile PDFs of the tests, both readers read the file and the whole parse runs on each
-(:func:`gxparse.parse.parse_bytes`). Compared: the Document (every item's type, text and
+(:func:`gxparse.parsing.parse.parse_bytes`). Compared: the Document (every item's type, text and
 source, every cell's text and source, the notes, or the error), and every row of the
 seven parsed tables (value, status, raw, source, ...). Differences are printed, one
 block per file; the exit code is 0 when there are none.
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pdf_corpus
 
 from gxparse import readers
-from gxparse.document import Document, Row
-from gxparse.parse import TABLES, parse_bytes
+from gxparse.parsing.parse import TABLES, parse_bytes
+from gxparse.readers.document import Document, Row
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_MODULE = "gxparse_reader_at_ref"
@@ -42,7 +42,7 @@ BEFORE_PDFIUM = "cf83ce1"  # the last commit whose PDF reader is built on pdfplu
 def load_old(ref: str) -> None:
     """Import the PDF reader as it is at ``ref`` under the name :data:`OLD_MODULE`."""
     src = subprocess.run(
-        ["git", "show", f"{ref}:gxparse/readers/pdf.py"],
+        ["git", "show", f"{ref}:src/gxparse/readers/pdf.py"],
         cwd=ROOT,
         capture_output=True,
         check=True,
@@ -52,7 +52,7 @@ def load_old(ref: str) -> None:
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[OLD_MODULE] = module
-    exec(compile(src, f"{ref}:gxparse/readers/pdf.py", "exec"), module.__dict__)
+    exec(compile(src, f"{ref}:src/gxparse/readers/pdf.py", "exec"), module.__dict__)
 
 
 def document_view(data: bytes, name: str) -> list[Any]:

@@ -11,12 +11,12 @@ without it only the Word files are compared.
 
 Files: the web pages in ``../shared/real-reports``; the real and wild text reports there
 rendered as a web page and a Word document (a paragraph per line, tab-separated lines as
-table rows); generated reports (:mod:`gxparse.synth`) in the official layout (both
+table rows); generated reports (:mod:`gxsynth`) in the official layout (both
 templates, merged headers, blanks, GBK pages, Word variants) and in every text layout
 rendered the same way; the hostile files of ``tests/test_hostile.py`` that are web pages
 or Word documents.
 
-Cost: the median over files of the parse's CPU time (:func:`gxparse.parse.parse_bytes`,
+Cost: the median over files of the parse's CPU time (:func:`gxparse.parsing.parse.parse_bytes`,
 what ``parse_file`` runs) divided by the floor's, measured in the same run; the floor of a
 web page is lxml's parse plus its text (:func:`html_floor`), of a Word document unzipping
 and parsing ``word/document.xml`` (:func:`docx_floor`). Targets: at most 10× each.
@@ -42,6 +42,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -144,7 +146,7 @@ def _word(lines: list[str]) -> bytes:
 def _text_reports() -> Iterator[tuple[str, str]]:
     for folder in ("real-reports", "wild-reports"):
         for path in sorted((SHARED / folder).glob("*.txt")):
-            from gxparse.decode import decode_bytes
+            from gxparse.readers.decode import decode_bytes
 
             yield f"{folder}/{path.stem}", decode_bytes(path.read_bytes())[0]
 
@@ -154,9 +156,9 @@ def sample_files(seeds: int = 6, hostile: bool = True) -> Iterator[tuple[str, st
     script compares. Groups: ``real`` (pages as published), ``generated`` (generated
     reports in the official layout), ``text layout`` (real and generated text reports
     rendered a paragraph per line), ``hostile``."""
-    from gxparse.synth import LAYOUTS, render
-    from gxparse.synth import documents as D
-    from gxparse.synth.model import random_spec
+    from gxsynth import LAYOUTS, render
+    from gxsynth import documents as D
+    from gxsynth.model import random_spec
 
     for path in sorted((SHARED / "real-reports").glob("*")):
         if path.suffix.lower() in _SUFFIXES:
@@ -189,8 +191,8 @@ def sample_files(seeds: int = 6, hostile: bool = True) -> Iterator[tuple[str, st
 
 
 def _hostile_files() -> Iterator[tuple[str, str, bytes]]:
-    from gxparse.document import ReadError
     from gxparse.readers import detect_format
+    from gxparse.readers.document import ReadError
 
     sys.path.insert(0, str(ROOT / "tests"))
     try:
@@ -223,7 +225,7 @@ def load_old(revision: str) -> dict[str, str]:
             print(f"({need} is not installed: the old {fmt} reader is not compared)")
             continue
         source = subprocess.run(
-            ["git", "show", f"{revision}:gxparse/readers/{module}.py"],
+            ["git", "show", f"{revision}:src/gxparse/readers/{module}.py"],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -232,7 +234,7 @@ def load_old(revision: str) -> dict[str, str]:
         name = f"_old_{module}_reader"
         mod = types.ModuleType(name)
         sys.modules[name] = mod
-        exec(compile(source, f"{revision}:gxparse/readers/{module}.py", "exec"), mod.__dict__)
+        exec(compile(source, f"{revision}:src/gxparse/readers/{module}.py", "exec"), mod.__dict__)
         if fmt == "html":
             entries["html"] = f"{name}:read_html"
             entries["mht"] = f"{name}:read_mht"
@@ -242,8 +244,8 @@ def load_old(revision: str) -> dict[str, str]:
 
 
 def _document(data: bytes, name: str) -> object:
-    from gxparse.document import ReadError
     from gxparse.readers import read_bytes
+    from gxparse.readers.document import ReadError
 
     try:
         doc = read_bytes(data, name)
@@ -265,7 +267,7 @@ def _item_text(item: object) -> object:
 
 
 def _tables(data: bytes, name: str) -> dict[str, list[tuple]]:
-    from gxparse.parse import TABLES, parse_bytes
+    from gxparse.parsing.parse import TABLES, parse_bytes
 
     rt = parse_bytes(data, name)
     out = {}
@@ -347,9 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=6, help="generated specs per template")
     args = ap.parse_args(argv)
 
-    from gxparse.document import ReadError
-    from gxparse.parse import parse_bytes
+    from gxparse.parsing.parse import parse_bytes
     from gxparse.readers import detect_format
+    from gxparse.readers.document import ReadError
 
     old = load_old(args.old)
     files = list(sample_files(args.seeds))

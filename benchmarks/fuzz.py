@@ -1,11 +1,11 @@
 """Fuzz the text parser: N damaged reports, and how many numbers it got wrong.
 
 Each report is either a seed from ``data/raw`` (truth: the seed parsed undamaged, which
-tests/test_seeds.py checks cell by cell) or a synthetic :class:`gxparse.synth.ReportSpec`
+tests/test_seeds.py checks cell by cell) or a synthetic :class:`gxsynth.ReportSpec`
 rendered in a random text layout and numbering (truth: the spec). The text is then
-damaged: the perturbations of :func:`gxparse.synth.perturb` (spaces inside cells, line
+damaged: the perturbations of :func:`gxsynth.perturb` (spaces inside cells, line
 breaks inside labels, full-width digits, junk lines between rows, CRLF), the layout-only
-transformations of :mod:`gxparse.synth.transforms` (blank lines between lines, indentation,
+transformations of :mod:`gxsynth.transforms` (blank lines between lines, indentation,
 Unicode spaces, page chrome, the whole report on one line, tabs as spaces, …) and, for
 some reports, a few dropped lines. A third of the synthetic reports also print some numbers in
 the odd forms seen in the wild (thousands separators, units 件/万元, full-width digits,
@@ -36,10 +36,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gxparse.parse import parse_bytes
-from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
-from gxparse.synth.compare import CELL_KEYS, Cells, spec_cells, table_cells
-from gxparse.synth.transforms import TRANSFORMS, combine
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
+
+from gxsynth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
+from gxsynth.compare import CELL_KEYS, Cells, spec_cells, table_cells
+from gxsynth.transforms import TRANSFORMS, combine
+
+from gxparse.parsing.parse import parse_bytes
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 

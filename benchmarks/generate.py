@@ -23,8 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gxparse import template as T
-from gxparse.synth import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
+
+from gxsynth import (
     LAYOUTS,
     NUMBER_FORMATS,
     NUMBERING_STYLES,
@@ -34,6 +35,8 @@ from gxparse.synth import (
     random_spec,
     render,
 )
+
+from gxparse import template as T
 
 FAULT_RATES = {"blanks": 0.05, "cut_off": 0.03, "identity_break": 0.05, "perturbed": 0.2}
 ENCODINGS = (("utf-8", 0.8), ("gb18030", 0.15), ("utf-8-sig", 0.05))

@@ -2,7 +2,7 @@
 
 Every text report at hand (the seeds in data/raw, the real and wild text reports in
 ../shared when present, and generated reports) is read clean, then after each layout-only
-transformation of :mod:`gxparse.synth.transforms`, alone and combined. It prints:
+transformation of :mod:`gxsynth.transforms`, alone and combined. It prints:
 
 * meaning-preserving transformations: the share of files whose every cell (status, value,
   raw after NFKC without whitespace) is unchanged, and the cells that changed (target:
@@ -24,13 +24,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gxparse.parse import parse_bytes  # noqa: E402
-from gxparse.synth import LAYOUTS, NUMBERING_STYLES, random_spec, render  # noqa: E402
-from gxparse.synth.compare import table_readings  # noqa: E402
-from gxparse.synth.transforms import COMBINATIONS, LOSSY, PRESERVING, combine  # noqa: E402
+from gxsynth import LAYOUTS, NUMBERING_STYLES, random_spec, render  # noqa: E402
+from gxsynth.compare import table_readings  # noqa: E402
+from gxsynth.transforms import COMBINATIONS, LOSSY, PRESERVING, combine  # noqa: E402
+
+from gxparse.parsing.parse import parse_bytes  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

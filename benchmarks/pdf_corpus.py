@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # gxsynth
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = ROOT.parent / "shared" / "real-reports"
 DEFAULT_OUT = Path("/tmp/gxparse-pdfs")
@@ -95,8 +97,7 @@ def _rotated(data: bytes, degrees: int) -> bytes:
 def _landscape_docx(spec: object) -> bytes:
     import docx
     from docx.enum.section import WD_ORIENT
-
-    from gxparse.synth import documents as D
+    from gxsynth import documents as D
 
     document = docx.Document(io.BytesIO(D.to_docx(spec)))  # type: ignore[arg-type]
     section = document.sections[0]
@@ -109,9 +110,10 @@ def _landscape_docx(spec: object) -> bytes:
 
 def rendered() -> dict[str, Callable[[], bytes]]:
     """Name → maker of each LibreOffice rendering of a generated report."""
+    from gxsynth import documents as D
+    from gxsynth.model import random_spec
+
     from gxparse.readers.office import convert_with_soffice
-    from gxparse.synth import documents as D
-    from gxparse.synth.model import random_spec
 
     out: dict[str, Callable[[], bytes]] = {}
     for template in ("2021", "2019"):

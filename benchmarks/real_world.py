@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gxparse import template as T  # noqa: E402
-from gxparse.parse import parse_file  # noqa: E402
+from gxparse.parsing.parse import parse_file  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

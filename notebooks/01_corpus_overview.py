@@ -20,9 +20,12 @@
 
 # %%
 
-from gxparse import export, metrics, pipeline, plotting, template
+from gxparse import template
 
 # %% tags=["parameters"]
+from gxparse.analysis import metrics
+from gxparse.reporting import export, pipeline, plotting
+
 raw_dir = "../data/raw"
 processed_dir = None
 years = None

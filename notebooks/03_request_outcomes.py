@@ -22,9 +22,10 @@
 # %%
 from IPython.display import display
 
-from gxparse import export, metrics, pipeline, plotting
-
 # %% tags=["parameters"]
+from gxparse.analysis import metrics
+from gxparse.reporting import export, pipeline, plotting
+
 raw_dir = "../data/raw"
 processed_dir = None
 years = None

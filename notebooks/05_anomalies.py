@@ -22,9 +22,10 @@
 import pandas as pd
 from IPython.display import display
 
-from gxparse import export, metrics, pipeline, plotting, review
-
 # %% tags=["parameters"]
+from gxparse.analysis import metrics, review
+from gxparse.reporting import export, pipeline, plotting
+
 raw_dir = "../data/raw"
 processed_dir = None
 years = None

@@ -24,9 +24,10 @@
 # %%
 from IPython.display import Markdown, display
 
-from gxparse import export, metrics, pipeline
-
 # %% tags=["parameters"]
+from gxparse.analysis import metrics
+from gxparse.reporting import export, pipeline
+
 raw_dir = "../data/raw"
 processed_dir = None
 years = None

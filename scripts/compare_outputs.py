@@ -63,7 +63,8 @@ def _make_formats(out: Path) -> None:
     """The same kind of reports as Word, web page, workbook and (LibreOffice) PDF files."""
     import random
 
-    from gxparse.synth import documents, random_spec
+    sys.path.insert(0, str(ROOT / "tests"))
+    from gxsynth import documents, random_spec
 
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(21)

@@ -7,12 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from gxsynth.compare import table_readings
 
-from gxparse.facts import find_title
-from gxparse.layout import is_chrome
 from gxparse.normalize import parse_number
-from gxparse.parse import parse_bytes
-from gxparse.synth.compare import table_readings
+from gxparse.parsing.facts import find_title
+from gxparse.parsing.parse import parse_bytes
+from gxparse.readers.layout import is_chrome
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEED = RAW / "000_6f1ea477f42cf686.txt"

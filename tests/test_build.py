@@ -17,8 +17,8 @@ import pytest
 
 import gxparse
 from gxparse import cli
-from gxparse.build import UNKNOWN_PARTITION, read_tables, write_tables
-from gxparse.parse import TABLES
+from gxparse.batch.build import UNKNOWN_PARTITION, read_tables, write_tables
+from gxparse.parsing.parse import TABLES
 from gxparse.template import STATUS_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,7 +323,7 @@ def test_read_tables_names_a_missing_table(tmp_path: Path) -> None:
 
 
 def test_notebook_loader_reads_a_partitioned_build(raw: Path, tmp_path: Path) -> None:
-    from gxparse.pipeline import load
+    from gxparse.reporting.pipeline import load
 
     out = tmp_path / "processed"
     assert cli.main(["build", str(raw), str(out), "--partition-by", "year"]) == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gxparse.cache import Cache
-from gxparse.parallel import Failure, map_files
+from gxparse.batch.cache import Cache
+from gxparse.batch.parallel import Failure, map_files
 
 
 def shout(path: str) -> str:
@@ -240,25 +240,39 @@ def test_a_cache_the_workers_cannot_receive_is_written_by_the_parent(
 
 
 def test_fingerprint_follows_the_parser_not_the_analysis(tmp_path: Path) -> None:
-    """Editing a chart or a check keeps the parse cache; editing the parser drops it."""
+    """Editing a chart or a check keeps the parse cache; editing the parser, the template,
+    the dtypes or a reader loaded by name drops it. Which is which comes from the imports."""
     import shutil
 
     import gxparse
-    from gxparse.cache import parser_fingerprint
+    from gxparse.batch.cache import parser_fingerprint
 
     root = tmp_path / "gxparse"
     shutil.copytree(
         Path(gxparse.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__")
     )
+
+    def edit(rel: str, text: str = "\n# edited\n") -> None:
+        (root / rel).write_text((root / rel).read_text(encoding="utf-8") + text)
+
     before = parser_fingerprint(root)
-    for downstream in ("plotting.py", "checks.py", "build.py"):
-        (root / downstream).write_text((root / downstream).read_text() + "\n# edited\n")
+    for downstream in ("reporting/plotting.py", "analysis/checks.py", "batch/build.py"):
+        edit(downstream)
+    edit("__init__.py")
     assert parser_fingerprint(root) == before
-    (root / "tables.py").write_text((root / "tables.py").read_text() + "\n# edited\n")
-    after_parser = parser_fingerprint(root)
-    assert after_parser != before
-    (root / "readers" / "text.py").write_text((root / "readers" / "text.py").read_text() + "\n#\n")
-    assert parser_fingerprint(root) != after_parser
+    last = before
+    for parser in ("parsing/tables.py", "template.py", "dtypes.py", "readers/pdf.py"):
+        edit(parser)
+        now = parser_fingerprint(root)
+        assert now != last, parser
+        last = now
+    # A new module counts once the parse imports it.
+    (root / "parsing" / "extra.py").write_text("X = 1\n")
+    assert parser_fingerprint(root) == last
+    edit("parsing/sections.py", "\nfrom gxparse.parsing import extra  # noqa\n")
+    linked = parser_fingerprint(root)
+    (root / "parsing" / "extra.py").write_text("X = 2\n")
+    assert parser_fingerprint(root) != linked
 
 
 def test_put_after_clear_recreates_the_folders(tmp_path: Path, files: list[Path]) -> None:
@@ -278,7 +292,7 @@ def test_new_version_of_a_parse_library_is_a_miss(
     """A new pin of a library the readers use must not reuse parses made with the old one."""
     import importlib.metadata
 
-    from gxparse import cache as cache_module
+    from gxparse.batch import cache as cache_module
 
     old = Cache(tmp_path / "c")
     map_files(shout, files, jobs=1, progress=False, cache=old)
@@ -306,22 +320,20 @@ def test_new_version_of_a_parse_library_is_a_miss(
 
 
 def test_every_library_the_parser_imports_is_in_the_key() -> None:
-    """A library imported by a parser module (not a downstream one) is in PARSE_LIBRARIES,
+    """A library imported by a module the parse imports is in PARSE_LIBRARIES,
     so a pin of a new reader's library can never be forgotten in the cache key."""
     import ast
     import importlib.metadata
     import sys
 
     import gxparse
-    from gxparse.cache import DOWNSTREAM_MODULES, PARSE_LIBRARIES
+    from gxparse.batch.cache import PARSE_LIBRARIES, parse_modules
 
     root = Path(gxparse.__file__).parent
     owners = importlib.metadata.packages_distributions()
     used: dict[str, str] = {}
-    for f in sorted(root.rglob("*.py")):
+    for f in parse_modules(root):
         rel = f.relative_to(root)
-        if rel.parts[0] in DOWNSTREAM_MODULES:
-            continue
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from gxparse import checks as C
-from gxparse import review as R
 from gxparse import template as T
+from gxparse.analysis import checks as C
+from gxparse.analysis import review as R
 
 Cell = int | float | None | str  # int/float: reported; None: blank; "missing"; ("derived", v)
 
@@ -1256,7 +1256,7 @@ def test_a_repeated_cell_is_checked_with_its_last_value():
 
 
 def test_categorical_and_plain_tables_give_the_same_findings():
-    from gxparse.parse import TABLES, typed
+    from gxparse.parsing.parse import TABLES, typed
 
     corpus, _expected = _recall_bench().faulty_corpus(bodies=30, seed=3)
     plain = corpus.frames()
@@ -1349,7 +1349,8 @@ def relabelled_received_new():
 
 
 def test_a_label_edited_in_the_template_shows_everywhere(relabelled_received_new):
-    from gxparse import metrics, plotting
+    from gxparse.analysis import metrics
+    from gxparse.reporting import plotting
 
     assert T.label("row", "received_new", short=True) == "本年新收申请件数"
     f = only(run(report(app={("received_new", "total"): 9})), "identity_row_total")
@@ -1364,7 +1365,7 @@ def balance_without_carried_forward(monkeypatch):
     """The balance identity edited in the template: new + carried over = handled."""
     from dataclasses import replace
 
-    from gxparse import derive as D
+    from gxparse.parsing import derive as D
 
     declared = T.application_identities
 
@@ -1381,8 +1382,8 @@ def balance_without_carried_forward(monkeypatch):
 def _derived_total_handled() -> object:
     from decimal import Decimal
 
-    from gxparse.derive import application_equations, derive
-    from gxparse.tables import CellValue
+    from gxparse.parsing.derive import application_equations, derive
+    from gxparse.parsing.tables import CellValue
 
     cells = {
         (r.code, a): CellValue("missing")

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import gxparse
-from gxparse import cli, pipeline
+from gxparse import cli
+from gxparse.reporting import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "004_8884def07ca5fc07.txt"
@@ -138,7 +139,7 @@ def test_a_reason_without_a_chinese_line_is_shown_as_given() -> None:
 
     import pandas as pd
 
-    from gxparse.build import summary_lines
+    from gxparse.batch.build import summary_lines
 
     reports = pd.DataFrame(
         {

@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 
 import gxparse
-from gxparse import checks as C
 from gxparse import contract as K
 from gxparse import dtypes as D
-from gxparse import export
 from gxparse import schemas as S
 from gxparse import template as T
-from gxparse.parse import COLUMNS, parse_file
+from gxparse.analysis import checks as C
+from gxparse.parsing.parse import COLUMNS, parse_file
+from gxparse.reporting import export
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -112,9 +112,9 @@ def test_a_name_with_two_headers_fails_loudly(monkeypatch: pytest.MonkeyPatch) -
 
 def test_parsing_does_not_load_the_checks() -> None:
     code = (
-        "import sys; from gxparse.parse import parse_file; "
+        "import sys; from gxparse.parsing.parse import parse_file; "
         f"parse_file({str(RAW / '004_8884def07ca5fc07.txt')!r}).frame('findings'); "
-        "print('gxparse.checks' in sys.modules)"
+        "print('gxparse.analysis.checks' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -135,7 +135,13 @@ cols = [replace(c, codes=("2021", "2019", "2025")) if c.name == "template" else 
 cols.append(K.Column("checked_by", "text", "核对人", "Checked by", "Who checked it"))
 K.TABLES["reports"] = replace(reports, columns=tuple(cols))
 
-from gxparse import checks, dtypes, export, parse, schemas, tablesdoc
+from gxparse.analysis import checks
+
+from gxparse import dtypes, schemas, tablesdoc
+
+from gxparse.reporting import export
+
+from gxparse.parsing import parse
 for m in (dtypes, schemas, parse, checks, export):
     importlib.reload(m)
 row = ["r1", "r1.txt", "txt", None, "某局", "某局", None, None, None, 2023, "2025", None, "ok",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import gxparse
-from gxparse.review import AnalystFileError
+from gxparse.analysis.review import AnalystFileError
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEED = "004_8884def07ca5fc07"
@@ -78,12 +78,12 @@ def test_a_malformed_decision_file_names_file_and_line(data_dir: Path) -> None:
 def test_discover_folder_glob_file_and_list(data_dir: Path) -> None:
     raw = data_dir / "raw"
     (raw / ".hidden.txt").write_text("x", encoding="utf-8")
-    names = [p.name for p in gxparse.corpus.discover(raw)]
+    names = [p.name for p in gxparse.batch.corpus.discover(raw)]
     assert names == sorted(p.name for p in raw.glob("*.txt") if not p.name.startswith("."))
-    assert gxparse.corpus.discover(str(raw / "00*.txt"))[0].name.startswith("00")
-    assert len(gxparse.corpus.discover([raw / f"{SEED}.txt", raw / f"{SEED}.txt"])) == 2
+    assert gxparse.batch.corpus.discover(str(raw / "00*.txt"))[0].name.startswith("00")
+    assert len(gxparse.batch.corpus.discover([raw / f"{SEED}.txt", raw / f"{SEED}.txt"])) == 2
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
-        gxparse.corpus.discover(data_dir / "nope")
+        gxparse.batch.corpus.discover(data_dir / "nope")
 
 
 def test_report_ids_are_file_names_told_apart_only_where_they_collide() -> None:
@@ -99,7 +99,7 @@ def test_report_ids_are_file_names_told_apart_only_where_they_collide() -> None:
         Path("raw/c.txt"),
         Path("raw/d.txt"),
     ]
-    assert gxparse.corpus.report_ids(paths) == [
+    assert gxparse.batch.corpus.report_ids(paths) == [
         "2022/index",
         "2023/index",
         "a.txt",
@@ -114,7 +114,7 @@ def test_report_ids_are_file_names_told_apart_only_where_they_collide() -> None:
 
 
 def test_source_names_are_paths_below_the_shared_folder() -> None:
-    names = gxparse.corpus.source_names
+    names = gxparse.batch.corpus.source_names
     assert names([Path("raw/b.txt"), Path("raw/a.pdf")]) == ["b.txt", "a.pdf"]
     assert names([Path("raw/2022/x/a.txt"), Path("raw/2023/b.txt"), Path("raw/c.txt")]) == [
         "2022/x/a.txt",
@@ -274,7 +274,7 @@ def _dup_folder(tmp_path: Path) -> Path:
 def test_duplicates_name_the_report_they_repeat_first_in_path_order_stays(
     tmp_path: Path,
 ) -> None:
-    from gxparse.corpus import left_out
+    from gxparse.batch.corpus import left_out
 
     corpus = gxparse.read_reports(_dup_folder(tmp_path))
     reports = corpus.reports.set_index("report_id")
@@ -307,7 +307,8 @@ def test_duplicates_name_the_report_they_repeat_first_in_path_order_stays(
 
 
 def test_charts_and_metrics_count_distinct_reports_parsed(tmp_path: Path) -> None:
-    from gxparse import metrics, pipeline
+    from gxparse.analysis import metrics
+    from gxparse.reporting import pipeline
 
     raw = _dup_folder(tmp_path)
     a = pipeline.open_analysis(raw, out_dir=tmp_path / "reports", build_date="2026-12-06")
@@ -328,7 +329,7 @@ def test_charts_and_metrics_count_distinct_reports_parsed(tmp_path: Path) -> Non
 def test_the_workbook_lists_left_out_files_on_their_own_sheet(tmp_path: Path) -> None:
     import openpyxl
 
-    from gxparse import export
+    from gxparse.reporting import export
 
     corpus = gxparse.read_reports(_dup_folder(tmp_path))
     path = export.write_workbook(corpus, tmp_path / "book.xlsx", build_date="2026-12-06")
@@ -355,7 +356,7 @@ def test_the_workbook_lists_left_out_files_on_their_own_sheet(tmp_path: Path) ->
 
 
 def test_corpus_shows_a_short_summary() -> None:
-    from gxparse.corpus import Corpus
+    from gxparse.batch.corpus import Corpus
 
     reports = pd.DataFrame(
         {

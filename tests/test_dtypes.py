@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 import gxparse
-from gxparse import checks as C
 from gxparse import dtypes as D
-from gxparse import metrics
 from gxparse import template as T
-from gxparse.corpus import TableBuilder, concat
-from gxparse.parse import COLUMNS, TABLES, ReportTables, failed, parse_file, typed
+from gxparse.analysis import checks as C
+from gxparse.analysis import metrics
+from gxparse.batch.corpus import TableBuilder, concat
+from gxparse.parsing.parse import COLUMNS, TABLES, ReportTables, failed, parse_file, typed
 from gxparse.schemas import TableSchemaError, validate
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -319,7 +319,7 @@ def test_cell_status_lists_rows_in_template_order(corpus) -> None:
 
 
 def test_a_correction_adding_a_cell_keeps_the_code_columns_categorical(corpus) -> None:
-    from gxparse import review
+    from gxparse.analysis import review
 
     corrections = review._corrections_frame(
         [

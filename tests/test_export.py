@@ -9,7 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from gxparse import export, metrics, template, xlsx
+from gxparse import template
+from gxparse.analysis import metrics
+from gxparse.reporting import export, xlsx
 
 APPLICANTS = template.APPLICANT_CODES
 
@@ -574,7 +576,7 @@ def test_findings_summary_sheet(workbook: openpyxl.Workbook) -> None:
 
 
 def test_findings_summary_counts_findings_and_reports() -> None:
-    from gxparse.checks import CHECK_BY_CODE
+    from gxparse.analysis.checks import CHECK_BY_CODE
 
     f = pd.DataFrame(
         {

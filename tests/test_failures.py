@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gxparse import parse
-from gxparse.document import source_zh
 from gxparse.failures import UNKNOWN_FAILURE, failure_zh, split_error
+from gxparse.parsing import parse
+from gxparse.readers.document import source_zh
 
 
 @pytest.mark.parametrize(

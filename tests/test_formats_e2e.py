@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import ReportSpec, random_spec
+from gxsynth.text import tab_rows
 
 import gxparse
 from gxparse.readers.office import find_soffice, has_cjk_font
-from gxparse.synth import documents as D
-from gxparse.synth.model import ReportSpec, random_spec
-from gxparse.synth.text import tab_rows
 
 REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "real-reports"
 

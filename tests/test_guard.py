@@ -10,12 +10,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import random_spec
 
-from gxparse.document import ReadError
-from gxparse.guard import DEFAULT_LIMITS, Limits, check, check_zip
 from gxparse.readers import read_bytes, read_path
-from gxparse.synth import documents as D
-from gxparse.synth.model import random_spec
+from gxparse.readers.document import ReadError
+from gxparse.readers.guard import DEFAULT_LIMITS, Limits, check, check_zip
 
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'

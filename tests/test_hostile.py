@@ -25,15 +25,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from gxsynth import documents as D
+from gxsynth import random_spec, render
+from gxsynth.compare import Cells, spec_cells, table_cells
+from gxsynth.model import ReportSpec
+from gxsynth.text import part_heading
 
 import gxparse
 from gxparse import template as T
-from gxparse.parse import ReportTables, parse_bytes, parse_file
-from gxparse.synth import documents as D
-from gxparse.synth import random_spec, render
-from gxparse.synth.compare import Cells, spec_cells, table_cells
-from gxparse.synth.model import ReportSpec
-from gxparse.synth.text import part_heading
+from gxparse.parsing.parse import ReportTables, parse_bytes, parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "004_8884def07ca5fc07.txt"
@@ -766,7 +766,7 @@ def test_extremely_long_single_line_is_fast(tmp_path: Path) -> None:
     path = tmp_path / "longline.txt"
     path.write_bytes(("字" * 100_000 + "\n" + text_of(spec())).encode())
     code = (
-        "import sys; from gxparse.parse import parse_file; "
+        "import sys; from gxparse.parsing.parse import parse_file; "
         "r = parse_file(sys.argv[1]).reports; print(r['parse_status'].iloc[0])"
     )
     try:

@@ -2,7 +2,7 @@
 
 Every seed, every text report in ../shared (the real and the wild ones; skipped when absent)
 and generated reports are read clean and after each layout-only transformation of
-:mod:`gxparse.synth.transforms`, alone and combined. Under a meaning-preserving one every
+:mod:`gxsynth.transforms`, alone and combined. Under a meaning-preserving one every
 cell (status, value, raw after NFKC without whitespace) must be unchanged; under a lossy
 one no cell may be reported with another number. benchmarks/invariance.py prints the same
 comparison with the share of cells each lossy transformation keeps.
@@ -16,12 +16,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from gxsynth import LAYOUTS, NUMBERING_STYLES, random_spec, render
+from gxsynth.compare import Readings, table_readings
+from gxsynth.transforms import COMBINATIONS, LOSSY, PRESERVING, combine
 
-from gxparse.parse import parse_bytes, parse_file
+from gxparse.parsing.parse import parse_bytes, parse_file
 from gxparse.readers.office import find_soffice, has_cjk_font
-from gxparse.synth import LAYOUTS, NUMBERING_STYLES, random_spec, render
-from gxparse.synth.compare import Readings, table_readings
-from gxparse.synth.transforms import COMBINATIONS, LOSSY, PRESERVING, combine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

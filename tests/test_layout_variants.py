@@ -18,12 +18,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from gxparse import template as T
-from gxparse.parse import ReportTables, parse_bytes
-from gxparse.synth import (
+from gxsynth import (
     LAYOUTS,
     NUMBERING_STYLES,
     PERTURBATIONS,
@@ -32,7 +27,12 @@ from gxparse.synth import (
     random_spec,
     render,
 )
-from gxparse.synth.text import NUMBER_FORMATS
+from gxsynth.text import NUMBER_FORMATS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gxparse import template as T
+from gxparse.parsing.parse import ReportTables, parse_bytes
 
 TEMPLATES = ("2021", "2019")
 N_SPECS = 4

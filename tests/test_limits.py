@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gxparse.build import FILE_MAX_MEMORY, FILE_TIMEOUT, build
+from gxparse.batch.build import FILE_MAX_MEMORY, FILE_TIMEOUT, build
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "004_8884def07ca5fc07.txt"
@@ -43,10 +43,10 @@ def read_text(data, **options):
 '''
 
 SITECUSTOMIZE = f"""
-import gxparse.build
+import gxparse.batch.build
 import gxparse.readers
 
-gxparse.build.FILE_TIMEOUT = {LIMIT}
+gxparse.batch.build.FILE_TIMEOUT = {LIMIT}
 gxparse.readers.READERS["txt"] = "hang_reader:read_text"
 """
 
@@ -102,7 +102,7 @@ def test_run_stops_a_hanging_reader_by_default(
     out, reports, notebooks = tmp_path / "out", tmp_path / "reports", tmp_path / "nb"
     notebooks.mkdir()  # the build step alone: no notebook to execute
     code = (
-        "from gxparse.pipeline import run_all; "
+        "from gxparse.reporting.pipeline import run_all; "
         f"run_all({str(raw)!r}, {str(out)!r}, {str(reports)!r}, "
         f"notebooks_dir={str(notebooks)!r}, quiet=True)"
     )
@@ -121,7 +121,7 @@ def test_build_passes_its_default_limits(monkeypatch: pytest.MonkeyPatch, tmp_pa
         seen.append((kwargs["timeout"], kwargs["max_memory"]))
         raise StopIteration
 
-    monkeypatch.setattr("gxparse.build.read_reports", read_reports)
+    monkeypatch.setattr("gxparse.batch.build.read_reports", read_reports)
     for kwargs in ({}, {"timeout": 0, "max_memory": 0}, {"timeout": 5, "max_memory": 2**20}):
         with pytest.raises(StopIteration):
             build(tmp_path, tmp_path / "out", **kwargs)  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from gxparse import metrics, template
+from gxparse import template
+from gxparse.analysis import metrics
 
 BLANK = None  # a blank cell: status "blank", value NA
 MISSING = "missing"  # a missing cell: status "missing", value NA
@@ -361,7 +362,7 @@ def test_narrative_labels() -> None:
 
 
 def test_template_order_follows_the_printed_template() -> None:
-    from gxparse.metrics import template_order
+    from gxparse.analysis.metrics import template_order
 
     assert template_order(["total_handled", "granted", "nope"], "row") == ["总计", "予以公开"][::-1]
     assert template_order(["coercion", "regulations"], "item") == ["规章", "行政强制"]

@@ -9,7 +9,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from gxparse import pipeline
+from gxparse.reporting import pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [
@@ -263,7 +263,7 @@ def test_select_by_year_and_body() -> None:
 
 
 def test_load_prefers_built_tables(tmp_path: Path) -> None:
-    from gxparse.build import build
+    from gxparse.batch.build import build
 
     build(REPO / "data" / "raw", tmp_path)
     corpus = pipeline.load("does-not-exist", processed_dir=tmp_path, bodies=["承留镇"])
@@ -325,7 +325,7 @@ def synthetic_corpus(folder: Path, n: int = N_SYNTHETIC, seed: int = 6) -> Path:
     """n synthetic reports (both templates, every text layout, several levels and years)."""
     import random
 
-    from gxparse.synth import LAYOUTS, random_spec, render
+    from gxsynth import LAYOUTS, random_spec, render
 
     folder.mkdir(parents=True)
     rng = random.Random(seed)
@@ -366,8 +366,9 @@ def test_notebook_on_a_few_hundred_reports_aggregates(tmp_path: Path) -> None:
     """300 reports (> pipeline.MAX_REPORTS): notebook 03 charts levels × years with pooled
     rates, lists the lowest rates as a top N with a note, and caps its tables."""
 
-    from gxparse import export, metrics
-    from gxparse.build import build
+    from gxparse.analysis import metrics
+    from gxparse.batch.build import build
+    from gxparse.reporting import export
 
     raw = synthetic_corpus(tmp_path / "raw")
     built = build(raw, tmp_path / "processed")
@@ -444,7 +445,7 @@ def test_analysis_switches_to_groups_past_the_threshold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The five seeds are charted one by one; with max_reports=3 they are grouped."""
-    from gxparse import metrics
+    from gxparse.analysis import metrics
 
     raw = REPO / "data" / "raw"
     each = pipeline.open_analysis(raw, out_dir=tmp_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gxparse.parallel import Failure, dask_executor, imap_files, map_files
+from gxparse.batch.parallel import Failure, dask_executor, imap_files, map_files
 
 
 # Worker functions: module-level so that worker processes can import them.
@@ -262,7 +262,7 @@ def test_batch_gc_raises_the_threshold_while_a_batch_runs(files: list[Path]) -> 
     consumed, and restored afterwards: also when nested, and when a caller stops early."""
     import gc
 
-    from gxparse.parallel import BATCH_GC_THRESHOLD, batch_gc
+    from gxparse.batch.parallel import BATCH_GC_THRESHOLD, batch_gc
 
     before = gc.get_threshold()
     seen = []
@@ -291,7 +291,7 @@ def _gc_threshold(path: Path) -> int:
 
 KILL_MID_TRANSFER = """
 import sys, time
-from gxparse import parallel
+from gxparse.batch import parallel
 
 def big(i):
     return b"x" * 50_000_000  # a result far larger than a pipe's buffer

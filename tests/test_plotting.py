@@ -17,7 +17,9 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from gxparse import metrics, plotting, template
+from gxparse import template
+from gxparse.analysis import metrics
+from gxparse.reporting import plotting
 
 REPORTS = pd.DataFrame(
     {

@@ -3,7 +3,7 @@
 
 Truth: for a seed in ``data/raw``, the seed parsed undamaged (tests/test_seeds.py checks it
 cell by cell against values typed from the reports); for a synthetic report, its
-:class:`~gxparse.synth.ReportSpec`. Damage: :func:`gxparse.synth.perturb` (spaces inside
+:class:`~gxsynth.ReportSpec`. Damage: :func:`gxsynth.perturb` (spaces inside
 cells, line breaks inside labels, full-width digits, junk lines between rows, CRLF),
 trailing whitespace, and dropped lines.
 
@@ -20,12 +20,12 @@ import random
 from pathlib import Path
 
 import pytest
+from gxsynth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
+from gxsynth.compare import CELL_KEYS, Cells, spec_cells, table_cells
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gxparse.parse import parse_bytes
-from gxparse.synth import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb, random_spec, render
-from gxparse.synth.compare import CELL_KEYS, Cells, spec_cells, table_cells
+from gxparse.parsing.parse import parse_bytes
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEED_IDS = sorted(p.stem for p in RAW.glob("*.txt"))

@@ -20,10 +20,10 @@ import psutil
 import pytest
 
 import gxparse
-from gxparse import export
-from gxparse.build import read_tables, write_tables
-from gxparse.parse import TABLES
-from gxparse.publish import current_umask, remove_stale, staged
+from gxparse.batch.build import read_tables, write_tables
+from gxparse.batch.publish import current_umask, remove_stale, staged
+from gxparse.parsing.parse import TABLES
+from gxparse.reporting import export
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -144,7 +144,8 @@ def test_stale_staging_folders_of_dead_runs_are_removed(tmp_path: Path) -> None:
 KILLER = """
 import os, signal, sys
 import pandas as pd
-from gxparse import cli, publish
+from gxparse import cli
+from gxparse.batch import publish
 
 at = sys.argv[1]
 count = [0]

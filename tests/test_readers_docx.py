@@ -9,12 +9,12 @@ from pathlib import Path
 
 import docx
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import ReportSpec, random_spec
 
-from gxparse.document import Para, ReadError, Row
 from gxparse.readers import read_bytes
+from gxparse.readers.document import Para, ReadError, Row
 from gxparse.readers.docx import read_docx
-from gxparse.synth import documents as D
-from gxparse.synth.model import ReportSpec, random_spec
 
 
 def specs() -> list[ReportSpec]:

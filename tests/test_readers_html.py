@@ -7,13 +7,13 @@ import html
 import random
 
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import ReportSpec, random_spec
 
-from gxparse.document import Para, Row
-from gxparse.parse import parse_bytes
+from gxparse.parsing.parse import parse_bytes
 from gxparse.readers import read_bytes
+from gxparse.readers.document import Para, Row
 from gxparse.readers.html import decode_html, read_html
-from gxparse.synth import documents as D
-from gxparse.synth.model import ReportSpec, random_spec
 
 
 def specs() -> list[ReportSpec]:
@@ -149,7 +149,7 @@ def test_layout_frame_tables_are_running_content() -> None:
 
 
 def test_page_of_scripts_only_is_one_clear_error() -> None:
-    from gxparse.document import ReadError
+    from gxparse.readers.document import ReadError
 
     page = "<html><head><script>" + "var a=1;" * 1000 + "</script></head><body></body></html>"
     with pytest.raises(ReadError, match="without any text"):
@@ -234,7 +234,7 @@ def test_text_after_a_dropped_element_stays_in_its_paragraph() -> None:
 
 def test_page_nested_beyond_the_parser_limit_is_one_clear_error() -> None:
     """libxml2 stops at 256 levels of nesting; what follows would be lost silently."""
-    from gxparse.document import ReadError
+    from gxparse.readers.document import ReadError
 
     page = (
         "<html><body>" + "<div>" * 300 + "年度报告" + "</div>" * 300 + "<p>后文</p></body></html>"
@@ -249,8 +249,8 @@ def test_reading_web_pages_and_word_needs_neither_beautifulsoup_nor_python_docx(
 
     code = (
         "import random, sys\n"
-        "from gxparse.synth import documents as D\n"
-        "from gxparse.synth.model import random_spec\n"
+        "from gxsynth import documents as D\n"
+        "from gxsynth.model import random_spec\n"
         "spec = random_spec(random.Random(1))\n"
         "page, word = D.to_html(spec).encode(), D.to_docx(spec)\n"
         "for name in [m for m in sys.modules if m.split('.')[0] in ('docx', 'bs4')]:\n"

@@ -9,13 +9,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import random_spec
 
-from gxparse.document import ReadError
-from gxparse.guard import Limits
 from gxparse.readers import read_bytes
+from gxparse.readers.document import ReadError
+from gxparse.readers.guard import Limits
 from gxparse.readers.office import convert_with_soffice, find_soffice
-from gxparse.synth import documents as D
-from gxparse.synth.model import random_spec
 
 needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
 

@@ -13,13 +13,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import ReportSpec, random_spec
 
-from gxparse.document import Cell, Document, Para, ReadError, Row
 from gxparse.readers import read_bytes
+from gxparse.readers.document import Cell, Document, Para, ReadError, Row
 from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
 from gxparse.readers.pdf import clean_text, read_pdf
-from gxparse.synth import documents as D
-from gxparse.synth.model import ReportSpec, random_spec
 
 needs_soffice = pytest.mark.skipif(
     find_soffice() is None or not has_cjk_font(),

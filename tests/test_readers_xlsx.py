@@ -7,12 +7,12 @@ import random
 
 import openpyxl
 import pytest
+from gxsynth import documents as D
+from gxsynth.model import ReportSpec, random_spec
 
-from gxparse.document import Para, ReadError, Row
 from gxparse.readers import read_bytes
+from gxparse.readers.document import Para, ReadError, Row
 from gxparse.readers.xlsx import format_value, read_xlsx
-from gxparse.synth import documents as D
-from gxparse.synth.model import ReportSpec, random_spec
 
 
 def specs() -> list[ReportSpec]:

@@ -9,9 +9,10 @@ from string import Formatter
 
 import pytest
 
-from gxparse import parse, reasons
-from gxparse.document import ReadError
+from gxparse import reasons
 from gxparse.failures import failure_zh
+from gxparse.parsing import parse
+from gxparse.readers.document import ReadError
 from gxparse.reasons import FAILURES, UNPLACED, Message, Reason
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "003_31cc482f1e5f2a44.txt"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from test_checks import seed_corpus_tables
 
-from gxparse import checks as C
-from gxparse import review as R
+from gxparse.analysis import checks as C
+from gxparse.analysis import review as R
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -349,7 +349,7 @@ def seed_tables() -> dict[str, pd.DataFrame]:
 def test_corrected_cells_lists_every_corrected_cell_with_its_table() -> None:
     import pandas as pd
 
-    from gxparse.review import corrected_cells
+    from gxparse.analysis.review import corrected_cells
 
     cells = pd.DataFrame(
         {"report_id": ["a", "a"], "status": ["reported", "corrected"], "value": [1, 2]}

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from test_checks import frames, report, seed_corpus_tables
 
-from gxparse import checks as C
 from gxparse import schemas as S
+from gxparse.analysis import checks as C
 
 
 @pytest.fixture

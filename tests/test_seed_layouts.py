@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from gxsynth.from_report import spec_from_tables
+from gxsynth.text import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb
 
 import gxparse
-from gxparse.parse import parse_bytes
-from gxparse.sections import heading_part
-from gxparse.synth.from_report import spec_from_tables
-from gxparse.synth.text import LAYOUTS, NUMBERING_STYLES, PERTURBATIONS, perturb
+from gxparse.parsing.parse import parse_bytes
+from gxparse.parsing.sections import heading_part
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 KEYS = {

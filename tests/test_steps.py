@@ -7,18 +7,24 @@ from decimal import Decimal
 import pytest
 
 from gxparse import template as T
-from gxparse.decode import decode_bytes
-from gxparse.derive import application_equations, derive
-from gxparse.document import Cell, Para, ReadError
-from gxparse.facts import find_published, find_title, level_of, normalise_agency
-from gxparse.glued import segment, split_run
-from gxparse.narrative import disclosure_figures, fee_figures, request_figures
 from gxparse.normalize import label_key, parse_number, strip_enumerators
+from gxparse.parsing.derive import application_equations, derive
+from gxparse.parsing.facts import find_published, find_title, level_of, normalise_agency
+from gxparse.parsing.glued import segment, split_run
+from gxparse.parsing.narrative import disclosure_figures, fee_figures, request_figures
+from gxparse.parsing.rows import from_cells, from_para, resolve_values
+from gxparse.parsing.sections import heading_part, sectionize
+from gxparse.parsing.tables import (
+    CellValue,
+    detect_template,
+    map_appeals,
+    map_applications,
+    map_disclosure,
+)
+from gxparse.readers.decode import decode_bytes
 from gxparse.readers.detect import detect_format
+from gxparse.readers.document import Cell, Para, ReadError
 from gxparse.readers.text import text_to_document
-from gxparse.rows import from_cells, from_para, resolve_values
-from gxparse.sections import heading_part, sectionize
-from gxparse.tables import CellValue, detect_template, map_appeals, map_applications, map_disclosure
 
 
 # --- normalize --------------------------------------------------------------------------
@@ -64,7 +70,7 @@ def test_normalisation_caches_hold_short_strings_only() -> None:
     """Labels and cells are cached across reports; whole documents must not be, or a run
     over 10,000 reports would keep every text in memory."""
     from gxparse import normalize
-    from gxparse.sections import _heading_part
+    from gxparse.parsing.sections import _heading_part
 
     long_text = "１２３" + "政府信息公开" * 100
     before = normalize._nfkc_short.cache_info().currsize, _heading_part.cache_info().currsize
@@ -593,7 +599,7 @@ def test_narrative_figures() -> None:
 
 
 def test_year_from_statistics_period() -> None:
-    from gxparse.facts import year_from_period
+    from gxparse.parsing.facts import year_from_period
 
     assert year_from_period("本报告所列数据统计期限为2024年1月1日至2024年12月31日。") == 2024
     assert year_from_period("统计期限自 2023 年 1 月 1 日起至 2023 年 12 月 31 日止") == 2023
@@ -601,7 +607,7 @@ def test_year_from_statistics_period() -> None:
 
 
 def test_pdf_wrapped_lines_join_for_prose() -> None:
-    from gxparse.parse import _paras
+    from gxparse.parsing.parse import _paras
 
     items = [
         Para("2024 年，市政府网站主动公开各类政", "page 1 line 3"),
@@ -698,7 +704,7 @@ def test_unplaced_reasons_in_chinese(reason: tuple[str, dict], zh: str) -> None:
 
 
 def test_a_parser_bug_fails_one_file_not_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gxparse.parse as P
+    import gxparse.parsing.parse as P
 
     def boom(*args, **kwargs):
         raise ValueError("boom")
@@ -716,7 +722,7 @@ def test_every_cell_on_its_own_row_keeps_its_label() -> None:
     own. A number row without words belongs to the label above it, never the label below."""
     from pathlib import Path
 
-    from gxparse.parse import parse_bytes
+    from gxparse.parsing.parse import parse_bytes
 
     raw = Path(__file__).resolve().parents[1] / "data" / "raw" / "004_8884def07ca5fc07.txt"
     damaged = "\r \xa0\n".join(raw.read_text(encoding="utf-8").split("\n"))
@@ -734,9 +740,9 @@ def test_every_cell_on_its_own_row_keeps_its_label() -> None:
 def test_a_recurring_line_keeps_its_own_source() -> None:
     """Lines are split once per distinct text (rows of zeros recur across reports); each
     row still gets its own cells and sources, and long lines are not cached."""
-    from gxparse import rows
-    from gxparse.document import Row
-    from gxparse.rows import table_rows
+    from gxparse.parsing import rows
+    from gxparse.parsing.rows import table_rows
+    from gxparse.readers.document import Row
 
     line = "1.属于国家秘密  0  0  3  0  0  0  3"
     a, b = from_para(Para(line, "line 5")), from_para(Para(line, "line 9"))
@@ -802,7 +808,7 @@ def test_text_items_carry_their_own_line_numbers_when_read_on_threads(monkeypatc
 
 
 def test_split_parts_gives_what_sectionize_and_find_restart_give() -> None:
-    from gxparse.sections import find_restart, split_parts
+    from gxparse.parsing.sections import find_restart, split_parts
 
     parts = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
     parts += ["四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况"]
@@ -904,7 +910,7 @@ _PART_FOUR_HEADER = "\t".join(["", *["结果维持", "结果纠正", "其他结�
     ],
 )
 def test_what_opens_a_table_part(opener: str, line: str, opens: bool) -> None:
-    from gxparse import tables
+    from gxparse.parsing import tables
 
     if "\t" in line:
         row = from_cells(tuple(Cell(t, "line 1") for t in line.split("\t")), "line 1")
@@ -914,7 +920,7 @@ def test_what_opens_a_table_part(opener: str, line: str, opens: bool) -> None:
 
 
 def test_recover_region_cuts_the_part_before_at_what_opens_the_lost_part() -> None:
-    from gxparse.sections import recover_region
+    from gxparse.parsing.sections import recover_region
 
     items = text_to_document(
         "一、总体情况\n概述。\n二、主动公开政府信息情况\n行政许可\t0\t0\t0\n"

@@ -8,9 +8,7 @@ import re
 import unicodedata
 
 import pytest
-
-from gxparse import template as T
-from gxparse.synth import (
+from gxsynth import (
     LAYOUTS,
     NUMBERING_STYLES,
     PERTURBATIONS,
@@ -19,7 +17,9 @@ from gxparse.synth import (
     random_spec,
     render,
 )
-from gxparse.synth.text import NUMBER_FORMATS, display_width, part_heading, title
+from gxsynth.text import NUMBER_FORMATS, display_width, part_heading, title
+
+from gxparse import template as T
 
 TEMPLATES = ("2021", "2019")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gxparse import template as T
-from gxparse.parse import parse_file
+from gxparse.parsing.parse import parse_file
 
 WILD = Path(__file__).resolve().parents[2] / "shared" / "wild-reports"
 

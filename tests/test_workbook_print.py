@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from gxparse import export
-from gxparse.document import ReadError
+from gxparse.readers.document import ReadError
 from gxparse.readers.office import convert_with_soffice, find_soffice, has_cjk_font
+from gxparse.reporting import export
 
 # Sheets that print one page each for 40 reports (检查发现 lists every finding: a few).
 ONE_PAGE = ("目录", "说明", "申请办理汇总", "处理决定汇总", "指标汇总", "指标定义", "检查发现汇总")
 
 
 def _forty_reports(folder: Path) -> Path:
-    from gxparse.synth import LAYOUTS, random_spec, render
+    from gxsynth import LAYOUTS, random_spec, render
 
     folder.mkdir(parents=True)
     rng = random.Random(20)
