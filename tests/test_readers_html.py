@@ -244,8 +244,10 @@ def test_page_nested_beyond_the_parser_limit_is_one_clear_error() -> None:
 
 
 def test_reading_web_pages_and_word_needs_neither_beautifulsoup_nor_python_docx() -> None:
+    import os
     import subprocess
     import sys
+    from pathlib import Path
 
     code = (
         "import random, sys\n"
@@ -259,7 +261,11 @@ def test_reading_web_pages_and_word_needs_neither_beautifulsoup_nor_python_docx(
         "read_bytes(page, 'a.html'); read_bytes(word, 'a.docx')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'docx', 'bs4'}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # tests/ holds gxsynth; the child process does not get pytest's pythonpath.
+    tests = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join([tests, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
