@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # nothing could be parsed, or a step failed
@@ -115,6 +115,13 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
+    _add_build(sub)
+    _add_run(sub)
+    return parser
+
+
+def _add_build(sub: Any) -> None:
+    """Given the subcommands, add ``build`` and its arguments."""
     b = sub.add_parser(
         "build",
         help="解析 RAW_DIR，把每张表写成 Parquet 和 CSV 放到 OUT_DIR",
@@ -161,6 +168,10 @@ def make_parser() -> argparse.ArgumentParser:
         default=None,
         help="把每张表的 Parquet 按年度写成 OUT_DIR/<表>/year=YYYY/（CSV 仍为一个文件）",
     )
+
+
+def _add_run(sub: Any) -> None:
+    """Given the subcommands, add ``run`` and its arguments."""
     r = sub.add_parser(
         "run",
         help="主任务：解析、执行全部 notebook、写出图表和简报工作簿",
@@ -219,7 +230,6 @@ def make_parser() -> argparse.ArgumentParser:
         help="报告不多于 N 份时图表逐份显示，多于 N 份时按组汇总"
         "（默认 gxparse.reporting.pipeline.MAX_REPORTS）",
     )
-    return parser
 
 
 def _input(arg: str) -> Path | str:

@@ -649,53 +649,14 @@ def carry_over_chains(tables: object) -> pd.DataFrame:
     ok = reports
     if "parse_status" in reports:
         ok = reports[reports["parse_status"].astype(object) != "failed"]
-    keys = checks.body_keys(ok)
-    index: dict[tuple[str, int], list[str]] = {}
-    agency: dict[str, object] = {}
-    for rid, year, ag in zip(ok["report_id"], ok["year"], ok["agency"], strict=True):
-        rid = str(rid)
-        if rid in keys and not pd.isna(year):
-            index.setdefault((keys[rid], int(year)), []).append(rid)
-            agency[rid] = ag
-    rows_wanted = apps["row"].astype(object).isin(("carried_forward", "carried_over"))
-    cells = apps[rows_wanted & apps["status"].astype(object).isin(_CHAIN_KNOWN)]
-    cells = cells[cells["value"].notna()]
-    known = {
-        (str(r), str(row), str(a)): float(v)
-        for r, row, a, v in zip(
-            cells["report_id"], cells["row"], cells["applicant"], cells["value"], strict=True
-        )
-    }
+    index, agency = _reports_by_body_year(ok, checks.body_keys(ok))
+    known = _carry_cells(apps)
     out = []
     for (body, year), rids in sorted(index.items()):
         nxt = sorted(index.get((body, year + 1), []))
         if not nxt:
             continue
-        this, later = sorted(rids)[0], nxt[0]
-        broken, compared = [], 0
-        for app in template.APPLICANT_CODES:
-            fwd = known.get((this, "carried_forward", app))
-            old = known.get((later, "carried_over", app))
-            if fwd is None or old is None:
-                continue
-            compared += 1
-            if fwd != old:
-                broken.append(app)
-        status = "broken" if broken else ("holds" if compared else "unknown")
-        out.append(
-            {
-                "body": body,
-                "agency": agency.get(later),
-                "year": year,
-                "next_year": year + 1,
-                "report_id": this,
-                "next_report_id": later,
-                "carried_forward": known.get((this, "carried_forward", "total")),
-                "carried_over": known.get((later, "carried_over", "total")),
-                "status": status,
-                "columns": ",".join(broken),
-            }
-        )
+        out.append(_chain(body, year, sorted(rids)[0], nxt[0], known, agency))
     if not out:
         return empty
     df = pd.DataFrame(out, columns=list(CHAIN_COLUMNS))
@@ -704,6 +665,69 @@ def carry_over_chains(tables: object) -> pd.DataFrame:
     for c in ("carried_forward", "carried_over"):
         df[c] = df[c].astype("Float64").astype("Int64")
     return df
+
+
+def _reports_by_body_year(
+    reports: pd.DataFrame, keys: dict[str, str]
+) -> tuple[dict[tuple[str, int], list[str]], dict[str, object]]:
+    """Given the reports and their body keys, return {(body, year): report_ids} and
+    {report_id: agency} for the reports with a body and a year."""
+    index: dict[tuple[str, int], list[str]] = {}
+    agency: dict[str, object] = {}
+    for rid, year, ag in zip(reports["report_id"], reports["year"], reports["agency"], strict=True):
+        rid = str(rid)
+        if rid in keys and not pd.isna(year):
+            index.setdefault((keys[rid], int(year)), []).append(rid)
+            agency[rid] = ag
+    return index, agency
+
+
+def _carry_cells(apps: pd.DataFrame) -> dict[tuple[str, str, str], float]:
+    """Given the applications table, return the known carry-over cells:
+    {(report_id, row, applicant): value} for carried_forward and carried_over."""
+    rows_wanted = apps["row"].astype(object).isin(("carried_forward", "carried_over"))
+    cells = apps[rows_wanted & apps["status"].astype(object).isin(_CHAIN_KNOWN)]
+    cells = cells[cells["value"].notna()]
+    return {
+        (str(r), str(row), str(a)): float(v)
+        for r, row, a, v in zip(
+            cells["report_id"], cells["row"], cells["applicant"], cells["value"], strict=True
+        )
+    }
+
+
+def _chain(
+    body: str,
+    year: int,
+    this: str,
+    later: str,
+    known: dict[tuple[str, str, str], float],
+    agency: dict[str, object],
+) -> dict[str, object]:
+    """Given a body's reports of ``year`` (``this``) and the year after (``later``),
+    return their chain row (see :func:`carry_over_chains`)."""
+    broken, compared = [], 0
+    for app in template.APPLICANT_CODES:
+        fwd = known.get((this, "carried_forward", app))
+        old = known.get((later, "carried_over", app))
+        if fwd is None or old is None:
+            continue
+        compared += 1
+        if fwd != old:
+            broken.append(app)
+    status = "broken" if broken else ("holds" if compared else "unknown")
+    return {
+        "body": body,
+        "agency": agency.get(later),
+        "year": year,
+        "next_year": year + 1,
+        "report_id": this,
+        "next_report_id": later,
+        "carried_forward": known.get((this, "carried_forward", "total")),
+        "carried_over": known.get((later, "carried_over", "total")),
+        "status": status,
+        "columns": ",".join(broken),
+    }
 
 
 # ---------------------------------------------------------------------------------------

@@ -562,28 +562,8 @@ def _results(
     """Yield (index, result) in completion order: cache hits first, then computed results
     (stored in the cache), failures passed through ``on_failure``; the bar follows."""
     n = len(items)
-    failures = 0
     bar = _progress_bar(n, progress)
-
-    def settle(i: int, value: Any, cached: bool) -> Any:
-        nonlocal failures
-        if isinstance(value, _Pickled):
-            if value.stored:
-                cache.writes += 1  # type: ignore[union-attr]
-            else:
-                cache.put_bytes(items[i], value.data)  # type: ignore[union-attr]
-            value, cached = cache.loads(value.data), True  # type: ignore[union-attr]
-        if isinstance(value, Failure):
-            failures += 1
-            bar.set_postfix(failed=failures, refresh=False)
-            if cache is not None and not cached and value.kind == "error":
-                cache.put(items[i], value)
-            value = on_failure(value) if on_failure is not None else value
-        elif cache is not None and not cached:
-            cache.put(items[i], value)
-        bar.update(1)
-        return value
-
+    settle = _Settle(items, cache, on_failure, bar)
     # Held while the results are consumed too: reading cache entries and reducing results
     # allocate as much as parsing (restored when the iteration ends or is closed).
     gc_policy = batch_gc()
@@ -598,18 +578,7 @@ def _results(
                     todo.append(i)
                 else:
                     yield i, settle(i, hit, cached=True)
-        serial = executor is None and jobs == 1 and timeout is None and max_memory is None
-        if serial or not todo:
-            for i in todo:
-                yield i, settle(i, _run_one(func, items[i], timeout, max_memory), cached=False)
-            return
-        # Workers of our own pool share this machine's disk: they write their own entries.
-        # A caller's executor (a Dask cluster) may not see the folder: the parent writes the
-        # bytes the workers pickled.
-        store = cache if executor is None and _picklable(cache) else None
-        # (Only with the entry format the workers know: a subclass may have its own.)
-        pickled = cache is not None and _plain_format(cache)
-        for i, value in _run_parallel(
+        for i, value in _computed(
             func,
             items,
             todo,
@@ -618,14 +587,92 @@ def _results(
             timeout,
             max_memory,
             chunksize,
+            cache,
             max_tasks_per_child,
-            store,
-            pickled,
         ):
             yield i, settle(i, value, cached=False)
     finally:
         gc_policy.__exit__(None, None, None)
         bar.close()
+
+
+class _Settle:
+    """Given (index, raw result, whether it came from the cache), return what the caller
+    gets: a cache entry unpickled, a new result stored in the cache, a failure counted on
+    the bar and passed through ``on_failure``."""
+
+    def __init__(
+        self,
+        items: list[Any],
+        cache: Cache | None,
+        on_failure: Callable[[Failure], Any] | None,
+        bar: Any,
+    ) -> None:
+        self.items = items
+        self.cache = cache
+        self.on_failure = on_failure
+        self.bar = bar
+        self.failures = 0
+
+    def __call__(self, i: int, value: Any, cached: bool) -> Any:
+        """Settle one result (see the class docstring) and advance the bar."""
+        cache = self.cache
+        if isinstance(value, _Pickled):
+            if value.stored:
+                cache.writes += 1  # type: ignore[union-attr]
+            else:
+                cache.put_bytes(self.items[i], value.data)  # type: ignore[union-attr]
+            value, cached = cache.loads(value.data), True  # type: ignore[union-attr]
+        if isinstance(value, Failure):
+            self.failures += 1
+            self.bar.set_postfix(failed=self.failures, refresh=False)
+            if cache is not None and not cached and value.kind == "error":
+                cache.put(self.items[i], value)
+            value = self.on_failure(value) if self.on_failure is not None else value
+        elif cache is not None and not cached:
+            cache.put(self.items[i], value)
+        self.bar.update(1)
+        return value
+
+
+def _computed(
+    func: Callable[[Any], Any],
+    items: list[Any],
+    todo: list[int],
+    executor: Executor | None,
+    jobs: int | None,
+    timeout: float | None,
+    max_memory: int | None,
+    chunksize: int | None,
+    cache: Cache | None,
+    max_tasks_per_child: int | None,
+) -> Iterator[tuple[int, Any]]:
+    """Given the indices still to run, yield (index, raw result): in this process for a
+    serial run without limits, else in parallel."""
+    serial = executor is None and jobs == 1 and timeout is None and max_memory is None
+    if serial or not todo:
+        for i in todo:
+            yield i, _run_one(func, items[i], timeout, max_memory)
+        return
+    # Workers of our own pool share this machine's disk: they write their own entries.
+    # A caller's executor (a Dask cluster) may not see the folder: the parent writes the
+    # bytes the workers pickled.
+    store = cache if executor is None and _picklable(cache) else None
+    # (Only with the entry format the workers know: a subclass may have its own.)
+    pickled = cache is not None and _plain_format(cache)
+    yield from _run_parallel(
+        func,
+        items,
+        todo,
+        executor,
+        jobs,
+        timeout,
+        max_memory,
+        chunksize,
+        max_tasks_per_child,
+        store,
+        pickled,
+    )
 
 
 def _run_parallel(
@@ -643,155 +690,252 @@ def _run_parallel(
 ) -> Iterator[tuple[int, Any]]:
     """Yield (index, result or Failure) as tasks finish; with ``store`` (our own pool
     only) or ``pickled``, cacheable results come back as ``_Pickled`` cache entries."""
-    own = executor is None
-    workers = jobs or os.cpu_count() or 1
-    if not own:
-        workers = _executor_workers(executor) or workers
-    # The workers of our own pool say which file each runs: the parent stops one stuck on
-    # a file (in C code, where SIGALRM does not reach) as soon as its time is up.
-    beats = _Beats(_context(), workers * 4 + 4) if own and timeout is not None else None
-    stopped: dict[int, Failure] = {}  # files whose worker the watchdog killed
-    pool: Executor = _own_executor(workers, max_tasks_per_child, beats) if own else executor  # type: ignore[assignment]
-    if chunksize is None:
-        chunksize = max(1, min(32, len(todo) // (workers * 8)))
-    queue: deque[_Task] = deque(
-        _Task(tuple(todo[k : k + chunksize])) for k in range(0, len(todo), chunksize)
+    run = _ParallelRun(
+        func,
+        items,
+        todo,
+        executor,
+        jobs,
+        timeout,
+        max_memory,
+        chunksize,
+        max_tasks_per_child,
+        store,
+        pickled,
     )
-    isolate: deque[_Task] = deque()  # suspects after a crash, run one at a time
-    inflight: dict[Future, _Task] = {}
-    window = workers * 2 if timeout is None else workers
+    try:
+        while run.busy() or run.ready:
+            yield from run.take_ready()
+            if not run.busy():
+                break
+            run.submit_more()
+            broken = run.collect()
+            if broken:
+                run.recover(broken)
+                continue
+            run.watch()
+    finally:
+        run.close()
+
+
+def _split(task: _Task) -> list[_Task]:
+    """Given a task, return one isolated task per file (run alone after a failure)."""
+    return [_Task((i,), isolated=True) for i in task.indices]
+
+
+class _ParallelRun:
+    """One parallel run's state: the pool (our own or the caller's executor), the tasks
+    queued, isolated (suspects after a crash, run one at a time) and in flight, the files
+    the watchdog stopped, and the results ready to be yielded. Each method is one step of
+    :func:`_run_parallel`'s loop."""
+
+    # Seconds a worker may run past a file's timeout before the watchdog acts.
     grace = 2.0
-    # Workers of a new pool first start (and import the parser): the watchdog does not count
-    # that against a file. SIGALRM inside the worker counts only the file itself anyway.
-    started = [time.monotonic()]
-    ready: list[tuple[int, Any]] = []
 
-    def finish(i: int, value: Any) -> None:
-        ready.append((i, value))
+    def __init__(
+        self,
+        func: Callable[[Any], Any],
+        items: list[Any],
+        todo: list[int],
+        executor: Executor | None,
+        jobs: int | None,
+        timeout: float | None,
+        max_memory: int | None,
+        chunksize: int | None,
+        max_tasks_per_child: int | None,
+        store: Cache | None,
+        pickled: bool,
+    ) -> None:
+        self.func, self.items = func, items
+        self.timeout, self.max_memory = timeout, max_memory
+        self.max_tasks_per_child = max_tasks_per_child
+        self.store, self.pickled = store, pickled
+        self.own = executor is None
+        workers = jobs or os.cpu_count() or 1
+        if not self.own:
+            workers = _executor_workers(executor) or workers
+        self.workers = workers
+        # The workers of our own pool say which file each runs: the parent stops one stuck on
+        # a file (in C code, where SIGALRM does not reach) as soon as its time is up.
+        self.beats = (
+            _Beats(_context(), workers * 4 + 4) if self.own and timeout is not None else None
+        )
+        self.stopped: dict[int, Failure] = {}  # files whose worker the watchdog killed
+        self.pool: Executor = (
+            _own_executor(workers, max_tasks_per_child, self.beats) if self.own else executor  # type: ignore[assignment]
+        )
+        if chunksize is None:
+            chunksize = max(1, min(32, len(todo) // (workers * 8)))
+        self.queue: deque[_Task] = deque(
+            _Task(tuple(todo[k : k + chunksize])) for k in range(0, len(todo), chunksize)
+        )
+        self.isolate: deque[_Task] = deque()
+        self.inflight: dict[Future, _Task] = {}
+        self.window = workers * 2 if timeout is None else workers
+        # Workers of a new pool first start (and import the parser): the watchdog does not
+        # count that against a file. SIGALRM inside the worker counts only the file anyway.
+        self.started = time.monotonic()
+        self.ready: list[tuple[int, Any]] = []
 
-    def fail_task(task: _Task, reason: str, kind: str) -> None:
+    def busy(self) -> bool:
+        """Whether tasks are still queued, isolated or in flight."""
+        return bool(self.queue or self.isolate or self.inflight)
+
+    def take_ready(self) -> list[tuple[int, Any]]:
+        """Return the results ready to be yielded, and forget them."""
+        ready, self.ready = self.ready, []
+        return ready
+
+    def finish(self, i: int, value: Any) -> None:
+        """Record file ``i``'s result (or Failure)."""
+        self.ready.append((i, value))
+
+    def fail_task(self, task: _Task, reason: str, kind: str) -> None:
+        """Record the same failure for every file of ``task``."""
         for i in task.indices:
-            finish(i, Failure(str(items[i]), reason, kind))
+            self.finish(i, Failure(str(self.items[i]), reason, kind))
 
-    def submit(task: _Task) -> None:
-        nonlocal pool, own
-        paths = [items[i] for i in task.indices]
-        args = (func, paths, timeout, max_memory, store, pickled, task.indices)
+    def submit(self, task: _Task) -> None:
+        """Send ``task`` to the pool (to our own pool when the caller's executor broke)."""
+        paths = [self.items[i] for i in task.indices]
+        args = (
+            self.func,
+            paths,
+            self.timeout,
+            self.max_memory,
+            self.store,
+            self.pickled,
+            task.indices,
+        )
         try:
-            fut = pool.submit(_run_chunk, *args)
+            fut = self.pool.submit(_run_chunk, *args)
         except (BrokenExecutor, RuntimeError):
             # A caller's executor that broke (or was shut down): go on with our own pool.
-            if own:
+            if self.own:
                 raise
-            own = True
-            pool = _own_executor(workers, max_tasks_per_child)
-            started[0] = time.monotonic()
-            fut = pool.submit(_run_chunk, *args)
-        inflight[fut] = task
+            self.own = True
+            self.pool = _own_executor(self.workers, self.max_tasks_per_child)
+            self.started = time.monotonic()
+            fut = self.pool.submit(_run_chunk, *args)
+        self.inflight[fut] = task
 
-    def split(task: _Task) -> list[_Task]:
-        return [_Task((i,), isolated=True) for i in task.indices]
+    def submit_more(self) -> None:
+        """Fill the pool: one isolated task at a time when there are any, else queued tasks
+        up to the window."""
+        if self.isolate:
+            if not self.inflight:
+                self.submit(self.isolate.popleft())
+        else:
+            while self.queue and len(self.inflight) < self.window:
+                self.submit(self.queue.popleft())
 
-    def recycle() -> None:
-        nonlocal pool
-        if own:
-            _kill_pool(pool)  # type: ignore[arg-type]
-            if beats is not None:
-                beats.idle()
-            pool = _own_executor(workers, max_tasks_per_child, beats)
-            started[0] = time.monotonic()
+    def recycle(self) -> None:
+        """Replace our own pool with a fresh one (a caller's executor is left alone)."""
+        if self.own:
+            _kill_pool(self.pool)  # type: ignore[arg-type]
+            if self.beats is not None:
+                self.beats.idle()
+            self.pool = _own_executor(self.workers, self.max_tasks_per_child, self.beats)
+            self.started = time.monotonic()
 
-    def unsettled(task: _Task) -> _Task | None:
+    def unsettled(self, task: _Task) -> _Task | None:
         """The task without the files the watchdog stopped (their failures recorded)."""
         left = []
         for i in task.indices:
-            if i in stopped:
-                finish(i, stopped.pop(i))
+            if i in self.stopped:
+                self.finish(i, self.stopped.pop(i))
             else:
                 left.append(i)
         return _Task(tuple(left), task.isolated) if left else None
 
-    try:
-        while queue or isolate or inflight or ready:
-            yield from ready
-            ready.clear()
-            if not (queue or isolate or inflight):
-                break
-            if isolate:
-                if not inflight:
-                    submit(isolate.popleft())
-            else:
-                while queue and len(inflight) < window:
-                    submit(queue.popleft())
-            finished, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
-            broken: list[_Task] = []
-            for fut in finished:
-                task = inflight.pop(fut)
-                try:
-                    values = fut.result()
-                except BrokenExecutor:
-                    broken.append(task)
-                    continue
-                except Exception as exc:  # e.g. a Dask worker lost, a pickling error
-                    if len(task.indices) > 1:
-                        isolate.extend(split(task))
-                    else:
-                        reason = failure_text(
-                            "worker_failed", detail=" ".join(f"{type(exc).__name__}: {exc}".split())
-                        )
-                        fail_task(task, reason, "crash")
-                    continue
-                for i, v in zip(task.indices, values, strict=True):
-                    finish(i, v)
-            if broken:
-                # The pool died under these tasks; the others in flight die with it (or
-                # finished just before): wait for each to settle, keep what finished.
-                wait(list(inflight), timeout=10)
-                for fut, task in list(inflight.items()):
-                    del inflight[fut]
-                    if fut.done() and not fut.cancelled() and fut.exception() is None:
-                        for i, v in zip(task.indices, fut.result(), strict=True):
-                            stopped.pop(i, None)  # it finished after all
-                            finish(i, v)
-                    else:
-                        broken.append(task)
-                recycle()
-                # A file the watchdog stopped is settled; the others of its task run again.
-                stopped_any = bool(stopped)
-                broken = [t for t in map(unsettled, broken) if t is not None]
-                stopped.clear()
-                if stopped_any:
-                    for task in broken:
-                        (isolate if task.isolated else queue).appendleft(task)
-                elif len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
-                    reason = failure_text("worker_died")
-                    fail_task(broken[0], reason, "crash")
-                else:
-                    for task in broken:
-                        isolate.extend(split(task))
+    def collect(self) -> list[_Task]:
+        """Wait briefly for tasks to finish and record their results; return the tasks
+        whose pool broke under them."""
+        finished, _ = wait(list(self.inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+        broken: list[_Task] = []
+        for fut in finished:
+            task = self.inflight.pop(fut)
+            try:
+                values = fut.result()
+            except BrokenExecutor:
+                broken.append(task)
                 continue
-            if beats is not None and timeout is not None and own:
-                _stop_stuck(beats, timeout, grace, items, stopped)
-            if timeout is not None and not stopped:  # (else the pool is about to break)
-                not_before = started[0] + _STARTUP_ALLOWANCE if own else 0.0
-                _watchdog(
-                    inflight,
-                    timeout,
-                    grace,
-                    not_before,
-                    queue,
-                    isolate,
-                    fail_task,
-                    split,
-                    recycle,
-                    own,
-                )
-    finally:
-        if own:
-            if inflight:
-                _kill_pool(pool)  # type: ignore[arg-type]
+            except Exception as exc:  # e.g. a Dask worker lost, a pickling error
+                if len(task.indices) > 1:
+                    self.isolate.extend(_split(task))
+                else:
+                    reason = failure_text(
+                        "worker_failed", detail=" ".join(f"{type(exc).__name__}: {exc}".split())
+                    )
+                    self.fail_task(task, reason, "crash")
+                continue
+            for i, v in zip(task.indices, values, strict=True):
+                self.finish(i, v)
+        return broken
+
+    def salvage(self) -> list[_Task]:
+        """After the pool broke: wait for the other tasks in flight to settle, record the
+        results of those that finished, and return the others."""
+        wait(list(self.inflight), timeout=10)
+        lost = []
+        for fut, task in list(self.inflight.items()):
+            del self.inflight[fut]
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                for i, v in zip(task.indices, fut.result(), strict=True):
+                    self.stopped.pop(i, None)  # it finished after all
+                    self.finish(i, v)
             else:
-                pool.shutdown(wait=True)
+                lost.append(task)
+        return lost
+
+    def recover(self, broken: list[_Task]) -> None:
+        """Given the tasks the pool died under, keep what finished, recycle the pool and
+        re-run, isolate or fail the rest."""
+        # The others in flight die with the pool (or finished just before).
+        broken = broken + self.salvage()
+        self.recycle()
+        # A file the watchdog stopped is settled; the others of its task run again.
+        stopped_any = bool(self.stopped)
+        broken = [t for t in map(self.unsettled, broken) if t is not None]
+        self.stopped.clear()
+        if stopped_any:
+            for task in broken:
+                (self.isolate if task.isolated else self.queue).appendleft(task)
+        elif len(broken) == 1 and len(broken[0].indices) == 1 and broken[0].isolated:
+            reason = failure_text("worker_died")
+            self.fail_task(broken[0], reason, "crash")
+        else:
+            for task in broken:
+                self.isolate.extend(_split(task))
+
+    def watch(self) -> None:
+        """Stop files past their time: kill our workers stuck on one file, then fail or
+        split tasks past their deadline."""
+        timeout = self.timeout
+        if self.beats is not None and timeout is not None and self.own:
+            _stop_stuck(self.beats, timeout, self.grace, self.items, self.stopped)
+        if timeout is not None and not self.stopped:  # (else the pool is about to break)
+            not_before = self.started + _STARTUP_ALLOWANCE if self.own else 0.0
+            _watchdog(
+                self.inflight,
+                timeout,
+                self.grace,
+                not_before,
+                self.queue,
+                self.isolate,
+                self.fail_task,
+                _split,
+                self.recycle,
+                self.own,
+            )
+
+    def close(self) -> None:
+        """Shut our own pool down (killed when tasks are still in flight)."""
+        if self.own:
+            if self.inflight:
+                _kill_pool(self.pool)  # type: ignore[arg-type]
+            else:
+                self.pool.shutdown(wait=True)
 
 
 def _stop_stuck(

@@ -103,52 +103,61 @@ def segment(text: str, keys: Sequence[str]) -> list[Segment]:
 
 def _readings(chunks: Sequence[str], kinds: Sequence[str]) -> list[list[str]] | None:
     """Every way to cut the chunks into len(kinds) printed numbers (None if too many)."""
-    n = len(kinds)
     results: list[list[str]] = []
-
-    def valid(piece: str, kind: str) -> bool:
-        if not piece:
-            return False
-        if "." in piece:
-            if (
-                kind != "amount"
-                or piece.count(".") > 1
-                or piece.startswith(".")
-                or piece.endswith(".")
-            ):
-                return False
-            whole = piece.split(".")[0]
-            return whole == "0" or not whole.startswith("0")
-        return piece == "0" or not piece.startswith("0")
-
-    def walk(ci: int, pos: int, cell: int, acc: list[str]) -> bool:
-        if len(results) > _MAX_READINGS:
-            return False
-        if ci == len(chunks):
-            if cell == n:
-                results.append(list(acc))
-            return True
-        chunk = chunks[ci]
-        if pos == len(chunk):
-            return walk(ci + 1, 0, cell, acc)
-        if cell == n:
-            return True
-        for end in range(pos + 1, len(chunk) + 1):
-            piece = chunk[pos:end]
-            if not valid(piece, kinds[cell]):
-                if piece.startswith("0") and len(piece) > 1 and not piece.startswith("0."):
-                    break  # every longer piece has a leading zero too
-                continue
-            acc.append(piece)
-            ok = walk(ci, end, cell + 1, acc)
-            acc.pop()
-            if not ok:
-                return False
-        return True
-
-    if not walk(0, 0, 0, []):
+    if not _walk(chunks, kinds, 0, 0, 0, [], results):
         return None
     return results
+
+
+def _printed(piece: str, kind: str) -> bool:
+    """Whether ``piece`` can be one printed number of this kind: no leading zero, and a
+    decimal point only in an amount."""
+    if not piece:
+        return False
+    if "." in piece:
+        if kind != "amount" or piece.count(".") > 1 or piece.startswith(".") or piece.endswith("."):
+            return False
+        whole = piece.split(".")[0]
+        return whole == "0" or not whole.startswith("0")
+    return piece == "0" or not piece.startswith("0")
+
+
+def _walk(
+    chunks: Sequence[str],
+    kinds: Sequence[str],
+    ci: int,
+    pos: int,
+    cell: int,
+    acc: list[str],
+    results: list[list[str]],
+) -> bool:
+    """Given a cut so far (``acc``: the cells before ``cell``; the rest starts at chunk
+    ``ci``, position ``pos``), append every complete reading to ``results``; False once
+    there are more than ``_MAX_READINGS``."""
+    n = len(kinds)
+    if len(results) > _MAX_READINGS:
+        return False
+    if ci == len(chunks):
+        if cell == n:
+            results.append(list(acc))
+        return True
+    chunk = chunks[ci]
+    if pos == len(chunk):
+        return _walk(chunks, kinds, ci + 1, 0, cell, acc, results)
+    if cell == n:
+        return True
+    for end in range(pos + 1, len(chunk) + 1):
+        piece = chunk[pos:end]
+        if not _printed(piece, kinds[cell]):
+            if piece.startswith("0") and len(piece) > 1 and not piece.startswith("0."):
+                break  # every longer piece has a leading zero too
+            continue
+        acc.append(piece)
+        ok = _walk(chunks, kinds, ci, end, cell + 1, acc, results)
+        acc.pop()
+        if not ok:
+            return False
+    return True
 
 
 def split_run(

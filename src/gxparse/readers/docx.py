@@ -236,6 +236,8 @@ def _int_attr(el: _Element | None, name: str, default: int) -> int:
 
 
 def _walk_table(tbl: _Element, state: _State) -> None:
+    """Append a table's rows to ``state`` (a layout frame's content as running content; a
+    table nested in a row right after that row)."""
     state.tables += 1
     number = state.tables
     rows = [el for el in _children(tbl) if el.tag == _TR]
@@ -247,42 +249,64 @@ def _walk_table(tbl: _Element, state: _State) -> None:
                 _walk_blocks(tc, state, frame=f"table {number} row {r}")
         return
     for r, (tr, cells) in enumerate(zip(rows, row_cells, strict=True), start=1):
-        tr_pr = _child(tr, W + "trPr")
-        col = _int_attr(_child(tr_pr, W + "gridBefore") if tr_pr is not None else None, "val", 0)
-        out: list[Cell] = [Cell("", f"table {number} row {r} cell {c}") for c in range(1, col + 1)]
-        nested: list[_Element] = []
-        for tc in cells:
-            tc_pr = _child(tc, _TC_PR)
-            span = 1
-            continuation = False
-            if tc_pr is not None:
-                grid_span = vmerge = hmerge = None
-                for prop in tc_pr:
-                    tag = prop.tag
-                    if tag == _GRID_SPAN:
-                        grid_span = grid_span if grid_span is not None else prop
-                    elif tag == _V_MERGE:
-                        vmerge = vmerge if vmerge is not None else prop
-                    elif tag == _H_MERGE:  # legacy horizontal merge (old Word, WPS)
-                        hmerge = hmerge if hmerge is not None else prop
-                span = max(1, _int_attr(grid_span, "val", 1))
-                continuation = vmerge is not None and vmerge.get(_VAL, "continue") != "restart"
-                if hmerge is not None and hmerge.get(_VAL, "continue") != "restart":
-                    col += span  # covered by the cell to its left: omitted, like gridSpan
-                    continue
-            src = f"table {number} row {r} cell {col + 1}"
-            if continuation:
-                out.append(Cell("", src))
-            else:
-                paras = []
-                for child in _children(tc):
-                    if child.tag == _P:
-                        paras.append(paragraph_text(child))
-                    elif child.tag == _TBL:
-                        nested.append(child)
-                out.append(Cell("\n".join(paras).strip("\n"), src))
-            col += span
+        out, nested = _row_cells(tr, cells, f"table {number} row {r}")
         state.items.append(Row(tuple(out), f"table {number} row {r}", table=number - 1))
         state.lines.append("\t".join(c.text.replace("\n", " ") for c in out))
         for child in nested:
             _walk_table(child, state)
+
+
+def _row_cells(
+    tr: _Element, cells: list[_Element], row_src: str
+) -> tuple[list[Cell], list[_Element]]:
+    """Given a table row and its cells, return the row's Cells (``w:gridBefore`` as empty
+    leading cells) and the tables nested in them."""
+    tr_pr = _child(tr, W + "trPr")
+    col = _int_attr(_child(tr_pr, W + "gridBefore") if tr_pr is not None else None, "val", 0)
+    out: list[Cell] = [Cell("", f"{row_src} cell {c}") for c in range(1, col + 1)]
+    nested: list[_Element] = []
+    for tc in cells:
+        span, continuation, covered = _merge(tc)
+        if covered:
+            col += span  # covered by the cell to its left: omitted, like gridSpan
+            continue
+        src = f"{row_src} cell {col + 1}"
+        if continuation:
+            out.append(Cell("", src))
+        else:
+            out.append(Cell(_cell_text(tc, nested), src))
+        col += span
+    return out, nested
+
+
+def _merge(tc: _Element) -> tuple[int, bool, bool]:
+    """Given a table cell, return its column span, whether it continues a vertical merge
+    and whether a legacy horizontal merge (``w:hMerge``, old Word, WPS) covers it."""
+    tc_pr = _child(tc, _TC_PR)
+    if tc_pr is None:
+        return 1, False, False
+    grid_span = vmerge = hmerge = None
+    for prop in tc_pr:
+        tag = prop.tag
+        if tag == _GRID_SPAN:
+            grid_span = grid_span if grid_span is not None else prop
+        elif tag == _V_MERGE:
+            vmerge = vmerge if vmerge is not None else prop
+        elif tag == _H_MERGE:
+            hmerge = hmerge if hmerge is not None else prop
+    span = max(1, _int_attr(grid_span, "val", 1))
+    continuation = vmerge is not None and vmerge.get(_VAL, "continue") != "restart"
+    covered = hmerge is not None and hmerge.get(_VAL, "continue") != "restart"
+    return span, continuation, covered
+
+
+def _cell_text(tc: _Element, nested: list[_Element]) -> str:
+    """Given a table cell, return its paragraphs' text; append the tables it holds to
+    ``nested``."""
+    paras = []
+    for child in _children(tc):
+        if child.tag == _P:
+            paras.append(paragraph_text(child))
+        elif child.tag == _TBL:
+            nested.append(child)
+    return "\n".join(paras).strip("\n")

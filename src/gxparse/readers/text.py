@@ -79,18 +79,6 @@ def text_to_document(text: str) -> Document:
     sources = _line_sources(len(lines))
     items: list[Item] = []
     block: list[tuple[int, str]] = []  # (start line, cell text) of a cell-per-line row
-
-    def flush_block() -> None:
-        if block:
-            cells = tuple(
-                [
-                    _new_tuple(Cell, (t, sources[n] if "\n" not in t else _cell_source(n, t)))
-                    for n, t in block
-                ]
-            )
-            items.append(_new_tuple(Row, (cells, sources[block[0][0]], None)))
-            block.clear()
-
     append = items.append
     for no, line in enumerate(lines, start=1):
         tabs = line.count("\t")
@@ -99,8 +87,7 @@ def text_to_document(text: str) -> Document:
             block.append((no, line[1:]))
             continue
         if not line or line.isspace():
-            if block:
-                flush_block()
+            _flush_block(block, items, sources)
             continue
         if not tabs and "|" not in line and is_chrome(line):
             continue  # page chrome (breadcrumbs, print bars, footers): never content
@@ -109,22 +96,42 @@ def text_to_document(text: str) -> Document:
                 start, prev = block[-1]
                 block[-1] = (start, prev + "\n" + line)
                 continue
-            flush_block()
-        src = sources[no]
-        if tabs and line.count("。") < 2:
-            append(_new_tuple(Row, (cells_of(line.split("\t"), src), src, None)))
-        elif "|" in line and line.count("|") >= 2 and line.count("。") < 2:
-            if _PIPE_SEPARATOR.match(line):
-                continue
-            body = line.strip()
-            # One outer pipe each side is the table's border; more pipes are empty cells.
-            body = body[1:] if body.startswith("|") else body
-            body = body[:-1] if body.endswith("|") else body
-            parts = body.split("|")
-            append(_new_tuple(Row, (cells_of(parts, src), src, None)))
-        else:
-            if len(line) > _CRAWLER_LINE:
-                line = without_furniture(line)
-            append(_new_tuple(Para, (line, src)))
-    flush_block()
+            _flush_block(block, items, sources)
+        item = _line_item(line, tabs, sources[no])
+        if item is not None:
+            append(item)
+    _flush_block(block, items, sources)
     return Document(items=items, source_format="txt", text=text)
+
+
+def _flush_block(block: list[tuple[int, str]], items: list[Item], sources: list[str]) -> None:
+    """Append the cell-per-line row collected in ``block`` (if any) to ``items``; empty
+    ``block``."""
+    if block:
+        cells = tuple(
+            [
+                _new_tuple(Cell, (t, sources[n] if "\n" not in t else _cell_source(n, t)))
+                for n, t in block
+            ]
+        )
+        items.append(_new_tuple(Row, (cells, sources[block[0][0]], None)))
+        block.clear()
+
+
+def _line_item(line: str, tabs: int, src: str) -> Item | None:
+    """Given a line that is not part of a cell-per-line row, return its row (tab-separated
+    or pipe cells) or paragraph; None for a pipe table's separator line."""
+    if tabs and line.count("。") < 2:
+        return _new_tuple(Row, (cells_of(line.split("\t"), src), src, None))
+    if "|" in line and line.count("|") >= 2 and line.count("。") < 2:
+        if _PIPE_SEPARATOR.match(line):
+            return None
+        body = line.strip()
+        # One outer pipe each side is the table's border; more pipes are empty cells.
+        body = body[1:] if body.startswith("|") else body
+        body = body[:-1] if body.endswith("|") else body
+        parts = body.split("|")
+        return _new_tuple(Row, (cells_of(parts, src), src, None))
+    if len(line) > _CRAWLER_LINE:
+        line = without_furniture(line)
+    return _new_tuple(Para, (line, src))

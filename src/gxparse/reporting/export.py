@@ -493,7 +493,41 @@ def _write_frame(
     names = {**HEADERS, **(headers or {})}
     columns = list(df.columns)
     values = [_column_values(df[c]) for c in columns]
-    n = len(df)
+    pct_rows, fills = _row_flags(len(df), percent_rows, row_fills)
+    summary = key in SUMMARY_SHEETS
+    titles = [names.get(c, c) for c in columns]
+    col_widths = _column_widths(columns, values, titles, summary, widths)
+    sheet = wb.add_sheet(title, widths=col_widths, freeze_header=True)
+    header = wb.style(HEADER_STYLE if not summary else WRAPPED_HEADER_STYLE)
+    header_lines = (
+        max((wrapped_lines(t, w) for t, w in zip(titles, col_widths, strict=True)), default=1)
+        if summary
+        else 1
+    )
+    heights = [row_height(header_lines)]
+    sheet.append([(t, header) for t in titles], height=heights[0] if summary else None)
+    kinds = _ColumnKinds(columns, percent_columns, rate_columns)
+    # Beside wrapped text, every cell sits at the top of its row.
+    style = _CellStyles(wb, top=bool(kinds.wrapped))
+    for i, rec in enumerate(zip(*values, strict=True)):
+        row = _styled_row(rec, fills[i], pct_rows[i], kinds, style)
+        lines = max(
+            (wrapped_lines(rec[j], col_widths[j]) for j in kinds.wrapped if rec[j] is not None),
+            default=1,
+        )
+        height = row_height(lines) if lines > 1 else None
+        heights.append(height or LINE_HEIGHT)
+        sheet.append(row, height=height)
+    sheet.print_setup(print_setup(key, title, col_widths, heights, print_columns=print_columns))
+    sheet.close(autofilter=True)
+    return sheet
+
+
+def _row_flags(
+    n: int, percent_rows: pd.Series | None, row_fills: pd.Series | None
+) -> tuple[list[bool], list[str | None]]:
+    """Given a sheet's number of rows and its optional per-row flags, return per row
+    whether it holds percentages and its severity fill (None: no fill)."""
     pct_rows = (
         [bool(v) for v in percent_rows.fillna(False)] if percent_rows is not None else [False] * n
     )
@@ -502,10 +536,20 @@ def _write_frame(
         if row_fills is not None
         else [None] * n
     )
-    summary = key in SUMMARY_SHEETS
-    titles = [names.get(c, c) for c in columns]
-    # Widths from the header and the first 2000 rows. A summary sheet's long headers wrap
-    # (its columns are as wide as their values, at least HEADER_MIN_WIDTH).
+    return pct_rows, fills
+
+
+def _column_widths(
+    columns: list[str],
+    values: list[list[object]],
+    titles: list[str],
+    summary: bool,
+    widths: Mapping[str, int] | None,
+) -> list[float]:
+    """Given the columns, their values and headers, return each column's width: fitted to
+    the header and the first 2000 values, unless ``widths`` fixes it. A summary sheet's
+    long headers wrap (its columns are as wide as their values, at least
+    :data:`HEADER_MIN_WIDTH`)."""
     data_widths = [0] * len(columns)
     for j, col in enumerate(values):
         for v in col[:2000]:
@@ -522,53 +566,61 @@ def _write_frame(
     for j, c in enumerate(columns):
         if widths and c in widths:
             col_widths[j] = float(widths[c])
-    sheet = wb.add_sheet(title, widths=col_widths, freeze_header=True)
-    header = wb.style(HEADER_STYLE if not summary else WRAPPED_HEADER_STYLE)
-    header_lines = (
-        max((wrapped_lines(t, w) for t, w in zip(titles, col_widths, strict=True)), default=1)
-        if summary
-        else 1
-    )
-    heights = [row_height(header_lines)]
-    sheet.append([(t, header) for t in titles], height=heights[0] if summary else None)
-    styles: dict[tuple[str | None, bool, str | None], int] = {}
-    wrap = [c in WRAP_COLUMNS for c in columns]
-    wrapped = [j for j, w in enumerate(wrap) if w]
-    # Beside wrapped text, every cell sits at the top of its row.
-    top = bool(wrapped)
+    return col_widths
 
-    def style(fmt: str | None, wrap: bool, fill: str | None) -> int:
+
+class _ColumnKinds:
+    """Per column of a sheet: whether its text wraps, whether it is always a percentage,
+    whether it holds a row's rate (a percentage on percent rows) and whether it is a year."""
+
+    def __init__(
+        self, columns: list[str], percent_columns: tuple[str, ...], rate_columns: tuple[str, ...]
+    ) -> None:
+        self.wrap = [c in WRAP_COLUMNS for c in columns]
+        self.wrapped = [j for j, w in enumerate(self.wrap) if w]
+        self.percent = [c in percent_columns for c in columns]
+        self.rate = [c in rate_columns for c in columns]
+        self.year = [c in YEAR_COLUMNS for c in columns]
+
+
+class _CellStyles:
+    """Given (number format, wrap, fill), return the workbook's style index for a cell,
+    each style added to the workbook once, when first used."""
+
+    def __init__(self, wb: Workbook, top: bool) -> None:
+        self.wb = wb
+        self.top = top
+        self.styles: dict[tuple[str | None, bool, str | None], int] = {}
+
+    def __call__(self, fmt: str | None, wrap: bool, fill: str | None) -> int:
+        """The style index for these settings (see the class docstring)."""
         key = (fmt, wrap, fill)
-        if key not in styles:
-            styles[key] = wb.style(_cell_style(fmt, wrap, fill, top))
-        return styles[key]
+        if key not in self.styles:
+            self.styles[key] = self.wb.style(_cell_style(fmt, wrap, fill, self.top))
+        return self.styles[key]
 
-    pct_col = [c in percent_columns for c in columns]
-    is_value = [c in rate_columns for c in columns]
-    is_year = [c in YEAR_COLUMNS for c in columns]
-    for i, rec in enumerate(zip(*values, strict=True)):
-        fill = fills[i]
-        pct = pct_rows[i]
-        row: list[tuple[object, int]] = []
-        for j, v in enumerate(rec):
-            if v is None:
-                row.append((None, style(None, False, fill) if fill else 0))
-                continue
-            fmt = _number_format(v, percent=pct_col[j] or (pct and is_value[j]), year=is_year[j])
-            if fmt or wrap[j] or fill or top:
-                row.append((v, style(fmt, wrap[j], fill)))
-            else:
-                row.append((v, 0))
-        lines = max(
-            (wrapped_lines(rec[j], col_widths[j]) for j in wrapped if rec[j] is not None),
-            default=1,
-        )
-        height = row_height(lines) if lines > 1 else None
-        heights.append(height or LINE_HEIGHT)
-        sheet.append(row, height=height)
-    sheet.print_setup(print_setup(key, title, col_widths, heights, print_columns=print_columns))
-    sheet.close(autofilter=True)
-    return sheet
+
+def _styled_row(
+    rec: tuple[object, ...],
+    fill: str | None,
+    pct: bool,
+    kinds: _ColumnKinds,
+    style: _CellStyles,
+) -> list[tuple[object, int]]:
+    """Given one row's values, its fill and whether it holds percentages, return its
+    (value, style index) cells."""
+    wrap, percent, rate, year, top = kinds.wrap, kinds.percent, kinds.rate, kinds.year, style.top
+    row: list[tuple[object, int]] = []
+    for j, v in enumerate(rec):
+        if v is None:
+            row.append((None, style(None, False, fill) if fill else 0))
+            continue
+        fmt = _number_format(v, percent=percent[j] or (pct and rate[j]), year=year[j])
+        if fmt or wrap[j] or fill or top:
+            row.append((v, style(fmt, wrap[j], fill)))
+        else:
+            row.append((v, 0))
+    return row
 
 
 def _about(wb: Workbook, sheet: Sheet, tables: object, build_date: str) -> int:

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -796,12 +797,8 @@ def run_all(
     reports = Path(reports_dir).resolve()
     if cache is True:  # the project's cache, wherever the run was started from
         cache = repo_root() / ".cache" / "gxparse"
-    when = build_date or dt.date.today()
-    when = when.isoformat() if isinstance(when, dt.date) else str(when)
-
-    def say(msg: str) -> None:
-        if not quiet:
-            print(msg, flush=True)
+    when = _date_text(build_date)
+    say = _printer(quiet)
 
     t0 = time.perf_counter()
     corpus = _build(raw, processed, build_jobs, cache)
@@ -825,51 +822,121 @@ def run_all(
             "build_date": when,
             "max_reports": max_reports,
         }
+        one = functools.partial(
+            _run_one_notebook,
+            parameters=parameters,
+            folder=folder,
+            kernel=kernel,
+            timeout=timeout,
+            say=say,
+            corpus=corpus,
+            build_seconds=build_seconds,
+        )
+        # With no kernel named, the notebooks run on this interpreter.
+        runs = _run_waves(scripts, one, jobs, kernel if kernel_name is None else None)
+    runs = _published(runs, folder, reports, scripts)
+    total = time.perf_counter() - start
+    result = RunResult(raw, processed, reports, build_seconds, runs, total, corpus)
+    say(
+        f"gxparse run：{len(runs)} 个 notebook，图表在 {reports / 'figures'}，共用时 {total:.1f} 秒"
+    )
+    return result
 
-        def one(script: Path) -> NotebookRun:
-            import papermill
 
+def _date_text(build_date: str | dt.date | None) -> str:
+    """Given a build date (None: today), return it as text (ISO for a date)."""
+    when = build_date or dt.date.today()
+    return when.isoformat() if isinstance(when, dt.date) else str(when)
+
+
+def _printer(quiet: bool) -> Callable[[str], None]:
+    """Given ``quiet``, return a function printing a progress line (or nothing)."""
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(msg, flush=True)
+
+    return say
+
+
+def _run_one_notebook(
+    script: Path,
+    *,
+    parameters: dict[str, Any],
+    folder: Path,
+    kernel: str,
+    timeout: int,
+    say: Callable[[str], None],
+    corpus: object,
+    build_seconds: float,
+) -> NotebookRun:
+    """Given a notebook, run it into ``folder`` and return its run; raise
+    :class:`NotebookFailed` (with the build's ``corpus``) when it fails."""
+    import papermill
+
+    try:
+        run = run_notebook(
+            script,
+            parameters,
+            work_dir=folder / "notebooks",
+            html_dir=folder,
+            kernel_name=kernel,
+            timeout=timeout,
+        )
+    except papermill.PapermillExecutionError as exc:
+        error = " ".join(f"{exc.ename}: {exc.evalue}".split())[:300]
+        raise NotebookFailed(script.stem, error, corpus, build_seconds) from exc
+    say(f"gxparse run：notebook {run.name}，用时 {run.seconds:.1f} 秒")
+    for w in run.glyph_warnings:
+        say(f"gxparse run：notebook {run.name} 的警告：{w.strip()[:200]}")
+    return run
+
+
+def _run_waves(
+    scripts: Sequence[Path],
+    one: Callable[[Path], NotebookRun],
+    jobs: int,
+    this_kernel: str | None,
+) -> list[NotebookRun]:
+    """Given the notebooks, run them wave by wave (:func:`notebook_waves`) with ``one``
+    and return their runs; ``this_kernel``: the kernel name to register for this
+    interpreter while they run (None: use the installed kernelspec)."""
+    with contextlib.ExitStack() as stack:
+        if this_kernel is not None:
+            stack.enter_context(this_python_kernel(this_kernel))
+        runs = []
+        try:
+            for wave in notebook_waves(scripts):
+                runs += _run_wave(wave, one, jobs)
+        except KeyboardInterrupt:
+            _kill_kernels()
+            raise
+    return runs
+
+
+def _run_wave(
+    wave: Sequence[Path], one: Callable[[Path], NotebookRun], jobs: int
+) -> list[NotebookRun]:
+    """Given one wave of notebooks, run them (``jobs`` at once) and return their runs."""
+    if jobs > 1 and len(wave) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
             try:
-                run = run_notebook(
-                    script,
-                    parameters,
-                    work_dir=folder / "notebooks",
-                    html_dir=folder,
-                    kernel_name=kernel,
-                    timeout=timeout,
-                )
-            except papermill.PapermillExecutionError as exc:
-                error = " ".join(f"{exc.ename}: {exc.evalue}".split())[:300]
-                raise NotebookFailed(script.stem, error, corpus, build_seconds) from exc
-            say(f"gxparse run：notebook {run.name}，用时 {run.seconds:.1f} 秒")
-            for w in run.glyph_warnings:
-                say(f"gxparse run：notebook {run.name} 的警告：{w.strip()[:200]}")
-            return run
-
-        with contextlib.ExitStack() as stack:
-            if kernel_name is None:  # the notebooks run on this interpreter
-                stack.enter_context(this_python_kernel(kernel))
-            runs = []
-            try:
-                for wave in notebook_waves(scripts):
-                    if jobs > 1 and len(wave) > 1:
-                        from concurrent.futures import ThreadPoolExecutor
-
-                        with ThreadPoolExecutor(max_workers=jobs) as pool:
-                            try:
-                                runs += pool.map(one, wave)
-                            except BaseException:
-                                # Ctrl-C, SIGTERM or a failed notebook: the others stop
-                                # too, instead of running to their end before the pool's
-                                # shutdown lets the run go.
-                                _kill_kernels()
-                                raise
-                    else:
-                        runs += [one(s) for s in wave]
-            except KeyboardInterrupt:
+                return list(pool.map(one, wave))
+            except BaseException:
+                # Ctrl-C, SIGTERM or a failed notebook: the others stop too, instead of
+                # running to their end before the pool's shutdown lets the run go.
                 _kill_kernels()
                 raise
-    # The files are where the published folder is now, not in the staging folder.
+    return [one(s) for s in wave]
+
+
+def _published(
+    runs: list[NotebookRun], folder: Path, reports: Path, scripts: Sequence[Path]
+) -> list[NotebookRun]:
+    """Given the runs written into the staging ``folder``, return them pointing into the
+    published ``reports`` folder, in the notebooks' order."""
     for run in runs:
         run.ipynb = reports / run.ipynb.relative_to(folder)
         run.html = reports / run.html.relative_to(folder)
@@ -877,12 +944,7 @@ def run_all(
             run.reader_html = reports / run.reader_html.relative_to(folder)
     order = {s.stem: k for k, s in enumerate(scripts)}
     runs.sort(key=lambda r: order[r.name])
-    total = time.perf_counter() - start
-    result = RunResult(raw, processed, reports, build_seconds, runs, total, corpus)
-    say(
-        f"gxparse run：{len(runs)} 个 notebook，图表在 {reports / 'figures'}，共用时 {total:.1f} 秒"
-    )
-    return result
+    return runs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
