@@ -282,114 +282,138 @@ def _reading(tok: Token, amount: bool) -> CellValue:
 # ---------------------------------------------------------------------------------------
 def read_stream(items: Sequence[Item], template: str) -> StreamResult:
     """Parts 二–四 of a text report read as one stream (see the module docstring)."""
-    toks = tokens(items)
-    res = StreamResult({p: TableResult() for p in ("active_disclosure", "applications", "appeals")})
-    part = "active_disclosure"
-    run: list[Token] = []
-    values: list[Token] = []
-    owner: tuple[str, str] | None = None  # (part, item or row code) owning `values`
-    header: list[str] | None = None  # part 二 measures named by the last header
-    app_rows = {r.code for r in T.application_rows(template)}
-    last_row = -1
-    appeal_values: list[Token] = []
+    reader = _StreamReader(template)
+    for tok in tokens(items):
+        reader.take(tok)
+    reader.open_run()
+    reader.flush()
+    _place_appeals(reader.res, reader.appeal_values)
+    return reader.res
 
-    pending: list[Token] = []  # part 二 numbers right under a header, their label lost
-    after_header = False
 
-    def flush() -> None:
-        nonlocal owner, values, pending
-        if owner is None and values and part == "active_disclosure" and after_header:
-            pending = values
-        elif owner is not None and values:
-            if owner == ("applications", _LAST_ROW) and _runs_into_appeals(values):
+class _StreamReader:
+    """The stream's state as it is read token by token: the part it is in, the run of
+    words being read, the numbers after it and the row that owns them."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        parts = ("active_disclosure", "applications", "appeals")
+        self.res = StreamResult({p: TableResult() for p in parts})
+        self.part = "active_disclosure"
+        self.run: list[Token] = []
+        self.values: list[Token] = []
+        self.owner: tuple[str, str] | None = None  # (part, item or row code) owning values
+        self.header: list[str] | None = None  # part 二 measures named by the last header
+        self.app_rows = {r.code for r in T.application_rows(template)}
+        self.last_row = -1
+        self.appeal_values: list[Token] = []
+        self.pending: list[Token] = []  # part 二 numbers right under a header, label lost
+        self.after_header = False
+
+    def take(self, tok: Token) -> None:
+        """One token: words extend the run, prose ends it, a number follows it."""
+        if tok.kind == LABEL:
+            if self.values:
+                self.flush()
+            self.run.append(tok)
+            return
+        if tok.kind == PROSE:
+            self.open_run()
+            self.flush()
+            return
+        if self.run:
+            self.open_run()
+        self.values.append(tok)
+
+    def flush(self) -> None:
+        """The numbers read since the last run go to the row that owns them, or wait."""
+        values = self.values
+        if self.owner is None and values and self.part == "active_disclosure" and self.after_header:
+            self.pending = values
+        elif self.owner is not None and values:
+            if self.owner == ("applications", _LAST_ROW) and _runs_into_appeals(values):
                 # Part 四's fifteen numbers printed right after part 三's last row, their
                 # heading and header lost: the template places them.
-                values, rest = values[: len(T.APPLICANT_CODES)], values[len(T.APPLICANT_CODES) :]
-                appeal_values.extend(rest)
-            _place(res, owner, values, template, header)
-        elif part == "appeals" and values:
-            appeal_values.extend(values)
+                n = len(T.APPLICANT_CODES)
+                values, rest = values[:n], values[n:]
+                self.appeal_values.extend(rest)
+            _place(self.res, self.owner, values, self.template, self.header)
+        elif self.part == "appeals" and values:
+            self.appeal_values.extend(values)
         else:
             # Numbers after words that name no row: the reading is not complete.
-            res.parts[part].unplaced += [
-                Unplaced(t.text, t.source, _no_row_named(part)) for t in values if t.kind == VALUE
-            ]
-        owner, values = None, []
+            self.res.parts[self.part].unplaced += _unplaced(values, self.part)
+        self.owner, self.values = None, []
 
-    def open_run() -> None:
+    def open_run(self) -> None:
         """A run of words ended: decide what it names."""
-        nonlocal part, owner, header, last_row, pending, after_header
-        if not run:
+        if not self.run:
             return
-        after_header = False
-        named_part = _part_of(run)
-        if named_part is not None and named_part != part:
-            part = named_part
-        if part == "active_disclosure":
-            measures = _MEASURES.named(run)
-            hit = _ITEMS.last_named(run)
-            if measures and (hit is None or _measure_after(run, hit)):
-                header = [T.DISCLOSURE_MEASURES[i].code for i in measures]
-                # Numbers right under the header, no word after it: a label cell left
-                # blank. (Words after it are a label the template does not know.)
-                after_header = _ends_with_header(run)
-            if hit is not None and not _measure_after(run, hit):
-                if not _label_ends(run, hit, T.DISCLOSURE_ITEMS[hit[0]]):
-                    hit = None  # words after the item's label: a label cut in two
-            if hit is not None and not _measure_after(run, hit):
-                owner = ("active_disclosure", T.DISCLOSURE_ITEMS[hit[0]].code)
-                if (
-                    pending
-                    and not measures
-                    and _ARTICLE20 not in _joined(run)
-                    and len(_ITEMS.named(run)) <= 1
-                ):
-                    # Only the next item's own label stands between the numbers and it
-                    # (no new header: the numbers were under this item's group's header).
-                    _place_unlabelled(res, owner[1], pending, template, header)
-            elif _ARTICLE20 in _joined(run):
-                header = None
-        if pending:
-            res.parts["active_disclosure"].unplaced += [
-                Unplaced(t.text, t.source, _no_row_named("active_disclosure"))
-                for t in pending
-                if t.kind == VALUE
-            ]
-            pending = []
-        elif part == "applications":
-            hit = _APP_ROWS.last_named(run)
-            if hit is not None and len(_APPLICANTS.named(run)) >= 2:
-                # The applicant header ("自然人 … 其他 总计"): a row is named after it.
-                hit = hit if hit[1] > _APPLICANTS.last_end(run) else None
-            if hit is not None and _numbered_after(run, hit[1]):
-                hit = None  # a numbered label starts after the row named: another row's
-            if hit is not None and not _label_ends(run, hit, T.APPLICATION_ROWS[hit[0]]):
-                hit = None  # words after the row's label that are not its own
-            if hit is not None:
-                entry = T.APPLICATION_ROWS[hit[0]]
-                eq_only = all(k.startswith("=") for k in entry.keys)
-                if entry.code in app_rows and (not eq_only or _follows(entry, last_row)):
-                    owner = ("applications", entry.code)
-                    last_row = hit[0]
-        run.clear()
+        self.after_header = False
+        named_part = _part_of(self.run)
+        if named_part is not None and named_part != self.part:
+            self.part = named_part
+        if self.part == "active_disclosure":
+            self._open_disclosure()
+        if self.pending:
+            self.res.parts["active_disclosure"].unplaced += _unplaced(
+                self.pending, "active_disclosure"
+            )
+            self.pending = []
+        elif self.part == "applications":
+            self._open_application_row()
+        self.run.clear()
 
-    for tok in toks:
-        if tok.kind == LABEL:
-            if values:
-                flush()
-            run.append(tok)
-            continue
-        if tok.kind == PROSE:
-            open_run()
-            flush()
-            continue
-        if run:
-            open_run()
-        values.append(tok)
-    open_run()
-    flush()
-    _place_appeals(res, appeal_values)
-    return res
+    def _open_disclosure(self) -> None:
+        """Part 二: the run is a header (measures), an item's label, or 第二十条."""
+        run = self.run
+        measures = _MEASURES.named(run)
+        hit = _ITEMS.last_named(run)
+        if measures and (hit is None or _measure_after(run, hit)):
+            self.header = [T.DISCLOSURE_MEASURES[i].code for i in measures]
+            # Numbers right under the header, no word after it: a label cell left
+            # blank. (Words after it are a label the template does not know.)
+            self.after_header = _ends_with_header(run)
+        if hit is not None and not _measure_after(run, hit):
+            if not _label_ends(run, hit, T.DISCLOSURE_ITEMS[hit[0]]):
+                hit = None  # words after the item's label: a label cut in two
+        if hit is not None and not _measure_after(run, hit):
+            self.owner = ("active_disclosure", T.DISCLOSURE_ITEMS[hit[0]].code)
+            if (
+                self.pending
+                and not measures
+                and _ARTICLE20 not in _joined(run)
+                and len(_ITEMS.named(run)) <= 1
+            ):
+                # Only the next item's own label stands between the numbers and it
+                # (no new header: the numbers were under this item's group's header).
+                _place_unlabelled(self.res, self.owner[1], self.pending, self.template, self.header)
+        elif _ARTICLE20 in _joined(run):
+            self.header = None
+
+    def _open_application_row(self) -> None:
+        """Part 三: the run names the row whose numbers follow, if it names one alone."""
+        run = self.run
+        hit = _APP_ROWS.last_named(run)
+        if hit is not None and len(_APPLICANTS.named(run)) >= 2:
+            # The applicant header ("自然人 … 其他 总计"): a row is named after it.
+            hit = hit if hit[1] > _APPLICANTS.last_end(run) else None
+        if hit is not None and _numbered_after(run, hit[1]):
+            hit = None  # a numbered label starts after the row named: another row's
+        if hit is not None and not _label_ends(run, hit, T.APPLICATION_ROWS[hit[0]]):
+            hit = None  # words after the row's label that are not its own
+        if hit is None:
+            return
+        entry = T.APPLICATION_ROWS[hit[0]]
+        eq_only = all(k.startswith("=") for k in entry.keys)
+        if entry.code in self.app_rows and (not eq_only or _follows(entry, self.last_row)):
+            self.owner = ("applications", entry.code)
+            self.last_row = hit[0]
+
+
+def _unplaced(values: Sequence[Token], part: str) -> list[Unplaced]:
+    """The numbers among ``values``, left unplaced: no row of ``part`` was named."""
+    return [Unplaced(t.text, t.source, _no_row_named(part)) for t in values if t.kind == VALUE]
 
 
 _LAST_ROW = T.APPLICATION_ROWS[-1].code
