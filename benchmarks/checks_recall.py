@@ -24,6 +24,7 @@ import pandas as pd
 
 from gxparse import template as T
 from gxparse.analysis import checks as C
+from gxparse.analysis.checks import cells as CC
 
 LEVELS = ("township", "street_office", "county", "department")
 PHRASES = tuple(
@@ -64,7 +65,7 @@ def _cell(rid: str, table: str, row: str, col: str, value: float | None, line: i
         ck: col,
         "value": value,
         "status": "reported" if value is not None else "blank",
-        "raw": "" if value is None else C._fmt(value),
+        "raw": "" if value is None else CC._fmt(value),
         "source": f"line {line}",
     }
     if table == "disclosure":
@@ -147,8 +148,8 @@ def report_tables(
     # Part 四
     ln = next(line)
     for p in T.PROCEEDINGS:
-        parts = [rng.choice((0, 0, 0, 1)) for _ in C._APPEAL_PARTS]
-        for r, v in zip(C._APPEAL_PARTS, parts, strict=True):
+        parts = [rng.choice((0, 0, 0, 1)) for _ in CC._APPEAL_PARTS]
+        for r, v in zip(CC._APPEAL_PARTS, parts, strict=True):
             t["appeals"].append(_cell(rid, "appeals", p.code, r, v, ln))
         t["appeals"].append(_cell(rid, "appeals", p.code, "total", sum(parts), ln))
     # Prose
@@ -419,7 +420,7 @@ def f_placement(c: Corpus, rid: str) -> list[Expected]:
 
 def f_split(c: Corpus, rid: str) -> list[Expected]:
     cells = _cells(c, "appeals", rid)
-    for r in C._APPEAL_PARTS:
+    for r in CC._APPEAL_PARTS:
         cells[("litigation_direct", r)]["value"] = 0
     cells[("litigation_direct", "upheld")]["value"] = 1
     cells[("litigation_direct", "corrected")]["value"] = 2

@@ -256,7 +256,7 @@ def test_fingerprint_follows_the_parser_not_the_analysis(tmp_path: Path) -> None
         (root / rel).write_text((root / rel).read_text(encoding="utf-8") + text)
 
     before = parser_fingerprint(root)
-    for downstream in ("reporting/plotting.py", "analysis/checks.py", "batch/build.py"):
+    for downstream in ("reporting/plotting.py", "analysis/checks/run.py", "batch/build.py"):
         edit(downstream)
     edit("__init__.py")
     assert parser_fingerprint(root) == before

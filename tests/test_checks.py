@@ -17,6 +17,8 @@ import pytest
 from gxparse import template as T
 from gxparse.analysis import checks as C
 from gxparse.analysis import review as R
+from gxparse.analysis.checks import cells as CC
+from gxparse.analysis.checks import prose as CP
 
 Cell = int | float | None | str  # int/float: reported; None: blank; "missing"; ("derived", v)
 
@@ -973,6 +975,32 @@ def test_derived_cells_are_known_but_listed():
     assert f.loc[0, "actual"] == str(len(lost) * 7) and f.loc[0, "severity"] == "info"
 
 
+def test_enabling_one_code_runs_the_function_that_emits_it():
+    # The catalog binds derived_cells to check_coverage; enabled alone, it is still found.
+    rows = [r.code for r in T.application_rows("2019")]
+    lost = rows[rows.index("unable_unclear") :]
+    app = {(r, a): 0 for r in rows for a in T.APPLICANT_CODES}
+    app.update({(r, a): ("derived", 0) for r in lost for a in T.APPLICANT_CODES})
+    r = report(template="2019", year=2019, published="2020-01-10", app=app)
+    f = run(r, enabled=frozenset({"derived_cells"}))
+    assert f["check"].tolist() == ["derived_cells"]
+
+
+def test_the_catalog_names_the_function_of_every_check_it_runs():
+    from gxparse.analysis.checks.run import check_functions, resolve
+
+    for c in C.CHECKS:
+        # run_checks emits exactly the codes bound to a function; the rest, nothing here.
+        assert (c.function is not None) == (c.code in C.RUN_CHECK_CODES), c.code
+    functions = check_functions()
+    # Each function runs once, at its first place in the catalog.
+    assert [n for n, _ in functions] == list(
+        dict.fromkeys(c.function for c in C.CHECKS if c.function)
+    )
+    for name, _codes in functions:
+        assert callable(resolve(name)), name
+
+
 # ---------------------------------------------------------------------------------------
 # The five seed reports, end to end through the parser
 # ---------------------------------------------------------------------------------------
@@ -1081,7 +1109,7 @@ def _same(a: tuple, b: tuple) -> bool:
     ],
 )
 def test_breakdown_ok(total, parts, total_approx, parts_approx, ok):
-    assert C._breakdown_ok(total, parts, total_approx, parts_approx) is ok
+    assert CP._breakdown_ok(total, parts, total_approx, parts_approx) is ok
 
 
 @functools.cache
@@ -1330,7 +1358,7 @@ def test_similar_texts_equals_similar_pairs_of_their_shingles(n, threshold):
 # ---------------------------------------------------------------------------------------
 # The template is the one place a label or an identity is declared
 # ---------------------------------------------------------------------------------------
-_LABEL_CACHES = (C.row_label, C.col_label, C._cell_name, C.row_name, C.prose_label)
+_LABEL_CACHES = (C.row_label, C.col_label, CC._cell_name, C.row_name, C.prose_label)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The check catalog, as data: every check's stable code, severity, scope and descriptions.
 
-Split from :mod:`gxparse.analysis.checks` so that the code set of the findings' ``check`` column
-(:mod:`gxparse.contract`, :mod:`gxparse.dtypes`) is known without loading the checks
-themselves: parsing a file needs the codes, not the 2,700 lines that find them.
-:mod:`gxparse.analysis.checks` re-exports every name here.
+Apart from :mod:`gxparse.analysis.checks` so that the code set of the findings' ``check``
+column (:mod:`gxparse.contract`, :mod:`gxparse.dtypes`) is known without loading the checks
+themselves: parsing a file needs the codes, not the 2,400 lines that find them. Each check
+names the function that emits it (:attr:`Check.function`, resolved by
+:func:`gxparse.analysis.checks.run.run_checks`), and the catalog's order is the order the
+checks run in. :mod:`gxparse.analysis.checks` re-exports every name here.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ class Check:
     en: str
     scope: str = "report"
     decision_carries: bool = False
-    # Who emits the finding: "checks" (this module), "parser" (gxparse's parser) or
-    # "review" (:mod:`gxparse.analysis.review`, about the analyst's own files).
+    # Who emits the finding: "checks" (:mod:`gxparse.analysis.checks`), "parser" (gxparse's
+    # parser) or "review" (:mod:`gxparse.analysis.review`, about the analyst's own files).
     emitted_by: str = "checks"
+    # The check function that emits it, as "module:function" in :mod:`gxparse.analysis.checks`
+    # (a name, not the function, so the catalog loads without the checks). It runs once,
+    # at its first place in :data:`CHECKS`, when any code it emits is enabled.
+    function: str | None = None
 
 
 _BALANCE, _OUTCOMES = T.application_identities("2021")
@@ -44,18 +50,21 @@ CHECKS: tuple[Check, ...] = (
         "error",
         f"第三部分每一列须满足{_BALANCE.zh}",
         f"Part 3, every applicant column: {_BALANCE.en}",
+        function="identities:check_identities",
     ),
     Check(
         "identity_" + _OUTCOMES.code,
         "error",
         f"第三部分每一列须满足{_OUTCOMES.zh}",
         f"Part 3, every applicant column: {_OUTCOMES.en}",
+        function="identities:check_identities",
     ),
     Check(
         "identity_row_total",
         "error",
         f"第三部分每一行的“{T.label('applicant', 'total')}”须等于六类申请人之和",
         "Part 3, every row: the total column equals the sum of the six applicant columns",
+        function="identities:check_identities",
     ),
     Check(
         "identity_appeals_total",
@@ -64,18 +73,21 @@ CHECKS: tuple[Check, ...] = (
         + "、".join(f"“{r.zh}”" for r in T.RESULTS if r.code != "total")
         + "之和",
         "Part 4, every proceeding: total = upheld + corrected + other + pending",
+        function="identities:check_identities",
     ),
     Check(
         "identity_not_assessable",
         "info",
         "勾稽关系所需单元格空白或缺失，无法核验",
         "A template identity cannot be assessed: a cell it needs is blank or missing",
+        function="identities:check_identities",
     ),
     Check(
         "non_negative_integer",
         "error",
         "表格数值须为非负整数（金额可为小数，增减可为负）",
         "Table values are non-negative integers (amounts may be decimal, changes negative)",
+        function="identities:check_value_range",
     ),
     # --- prose vs tables -----------------------------------------------------------------
     Check(
@@ -83,30 +95,35 @@ CHECKS: tuple[Check, ...] = (
         "warning",
         "正文所述申请数量与第三部分表格不一致",
         "Request count stated in prose disagrees with the part 3 table",
+        function="prose:check_prose",
     ),
     Check(
         "prose_breakdown",
         "warning",
         "正文所列分项之和与所述总数不一致",
         "A breakdown stated in prose does not add up to the total it breaks down",
+        function="prose:check_prose",
     ),
     Check(
         "prose_settled",
         "warning",
         "正文称申请均已办结，但表格有结转下年度的申请",
         "Prose claims all requests were settled, but the table carries requests forward",
+        function="prose:check_prose",
     ),
     Check(
         "prose_fees",
         "warning",
         f"第六部分所述信息处理费超过第二部分“{T.label('item', 'fees')}”金额",
         "Information fees stated in part 6 exceed the administrative fees of part 2",
+        function="prose:check_prose",
     ),
     Check(
         "fees_charged",
         "info",
         "报告称收取了信息处理费",
         "The report states that information processing fees were charged",
+        function="prose:check_prose",
     ),
     # --- requests carried into next year -------------------------------------------------
     Check(
@@ -114,6 +131,7 @@ CHECKS: tuple[Check, ...] = (
         "info",
         "有申请结转下年度继续办理",
         "Requests are carried into next year",
+        function="years:check_carried_forward",
     ),
     Check(
         "next_year_chain",
@@ -122,6 +140,7 @@ CHECKS: tuple[Check, ...] = (
         f"与本年度“{T.label('row', 'carried_forward')}”不一致",
         "Next year's carried-over count differs from this year's carried-forward count",
         "corpus",
+        function="years:check_next_year_chain",
     ),
     # --- across years --------------------------------------------------------------------
     Check(
@@ -131,6 +150,7 @@ CHECKS: tuple[Check, ...] = (
         f"减“{T.label('measure', 'repealed')}”",
         "In force ≠ last year's in force + issued − repealed",
         "corpus",
+        function="years:check_stock_flow",
     ),
     Check(
         "year_gap",
@@ -139,6 +159,7 @@ CHECKS: tuple[Check, ...] = (
         "A body has a year missing between two present years",
         "corpus",
         decision_carries=True,
+        function="years:check_year_gap",
     ),
     # --- template ------------------------------------------------------------------------
     Check(
@@ -147,6 +168,7 @@ CHECKS: tuple[Check, ...] = (
         "报告年度与所用表格格式不符（2020年度起应使用国办公开办函〔2021〕30号格式）",
         "Template does not match the report year (the 2021 format applies from 2020 reports)",
         decision_carries=True,
+        function="years:check_old_template",
     ),
     # --- peers ---------------------------------------------------------------------------
     Check(
@@ -156,6 +178,7 @@ CHECKS: tuple[Check, ...] = (
         "Value far from bodies of the same level (robust z on log scale)",
         "corpus",
         decision_carries=True,
+        function="peers:check_peers",
     ),
     # --- suspicious placement ------------------------------------------------------------
     Check(
@@ -163,12 +186,14 @@ CHECKS: tuple[Check, ...] = (
         "warning",
         "数字所在列与相邻单元格不符，疑似错列",
         "A number sits in a column where its neighbours say it belongs elsewhere",
+        function="placement:check_placement",
     ),
     Check(
         "split_number",
         "warning",
         "一个数字疑似被拆到相邻两个单元格，合并后总计成立",
         "A number seems split across two cells; joining them restores the total",
+        function="placement:check_split_numbers",
     ),
     # --- timeliness ----------------------------------------------------------------------
     Check(
@@ -177,6 +202,7 @@ CHECKS: tuple[Check, ...] = (
         "发布日期晚于法定期限（或早于报告年度结束）",
         "Published after the statutory deadline (or before the report year ended)",
         decision_carries=True,
+        function="timeliness:check_timeliness",
     ),
     # --- copied text ---------------------------------------------------------------------
     Check(
@@ -186,6 +212,7 @@ CHECKS: tuple[Check, ...] = (
         "Overview or problems nearly identical to last year's or another body's report",
         "corpus",
         decision_carries=True,
+        function="reuse:check_copied_text",
     ),
     # --- duplicates ----------------------------------------------------------------------
     Check(
@@ -194,6 +221,7 @@ CHECKS: tuple[Check, ...] = (
         "同一文件重复出现（sha256相同）",
         "The same file appears twice (same sha256)",
         "corpus",
+        function="duplicates:check_duplicates",
     ),
     Check(
         "duplicate_report",
@@ -201,6 +229,7 @@ CHECKS: tuple[Check, ...] = (
         "同一机关同一年度有两份报告",
         "Two reports for one body and year",
         "corpus",
+        function="duplicates:check_duplicates",
     ),
     # --- coverage ------------------------------------------------------------------------
     Check(
@@ -208,30 +237,35 @@ CHECKS: tuple[Check, ...] = (
         "warning",
         "报告缺少第二至第四部分中的某一部分",
         "One of parts 2-4 is absent from the report",
+        function="coverage:check_coverage",
     ),
     Check(
         "missing_cells",
         "warning",
         "表格单元格在提取文本中缺失",
         "Table cells are missing from the extracted text",
+        function="coverage:check_coverage",
     ),
     Check(
         "blank_cells",
         "info",
         "应填数字的单元格为空",
         "Cells where a number is due are blank",
+        function="coverage:check_coverage",
     ),
     Check(
         "derived_cells",
         "info",
         "单元格在提取文本中缺失，数值由勾稽关系和非负性推算",
         "Cells lost from the extracted text, their values forced by the identities",
+        function="coverage:check_coverage",
     ),
     Check(
         "unplaced_numbers",
         "warning",
         "第二至第四部分有数字未能归入任何单元格",
         "Numbers inside parts 2-4 that no cell took",
+        function="coverage:check_coverage",
     ),
     Check(
         "unplaced_number",
@@ -254,6 +288,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "报告无法解析",
         "The report could not be parsed",
+        function="coverage:check_coverage",
     ),
 )
 CHECK_BY_CODE: dict[str, Check] = {c.code: c for c in CHECKS}
