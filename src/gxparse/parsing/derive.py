@@ -53,49 +53,64 @@ def _broken(cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key
     return sum(values[: len(left)], Decimal(0)) != sum(values[len(left) :], Decimal(0))
 
 
+def _fillable(cells: dict[Key, CellValue]) -> bool:
+    """Given the cells, return whether any is missing for want of a printed number (the
+    only kind the identities may fill)."""
+    # (A scan of the statuses in C first: most reports print every cell.)
+    return "missing" in map(_STATUS_OF, cells.values()) and any(
+        c.value is None and c.status == "missing" and not c.unresolved for c in cells.values()
+    )
+
+
+def _forced(
+    cells: dict[Key, CellValue], left: tuple[Key, ...], right: tuple[Key, ...]
+) -> dict[Key, Decimal]:
+    """Given the cells and one equation, return the values it forces on its unknown cells:
+    the one unknown, or unknowns all on one side that must sum to zero."""
+    if any(
+        c.status == "blank" or c.unresolved for c in (cells.get(k, MISSING) for k in left + right)
+    ):
+        return {}  # a printed empty (or unreadable) cell: nothing can be forced
+    unknown_l = [k for k in left if cells.get(k, MISSING).value is None]
+    unknown_r = [k for k in right if cells.get(k, MISSING).value is None]
+    if not unknown_l and not unknown_r:
+        return {}
+    diff = sum((cells[k].value for k in left if k not in unknown_l), Decimal(0)) - sum(
+        (cells[k].value for k in right if k not in unknown_r), Decimal(0)
+    )
+    # left_known + sum(unknown_l) == right_known + sum(unknown_r)
+    if len(unknown_l) + len(unknown_r) == 1:
+        return {unknown_l[0]: -diff} if unknown_l else {unknown_r[0]: diff}
+    if not unknown_l and diff == 0:
+        return dict.fromkeys(unknown_r, Decimal(0))
+    if not unknown_r and diff == 0:
+        return dict.fromkeys(unknown_l, Decimal(0))
+    return {}
+
+
+def _fill_forced(cells: dict[Key, CellValue], eqs: list[Equation]) -> None:
+    """Given the cells and the equations, set every forced value (in place), equation by
+    equation, until a pass forces nothing new."""
+    changed = True
+    while changed:
+        changed = False
+        for left, right in eqs:
+            for k, v in _forced(cells, left, right).items():
+                if v < 0 or v != v.to_integral_value():
+                    continue  # the report's own numbers disagree; leave it missing
+                cells[k] = cells.get(k, MISSING)._replace(status="derived", value=v)
+                changed = True
+
+
 def derive(cells: dict[Key, CellValue], equations: Iterable[Equation]) -> dict[Key, CellValue]:
     """Return a copy of ``cells`` with forced missing cells set to status ``derived``."""
     out = dict(cells)
-    # (A scan of the statuses in C first: most reports print every cell.)
-    if "missing" not in map(_STATUS_OF, out.values()) or not any(
-        c.value is None and c.status == "missing" and not c.unresolved for c in out.values()
-    ):
+    if not _fillable(out):
         return out  # nothing the identities could fill
     eqs = list(equations)
     if any(_broken(out, left, right) for left, right in eqs):
         # The report's own numbers break an identity: anything derived from them could be
         # wrong, so nothing is derived (the checks report the break).
         return out
-    changed = True
-    while changed:
-        changed = False
-        for left, right in eqs:
-            if any(
-                c.status == "blank" or c.unresolved
-                for c in (out.get(k, MISSING) for k in left + right)
-            ):
-                continue  # a printed empty (or unreadable) cell: nothing can be forced
-            unknown_l = [k for k in left if out.get(k, MISSING).value is None]
-            unknown_r = [k for k in right if out.get(k, MISSING).value is None]
-            if not unknown_l and not unknown_r:
-                continue
-            diff = sum((out[k].value for k in left if k not in unknown_l), Decimal(0)) - sum(
-                (out[k].value for k in right if k not in unknown_r), Decimal(0)
-            )
-            # left_known + sum(unknown_l) == right_known + sum(unknown_r)
-            forced: dict[Key, Decimal] = {}
-            if len(unknown_l) + len(unknown_r) == 1:
-                if unknown_l:
-                    forced[unknown_l[0]] = -diff
-                else:
-                    forced[unknown_r[0]] = diff
-            elif not unknown_l and diff == 0:
-                forced = dict.fromkeys(unknown_r, Decimal(0))
-            elif not unknown_r and diff == 0:
-                forced = dict.fromkeys(unknown_l, Decimal(0))
-            for k, v in forced.items():
-                if v < 0 or v != v.to_integral_value():
-                    continue  # the report's own numbers disagree; leave it missing
-                out[k] = out.get(k, MISSING)._replace(status="derived", value=v)
-                changed = True
+    _fill_forced(out, eqs)
     return out

@@ -408,58 +408,64 @@ def _read_as_stream(
     return [*notes, tuple(merged)]
 
 
-def parse_document(
-    doc: Document, report_id: str, source_file: str = "", sha256: str = ""
-) -> ReportTables:
-    """Map a read Document to the seven tables."""
-    items, regions, restart = split_parts(doc.items)
+def _split(items: list[Item]) -> tuple[list[Item], list[Region], int | None]:
+    """Given a document's items, return them (cut at part 二's table when its heading is
+    lost), their part regions, and where a second report starts (None: no second)."""
+    items, regions, restart = split_parts(items)
     if not any(r.part.code == "active_disclosure" for r in regions):
         # Crawler text with no part 二 heading: its table starts at the first 第二十条.
         split = split_at_table(items, T.DISCLOSURE_HEADER_KEYS[1])
         if split is not items:
             items, regions, restart = split_parts(split)
-    second_report: list[Unplaced] = []
-    if restart is not None:
-        # Two reports in one file: read the first; count every number of the second.
-        regions = cut_at(regions, restart)
-        second_report = [
-            Unplaced(c.text.strip(), c.source, Reason.of("second_report"))
-            for r in table_rows(items[restart:])
-            for c in r.numbers
-        ]
-        doc.notes.append(
-            f"a second report starts at {items[restart].source}; only the first is read"
-        )
+    return items, regions, restart
+
+
+def _first_report(
+    doc: Document, items: list[Item], regions: list[Region], restart: int
+) -> tuple[list[Region], list[Unplaced]]:
+    """Given a file holding two reports, return the first one's regions and every number of
+    the second as unplaced (noted on ``doc``)."""
+    second_report = [
+        Unplaced(c.text.strip(), c.source, Reason.of("second_report"))
+        for r in table_rows(items[restart:])
+        for c in r.numbers
+    ]
+    doc.notes.append(f"a second report starts at {items[restart].source}; only the first is read")
+    return cut_at(regions, restart), second_report
+
+
+def _facts(doc: Document, items: list[Item], regions: list[Region]) -> Facts:
+    """Given the document and its regions, return the facts its head prints (agency, year,
+    publication date, place)."""
     first = regions[0].start - 1 if regions else min(len(items), 40)
     head = [(i.text, i.source) for i in items[: max(first, 0)] if isinstance(i, Para)]
     if not head:
         head = [(i.text, i.source) for i in items[:10] if isinstance(i, Para)]
-    agency_raw, year, _title_src = find_title(head or [(doc.text[:200], "line 1")])
+    agency_raw, year, title_src = find_title(head or [(doc.text[:200], "line 1")])
     if agency_raw is None and doc.title:
         # The article does not print its title; the web page's own title names the body.
-        agency_raw, page_year, _title_src = find_title([(doc.title, "page title")])
+        agency_raw, page_year, title_src = find_title([(doc.title, "page title")])
         year = year if year is not None else page_year
+    text = doc.text or "\n".join(t for t, _ in head)
     if year is None:
-        year = year_from_period(doc.text or "\n".join(t for t, _ in head))
+        year = year_from_period(text)
     if year is None:
-        year = year_from_text(doc.text or "\n".join(t for t, _ in head))
-    published = find_published(doc.text or "\n".join(t for t, _ in head), year)
+        year = year_from_text(text)
+    published = find_published(text, year)
     agency = normalise_agency(agency_raw) if agency_raw else None
     province = city = county = None
     if agency:
         province, city, county = locate(agency, doc.text)
-    facts = Facts(
-        agency_raw,
-        agency,
-        year,
-        published,
-        province,
-        city,
-        county,
-        level_of(agency) if agency else None,
-        _title_src,
-    )
+    level = level_of(agency) if agency else None
+    return Facts(agency_raw, agency, year, published, province, city, county, level, title_src)
 
+
+def _table_regions(
+    doc: Document, items: list[Item], regions: list[Region]
+) -> tuple[dict[str, Region | None], int]:
+    """Given the items and their regions, return the region of each table part and how many
+    of them were found by their tables rather than their headings (noted on ``doc``).
+    Raises :class:`ReadError` when the text has no part at all."""
     # A table part whose heading was lost is found by its table's first rows; its content
     # had stayed in the part before it. The prose parts keep the regions of the headings.
     # With no part heading at all, the tables are looked for in the whole text.
@@ -477,33 +483,55 @@ def parse_document(
     table_regions = {code: _region(spans, code) for code in T.TABLE_PARTS}
     if not any(table_regions.values()) and len(regions) < 2:
         raise ReadError("not_a_report")
-    # The span of the table parts: from part 二 to the start of part 五 (or the end).
-    rows_by_part = {}
-    for code, region in table_regions.items():
-        rows_by_part[code] = (
-            table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
-        )
-    all_rows = [r for rows in rows_by_part.values() for r in rows]
-    template = detect_template(all_rows, year, doc.text)
+    return table_regions, recovered
 
+
+def _rows_by_part(
+    items: list[Item], table_regions: Mapping[str, Region | None]
+) -> dict[str, list[TableRow]]:
+    """Given the table parts' regions, return each part's labelled rows."""
+    return {
+        code: table_rows(items[region.start : region.end], SEGMENT_KEYS[code]) if region else []
+        for code, region in table_regions.items()
+    }
+
+
+def _appeal_rows(
+    appeals_like: list[TableRow], part4_rows: list[TableRow], part4_found: bool
+) -> tuple[list[TableRow], list[TableRow]]:
+    """Given part 三's unlabelled rows of fifteen numbers and part 四's own rows, return the
+    rows read as part 四 and the rows left unlabelled. With no part 四 heading, the last
+    such row is part 四's table."""
+    if part4_found:
+        return part4_rows, appeals_like
+    return appeals_like[-1:], appeals_like[:-1]
+
+
+def _map_tables(
+    rows_by_part: Mapping[str, list[TableRow]], part4_found: bool, template: str
+) -> tuple[TableResult, TableResult, TableResult]:
+    """Given each table part's rows, return the three parts' cells as the row reader
+    places them."""
     disclosure = map_disclosure(rows_by_part["active_disclosure"], template)
     applications, appeals_like = map_applications(rows_by_part["applications"], template)
-    if table_regions["appeals"] is not None:
-        appeal_rows = rows_by_part["appeals"]
-        for r in appeals_like:
-            applications.unplaced += [
-                Unplaced(c.text.strip(), c.source, _UNLABELLED) for c in r.numbers
-            ]
-    else:
-        appeal_rows = appeals_like[-1:]
-        for r in appeals_like[:-1]:
-            applications.unplaced += [
-                Unplaced(c.text.strip(), c.source, _UNLABELLED) for c in r.numbers
-            ]
-    appeals = map_appeals(appeal_rows)
-    stream_notes = _read_as_stream(
-        items, table_regions, template, disclosure, applications, appeals
-    )
+    appeal_rows, unlabelled = _appeal_rows(appeals_like, rows_by_part["appeals"], part4_found)
+    for r in unlabelled:
+        applications.unplaced += [
+            Unplaced(c.text.strip(), c.source, _UNLABELLED) for c in r.numbers
+        ]
+    return disclosure, applications, map_appeals(appeal_rows)
+
+
+def _read_tables(
+    items: list[Item],
+    table_regions: Mapping[str, Region | None],
+    rows_by_part: Mapping[str, list[TableRow]],
+    template: str,
+) -> tuple[tuple[TableResult, TableResult, TableResult], list[Any]]:
+    """Given the table parts' regions and rows, return the three parts' final cells (read,
+    completed by the stream reader, derived, in template order) and the stream's notes."""
+    results = _map_tables(rows_by_part, table_regions["appeals"] is not None, template)
+    stream_notes = _read_as_stream(items, table_regions, template, *results)
     disclosure, applications, appeals = stream_notes.pop()
     if items:
         for result in (disclosure, applications, appeals):
@@ -520,23 +548,27 @@ def parse_document(
         applications, [(r.code, a) for r in T.application_rows(template) for a in T.APPLICANT_CODES]
     )
     appeals = _order(appeals, list(T.APPEAL_CELLS))
-    units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
+    return (disclosure, applications, appeals), stream_notes
 
-    unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced + second_report
-    cell_columns = {
-        "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
-        "applications": _cell_rows(report_id, applications, ("row", "applicant")),
-        "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
-    }
+
+def _parse_status(
+    cell_columns: Mapping[str, Sequence[Sequence[Any]]],
+    missing_parts: list[str],
+    unplaced: list[Unplaced],
+    lost_heading: bool,
+) -> str:
+    """Given the cell tables and what went wrong, return ``ok`` or ``partial``."""
     any_missing = any("missing" in cols[_STATUS_AT[n]] for n, cols in cell_columns.items())
-    missing_parts = [c for c, r in table_regions.items() if r is None]
-    lost_heading = recovered > 0  # the tables were read, but the report is damaged
-    parse_status = (
-        "ok"
-        if not any_missing and not missing_parts and not unplaced and not lost_heading
-        else "partial"
-    )
+    if not any_missing and not missing_parts and not unplaced and not lost_heading:
+        return "ok"
+    return "partial"
 
+
+def _figures(
+    items: list[Item], regions: list[Region], table_regions: Mapping[str, Region | None]
+) -> list[Figure]:
+    """Given the items and their regions, return the figures the prose prints: part 一's
+    (disclosures, requests) and part 五's fees (the whole text's without a part 五)."""
     overview = _region(regions, "overview")
     part2 = table_regions["active_disclosure"]
     o_start, o_end = (
@@ -550,23 +582,78 @@ def parse_document(
     figures += fee_figures(
         _paras(items, other.start, other.end) if other else _paras(items, 0, len(items))
     )
+    return figures
 
-    findings = _unplaced_findings(report_id, unplaced)
-    notes = "; ".join(
-        doc.notes
-        + stream_notes
-        + disclosure.notes
-        + applications.notes
-        + appeals.notes
+
+def _notes(notes: list[str], missing_parts: list[str], n_unplaced: int) -> str:
+    """Given the readers' and mappers' notes, return the report's notes as one text, with
+    the parts not found and the count of unplaced numbers."""
+    return "; ".join(
+        notes
         + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
         + (
             [
-                f"{len(unplaced)} number(s) in parts 二–四 could not be placed "
+                f"{n_unplaced} number(s) in parts 二–四 could not be placed "
                 "without guessing (the unplaced_number findings say where and why)"
             ]
-            if unplaced
+            if n_unplaced
             else []
         )
+    )
+
+
+def _narrative_rows(report_id: str, figures: list[Figure]) -> list[tuple[Any, ...]]:
+    """Given the prose figures, return their narrative rows (in :data:`COLUMNS` order)."""
+    return [
+        (
+            report_id,
+            f.metric,
+            float(f.value),
+            f.approximate,
+            f.quote,
+            f.label,
+            f.parent,
+            f.unit,
+            f.source,
+        )
+        for f in figures
+    ]
+
+
+def parse_document(
+    doc: Document, report_id: str, source_file: str = "", sha256: str = ""
+) -> ReportTables:
+    """Map a read Document to the seven tables."""
+    items, regions, restart = _split(doc.items)
+    second_report: list[Unplaced] = []
+    if restart is not None:
+        # Two reports in one file: read the first; count every number of the second.
+        regions, second_report = _first_report(doc, items, regions, restart)
+    facts = _facts(doc, items, regions)
+    table_regions, recovered = _table_regions(doc, items, regions)
+    rows_by_part = _rows_by_part(items, table_regions)
+    all_rows = [r for rows in rows_by_part.values() for r in rows]
+    template = detect_template(all_rows, facts.year, doc.text)
+    (disclosure, applications, appeals), stream_notes = _read_tables(
+        items, table_regions, rows_by_part, template
+    )
+    units = {m.code: m.unit for m in T.DISCLOSURE_MEASURES}
+
+    unplaced = disclosure.unplaced + applications.unplaced + appeals.unplaced + second_report
+    cell_columns = {
+        "disclosure": _cell_rows(report_id, disclosure, ("item", "measure"), units),
+        "applications": _cell_rows(report_id, applications, ("row", "applicant")),
+        "appeals": _cell_rows(report_id, appeals, ("proceeding", "result")),
+    }
+    missing_parts = [c for c, r in table_regions.items() if r is None]
+    # A heading found by its table: the tables were read, but the report is damaged.
+    parse_status = _parse_status(cell_columns, missing_parts, unplaced, recovered > 0)
+    figures = _figures(items, regions, table_regions)
+    findings = _unplaced_findings(report_id, unplaced)
+    notes = _notes(
+        doc.notes + stream_notes + disclosure.notes + applications.notes + appeals.notes,
+        missing_parts,
+        len(unplaced),
     )
     # Rows as tuples in COLUMNS order (see ReportTables: stored and pickled as columns).
     report = (
@@ -593,25 +680,11 @@ def parse_document(
     sections = [
         (report_id, r.part.code, r.heading, region_text(items, r), r.source) for r in regions
     ]
-    narrative = [
-        (
-            report_id,
-            f.metric,
-            float(f.value),
-            f.approximate,
-            f.quote,
-            f.label,
-            f.parent,
-            f.unit,
-            f.source,
-        )
-        for f in figures
-    ]
     return ReportTables(
         columns={
             "reports": _transpose("reports", [report]),
             **cell_columns,
-            "narrative": _transpose("narrative", narrative),
+            "narrative": _transpose("narrative", _narrative_rows(report_id, figures)),
             "findings": _transpose("findings", findings),
             "sections": _transpose("sections", sections),
         }

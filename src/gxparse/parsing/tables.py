@@ -269,83 +269,106 @@ def _measure_kinds(cols: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("amount" if m in T.AMOUNT_MEASURES else "count" for m in cols)
 
 
+def _header_measures(row: TableRow, key: str) -> tuple[str, ...]:
+    """Given a part 二 row and its label key, return the measures it names when it is a
+    header line (no numbers, and a header word or a measure name in its label), else ()."""
+    found = _measures_named(row.label_cells)
+    if (
+        found
+        and not row.has_numbers
+        and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found))
+    ):
+        return found
+    return ()
+
+
+def _disclosure_item(row: TableRow, key: str) -> tuple[str | None, Reason | None]:
+    """Given a part 二 row and its label key, return the item it names, or None and why its
+    numbers are unplaced (None: it prints none)."""
+    if not key:
+        return None, Reason.of("no_label", part="active_disclosure") if row.has_numbers else None
+    idx = _ITEMS.match(row.label, _last_piece(row))
+    if idx is None:
+        if row.has_numbers:
+            return None, Reason.of("unknown_label", part="active_disclosure", label=row.label)
+        return None, None
+    if _names_two_rows(row, _ITEMS):
+        # "行政处罚 | 行政强制 | 0": a row that lost its numbers ran into the next one.
+        return None, Reason.of("two_rows_named", part="active_disclosure", label=row.label)
+    return T.DISCLOSURE_ITEMS[idx].code, None
+
+
+def _item_columns(
+    item: str, measures: tuple[str, ...] | None, row: TableRow, template: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Given an item's row and the measures of the header above it (None: no header),
+    return the columns that tell whether the item was printed before, and the columns the
+    row is read in."""
+    layout = T.DISCLOSURE_LAYOUT[template]
+    default = tuple(
+        layout.get(item)
+        or T.DISCLOSURE_LAYOUT["2019" if template == "2021" else "2021"].get(item, ())
+    )
+    # A header fits an item only if it names measures the item can have (a lost
+    # 第二十条第（九）项 header must not lend its neighbour's columns to 政府集中采购).
+    if not measures or not set(measures) <= _ALLOWED_MEASURES[item]:
+        return default, default
+    cols = measures
+    if item in layout and len(measures) != len(layout[item]) and len(row.values) < len(measures):
+        # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
+        # printed header only when it fits the row.
+        cols = default
+    if len(row.values) == len(default) > len(measures) and set(measures) < set(default):
+        return cols, default  # the header lost a cell; the row still has all of the item's
+    return cols, cols
+
+
+def _item_row(
+    row: TableRow,
+    cols: tuple[str, ...],
+    header: tuple[tuple[str, ...], TableRow] | None,
+    columns_hold: Callable[[], bool],
+) -> TableRow:
+    """Given an item's row and the columns it is read in, return the row with its value
+    cells as the header above it (or a bare line of text) says they are."""
+    if header is not None and cols == header[0]:
+        return _under_header(row, header[1], _measure_entries(cols), columns_hold())
+    if not row.values and row.glued is None and row.spans:
+        # A line of text naming the item and nothing else: its cells are empty.
+        return TableRow(row.label, tuple(Cell("", row.source) for _ in cols), row.source)
+    return row
+
+
 def map_disclosure(rows: Sequence[TableRow], template: str) -> TableResult:
     """Part 二's small tables: items × measures, columns read from the header rows."""
     res = TableResult()
-    layout = T.DISCLOSURE_LAYOUT[template]
-    measures: tuple[str, ...] | None = None
-    header_row: TableRow | None = None
+    # The header above the rows: the measures it names, and the header row itself.
+    header: tuple[tuple[str, ...], TableRow] | None = None
     rows = join_wrapped_labels(rows, _ITEMS, _is_disclosure_header, named_stays=True)
-    columns_hold: bool | None = None  # computed when a row needs its header's columns
+    # Computed once, and only when a row needs its header's columns.
+    columns_hold = functools.cache(lambda: _columns_hold(rows))
     for row in rows:
         key = label_key(row.label)
-        if not key:
-            if row.has_numbers:
-                res.unplaced += _numbers_unplaced(
-                    row, Reason.of("no_label", part="active_disclosure")
-                )
+        if key and _ARTICLE20 in key and not row.has_numbers:
+            header = None  # a 第二十条 clause line opens another table: its header follows
             continue
-        if _ARTICLE20 in key and not row.has_numbers:
-            measures, header_row = None, None
+        if key and (measures := _header_measures(row, key)):
+            header = (measures, row)
             continue
-        found = _measures_named(row.label_cells)
-        if (
-            found
-            and not row.has_numbers
-            and any(h in key for h in _DISCLOSURE_HEADERS + tuple(label_key(m) for m in found))
-        ):
-            measures = found
-            header_row = row
+        item, reason = _disclosure_item(row, key)
+        if reason is not None:
+            res.unplaced += _numbers_unplaced(row, reason)
+        if item is None:
             continue
-        idx = _ITEMS.match(row.label, _last_piece(row))
-        if idx is not None and _names_two_rows(row, _ITEMS):
-            # "行政处罚 | 行政强制 | 0": a row that lost its numbers ran into the next one.
-            res.unplaced += _numbers_unplaced(
-                row, Reason.of("two_rows_named", part="active_disclosure", label=row.label)
-            )
-            continue
-        if idx is None:
-            if row.has_numbers:
-                res.unplaced += _numbers_unplaced(
-                    row, Reason.of("unknown_label", part="active_disclosure", label=row.label)
-                )
-            continue
-        item = T.DISCLOSURE_ITEMS[idx].code
-        default = layout.get(item) or T.DISCLOSURE_LAYOUT[
-            "2019" if template == "2021" else "2021"
-        ].get(item, ())
-        # A header fits an item only if it names measures the item can have (a lost
-        # 第二十条第（九）项 header must not lend its neighbour's columns to 政府集中采购).
-        allowed = _ALLOWED_MEASURES[item]
-        fits = bool(measures) and set(measures or ()) <= allowed
-        cols = measures if fits and measures else default
-        if fits and measures and item in layout and len(measures) != len(layout[item]):
-            # A header of another table shape (e.g. 2019 header before a 2021 row): trust the
-            # printed header only when it fits the row.
-            cols = measures if len(row.values) >= len(measures) else default
-        if not res.cells.keys().isdisjoint(_item_keys(item, tuple(cols))):
+        checked, cols = _item_columns(item, header[0] if header else None, row, template)
+        if not res.cells.keys().isdisjoint(_item_keys(item, checked)):
             res.unplaced += _numbers_unplaced(
                 row, Reason.of("printed_twice", part="active_disclosure", row=item)
             )
             continue
-        if (
-            fits
-            and measures
-            and len(row.values) == len(default) > len(measures)
-            and set(measures) < set(default)
-        ):
-            cols = default  # the header lost a cell; the row still has all of the item's
-        cols = tuple(cols)
-        kinds = _measure_kinds(cols)
-        if header_row is not None and cols == measures:
-            if columns_hold is None:
-                columns_hold = _columns_hold(rows)
-            row = _under_header(row, header_row, _measure_entries(cols), columns_hold)
-        elif not row.values and row.glued is None and row.spans:
-            # A line of text naming the item and nothing else: its cells are empty.
-            row = TableRow(row.label, tuple(Cell("", row.source) for _ in cols), row.source)
-        _place_row(res, row, _item_keys(item, cols), _DISCLOSURE_WHAT[item], kinds)
-    for item, ms in layout.items():
+        row = _item_row(row, cols, header, columns_hold)
+        _place_row(res, row, _item_keys(item, cols), _DISCLOSURE_WHAT[item], _measure_kinds(cols))
+    for item, ms in T.DISCLOSURE_LAYOUT[template].items():
         for m in ms:
             res.cells.setdefault((item, m), MISSING)
     return res
@@ -531,6 +554,80 @@ def _under_header(
     return row
 
 
+def _place_glued(
+    res: TableResult,
+    glued: Cell,
+    keys: Sequence[Key],
+    what: Where,
+    kinds: Sequence[str] | None,
+    check: Callable[[list[Decimal]], bool] | None,
+) -> bool:
+    """Given a row's numbers run together into one run of digits, place the run's only
+    reading on ``keys``; with none (or several), mark them missing and the run unplaced."""
+    n = len(keys)
+    reading = split_run(glued.text, kinds or ["count"] * n, check)
+    if reading is not None:
+        pieces, needed_identity = reading
+        status = "derived" if needed_identity else "reported"
+        for k, piece in zip(keys, pieces, strict=True):
+            res.cells[k] = CellValue(status, Decimal(piece), piece, glued.source)
+        return True
+    for k in keys:
+        res.cells.setdefault(k, UNRESOLVED)
+    res.unplaced.append(
+        Unplaced(glued.text, glued.source, _at(what, "digits_run_together", cells=n))
+    )
+    return False
+
+
+def _row_cells(
+    row: TableRow,
+    n: int,
+    check: Callable[[list[Decimal]], bool] | None,
+    grid: Grid | Callable[[], Grid] | None,
+) -> tuple[Cell, ...] | None:
+    """Given a row and its n columns, return its n value cells: told apart alone, else by
+    the table's grid (when given); None when they cannot be told apart."""
+    values = row.values
+    cells = values if len(values) == n else resolve_values(values, n)
+    if cells is None and grid is not None:
+        # Part 三 rows end in their total: a window it contradicts is not the row's.
+        total_last = check is _row_total_holds
+        cells = align(row, grid() if callable(grid) else grid, n, total_last)
+    return cells
+
+
+def _set_cells(
+    res: TableResult, keys: Sequence[Key], cells: Sequence[Cell], what: Where, integer: bool
+) -> None:
+    """Given a row's value cells, one per key, set each key's cell; a text that cannot be
+    the cell's value is kept as printed on a missing cell and listed as unplaced."""
+    placed = res.cells
+    for k, (text, source) in zip(keys, cells, strict=True):
+        status, number, unresolved, why = _placing(text, integer)
+        if why is not None:
+            # Unreadable, or a fraction where a count is due: kept as printed, never a value.
+            res.unplaced.append(Unplaced(text.strip(), source, _at(what, why)))
+            placed[k] = CellValue("missing", None, text, source, unresolved=True)
+        else:
+            # Built without the named tuple's Python-level __new__ (hundreds per report).
+            placed[k] = _new_tuple(CellValue, (status, number, text, source, unresolved))
+
+
+def _extra_numbers(row: TableRow, cells: Sequence[Cell], what: Where) -> list[Unplaced]:
+    """Given a row and the value cells placed from it, return the numbers of its other
+    value cells (an extra column): reported, not dropped."""
+    # The resolved cells are some of the row's value cells: as many means all of them.
+    if len(cells) >= len(row.values):
+        return []
+    used = {id(c) for c in cells}
+    return [
+        Unplaced(c.text.strip(), c.source, _at(what, "extra_cell"))
+        for c in row.values
+        if id(c) not in used and parse_number(c.text) is not None
+    ]
+
+
 def _place_row(
     res: TableResult,
     row: TableRow,
@@ -542,27 +639,10 @@ def _place_row(
     integer: bool = False,
 ) -> bool:
     """Place a row's value cells on ``keys``; on ambiguity mark them missing."""
-    n = len(keys)
     if row.glued is not None and not row.numbers:
-        reading = split_run(row.glued.text, kinds or ["count"] * n, check)
-        if reading is not None:
-            pieces, needed_identity = reading
-            status = "derived" if needed_identity else "reported"
-            for k, piece in zip(keys, pieces, strict=True):
-                res.cells[k] = CellValue(status, Decimal(piece), piece, row.glued.source)
-            return True
-        for k in keys:
-            res.cells.setdefault(k, UNRESOLVED)
-        res.unplaced.append(
-            Unplaced(row.glued.text, row.glued.source, _at(what, "digits_run_together", cells=n))
-        )
-        return False
-    values = row.values
-    cells = values if len(values) == n else resolve_values(values, n)
-    if cells is None and grid is not None:
-        # Part 三 rows end in their total: a window it contradicts is not the row's.
-        total_last = check is _row_total_holds
-        cells = align(row, grid() if callable(grid) else grid, n, total_last)
+        return _place_glued(res, row.glued, keys, what, kinds, check)
+    n = len(keys)
+    cells = _row_cells(row, n, check, grid)
     if cells is None:
         for k in keys:
             res.cells.setdefault(k, UNRESOLVED)
@@ -570,23 +650,8 @@ def _place_row(
             row, _at(what, "cells_for_columns", cells=len(row.values), columns=n)
         )
         return False
-    placed = res.cells
-    for k, (text, source) in zip(keys, cells, strict=True):
-        status, number, unresolved, why = _placing(text, integer)
-        if why is not None:
-            # Unreadable, or a fraction where a count is due: kept as printed, never a value.
-            res.unplaced.append(Unplaced(text.strip(), source, _at(what, why)))
-            placed[k] = CellValue("missing", None, text, source, unresolved=True)
-        else:
-            # Built without the named tuple's Python-level __new__ (hundreds per report).
-            placed[k] = _new_tuple(CellValue, (status, number, text, source, unresolved))
-    # Numbers beyond the resolved cells (an extra column) are reported, not dropped. (The
-    # resolved cells are some of the row's value cells: as many means all of them.)
-    if len(cells) < len(row.values):
-        used = {id(c) for c in cells}
-        for c in row.values:
-            if id(c) not in used and parse_number(c.text) is not None:
-                res.unplaced.append(Unplaced(c.text.strip(), c.source, _at(what, "extra_cell")))
+    _set_cells(res, keys, cells, what, integer)
+    res.unplaced += _extra_numbers(row, cells, what)
     return True
 
 
@@ -974,6 +1039,65 @@ def _undivided_beside_sub_rows(res: TableResult, template: str) -> None:
             )
 
 
+def _blank_if_bare(row: TableRow, ncol: int) -> tuple[TableRow, bool]:
+    """Given a part 三 row, return it as read and whether every one of its cells is empty
+    (a line of text that names a row and prints nothing after it has ``ncol`` empty cells)."""
+    if _bare_row_line(row) and not _is_application_header(row):
+        cells = tuple(Cell("", row.source) for _ in range(ncol))
+        return TableRow(row.label, cells, row.source, None, row.label_cells), True
+    return row, len(row.values) >= ncol and not row.has_numbers
+
+
+def _nothing_to_place(row: TableRow, key: str, all_blank: bool) -> bool:
+    """Given a part 三 row, return whether it has no cells to place: no numbers and not all
+    blank, or a header line."""
+    if not row.has_numbers and not all_blank:
+        return True
+    return not row.has_numbers and bool(key) and any(h in key for h in _APP_HEADERS)
+
+
+def _application_index(
+    row: TableRow, key: str, last: int, prefer: tuple[bool, ...]
+) -> tuple[int | None, Reason | None]:
+    """Given a part 三 row, the last row placed and the template's preferred rows, return
+    the index of the template row it names (None: none), or why its numbers are unplaced."""
+    idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
+    if idx is not None and not prefer[idx] and _only_generic(row, idx):
+        idx = None  # "（六）其他" (cut) in a 2019 report is not the 2021 row （六）3.其他
+    if idx is not None and _HAS_GENERIC_KEY[idx] and not _number_agrees(_last_piece(row), idx):
+        idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
+    if (
+        idx is not None
+        and len(named := _cells_naming(row)) > 1
+        and len({i for i in named if prefer[i]}) > 1
+    ):
+        # Two row labels on one line: a row that lost its numbers ran into the next.
+        return None, Reason.of("two_rows_named", part="applications", label=row.label)
+    if idx is None and key:
+        idx = _next_sub_item(_last_piece(row), last)
+    return idx, None
+
+
+def _names_group(row: TableRow, key: str) -> bool:
+    """Given a part 三 row that names no template row, return whether it is the subtotal
+    row of a group （三）–（六） (not a template cell, checked by its parts)."""
+    return row.has_numbers and bool(key) and _GROUPS.match(row.label, _last_piece(row)) is not None
+
+
+def _leftovers_unplaced(res: TableResult, leftovers: list[TableRow]) -> list[TableRow]:
+    """Given part 三's rows that name no row, return those that look like part 四's fifteen
+    numbers (no label); the others' numbers are unplaced."""
+    appeals_like = [
+        r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)
+    ]
+    for r in leftovers:
+        if r not in appeals_like:
+            res.unplaced += _numbers_unplaced(
+                r, Reason.of("unknown_label", part="applications", label=r.label)
+            )
+    return appeals_like
+
+
 def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResult, list[TableRow]]:
     """Part 三: rows by label × the seven applicant columns. Also returns the unlabelled
     rows that look like part 四's fifteen numbers (for reports whose part 四 heading was
@@ -991,41 +1115,15 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
         res.notes.append(f"part 三: a {T.LEGAL_PERSON_ZH} subtotal column was read and left out")
     for row in rows:
         key = label_key(row.label)
-        all_blank = len(row.values) >= ncol and not row.has_numbers
-        if _bare_row_line(row) and not _is_application_header(row):
-            # A line of text that names a row and prints nothing after it: every cell empty.
-            all_blank = True
-            row = TableRow(
-                row.label,
-                tuple(Cell("", row.source) for _ in range(ncol)),
-                row.source,
-                None,
-                row.label_cells,
-            )
-        if not row.has_numbers and not all_blank:
+        row, all_blank = _blank_if_bare(row, ncol)
+        if _nothing_to_place(row, key, all_blank):
             continue
-        if not row.has_numbers and key and any(h in key for h in _APP_HEADERS):
+        idx, reason = _application_index(row, key, last, prefer)
+        if reason is not None:
+            res.unplaced += _numbers_unplaced(row, reason)
             continue
-        idx = _APP_ROWS.match(row.label, _last_piece(row), last, prefer) if key else None
-        if idx is not None and not prefer[idx] and _only_generic(row, idx):
-            idx = None  # "（六）其他" (cut) in a 2019 report is not the 2021 row （六）3.其他
-        if idx is not None and _HAS_GENERIC_KEY[idx] and not _number_agrees(_last_piece(row), idx):
-            idx = None  # "2.其他" cut from "2.其他法律…" is not （六）3.其他
-        if (
-            idx is not None
-            and len(named := _cells_naming(row)) > 1
-            and len({i for i in named if prefer[i]}) > 1
-        ):
-            # Two row labels on one line: a row that lost its numbers ran into the next.
-            res.unplaced += _numbers_unplaced(
-                row, Reason.of("two_rows_named", part="applications", label=row.label)
-            )
-            continue
-        if idx is None and key:
-            idx = _next_sub_item(_last_piece(row), last)
         if idx is None:
-            if row.has_numbers and key and _GROUPS.match(row.label, _last_piece(row)) is not None:
-                # A subtotal row of a group （三）–（六）: not a template cell, checked by its parts.
+            if _names_group(row, key):
                 res.notes.append(
                     f"part 三: subtotal row {row.label!r} ({row.source}) is not a template cell"
                 )
@@ -1046,36 +1144,34 @@ def map_applications(rows: Sequence[TableRow], template: str) -> tuple[TableResu
     _undivided_beside_sub_rows(res, template)
     # A 2021 report printing （六） undivided keeps that row; its sub-rows stay missing.
     setdefault = res.cells.setdefault
-    for r in T.application_rows(template):
-        for k in _APP_KEYS[r.code]:
-            setdefault(k, MISSING)
-    appeals_like = [
-        r for r in leftovers if not label_key(r.label) and len(r.values) == len(T.APPEAL_CELLS)
-    ]
-    for r in leftovers:
-        if r not in appeals_like:
-            res.unplaced += _numbers_unplaced(
-                r, Reason.of("unknown_label", part="applications", label=r.label)
-            )
-    return res, appeals_like
+    for k in (k for r in T.application_rows(template) for k in _APP_KEYS[r.code]):
+        setdefault(k, MISSING)
+    return res, _leftovers_unplaced(res, leftovers)
 
 
 # --------------------------------------------------------------------------------------
 # Part 四
 # --------------------------------------------------------------------------------------
-def map_appeals(rows: Sequence[TableRow]) -> TableResult:
-    """Part 四: fifteen numbers (review ×5, direct suit ×5, suit after review ×5), printed
-    as one row, or as one row per proceeding."""
-    res = TableResult()
-    keys = list(T.APPEAL_CELLS)
+def _rows_per_proceeding(data: Sequence[TableRow]) -> dict[str, TableRow]:
+    """Given part 四's rows with numbers, return the row of each proceeding whose label
+    names that proceeding alone and that prints no more than its results."""
     nres = len(T.RESULTS)
-    data = [r for r in rows if r.has_numbers]
-    per_proc = {}
+    per_proc: dict[str, TableRow] = {}
     for r in data:
         named = _PROCEEDINGS.scores(r.label, _last_piece(r)) if label_key(r.label) else []
         idx = named[0][1] if len(named) == 1 else None  # a header names all three
         if idx is not None and len(r.numbers) <= nres:
             per_proc[T.PROCEEDINGS[idx].code] = r
+    return per_proc
+
+
+def map_appeals(rows: Sequence[TableRow]) -> TableResult:
+    """Part 四: fifteen numbers (review ×5, direct suit ×5, suit after review ×5), printed
+    as one row, or as one row per proceeding."""
+    res = TableResult()
+    keys = list(T.APPEAL_CELLS)
+    data = [r for r in rows if r.has_numbers]
+    per_proc = _rows_per_proceeding(data)
     if per_proc and len(per_proc) == len(data):
         for proc, r in per_proc.items():
             _place_row(
