@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from gxparse import template as T
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+# How the workbook, the notebooks and the build's summary name each severity.
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 SCOPES: tuple[str, ...] = ("report", "corpus")
 
 
@@ -294,4 +296,12 @@ CHECKS: tuple[Check, ...] = (
 CHECK_BY_CODE: dict[str, Check] = {c.code: c for c in CHECKS}
 # Codes whose findings :func:`run_checks` produces (the rest come from the parser).
 RUN_CHECK_CODES: frozenset[str] = frozenset(c.code for c in CHECKS if c.emitted_by == "checks")
-__all__ = ["CHECKS", "CHECK_BY_CODE", "RUN_CHECK_CODES", "SCOPES", "SEVERITIES", "Check"]
+__all__ = [
+    "CHECKS",
+    "CHECK_BY_CODE",
+    "RUN_CHECK_CODES",
+    "SCOPES",
+    "SEVERITIES",
+    "SEVERITY_LABELS",
+    "Check",
+]

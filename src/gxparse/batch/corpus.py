@@ -64,8 +64,6 @@ class Corpus(ReportTables):
         }
 
     def _summary_lines(self) -> list[tuple[str, str]]:
-        from gxparse.reporting.export import SEVERITY_LABELS
-
         s = self.summary()
 
         def line(counts: Mapping[str, int], label: Callable[[str], str], unit: str) -> str:
@@ -81,7 +79,7 @@ class Corpus(ReportTables):
             ("解析状态", line(s["reports"], lambda k: STATUS_ZH.get(k, k), "份")),
             ("年度", line(s["years"], years, "份")),
             ("模板", line(s["templates"], templates, "份")),
-            ("检查发现", line(s["findings"], lambda k: SEVERITY_LABELS.get(k, k), "条")),
+            ("检查发现", line(s["findings"], lambda k: catalog.SEVERITY_LABELS.get(k, k), "条")),
         ]
 
     def __repr__(self) -> str:
@@ -418,3 +416,37 @@ def read_report(path: PathLike) -> Corpus:
     """Parse one file; the result has the same seven DataFrame attributes as a corpus."""
     tables = concat([parse_file(path)])
     return run_corpus_checks(Corpus(frames=tables))
+
+
+# The reports charts and metrics count (the notebooks and the workbook ask for them).
+def _table(tables: object, name: str) -> pd.DataFrame:
+    return tables[name] if isinstance(tables, dict) else getattr(tables, name)
+
+
+def _corpus_of(tables: dict[str, pd.DataFrame]) -> object:
+    try:
+        return Corpus(**tables)
+    except TypeError:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(**tables)
+
+
+def _keep_reports(tables: object, ids: set[str]) -> object:
+    """The corpus of the reports ``ids`` (their rows in every table)."""
+    out = {}
+    for name in TABLES:
+        df = _table(tables, name)
+        out[name] = df[df["report_id"].isin(ids)].reset_index(drop=True)
+    return _corpus_of(out)
+
+
+def analysable(tables: object) -> object:
+    """The corpus without the reports :func:`left_out` lists (files that
+    could not be parsed, and duplicates of an earlier file or of an earlier report of the
+    same body and year): what charts and metrics count."""
+    reports = _table(tables, "reports")
+    dropped = set(left_out(reports)["report_id"])
+    if not dropped:
+        return tables
+    return _keep_reports(tables, set(reports["report_id"]) - dropped)

@@ -32,6 +32,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gxparse import contract as K
 from gxparse.analysis import metrics
+from gxparse.analysis.catalog import SEVERITY_LABELS
 from gxparse.reporting.xlsx import Link, PrintSetup, Sheet, Style, Workbook
 
 __all__ = [
@@ -129,7 +130,6 @@ LABEL_COLUMNS: tuple[str, ...] = (
     "severity",
 )
 
-SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 # (fill colour, font colour) per severity.
 SEVERITY_FILLS: dict[str, tuple[str, str]] = {
     "error": ("FFC7CE", "9C0006"),
@@ -806,7 +806,7 @@ def write_workbook(
     limit = MAX_SHEET_ROWS if max_sheet_rows is None else max_sheet_rows
     dropped = left_out_sheet(tables, left_out)
     if left_out is None and not dropped.empty:
-        from gxparse.reporting.pipeline import analysable
+        from gxparse.batch.corpus import analysable
 
         tables = analysable(tables)
 

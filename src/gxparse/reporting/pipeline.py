@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from gxparse.batch.corpus import _corpus_of, _keep_reports, _table, analysable
 from gxparse.parsing.parse import TABLES
 
 __all__ = [
@@ -153,21 +154,6 @@ def clear_figures(folder: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------
 # Loading and selecting
 # ---------------------------------------------------------------------------------------
-def _table(tables: object, name: str) -> pd.DataFrame:
-    return tables[name] if isinstance(tables, dict) else getattr(tables, name)
-
-
-def _corpus_of(tables: dict[str, pd.DataFrame]) -> object:
-    try:
-        from gxparse.batch.corpus import Corpus
-
-        return Corpus(**tables)
-    except (ImportError, TypeError):
-        from types import SimpleNamespace
-
-        return SimpleNamespace(**tables)
-
-
 def select(
     tables: object, *, years: Iterable[int] | None = None, bodies: Iterable[str] | None = None
 ) -> object:
@@ -192,28 +178,6 @@ def select(
             hit |= agency.str.contains(name, regex=False) | raw.str.contains(name, regex=False)
         keep &= hit
     return _keep_reports(tables, set(reports.loc[keep, "report_id"]))
-
-
-def _keep_reports(tables: object, ids: set[str]) -> object:
-    """The corpus of the reports ``ids`` (their rows in every table)."""
-    out = {}
-    for name in TABLE_NAMES:
-        df = _table(tables, name)
-        out[name] = df[df["report_id"].isin(ids)].reset_index(drop=True)
-    return _corpus_of(out)
-
-
-def analysable(tables: object) -> object:
-    """The corpus without the reports :func:`gxparse.batch.corpus.left_out` lists (files that
-    could not be parsed, and duplicates of an earlier file or of an earlier report of the
-    same body and year): what charts and metrics count."""
-    from gxparse.batch.corpus import left_out
-
-    reports = _table(tables, "reports")
-    dropped = set(left_out(reports)["report_id"])
-    if not dropped:
-        return tables
-    return _keep_reports(tables, set(reports["report_id"]) - dropped)
 
 
 def left_out_note(dropped: pd.DataFrame) -> str:
