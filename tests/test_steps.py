@@ -9,7 +9,13 @@ import pytest
 from gxparse import template as T
 from gxparse.normalize import label_key, parse_number, strip_enumerators
 from gxparse.parsing.derive import application_equations, derive
-from gxparse.parsing.facts import find_published, find_title, level_of, normalise_agency
+from gxparse.parsing.facts import (
+    agency_in_prose,
+    find_published,
+    find_title,
+    level_of,
+    normalise_agency,
+)
 from gxparse.parsing.glued import segment, split_run
 from gxparse.parsing.narrative import disclosure_figures, fee_figures, request_figures
 from gxparse.parsing.rows import from_cells, from_para, resolve_values
@@ -545,6 +551,27 @@ def test_derive_skips_identities_with_a_blank() -> None:
 def test_find_title(lines: list[str], agency: str, year: int) -> None:
     got_agency, got_year, _ = find_title([(t, f"line {i}") for i, t in enumerate(lines, 1)])
     assert (got_agency, got_year) == (agency, year)
+
+
+@pytest.mark.parametrize(
+    ("opening", "agency"),
+    [
+        ("2024年，平潭综合实验区坚持以习近平新时代中国特色社会主义思想为指导", "平潭综合实验区"),
+        ("2020年,大垅乡严格按照《中华人民共和国政府信息公开条例》", "大垅乡"),
+        ("2020年,永川高新技术产业开发区管理委员会认真贯彻", "永川高新技术产业开发区管理委员会"),
+        ("2020年,开阳县市场监督管理局根据新修订的《条例》", "开阳县市场监督管理局"),
+        ("本报告根据条例编制。2022年，某某区人民政府办公室坚持依法公开", "某某区人民政府办公室"),
+        # A pronoun or a clause as the subject names nobody.
+        ("2023年,我镇紧密结合工作实际", None),
+        ("2021年,在县委、县政府的正确领导下,根据《条例》", None),
+        ("2023年，本局深入推进政务公开", None),
+    ],
+)
+def test_agency_in_an_opening_sentence(opening: str, agency: str | None) -> None:
+    """With no title printed anywhere, the body named as the first sentence's subject."""
+    assert agency_in_prose([("本报告根据条例编制。", "line 1"), (opening, "line 2")]) == (
+        (agency, "line 2") if agency else (None, None)
+    )
 
 
 def test_agency_variant_characters() -> None:

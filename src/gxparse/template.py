@@ -557,6 +557,20 @@ TITLE_LEAD_INS: tuple[str, ...] = (
     "公布",
 )
 
+# When neither the text nor the page prints a title, part 一's opening sentence usually names
+# the body as its subject: "2024年，平潭综合实验区坚持…", "2020年,大垅乡严格按照…". The name
+# ends in a body's suffix (LEVELS, and these) and is followed by one of these verbs; a
+# subject that is a pronoun ("我镇", "本局") or a clause ("在县委…领导下") names nobody.
+BODY_SUFFIXES: tuple[str, ...] = (
+    "人民政府", "管理委员会", "管委会", "办事处", "实验区", "开发区", "新区", "示范区",
+)  # fmt: skip
+SUBJECT_VERBS: tuple[str, ...] = (
+    "坚持", "深入", "认真", "全面", "严格", "按照", "紧紧", "紧密", "紧扣", "围绕", "始终",
+    "持续", "进一步", "高度重视", "积极", "切实", "根据", "依据", "继续", "扎实", "不断",
+    "聚焦", "立足", "贯彻", "全力", "着力", "大力", "主动", "以习近平", "结合",
+)  # fmt: skip
+NOT_A_SUBJECT: str = "我本全各在按根依围坚认以为对经"
+
 # ---------------------------------------------------------------------------------------
 # Administrative level of a body, from the suffix of its name (first match wins).
 # ---------------------------------------------------------------------------------------

@@ -95,6 +95,26 @@ def find_title(lines: list[tuple[str, str]]) -> tuple[str | None, int | None, st
     return None, None, None
 
 
+_SUFFIXES = sorted({k for e in T.LEVELS for k in e.keys} | set(T.BODY_SUFFIXES), key=len)
+_SUBJECT = re.compile(
+    r"(?:^|[。；;])\s*(?:19|20)\d\d\s*年(?:度|以来|全年)?\s*[，,]\s*"
+    rf"(?P<name>[^{T.NOT_A_SUBJECT}\W\d][^\W\d]{{1,39}}?"
+    rf"(?:{'|'.join(map(re.escape, reversed(_SUFFIXES)))}))"
+    rf"(?={'|'.join(map(re.escape, T.SUBJECT_VERBS))})"
+)
+
+
+def agency_in_prose(paras: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """(the body, its source) named as the subject of an opening sentence ("2024年，平潭综合
+    实验区坚持…"): for a text whose title is printed nowhere. The first such sentence of
+    the first paragraphs wins; a pronoun or a clause names nobody."""
+    for text, src in paras:
+        m = _SUBJECT.search(nfkc(text)[:400])
+        if m:
+            return m.group("name"), src
+    return None, None
+
+
 def year_from_text(text: str) -> int | None:
     """The year the opening text speaks of most ("2020年，我镇…", "2020年度我街办…"),
     when neither the title nor the statistics period gives it. Ties: none."""

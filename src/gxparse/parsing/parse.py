@@ -23,6 +23,7 @@ from gxparse.normalize import is_page_furniture
 from gxparse.parsing.derive import appeal_equations, application_equations, derive
 from gxparse.parsing.facts import (
     Facts,
+    agency_in_prose,
     find_published,
     find_title,
     level_of,
@@ -446,6 +447,10 @@ def _facts(doc: Document, items: list[Item], regions: list[Region]) -> Facts:
         # The article does not print its title; the web page's own title names the body.
         agency_raw, page_year, title_src = find_title([(doc.title, "page title")])
         year = year if year is not None else page_year
+    if agency_raw is None:
+        # No title anywhere: the opening sentence may name the body as its subject.
+        paras = [(i.text, i.source) for i in items if isinstance(i, Para)][:12]
+        agency_raw, title_src = agency_in_prose(paras)
     text = doc.text or "\n".join(t for t, _ in head)
     if year is None:
         year = year_from_period(text)
