@@ -18,8 +18,9 @@ import bisect
 import ctypes
 import itertools
 import math
+import struct
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import pypdfium2.raw as pdfium_c
@@ -97,10 +98,17 @@ class View:
         return 0 < a * d and b * c <= 0
 
 
+class _Handle(ctypes.c_void_p):
+    """A pdfium handle returned as it is: ctypes converts the results of its plain types
+    to Python ints, which it would pass back truncated to a C int."""
+
+
 class _Calls:
-    """The pdfium functions called once per character, declared with plain pointer
-    arguments: ctypes converts those several times faster than pypdfium2's typed
-    pointers (the same library, already loaded by pypdfium2)."""
+    """The pdfium functions called once per character, path segment or page object
+    (the same library, already loaded by pypdfium2). The hot ones are declared without
+    argument types: ctypes then passes handles and ``byref`` pointers as they are and
+    Python ints as C ints, twice as fast as converting by declared types. Every pointer
+    handed to them is therefore a ctypes object, never a Python int."""
 
     def __init__(self) -> None:
         from pypdfium2_raw import bindings
@@ -110,31 +118,57 @@ class _Calls:
 
         def declare(name: str, restype: Any, *argtypes: Any) -> Any:
             fn = lib[name]  # a new function object: pypdfium2's own stays as it is
-            fn.restype, fn.argtypes = restype, list(argtypes)
+            fn.restype, fn.argtypes = restype, (list(argtypes) if argtypes else None)
             return fn
 
-        self.loose_box = declare("FPDFText_GetLooseCharBox", i32, vp, i32, vp)
-        self.text_object = declare("FPDFText_GetTextObject", vp, vp, i32)
-        self.matrix = declare("FPDFText_GetMatrix", i32, vp, i32, vp)
-        self.font_size = declare("FPDFText_GetFontSize", f64, vp, i32)
-        self.is_generated = declare("FPDFText_IsGenerated", i32, vp, i32)
-        self.origin = declare("FPDFText_GetCharOrigin", i32, vp, i32, vp, vp)
-        self.object_type = declare("FPDFPageObj_GetType", i32, vp)
-        self.page_object = declare("FPDFPage_GetObject", vp, vp, i32)
-        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32, vp, vp)
-        self.draw_mode = declare("FPDFPath_GetDrawMode", i32, vp, vp, vp)
-        self.count_segments = declare("FPDFPath_CountSegments", i32, vp)
-        self.segment = declare("FPDFPath_GetPathSegment", vp, vp, i32)
-        self.segment_point = declare("FPDFPathSegment_GetPoint", i32, vp, vp, vp)
-        self.segment_type = declare("FPDFPathSegment_GetType", i32, vp)
-        self.segment_close = declare("FPDFPathSegment_GetClose", i32, vp)
+        self.loose_box = declare("FPDFText_GetLooseCharBox", i32)
+        # The text object's address, only compared: a plain int.
+        self.text_object = declare("FPDFText_GetTextObject", ctypes.c_size_t)
+        self.matrix = declare("FPDFText_GetMatrix", i32)
+        self.font_size = declare("FPDFText_GetFontSize", f64)
+        self.is_generated = declare("FPDFText_IsGenerated", i32)
+        self.origin = declare("FPDFText_GetCharOrigin", i32)
+        self.object_type = declare("FPDFPageObj_GetType", i32)
+        self.page_object = declare("FPDFPage_GetObject", _Handle)
+        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32)
+        self.draw_mode = declare("FPDFPath_GetDrawMode", i32)
+        self.count_segments = declare("FPDFPath_CountSegments", i32)
+        self.segment = declare("FPDFPath_GetPathSegment", _Handle)
+        self.segment_point = declare("FPDFPathSegment_GetPoint", i32)
+        self.segment_type = declare("FPDFPathSegment_GetType", i32)
+        self.segment_close = declare("FPDFPathSegment_GetClose", i32)
+        # An unsigned long index: declared, as a C int would not fill the register.
         self.form_count = declare("FPDFFormObj_CountObjects", i32, vp)
-        self.form_object = declare("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
+        self.form_object = declare("FPDFFormObj_GetObject", _Handle, vp, ctypes.c_ulong)
 
 
 _calls: _Calls | None = None
 _UNPRINTED = {c: "\n" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
-_new_char = tuple.__new__
+_new_char = _new_edge = tuple.__new__
+
+
+_CharInfo = tuple[bool, float, float, int, float]
+
+
+def _char_info(key: tuple[float, ...], view: View) -> _CharInfo:
+    """What the boxes of characters drawn with a matrix's linear part and a font size
+    (``key``) need (see :func:`page_chars`)."""
+    a, b, c, d, fs = key
+    scale = math.hypot(c, d)
+    if abs(b) < 1e-6 and abs(c) < 1e-6:
+        kind, size = (0 if d > 0 else 1), fs * abs(d)
+    elif abs(a) < 1e-6 and abs(d) < 1e-6:
+        kind, size = (2 if c < 0 else 3), fs * abs(c)
+    else:
+        kind, size = 4, fs * scale
+    vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
+    return (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
+
+
+# One call reads a pdfium struct's floats: FS_RECTF (left, top, right, bottom) and
+# FS_MATRIX's linear part (a, b, c, d).
+_RECT = struct.Struct("4f").unpack
+_LINEAR = struct.Struct("4f").unpack_from
 
 
 def page_chars(textpage: Any, view: View) -> list[Char]:
@@ -159,7 +193,7 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
     if _calls is None:
         _calls = _Calls()
     calls = _calls
-    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    tp = ctypes.c_void_p(ctypes.cast(textpage, ctypes.c_void_p).value)
     loose, generated = calls.loose_box, calls.is_generated
     get_matrix, font_size = calls.matrix, calls.font_size
     rect = pdfium_c.FS_RECTF()
@@ -171,33 +205,20 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
     # Per matrix and font size: (upright, size, font size when the scale is not 1, how to
     # fix the box: 0 baseline up, 1 baseline down, 2 up to the left, 3 up to the right,
     # 4 other, size of a square).
-    known: dict[tuple[float, ...], tuple[bool, float, float, int, float]] = {}
+    known: dict[tuple[float, ...], _CharInfo] = {}
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
         if ch.isspace() and (ch in "\r\n" or generated(tp, i)):
             continue
-        if not loose(tp, i, rect_ref):
+        if not loose(tp, i, rect_ref) or not get_matrix(tp, i, matrix_ref):
             continue
-        if not get_matrix(tp, i, matrix_ref):
-            continue
-        fs = font_size(tp, i)
-        key = (matrix.a, matrix.b, matrix.c, matrix.d, fs)
+        key = (*_LINEAR(matrix), font_size(tp, i))
         info = known.get(key)
         if info is None:
-            a, b, c, d = key[:4]
-            scale = math.hypot(c, d)
-            if abs(b) < 1e-6 and abs(c) < 1e-6:
-                kind, size = (0 if d > 0 else 1), fs * abs(d)
-            elif abs(a) < 1e-6 and abs(d) < 1e-6:
-                kind, size = (2 if c < 0 else 3), fs * abs(c)
-            else:
-                kind, size = 4, fs * scale
-            vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
-            info = (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
-            known[key] = info
+            info = known[key] = _char_info(key, view)
         upright, size, vertical_hint, kind, square = info
-        left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
+        left, high, right, low = _RECT(rect)
         # The loose box reaches from the descent to the font's ascent; pdfminer's from the
         # descent to one font size above it. Move the side away from the descent.
         if abs(right - left - vertical_hint) <= 1e-3 * vertical_hint:
@@ -245,34 +266,41 @@ def page_edges(page: Any, view: View) -> list[Edge]:
     global _calls
     if _calls is None:
         _calls = _Calls()
-    calls = _calls
+    ctx = _PathContext(_calls, view)
+    page_object, object_type = _calls.page_object, _calls.object_type
     out: list[Edge] = []
-    address = ctypes.cast(page, ctypes.c_void_p).value
-    buffers = _PathBuffers()
+    handle = ctypes.c_void_p(ctypes.cast(page, ctypes.c_void_p).value)
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = calls.page_object(address, i)
+        obj = page_object(handle, i)
         if obj:
-            kind = calls.object_type(obj)
-            if kind in _WANTED:
-                _object_edges(calls, buffers, obj, kind, None, view, out, 0)
+            kind = object_type(obj)
+            if kind == _PATH or kind == _FORM:
+                _object_edges(ctx, obj, kind, None, out, 0)
     return out
 
 
-class _PathBuffers:
-    """The ctypes values pdfium writes a path's matrix, draw mode and points into, made
-    once per page."""
+class _PathContext:
+    """What reading a page's paths needs: the pdfium calls, the ctypes values pdfium
+    writes a path's matrix, draw mode and points into (made once per page), and the
+    page's view."""
 
-    def __init__(self) -> None:
+    def __init__(self, calls: _Calls, view: View) -> None:
+        self.calls = calls
         self.matrix = pdfium_c.FS_MATRIX()
         self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
-        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.xy = (ctypes.c_float * 2)()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.fill_ref, self.stroke_ref = ctypes.byref(self.fill), ctypes.byref(self.stroke)
-        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
+        self.x_ref, self.y_ref = ctypes.byref(self.xy, 0), ctypes.byref(self.xy, 4)
+        self.ctm = view.ctm
+        self.dx, self.h0 = view.dx, view.height + view.dtop
 
 
-_WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
+_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+_MOVETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
 _MAX_FORM_DEPTH = 16
+_MATRIX = struct.Struct("6f").unpack  # FS_MATRIX: a, b, c, d, e, f
+_POINT = struct.Struct("2f").unpack  # a segment's point: x, y
 
 
 def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
@@ -290,38 +318,61 @@ def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
 
 
 def _object_edges(
-    calls: _Calls,
-    buffers: _PathBuffers,
-    obj: int,
+    ctx: _PathContext,
+    obj: _Handle,
     kind: int,
     parent: tuple[float, ...] | None,
-    view: View,
     out: list[Edge],
     depth: int,
 ) -> None:
-    matrix = buffers.matrix
-    if not calls.object_matrix(obj, buffers.matrix_ref):
+    calls = ctx.calls
+    if not calls.object_matrix(obj, ctx.matrix_ref):
         return
-    m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+    m = _MATRIX(ctx.matrix)
     if parent is not None:
         m = _compose(m, parent)
-    if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+    if kind == _FORM:
         if depth < _MAX_FORM_DEPTH:
             for j in range(calls.form_count(obj)):
                 child = calls.form_object(obj, j)
                 if child:
                     child_kind = calls.object_type(child)
-                    if child_kind in _WANTED:
-                        _object_edges(calls, buffers, child, child_kind, m, view, out, depth + 1)
+                    if child_kind == _PATH or child_kind == _FORM:
+                        _object_edges(ctx, child, child_kind, m, out, depth + 1)
         return
-    if calls.draw_mode(obj, buffers.fill_ref, buffers.stroke_ref) and not (
-        buffers.fill.value or buffers.stroke.value
+    if calls.draw_mode(obj, ctx.fill_ref, ctx.stroke_ref) and not (
+        ctx.fill.value or ctx.stroke.value
     ):
         return
+    for pts in _subpaths(ctx, obj, m):
+        if len(pts) < 2:
+            continue
+        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
+            (x0, t0), (x1, t1) = pts[0], pts[1]
+            out.append(
+                _new_edge(
+                    Edge,
+                    ("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1)),
+                )
+            )
+            continue
+        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
+            if x0 == x1:
+                out.append(_new_edge(Edge, ("v", x0, min(t0, t1), x1, max(t0, t1))))
+            elif t0 == t1:
+                out.append(_new_edge(Edge, ("h", min(x0, x1), t0, max(x0, x1), t1)))
+
+
+def _subpaths(
+    ctx: _PathContext, obj: _Handle, m: tuple[float, ...]
+) -> list[list[tuple[float, float]]]:
+    """A path's subpaths as points on the displayed page (Bézier curves by their end
+    points; a closed subpath ends back at its start)."""
+    calls = ctx.calls
     a, b, c, d, e, f = m
-    ca, cb, cc, cd, ce, cf = view.ctm
-    dx, h0 = view.dx, view.height + view.dtop
-    x, y, xr, yr = buffers.x, buffers.y, buffers.x_ref, buffers.y_ref
+    ca, cb, cc, cd, ce, cf = ctx.ctm
+    dx, h0 = ctx.dx, ctx.h0
+    xy, xr, yr = ctx.xy, ctx.x_ref, ctx.y_ref
     segment, get_point = calls.segment, calls.segment_point
     get_type, get_close = calls.segment_type, calls.segment_close
     subpaths: list[list[tuple[float, float]]] = []
@@ -332,39 +383,29 @@ def _object_edges(
         if not seg or not get_point(seg, xr, yr):
             continue
         t = get_type(seg)
-        ux = a * x.value + c * y.value + e
-        uy = b * x.value + d * y.value + f
+        x, y = _POINT(xy)
+        ux = a * x + c * y + e
+        uy = b * x + d * y + f
         p = (ca * ux + cc * uy + ce + dx, h0 - (cb * ux + cd * uy + cf))
-        if t == pdfium_c.FPDF_SEGMENT_MOVETO:
+        if t == _MOVETO:
             if current:
                 subpaths.append(current)
             current = [p]
             bezier = 0
-        elif t == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            continue  # a lone point: closing it adds nothing
+        if t == _BEZIERTO:
             bezier += 1
             if bezier % 3 == 0:  # two control points, then the end point
                 current.append(p)
         else:
             current.append(p)
             bezier = 0
-        if current and get_close(seg) and current[-1] != current[0]:
+        # Whether the segment closes the subpath, asked only when that adds a point.
+        if current and current[-1] != current[0] and get_close(seg):
             current.append(current[0])
     if current:
         subpaths.append(current)
-    for pts in subpaths:
-        if len(pts) < 2:
-            continue
-        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
-            (x0, t0), (x1, t1) = pts[0], pts[1]
-            out.append(
-                Edge("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1))
-            )
-            continue
-        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
-            if x0 == x1:
-                out.append(Edge("v", x0, min(t0, t1), x1, max(t0, t1)))
-            elif t0 == t1:
-                out.append(Edge("h", min(x0, x1), t0, max(x0, x1), t1))
+    return subpaths
 
 
 # --- clustering ------------------------------------------------------------------------
@@ -399,41 +440,49 @@ def cluster(
 # --- tables ----------------------------------------------------------------------------
 
 
-def _length(e: Edge) -> float:
-    return (e.bottom - e.top) if e.orientation == "v" else (e.x1 - e.x0)
+# Per orientation: the field an edge's line is at, and the fields where it starts and
+# ends along that line (x0, top, x1, bottom are fields 1 to 4).
+_AXES = {"h": (2, 1, 3), "v": (1, 2, 4)}
 
 
 def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
     """Edges snapped to the average position of those within ``tolerance`` across, then
     joined where they meet or overlap along (gaps up to ``tolerance``), then the short ones
-    (under 3 points) dropped."""
-    v = [e for e in edges if e.orientation == "v" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
-    h = [e for e in edges if e.orientation == "h" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
-    snapped: list[Edge] = []
-    for group in cluster(v, lambda e: e.x0, tolerance):
-        avg = sum(e.x0 for e in group) / len(group)
-        snapped += [e._replace(x0=avg, x1=e.x1 + (avg - e.x0)) for e in group]
-    for group in cluster(h, lambda e: e.top, tolerance):
-        avg = sum(e.top for e in group) / len(group)
-        snapped += [e._replace(top=avg, bottom=e.bottom + (avg - e.top)) for e in group]
-
-    def line_of(e: Edge) -> tuple[str, float]:
-        return (e.orientation, e.top if e.orientation == "h" else e.x0)
-
+    (under 3 points) dropped. Horizontal lines first, each orientation's lines in order."""
     out: list[Edge] = []
-    for (orientation, _), items in itertools.groupby(sorted(snapped, key=line_of), key=line_of):
-        lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
-        group = sorted(items, key=attrgetter(lo))
-        joined = [group[0]]
-        for e in group[1:]:
-            last = joined[-1]
-            if getattr(e, lo) <= getattr(last, hi) + tolerance:
-                if getattr(e, hi) > getattr(last, hi):
-                    joined[-1] = last._replace(**{hi: getattr(e, hi)})
+    for orientation, (at, lo, hi) in _AXES.items():
+        kept = [
+            e for e in edges if e[0] == orientation and e[hi] - e[lo] >= EDGE_MIN_LENGTH_PREFILTER
+        ]
+        ids = _cluster_ids([e[at] for e in kept], tolerance)
+        lines: dict[int, list[Edge]] = {}
+        for e in kept:
+            lines.setdefault(ids[e[at]], []).append(e)
+        for k in sorted(lines):
+            group = lines[k]
+            avg = sum(e[at] for e in group) / len(group)
+            # Snapped: moved across to the line, the far side by as much (pdfplumber's).
+            if orientation == "h":
+                spans = [[e[1], e[3], e[4] + (avg - e[2])] for e in group]
             else:
-                joined.append(e)
-        out += joined
-    return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
+                spans = [[e[2], e[4], e[3] + (avg - e[1])] for e in group]
+            spans.sort(key=itemgetter(0))
+            joined = [spans[0]]
+            for span in spans[1:]:
+                last = joined[-1]
+                if span[0] <= last[1] + tolerance:
+                    if span[1] > last[1]:
+                        last[1] = span[1]
+                else:
+                    joined.append(span)
+            for start, end, far in joined:
+                if end - start < EDGE_MIN_LENGTH:
+                    continue
+                if orientation == "h":
+                    out.append(_new_edge(Edge, ("h", start, avg, end, far)))
+                else:
+                    out.append(_new_edge(Edge, ("v", avg, start, far, end)))
+    return out
 
 
 def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BBox]]:
@@ -563,10 +612,11 @@ def table_rows(cells: list[BBox]) -> list[tuple[BBox, list[BBox | None]]]:
     xs = sorted({c[0] for c in cells})
     out: list[tuple[BBox, list[BBox | None]]] = []
     ordered = sorted(cells, key=lambda c: (c[1], c[0]))
-    for _, group in itertools.groupby(ordered, key=lambda c: c[1]):
+    for top, grp in itertools.groupby(ordered, key=itemgetter(1)):
+        group = list(grp)  # one top, x0 rising; one cell per (x0, top), a crossing
         at = {c[0]: c for c in group}
-        row = [at.get(x) for x in xs]
-        out.append((table_bbox([c for c in row if c is not None]), row))
+        box = (group[0][0], top, max([c[2] for c in group]), max([c[3] for c in group]))
+        out.append((box, [at.get(x) for x in xs]))
     return out
 
 
@@ -685,8 +735,13 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
     tops = [c.top for c in chars]
     if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
         return _one_line(chars, tol)
-    lines = cluster(extract_words(chars, tol), lambda w: w.top, tol)
-    return "\n".join(" ".join(w.text for w in line) for line in lines)
+    # The words clustered into lines by top (``cluster``, without its general machinery).
+    words = extract_words(chars, tol)
+    ids = _cluster_ids([w.top for w in words], tol)
+    lines: dict[int, list[str]] = {}
+    for w in words:
+        lines.setdefault(ids[w.top], []).append(w.text)
+    return "\n".join([" ".join(lines[k]) for k in sorted(lines)])
 
 
 def _one_line(chars: list[Char], tol: float) -> str:
