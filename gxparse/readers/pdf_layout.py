@@ -206,6 +206,8 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
     # fix the box: 0 baseline up, 1 baseline down, 2 up to the left, 3 up to the right,
     # 4 other, size of a square).
     known: dict[tuple[float, ...], _CharInfo] = {}
+    last_key: tuple[float, ...] = ()
+    info: _CharInfo = (True, 0.0, -1.0, 0, 0.0)  # set with last_key
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
@@ -214,9 +216,11 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         if not loose(tp, i, rect_ref) or not get_matrix(tp, i, matrix_ref):
             continue
         key = (*_LINEAR(matrix), font_size(tp, i))
-        info = known.get(key)
-        if info is None:
-            info = known[key] = _char_info(key, view)
+        if key != last_key:  # runs of characters share a matrix and font size
+            info = known.get(key)
+            if info is None:
+                info = known[key] = _char_info(key, view)
+            last_key = key
         upright, size, vertical_hint, kind, square = info
         left, high, right, low = _RECT(rect)
         # The loose box reaches from the descent to the font's ascent; pdfminer's from the
@@ -491,30 +495,39 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
     whose sides run along edges, grouped into tables by shared corners (tables of a
     single cell left out)."""
     edges = merge_edges(edges, tolerance)
-    v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
-    h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    v_edges = sorted((e for e in edges if e[0] == "v"), key=lambda e: (e[1], e[2]))
+    h_edges = sorted((e for e in edges if e[0] == "h"), key=lambda e: (e[2], e[1]))
     # Each crossing's vertical and horizontal edges. pdfplumber keeps their boxes; an edge
-    # stands for its box here, since only edges of one orientation are ever compared.
-    crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]] = {}
-    h_tops = [h.top for h in h_edges]
+    # stands for its box here, since only edges of one orientation are ever compared. A
+    # set of edges is an int with one bit per distinct edge: sets meet where bits do.
+    bits: dict[Edge, int] = {}
+    for e in itertools.chain(v_edges, h_edges):
+        bits.setdefault(e, 1 << len(bits))
+    crossings: dict[tuple[float, float], list[int]] = {}
+    h_tops = [h[2] for h in h_edges]
     for v in v_edges:  # the horizontal edges at heights the vertical one reaches
-        lo = bisect.bisect_left(h_tops, v.top - tolerance)
-        hi = bisect.bisect_right(h_tops, v.bottom + tolerance)
+        _, x, top, _, bottom = v
+        v_bit = bits[v]
+        lo = bisect.bisect_left(h_tops, top - tolerance)
+        hi = bisect.bisect_right(h_tops, bottom + tolerance)
         for h in h_edges[lo:hi]:
+            h_top = h[2]
             if (
-                v.top <= h.top + tolerance
-                and v.bottom >= h.top - tolerance
-                and v.x0 >= h.x0 - tolerance
-                and v.x0 <= h.x1 + tolerance
+                top <= h_top + tolerance
+                and bottom >= h_top - tolerance
+                and x >= h[1] - tolerance
+                and x <= h[3] + tolerance
             ):
-                vs, hs = crossings.setdefault((v.x0, h.top), (set(), set()))
-                vs.add(v)
-                hs.add(h)
-    cells = _cells(crossings)
-    return _group_cells(cells)
+                at = crossings.get((x, h_top))
+                if at is None:
+                    crossings[(x, h_top)] = [v_bit, bits[h]]
+                else:
+                    at[0] |= v_bit
+                    at[1] |= bits[h]
+    return _group_cells(_cells(crossings))
 
 
-def _cells(crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]]) -> list[BBox]:
+def _cells(crossings: dict[tuple[float, float], list[int]]) -> list[BBox]:
     points = sorted(crossings)
     below: dict[float, list[tuple[float, float]]] = {}
     right: dict[float, list[tuple[float, float]]] = {}
@@ -530,62 +543,65 @@ def _cells(crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]]) ->
         # pdfplumber's search: the first point below, then the first to the right, each
         # joined to ``pt`` by an edge, whose corner closes the rectangle. The points to the
         # right are tested for an edge once each, and only as far as the search goes.
-        downs = below[pt[0]][at_below[pt] + 1 :]
-        rights = right[pt[1]][at_right[pt] + 1 :]
-        if not downs or not rights:
+        col, row = below[pt[0]], right[pt[1]]
+        first_down, first_right = at_below[pt] + 1, at_right[pt] + 1
+        if first_down == len(col) or first_right == len(row):
             continue
-        v_at, h_at = crossings[pt]
-        joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
-        scanned = 0
-        found = None
-        for down in downs:
-            if v_at.isdisjoint(crossings[down][0]):
-                continue
-            k = 0
-            while True:
-                if k == len(joined):
-                    while scanned < len(rights) and h_at.isdisjoint(crossings[rights[scanned]][1]):
-                        scanned += 1
-                    if scanned == len(rights):
-                        break
-                    joined.append(rights[scanned])
-                    scanned += 1
-                r = joined[k]
-                k += 1
-                corner = (r[0], down[1])
-                at = crossings.get(corner)
-                if (
-                    at is not None
-                    and not at[0].isdisjoint(crossings[r][0])
-                    and not at[1].isdisjoint(crossings[down][1])
-                ):
-                    found = (pt[0], pt[1], corner[0], corner[1])
-                    break
-            if found:
-                break
+        found = _cell_at(crossings, pt, col[first_down:], row, first_right)
         if found:
             out.append(found)
     return out
 
 
+def _cell_at(
+    crossings: dict[tuple[float, float], list[int]],
+    pt: tuple[float, float],
+    downs: list[tuple[float, float]],
+    row: list[tuple[float, float]],
+    scanned: int,
+) -> BBox | None:
+    """The smallest cell whose top left corner is ``pt`` (see :func:`_cells`): ``downs``
+    are the points below it, ``row[scanned:]`` those to its right."""
+    v_at, h_at = crossings[pt]
+    joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
+    n_row = len(row)
+    for down in downs:
+        down_v, down_h = crossings[down]
+        if not v_at & down_v:
+            continue
+        k = 0
+        while True:
+            if k == len(joined):
+                while scanned < n_row and not h_at & crossings[row[scanned]][1]:
+                    scanned += 1
+                if scanned == n_row:
+                    break
+                joined.append(row[scanned])
+                scanned += 1
+            r = joined[k]
+            k += 1
+            at = crossings.get((r[0], down[1]))
+            if at is not None and at[0] & crossings[r][0] and at[1] & down_h:
+                return (pt[0], pt[1], r[0], down[1])
+    return None
+
+
 def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
     """Cells grouped as pdfplumber's ``cells_to_tables`` groups them (repeated passes
     adding the cells that share a corner with the group), groups of one cell dropped."""
-    remaining = list(cells)
+    remaining = [(c, ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))) for c in cells]
     tables: list[list[BBox]] = []
     corners: set[tuple[float, float]] = set()
     current: list[BBox] = []
     while remaining:
         before = len(current)
-        keep: list[BBox] = []
-        for cell in remaining:
-            x0, top, x1, bottom = cell
-            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+        keep = []
+        for cell, cc in remaining:
             if not current or not corners.isdisjoint(cc):
                 corners.update(cc)
                 current.append(cell)
             else:
-                keep.append(cell)
+                keep.append((cell, cc))
         remaining = keep
         if len(current) == before:
             tables.append(current)
@@ -733,8 +749,12 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
         text = chars[0].text
         return "" if text.isspace() else LIGATURES.get(text, text)
     tops = [c.top for c in chars]
-    if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
-        return _one_line(chars, tol)
+    if all(c.upright for c in chars):
+        if max(tops) - min(tops) <= tol:
+            return _one_line(chars, tol)
+        text = _upright_lines(chars, tops, tol)
+        if text is not None:
+            return text
     # The words clustered into lines by top (``cluster``, without its general machinery).
     words = extract_words(chars, tol)
     ids = _cluster_ids([w.top for w in words], tol)
@@ -742,6 +762,27 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
     for w in words:
         lines.setdefault(ids[w.top], []).append(w.text)
     return "\n".join([" ".join(lines[k]) for k in sorted(lines)])
+
+
+def _upright_lines(chars: list[Char], tops: list[float], tol: float) -> str | None:
+    """:func:`extract_text` of upright characters when each line of characters (clustered
+    by top) has its tops within ``tol``: then no word's top strays from its line, the
+    lines of words are those of characters, and each is :func:`_one_line`. None when a
+    line's tops spread further (the general path decides)."""
+    ids = _cluster_ids(tops, tol)
+    rows: dict[int, list[Char]] = {}
+    for c in chars:
+        rows.setdefault(ids[c.top], []).append(c)
+    lines: list[str] = []
+    for k in sorted(rows):
+        row = rows[k]
+        row_tops = [c.top for c in row]
+        if max(row_tops) - min(row_tops) > tol:
+            return None
+        text = _one_line(row, tol)
+        if text:  # a line of blanks makes no word
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def _one_line(chars: list[Char], tol: float) -> str:
