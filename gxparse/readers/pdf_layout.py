@@ -108,7 +108,8 @@ class _Calls:
     (the same library, already loaded by pypdfium2). The hot ones are declared without
     argument types: ctypes then passes handles and ``byref`` pointers as they are and
     Python ints as C ints, twice as fast as converting by declared types. Every pointer
-    handed to them is therefore a ctypes object, never a Python int."""
+    handed to them is therefore a ctypes object, never a Python int (a page object's
+    address, returned as an int, is wrapped in ``c_void_p`` first)."""
 
     def __init__(self) -> None:
         from pypdfium2_raw import bindings
@@ -128,8 +129,10 @@ class _Calls:
         self.font_size = declare("FPDFText_GetFontSize", f64)
         self.is_generated = declare("FPDFText_IsGenerated", i32)
         self.origin = declare("FPDFText_GetCharOrigin", i32)
-        self.object_type = declare("FPDFPageObj_GetType", i32)
-        self.page_object = declare("FPDFPage_GetObject", _Handle)
+        # Every page object is asked for its type; few are paths. Its address as a plain
+        # int and a declared argument cost less than a handle object per page object.
+        self.page_object = declare("FPDFPage_GetObject", ctypes.c_size_t)
+        self.object_type = declare("FPDFPageObj_GetType", i32, vp)
         self.object_matrix = declare("FPDFPageObj_GetMatrix", i32)
         self.draw_mode = declare("FPDFPath_GetDrawMode", i32)
         self.count_segments = declare("FPDFPath_CountSegments", i32)
@@ -139,7 +142,7 @@ class _Calls:
         self.segment_close = declare("FPDFPathSegment_GetClose", i32)
         # An unsigned long index: declared, as a C int would not fill the register.
         self.form_count = declare("FPDFFormObj_CountObjects", i32, vp)
-        self.form_object = declare("FPDFFormObj_GetObject", _Handle, vp, ctypes.c_ulong)
+        self.form_object = declare("FPDFFormObj_GetObject", ctypes.c_size_t, vp, ctypes.c_ulong)
 
 
 _calls: _Calls | None = None
@@ -279,7 +282,7 @@ def page_edges(page: Any, view: View) -> list[Edge]:
         if obj:
             kind = object_type(obj)
             if kind == _PATH or kind == _FORM:
-                _object_edges(ctx, obj, kind, None, out, 0)
+                _object_edges(ctx, ctypes.c_void_p(obj), kind, None, out, 0)
     return out
 
 
@@ -323,7 +326,7 @@ def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
 
 def _object_edges(
     ctx: _PathContext,
-    obj: _Handle,
+    obj: ctypes.c_void_p,
     kind: int,
     parent: tuple[float, ...] | None,
     out: list[Edge],
@@ -342,7 +345,7 @@ def _object_edges(
                 if child:
                     child_kind = calls.object_type(child)
                     if child_kind == _PATH or child_kind == _FORM:
-                        _object_edges(ctx, child, child_kind, m, out, depth + 1)
+                        _object_edges(ctx, ctypes.c_void_p(child), child_kind, m, out, depth + 1)
         return
     if calls.draw_mode(obj, ctx.fill_ref, ctx.stroke_ref) and not (
         ctx.fill.value or ctx.stroke.value
@@ -368,7 +371,7 @@ def _object_edges(
 
 
 def _subpaths(
-    ctx: _PathContext, obj: _Handle, m: tuple[float, ...]
+    ctx: _PathContext, obj: ctypes.c_void_p, m: tuple[float, ...]
 ) -> list[list[tuple[float, float]]]:
     """A path's subpaths as points on the displayed page (Bézier curves by their end
     points; a closed subpath ends back at its start)."""
@@ -503,86 +506,100 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
     bits: dict[Edge, int] = {}
     for e in itertools.chain(v_edges, h_edges):
         bits.setdefault(e, 1 << len(bits))
+    h_rows = [(h[2], h[1], h[3], bits[h]) for h in h_edges]  # top, x0, x1, bit
+    h_tops = [h[0] for h in h_rows]
     crossings: dict[tuple[float, float], list[int]] = {}
-    h_tops = [h[2] for h in h_edges]
     for v in v_edges:  # the horizontal edges at heights the vertical one reaches
         _, x, top, _, bottom = v
         v_bit = bits[v]
         lo = bisect.bisect_left(h_tops, top - tolerance)
         hi = bisect.bisect_right(h_tops, bottom + tolerance)
-        for h in h_edges[lo:hi]:
-            h_top = h[2]
+        for h_top, h_x0, h_x1, h_bit in h_rows[lo:hi]:
             if (
                 top <= h_top + tolerance
                 and bottom >= h_top - tolerance
-                and x >= h[1] - tolerance
-                and x <= h[3] + tolerance
+                and x >= h_x0 - tolerance
+                and x <= h_x1 + tolerance
             ):
                 at = crossings.get((x, h_top))
                 if at is None:
-                    crossings[(x, h_top)] = [v_bit, bits[h]]
+                    crossings[(x, h_top)] = [v_bit, h_bit]
                 else:
                     at[0] |= v_bit
-                    at[1] |= bits[h]
+                    at[1] |= h_bit
     return _group_cells(_cells(crossings))
 
 
 def _cells(crossings: dict[tuple[float, float], list[int]]) -> list[BBox]:
+    """pdfplumber's smallest cells: for each crossing, in order of x then top, the first
+    crossing below it, then the first to its right, each joined to it by an edge, whose
+    corner closes the rectangle. The crossings are laid on the grid of their distinct x
+    and top values (column i, row j at ``i * n_rows + j``), searched by index."""
     points = sorted(crossings)
-    below: dict[float, list[tuple[float, float]]] = {}
-    right: dict[float, list[tuple[float, float]]] = {}
-    for p in points:  # sorted by x then top: each list is in the order of ``points``
-        below.setdefault(p[0], []).append(p)
-    for p in sorted(points, key=lambda p: (p[1], p[0])):
-        right.setdefault(p[1], []).append(p)
-    at_below = {p: i for col in below.values() for i, p in enumerate(col)}
-    at_right = {p: i for row in right.values() for i, p in enumerate(row)}
-
+    xs = sorted({p[0] for p in points})
+    ys = sorted({p[1] for p in points})
+    row_of = {y: j for j, y in enumerate(ys)}
+    n_rows = len(ys)
+    # A crossing's [vertical edge bits, horizontal edge bits], or None.
+    grid: list[Any] = [None] * (len(xs) * n_rows)
+    cols: list[list[int]] = [[] for _ in xs]  # per column, its crossings' rows, rising
+    i, last_x = -1, None
+    for p in points:
+        if p[0] != last_x:
+            i, last_x = i + 1, p[0]
+        j = row_of[p[1]]
+        grid[i * n_rows + j] = crossings[p]
+        cols[i].append(j)
+    rows: list[list[int]] = [[] for _ in ys]  # per row, its crossings' columns, rising
+    for i, col in enumerate(cols):
+        for j in col:
+            rows[j].append(i)
     out: list[BBox] = []
-    for pt in points:
-        # pdfplumber's search: the first point below, then the first to the right, each
-        # joined to ``pt`` by an edge, whose corner closes the rectangle. The points to the
-        # right are tested for an edge once each, and only as far as the search goes.
-        col, row = below[pt[0]], right[pt[1]]
-        first_down, first_right = at_below[pt] + 1, at_right[pt] + 1
-        if first_down == len(col) or first_right == len(row):
-            continue
-        found = _cell_at(crossings, pt, col[first_down:], row, first_right)
-        if found:
-            out.append(found)
+    for i, col in enumerate(cols):
+        for k in range(len(col) - 1):
+            found = _cell_at(grid, n_rows, i, col[k], col[k + 1 :], rows[col[k]])
+            if found is not None:
+                out.append((xs[i], ys[col[k]], xs[found[0]], ys[found[1]]))
     return out
 
 
 def _cell_at(
-    crossings: dict[tuple[float, float], list[int]],
-    pt: tuple[float, float],
-    downs: list[tuple[float, float]],
-    row: list[tuple[float, float]],
-    scanned: int,
-) -> BBox | None:
-    """The smallest cell whose top left corner is ``pt`` (see :func:`_cells`): ``downs``
-    are the points below it, ``row[scanned:]`` those to its right."""
-    v_at, h_at = crossings[pt]
-    joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
-    n_row = len(row)
+    grid: list[Any],
+    n_rows: int,
+    i: int,
+    j: int,
+    downs: list[int],
+    row: list[int],
+) -> tuple[int, int] | None:
+    """The far corner (column, row) of the smallest cell whose top left corner is the
+    crossing at column ``i``, row ``j`` (see :func:`_cells`): ``downs`` are the rows of
+    the crossings below it, ``row`` the columns of the crossings in its row. The
+    crossings to the right are tested for an edge once each, and only as far as the
+    search goes."""
+    scanned = bisect.bisect_right(row, i)
+    n_right = len(row)
+    if scanned == n_right:
+        return None
+    v_at, h_at = grid[i * n_rows + j]
+    joined: list[int] = []  # the columns to the right joined to the corner, found so far
     for down in downs:
-        down_v, down_h = crossings[down]
+        down_v, down_h = grid[i * n_rows + down]
         if not v_at & down_v:
             continue
         k = 0
         while True:
             if k == len(joined):
-                while scanned < n_row and not h_at & crossings[row[scanned]][1]:
+                while scanned < n_right and not h_at & grid[row[scanned] * n_rows + j][1]:
                     scanned += 1
-                if scanned == n_row:
+                if scanned == n_right:
                     break
                 joined.append(row[scanned])
                 scanned += 1
-            r = joined[k]
+            right = joined[k]
             k += 1
-            at = crossings.get((r[0], down[1]))
-            if at is not None and at[0] & crossings[r][0] and at[1] & down_h:
-                return (pt[0], pt[1], r[0], down[1])
+            at = grid[right * n_rows + down]
+            if at is not None and at[0] & grid[right * n_rows + j][0] and at[1] & down_h:
+                return (right, down)
     return None
 
 
