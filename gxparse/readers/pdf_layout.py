@@ -606,7 +606,10 @@ def _cell_at(
 def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
     """Cells grouped as pdfplumber's ``cells_to_tables`` groups them (repeated passes
     adding the cells that share a corner with the group), groups of one cell dropped."""
-    remaining = [(c, ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))) for c in cells]
+    # Each cell's corners as a set: the passes test and add them by their stored hashes.
+    remaining = [
+        (c, frozenset(((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3])))) for c in cells
+    ]
     tables: list[list[BBox]] = []
     corners: set[tuple[float, float]] = set()
     current: list[BBox] = []
