@@ -52,6 +52,7 @@ _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
 _NUMERIC = re.compile(r"^[\s\d.,，．+\-]+$")
 _ENUMERATOR = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十]+[)）、．.]|[(（]?\d+[)）．.、])")
 _TOL = 1.0
+_new_tuple = tuple.__new__
 # Share of the page height at the top and bottom where page numbers are furniture.
 _MARGIN_SHARE = 0.12
 DEFAULT_MAX_PAGES = 500
@@ -338,32 +339,39 @@ def _chars_by_cell(
     if not tables:
         return [], chars
     grids = []
-    for cells, bbox in tables:
+    buckets: list[dict[Box, list[L.Char]]] = []
+    for cells, (x0, top, x1, bottom) in tables:
         xs = sorted({c[0] for c in cells})
         ys = sorted({c[1] for c in cells})
-        slot: dict[tuple[int, int], Box] = {}
+        n_y = len(ys)
+        # Grid slot (column × n_y + row) → the cell over it and the cell's characters.
+        lists: dict[Box, list[L.Char]] = {c: [] for c in cells}
+        slot: dict[int, tuple[Box, list[L.Char]]] = {}
         for c in cells:
             ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
             ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
             for ix in range(ix0, max(ix0 + 1, ix1)):
                 for iy in range(iy0, max(iy0 + 1, iy1)):
-                    slot[(ix, iy)] = c
-        grids.append((bbox, xs, ys, slot, {}))
+                    slot[ix * n_y + iy] = (c, lists[c])
+        grids.append((x0, top, x1, bottom, xs, ys, n_y, slot))
+        buckets.append(lists)
     outside: list[L.Char] = []
     for ch in chars:
-        h = (ch.x0 + ch.x1) / 2
-        v = (ch.top + ch.bottom) / 2
+        h = (ch[1] + ch[3]) / 2  # x0, x1
+        v = (ch[2] + ch[4]) / 2  # top, bottom
         inside = False
-        for (x0, top, x1, bottom), xs, ys, slot, out in grids:
+        for x0, top, x1, bottom, xs, ys, n_y, slot in grids:
             if not (x0 <= h < x1 and top <= v < bottom):
                 continue
             inside = True
-            cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
-            if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
-                out.setdefault(cell, []).append(ch)
+            hit = slot.get((bisect_right(xs, h) - 1) * n_y + bisect_right(ys, v) - 1)
+            if hit is not None:
+                cell = hit[0]
+                if cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
+                    hit[1].append(ch)
         if not inside:
             outside.append(ch)
-    return [g[4] for g in grids], outside
+    return [{c: got for c, got in lists.items() if got} for lists in buckets], outside
 
 
 def _table_rows(
@@ -378,46 +386,52 @@ def _table_rows(
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
     xs = tuple(sorted({c[0] for c in cells}))
-    x_end = bbox[2]
     out: list[list[Cell | None]] = []
+    extract = L.extract_text
     for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
-        top, bottom = row_box[1], row_box[3]
-        row: list[Cell | None] = []
         prefix = f"page {p_no} table {t_no} row {r} cell "
+        row: list[Cell | None] = []
+        spanning: list[Box] | None = None  # the cells across this row's top, in order
         for j, cell_box in enumerate(row_cells):
-            if cell_box is not None:
-                cell_chars = by_cell.get(cell_box)
-                text = clean_text(L.extract_text(cell_chars)) if cell_chars else ""
-                row.append(Cell(text, prefix + str(j + 1)))
+            if cell_box is None:
+                if spanning is None:
+                    y = row_box[1] + _TOL
+                    spanning = [c for c in cells if c[1] <= y and c[3] > y]
+                row.append(_uncelled(spanning, row_cells, xs, j, row_box, bbox, chars, prefix))
                 continue
-            src = prefix + str(j + 1)
-            x = xs[j]
-            cover = next(
-                (
-                    c
-                    for c in cells
-                    if c[0] <= x + _TOL
-                    and c[2] > x + _TOL
-                    and c[1] <= top + _TOL
-                    and c[3] > top + _TOL
-                ),
-                None,
-            )
-            if cover is not None and cover[0] < x - _TOL:
-                row.append(None)  # horizontal span: omitted
-            elif cover is not None:
-                row.append(Cell("", src))  # vertical span: empty
-            else:
-                # A hole: no ruled cell here. Keep whatever is printed in it.
-                x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), x_end)
-                hole = [
-                    ch
-                    for ch in chars
-                    if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
-                ]
-                row.append(Cell(clean_text(L.extract_text(hole)) if hole else "", src))
+            cell_chars = by_cell.get(cell_box)
+            text = clean_text(extract(cell_chars)) if cell_chars else ""
+            row.append(_new_tuple(Cell, (text, prefix + str(j + 1))))
         out.append(row)
     return _TableRows(out, xs, bbox[1], bbox[3], t_no)
+
+
+def _uncelled(
+    spanning: list[Box],
+    row_cells: list[Box | None],
+    xs: tuple[float, ...],
+    j: int,
+    row_box: Box,
+    bbox: Box,
+    chars: list[L.Char],
+    prefix: str,
+) -> Cell | None:
+    """The Cell at column ``j`` of a row where no cell starts: omitted (None) under a
+    horizontal span, empty under a vertical one, else (a hole: no ruled cell there)
+    whatever is printed in it. ``spanning``: the table's cells across the row's top."""
+    src = prefix + str(j + 1)
+    x = xs[j]
+    top, bottom = row_box[1], row_box[3]
+    cover = next((c for c in spanning if c[0] <= x + _TOL and c[2] > x + _TOL), None)
+    if cover is not None:
+        return None if cover[0] < x - _TOL else Cell("", src)
+    x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), bbox[2])
+    hole = [
+        ch
+        for ch in chars
+        if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
+    ]
+    return Cell(clean_text(L.extract_text(hole)) if hole else "", src)
 
 
 def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:
