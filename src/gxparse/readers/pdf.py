@@ -109,23 +109,8 @@ def _repeated_head(head: list[tuple[str, ...]], rows: list[list[Cell | None]]) -
 
 def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     """Given the bytes of a PDF, return its text lines and table rows in reading order."""
-    import pypdfium2 as pdfium
-
-    try:
-        with _PDFIUM:
-            pdf = pdfium.PdfDocument(data)
-            n_pages = len(pdf)
-    except Exception as exc:
-        raise _open_error(exc) from None
-    items: list[Item] = []
-    lines: list[str] = []
-    notes: list[str] = []
-    failed: list[str] = []
-    n_chars = 0
-    table_index = -1
-    # The previous page's last table and the index in ``items`` of its last row, when
-    # nothing but page furniture (a page number) follows it on that page.
-    open_table: tuple[_TableRows, int] | None = None
+    pdf, n_pages = _open_pdf(data)
+    reading = _Reading()
     try:
         if n_pages > max_pages:
             raise ReadError("pdf_too_many_pages", pages=n_pages, limit=max_pages)
@@ -133,88 +118,153 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
             try:
                 page_items, chars = _read_page(pdf, p_no)
             except Exception as exc:
-                # One damaged page does not lose the others; the note says which.
-                failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
-                notes.append(f"damaged PDF: {failed[-1]}")
-                open_table = None
+                reading.skip_page(p_no, exc)
                 continue
-            n_chars += chars
-            content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
-            last_row_index: int | None = None
-            for kind, obj in page_items:
-                if kind == "line":
-                    text, src = obj
-                    items.append(Para(text, src))
-                    lines.append(text)
-                    continue
-                tr: _TableRows = obj
-                table_index += 1
-                rows = tr.rows
-                first = 1
-                continued = (
-                    open_table is not None
-                    and bool(content)
-                    and content[0][1] is tr
-                    and bool(rows)
-                    and _compatible_columns(open_table[0].xs, tr.xs)
-                )
-                if continued:
-                    assert open_table is not None
-                    # Header rows Word repeats at the top of each page are left out.
-                    tr.head = open_table[0].head
-                    k = _repeated_head(tr.head, rows)
-                    if k:
-                        rows, first = rows[k:], first + k
-                        notes.append(f"page {p_no}: {k} repeated table header row(s) left out")
-                else:
-                    tr.head = [_row_key(r) for r in rows[:_HEAD_ROWS]]
-                if continued and open_table is not None and rows:
-                    # Compare the two halves on one grid: a page may lack a column that no
-                    # cell of its rows starts in.
-                    prev_tr, idx = open_table
-                    grid = _union(prev_tr.xs, tr.xs)
-                    prev_half = _regrid(prev_tr.rows[-1], prev_tr.xs, grid)
-                    new_half = _regrid(rows[0], tr.xs, grid)
-                    if not _continues_row(prev_half, new_half):
-                        continued = False
-                if continued and open_table is not None and rows:
-                    prev_row = items[idx]
-                    assert isinstance(prev_row, Row)
-                    joined = _make_row(
-                        _join_rows(prev_half, new_half), prev_row.source, prev_row.table
-                    )
-                    items[idx] = joined
-                    lines[idx] = _row_line(joined)  # lines[i] is always items[i]
-                    notes.append(f"page {p_no}: a table row split over the page break was joined")
-                    rows, first = rows[1:], first + 1
-                prose = _text_runs(rows)
-                for i, cells in enumerate(rows):
-                    r = i + first
-                    src = f"page {p_no} table {tr.number} row {r}"
-                    if i in prose:
-                        text = next(c.text for c in cells if c is not None).strip()
-                        if text:
-                            items.append(Para(text, src))
-                            lines.append(text)
-                        last_row_index = None
-                        continue
-                    row = _make_row(cells, src, table_index)
-                    if row.cells:
-                        items.append(row)
-                        lines.append(_row_line(row))
-                        last_row_index = len(items) - 1
-            if content and content[-1][0] == "table" and last_row_index is not None:
-                open_table = (content[-1][1], last_row_index)  # type: ignore[assignment]
-            elif content:
-                open_table = None
+            reading.add_page(p_no, page_items, chars)
     finally:
         with _PDFIUM:
             pdf.close()
-    if failed and not items:
-        raise ReadError("damaged_pdf_page", detail=failed[0])
-    if n_chars == 0:
-        raise ReadError("no_text_layer")
-    return Document(items=items, source_format="pdf", text="\n".join(lines), notes=notes)
+    return reading.document()
+
+
+def _open_pdf(data: bytes) -> tuple[Any, int]:
+    """Given the bytes of a PDF, return the opened document and its page count."""
+    import pypdfium2 as pdfium
+
+    try:
+        with _PDFIUM:
+            pdf = pdfium.PdfDocument(data)
+            return pdf, len(pdf)
+    except Exception as exc:
+        raise _open_error(exc) from None
+
+
+@dataclass
+class _Reading:
+    """What :func:`read_pdf` gathers page by page (``lines[i]`` is always ``items[i]``'s)."""
+
+    items: list[Item] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    n_chars: int = 0
+    table_index: int = -1
+    # The previous page's last table and the index in ``items`` of its last row, when
+    # nothing but page furniture (a page number) follows it on that page.
+    open_table: tuple[_TableRows, int] | None = None
+
+    def skip_page(self, p_no: int, exc: Exception) -> None:
+        """Given a page that cannot be read, note it and go on (the other pages are kept)."""
+        self.failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
+        self.notes.append(f"damaged PDF: {self.failed[-1]}")
+        self.open_table = None
+
+    def add_page(self, p_no: int, page_items: list[tuple[str, object]], chars: int) -> None:
+        """Given a page's items (:func:`_read_page`), add its lines and table rows."""
+        self.n_chars += chars
+        content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
+        last_row_index: int | None = None
+        for kind, obj in page_items:
+            if kind == "line":
+                text, src = obj
+                self.items.append(Para(text, src))
+                self.lines.append(text)
+                continue
+            tr: _TableRows = obj
+            self.table_index += 1
+            rows, first = self._continue_table(p_no, tr, content)
+            last_row_index = self._add_rows(p_no, tr, rows, first, last_row_index)
+        if content and content[-1][0] == "table" and last_row_index is not None:
+            self.open_table = (content[-1][1], last_row_index)  # type: ignore[assignment]
+        elif content:
+            self.open_table = None
+
+    def _continue_table(
+        self, p_no: int, tr: _TableRows, content: list[tuple[str, object]]
+    ) -> tuple[list[list[Cell | None]], int]:
+        """Given a table, return its rows to add and the first's number (a continuation's cut)."""
+        rows = tr.rows
+        open_table = self.open_table
+        if not (
+            open_table is not None
+            and bool(content)
+            and content[0][1] is tr
+            and bool(rows)
+            and _compatible_columns(open_table[0].xs, tr.xs)
+        ):
+            tr.head = [_row_key(r) for r in rows[:_HEAD_ROWS]]
+            return rows, 1
+        first = 1
+        # Header rows Word repeats at the top of each page are left out.
+        tr.head = open_table[0].head
+        k = _repeated_head(tr.head, rows)
+        if k:
+            rows, first = rows[k:], first + k
+            self.notes.append(f"page {p_no}: {k} repeated table header row(s) left out")
+        if rows and self._join_split_row(p_no, open_table, tr, rows[0]):
+            rows, first = rows[1:], first + 1
+        return rows, first
+
+    def _join_split_row(
+        self, p_no: int, open_table: tuple[_TableRows, int], tr: _TableRows, row: list[Cell | None]
+    ) -> bool:
+        """Given the open table and the row continuing it, join a split row; return if done."""
+        # Compare the two halves on one grid: a page may lack a column that no cell of its
+        # rows starts in.
+        prev_tr, idx = open_table
+        grid = _union(prev_tr.xs, tr.xs)
+        prev_half = _regrid(prev_tr.rows[-1], prev_tr.xs, grid)
+        new_half = _regrid(row, tr.xs, grid)
+        if not _continues_row(prev_half, new_half):
+            return False
+        prev_row = self.items[idx]
+        assert isinstance(prev_row, Row)
+        joined = _make_row(_join_rows(prev_half, new_half), prev_row.source, prev_row.table)
+        self.items[idx] = joined
+        self.lines[idx] = _row_line(joined)  # lines[i] is always items[i]
+        self.notes.append(f"page {p_no}: a table row split over the page break was joined")
+        return True
+
+    def _add_rows(
+        self,
+        p_no: int,
+        tr: _TableRows,
+        rows: list[list[Cell | None]],
+        first: int,
+        last_row_index: int | None,
+    ) -> int | None:
+        """Given a table's rows from row ``first``, add them; return the last row's index."""
+        # The index is None after running text, unchanged when nothing is added.
+        items, lines = self.items, self.lines
+        prose = _text_runs(rows)
+        for i, cells in enumerate(rows):
+            src = f"page {p_no} table {tr.number} row {i + first}"
+            if i in prose:
+                text = next(c.text for c in cells if c is not None).strip()
+                if text:
+                    items.append(Para(text, src))
+                    lines.append(text)
+                last_row_index = None
+                continue
+            row = _make_row(cells, src, self.table_index)
+            if row.cells:
+                items.append(row)
+                lines.append(_row_line(row))
+                last_row_index = len(items) - 1
+        return last_row_index
+
+    def document(self) -> Document:
+        """Return the Document read, or the ReadError when no page or no text was read."""
+        if self.failed and not self.items:
+            raise ReadError("damaged_pdf_page", detail=self.failed[0])
+        if self.n_chars == 0:
+            raise ReadError("no_text_layer")
+        return Document(
+            items=self.items,
+            source_format="pdf",
+            text="\n".join(self.lines),
+            notes=self.notes,
+        )
 
 
 def _open_error(exc: Exception) -> ReadError:

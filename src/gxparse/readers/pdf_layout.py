@@ -178,10 +178,25 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
     """Given a pdfium text page, return its printed characters in content order (the
     spaces and line breaks pdfium generates between runs are left out). Each box spans
     the advance width and, from the baseline's descent, one font size (pdfminer's box)."""
+    text = _page_text(textpage)
+    if not text:
+        return []
+    return _text_chars(_get_calls(), textpage, text, view)
+
+
+def _get_calls() -> _Calls:
+    """Return the pdfium calls, declared on first use."""
     global _calls
+    if _calls is None:
+        _calls = _Calls()
+    return _calls
+
+
+def _page_text(textpage: Any) -> str:
+    """Given a pdfium text page, return its text: a character per index, unprinted ones "\\n"."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
-        return []
+        return ""
     buf = ctypes.create_string_buffer((n + 1) * 2)
     got = pdfium_c.FPDFText_GetText(
         textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
@@ -192,10 +207,11 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
     # A character without a Unicode value, or a control character, prints nothing: it is
     # dropped as pdfium's own line breaks are (pdfminer gives no character for them).
-    text = text.translate(_UNPRINTED)
-    if _calls is None:
-        _calls = _Calls()
-    calls = _calls
+    return text.translate(_UNPRINTED)
+
+
+def _text_chars(calls: _Calls, textpage: Any, text: str, view: View) -> list[Char]:
+    """Given a text page and its text, return its printed characters with their boxes."""
     tp = ctypes.c_void_p(ctypes.cast(textpage, ctypes.c_void_p).value)
     loose, generated = calls.loose_box, calls.is_generated
     get_matrix, font_size = calls.matrix, calls.font_size
@@ -270,11 +286,9 @@ def page_edges(page: Any, view: View) -> list[Edge]:
     share a y, else vertical); any other subpath gives one edge per axis-parallel segment
     between consecutive points (Bézier curves by their end points, a closed subpath back
     to its start). Paths inside form XObjects count, placed by the form's matrix."""
-    global _calls
-    if _calls is None:
-        _calls = _Calls()
-    ctx = _PathContext(_calls, view)
-    page_object, object_type = _calls.page_object, _calls.object_type
+    calls = _get_calls()
+    ctx = _PathContext(calls, view)
+    page_object, object_type = calls.page_object, calls.object_type
     out: list[Edge] = []
     handle = ctypes.c_void_p(ctypes.cast(page, ctypes.c_void_p).value)
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
@@ -332,6 +346,7 @@ def _object_edges(
     out: list[Edge],
     depth: int,
 ) -> None:
+    """Given a path or form object (placed by ``parent``'s matrix), add its edges to ``out``."""
     calls = ctx.calls
     if not calls.object_matrix(obj, ctx.matrix_ref):
         return
@@ -340,18 +355,31 @@ def _object_edges(
         m = _compose(m, parent)
     if kind == _FORM:
         if depth < _MAX_FORM_DEPTH:
-            for j in range(calls.form_count(obj)):
-                child = calls.form_object(obj, j)
-                if child:
-                    child_kind = calls.object_type(child)
-                    if child_kind == _PATH or child_kind == _FORM:
-                        _object_edges(ctx, ctypes.c_void_p(child), child_kind, m, out, depth + 1)
+            _form_edges(ctx, obj, m, out, depth)
         return
     if calls.draw_mode(obj, ctx.fill_ref, ctx.stroke_ref) and not (
         ctx.fill.value or ctx.stroke.value
     ):
         return
-    for pts in _subpaths(ctx, obj, m):
+    _path_edges(_subpaths(ctx, obj, m), out)
+
+
+def _form_edges(
+    ctx: _PathContext, form: ctypes.c_void_p, m: tuple[float, ...], out: list[Edge], depth: int
+) -> None:
+    """Given a form object and its matrix ``m``, add the edges of its paths and forms."""
+    calls = ctx.calls
+    for j in range(calls.form_count(form)):
+        child = calls.form_object(form, j)
+        if child:
+            child_kind = calls.object_type(child)
+            if child_kind == _PATH or child_kind == _FORM:
+                _object_edges(ctx, ctypes.c_void_p(child), child_kind, m, out, depth + 1)
+
+
+def _path_edges(subpaths: list[list[tuple[float, float]]], out: list[Edge]) -> None:
+    """Given a path's subpaths (:func:`_subpaths`), add their edges to ``out``."""
+    for pts in subpaths:
         if len(pts) < 2:
             continue
         if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
