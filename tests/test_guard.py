@@ -206,5 +206,30 @@ def test_pdf_decompression_bomb_is_refused() -> None:
     _one_error(data, "bomb.pdf", "decompression bomb", limits)
 
 
+def test_pdf_streams_too_small_to_reach_the_limit_are_not_inflated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At deflate's maximum of 1032:1 a stream of n bytes inflates to at most 1032 n
+    bytes: under the limit it cannot be a bomb, and inflating it would only cost time.
+    From there on it is inflated (and refused if it does reach the limit)."""
+    from gxparse.readers.guard import DEFLATE_MAX_RATIO, check_pdf
+
+    data = _flate_bomb_pdf(20)
+    # What the guard measures: the bytes between the stream and endstream keywords.
+    size = data.index(b"endstream") - data.index(b"stream\n") - len(b"stream\n")
+    inflated: list[int] = []
+    real = zlib.decompressobj
+    monkeypatch.setattr(zlib, "decompressobj", lambda: inflated.append(1) or real())
+    cannot = Limits(pdf_scan_from=1024, pdf_max_stream=size * DEFLATE_MAX_RATIO + 1)
+    check_pdf(data, cannot)
+    assert inflated == []
+    could = Limits(pdf_scan_from=1024, pdf_max_stream=size * DEFLATE_MAX_RATIO)
+    check_pdf(data, could)  # 20 MB of zeros: under this limit, so not refused
+    assert inflated == [1]
+    with pytest.raises(ReadError, match="decompression bomb"):
+        check_pdf(data, Limits(pdf_scan_from=1024, pdf_max_stream=10 * 1024 * 1024))
+    assert inflated == [1, 1]
+
+
 def test_pdf_with_a_large_ordinary_stream_passes_the_guard() -> None:
     check(_flate_bomb_pdf(20), "pdf")

@@ -493,6 +493,56 @@ def test_text_shortcuts_agree_with_the_general_word_extraction() -> None:
         assert L.extract_words(chars) == words
 
 
+def test_smallest_cells_agree_with_a_plain_search() -> None:
+    """The smallest-cell search runs on the grid of the crossings by index; on random
+    crossings (each with its vertical and horizontal edges as bits) it finds the cells of
+    pdfplumber's plain search, in the same order."""
+    from gxparse.readers import pdf_layout as L
+
+    def plain(crossings: dict[tuple[float, float], list[int]]) -> list[tuple]:
+        def joined(a: tuple[float, float], b: tuple[float, float]) -> bool:
+            side = 0 if a[0] == b[0] else 1  # same x: a vertical edge, else horizontal
+            return bool(crossings[a][side] & crossings[b][side])
+
+        points = sorted(crossings)
+        out = []
+        for i, pt in enumerate(points):
+            below = [p for p in points[i + 1 :] if p[0] == pt[0]]
+            right = [p for p in points[i + 1 :] if p[1] == pt[1]]
+            cell = next(
+                (
+                    (pt[0], pt[1], r[0], b[1])
+                    for b in below
+                    if joined(pt, b)
+                    for r in right
+                    if joined(pt, r)
+                    and (r[0], b[1]) in crossings
+                    and joined((r[0], b[1]), r)
+                    and joined((r[0], b[1]), b)
+                ),
+                None,
+            )
+            if cell is not None:
+                out.append(cell)
+        return out
+
+    rng = random.Random(11)
+    found = 0
+    for _ in range(1500):
+        xs = rng.sample([0.0, 10.0, 20.5, 30.0, 47.0, 60.0], rng.randint(1, 6))
+        ys = rng.sample([0.0, 8.0, 16.0, 31.5, 40.0], rng.randint(1, 5))
+        crossings = {
+            (x, y): [rng.choice([1, 2, 3]), rng.choice([4, 8, 12])]
+            for x in xs
+            for y in ys
+            if rng.random() < 0.8
+        }
+        cells = L._cells(crossings)
+        assert cells == plain(crossings), crossings
+        found += len(cells)
+    assert found > 2000  # the grids held cells, not only empty searches
+
+
 def test_pdfium_is_called_by_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """pdfium is not thread-safe, not even on different documents; a thread pool (or a
     Dask worker's threads) may read several PDFs at once. Every call into it holds the

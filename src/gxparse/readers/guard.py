@@ -84,11 +84,14 @@ def check(data: bytes, fmt: str, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 _STREAM = re.compile(rb"stream\r?\n")
+# Deflate expands at most 1032:1 (a 258-byte match in two bits).
+DEFLATE_MAX_RATIO = 1032
 
 
 def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a PDF holding a Flate stream that inflates past the limit (a decompression
-    bomb). Only large streams are tried, and each only up to the limit."""
+    bomb). Only streams that could reach the limit are tried (large ones, and larger
+    than the limit over deflate's maximum ratio), and each only up to the limit."""
     import zlib
 
     pos = 0
@@ -100,17 +103,16 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
         if end < 0:
             return
         pos = end + 9
-        if end - m.end() < limits.pdf_scan_from:
-            continue
+        size = end - m.end()
+        if size < limits.pdf_scan_from or size * DEFLATE_MAX_RATIO < limits.pdf_max_stream:
+            continue  # it cannot inflate past the limit: trying it would only cost time
         inflater = zlib.decompressobj()
         try:
             out = inflater.decompress(memoryview(data)[m.end() : end], limits.pdf_max_stream)
         except zlib.error:
             continue  # not Flate (JPEG, encrypted, ...): pdfium copes or fails on its own
         if len(out) >= limits.pdf_max_stream and inflater.unconsumed_tail:
-            raise ReadError(
-                "pdf_bomb", size=_human(end - m.end()), limit=_human(limits.pdf_max_stream)
-            )
+            raise ReadError("pdf_bomb", size=_human(size), limit=_human(limits.pdf_max_stream))
 
 
 def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:

@@ -52,6 +52,7 @@ _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
 _NUMERIC = re.compile(r"^[\s\d.,，．+\-]+$")
 _ENUMERATOR = re.compile(r"^\s*(?:[(（]?[一二三四五六七八九十]+[)）、．.]|[(（]?\d+[)）．.、])")
 _TOL = 1.0
+_new_tuple = tuple.__new__
 # Share of the page height at the top and bottom where page numbers are furniture.
 _MARGIN_SHARE = 0.12
 DEFAULT_MAX_PAGES = 500
@@ -108,23 +109,8 @@ def _repeated_head(head: list[tuple[str, ...]], rows: list[list[Cell | None]]) -
 
 def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
     """Given the bytes of a PDF, return its text lines and table rows in reading order."""
-    import pypdfium2 as pdfium
-
-    try:
-        with _PDFIUM:
-            pdf = pdfium.PdfDocument(data)
-            n_pages = len(pdf)
-    except Exception as exc:
-        raise _open_error(exc) from None
-    items: list[Item] = []
-    lines: list[str] = []
-    notes: list[str] = []
-    failed: list[str] = []
-    n_chars = 0
-    table_index = -1
-    # The previous page's last table and the index in ``items`` of its last row, when
-    # nothing but page furniture (a page number) follows it on that page.
-    open_table: tuple[_TableRows, int] | None = None
+    pdf, n_pages = _open_pdf(data)
+    reading = _Reading()
     try:
         if n_pages > max_pages:
             raise ReadError("pdf_too_many_pages", pages=n_pages, limit=max_pages)
@@ -132,88 +118,153 @@ def read_pdf(data: bytes, max_pages: int = DEFAULT_MAX_PAGES) -> Document:
             try:
                 page_items, chars = _read_page(pdf, p_no)
             except Exception as exc:
-                # One damaged page does not lose the others; the note says which.
-                failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
-                notes.append(f"damaged PDF: {failed[-1]}")
-                open_table = None
+                reading.skip_page(p_no, exc)
                 continue
-            n_chars += chars
-            content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
-            last_row_index: int | None = None
-            for kind, obj in page_items:
-                if kind == "line":
-                    text, src = obj
-                    items.append(Para(text, src))
-                    lines.append(text)
-                    continue
-                tr: _TableRows = obj
-                table_index += 1
-                rows = tr.rows
-                first = 1
-                continued = (
-                    open_table is not None
-                    and bool(content)
-                    and content[0][1] is tr
-                    and bool(rows)
-                    and _compatible_columns(open_table[0].xs, tr.xs)
-                )
-                if continued:
-                    assert open_table is not None
-                    # Header rows Word repeats at the top of each page are left out.
-                    tr.head = open_table[0].head
-                    k = _repeated_head(tr.head, rows)
-                    if k:
-                        rows, first = rows[k:], first + k
-                        notes.append(f"page {p_no}: {k} repeated table header row(s) left out")
-                else:
-                    tr.head = [_row_key(r) for r in rows[:_HEAD_ROWS]]
-                if continued and open_table is not None and rows:
-                    # Compare the two halves on one grid: a page may lack a column that no
-                    # cell of its rows starts in.
-                    prev_tr, idx = open_table
-                    grid = _union(prev_tr.xs, tr.xs)
-                    prev_half = _regrid(prev_tr.rows[-1], prev_tr.xs, grid)
-                    new_half = _regrid(rows[0], tr.xs, grid)
-                    if not _continues_row(prev_half, new_half):
-                        continued = False
-                if continued and open_table is not None and rows:
-                    prev_row = items[idx]
-                    assert isinstance(prev_row, Row)
-                    joined = _make_row(
-                        _join_rows(prev_half, new_half), prev_row.source, prev_row.table
-                    )
-                    items[idx] = joined
-                    lines[idx] = _row_line(joined)  # lines[i] is always items[i]
-                    notes.append(f"page {p_no}: a table row split over the page break was joined")
-                    rows, first = rows[1:], first + 1
-                prose = _text_runs(rows)
-                for i, cells in enumerate(rows):
-                    r = i + first
-                    src = f"page {p_no} table {tr.number} row {r}"
-                    if i in prose:
-                        text = next(c.text for c in cells if c is not None).strip()
-                        if text:
-                            items.append(Para(text, src))
-                            lines.append(text)
-                        last_row_index = None
-                        continue
-                    row = _make_row(cells, src, table_index)
-                    if row.cells:
-                        items.append(row)
-                        lines.append(_row_line(row))
-                        last_row_index = len(items) - 1
-            if content and content[-1][0] == "table" and last_row_index is not None:
-                open_table = (content[-1][1], last_row_index)  # type: ignore[assignment]
-            elif content:
-                open_table = None
+            reading.add_page(p_no, page_items, chars)
     finally:
         with _PDFIUM:
             pdf.close()
-    if failed and not items:
-        raise ReadError("damaged_pdf_page", detail=failed[0])
-    if n_chars == 0:
-        raise ReadError("no_text_layer")
-    return Document(items=items, source_format="pdf", text="\n".join(lines), notes=notes)
+    return reading.document()
+
+
+def _open_pdf(data: bytes) -> tuple[Any, int]:
+    """Given the bytes of a PDF, return the opened document and its page count."""
+    import pypdfium2 as pdfium
+
+    try:
+        with _PDFIUM:
+            pdf = pdfium.PdfDocument(data)
+            return pdf, len(pdf)
+    except Exception as exc:
+        raise _open_error(exc) from None
+
+
+@dataclass
+class _Reading:
+    """What :func:`read_pdf` gathers page by page (``lines[i]`` is always ``items[i]``'s)."""
+
+    items: list[Item] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    n_chars: int = 0
+    table_index: int = -1
+    # The previous page's last table and the index in ``items`` of its last row, when
+    # nothing but page furniture (a page number) follows it on that page.
+    open_table: tuple[_TableRows, int] | None = None
+
+    def skip_page(self, p_no: int, exc: Exception) -> None:
+        """Given a page that cannot be read, note it and go on (the other pages are kept)."""
+        self.failed.append(f"page {p_no} cannot be read ({type(exc).__name__}: {exc})")
+        self.notes.append(f"damaged PDF: {self.failed[-1]}")
+        self.open_table = None
+
+    def add_page(self, p_no: int, page_items: list[tuple[str, object]], chars: int) -> None:
+        """Given a page's items (:func:`_read_page`), add its lines and table rows."""
+        self.n_chars += chars
+        content = [(k, o) for k, o in page_items if not (k == "line" and _is_furniture(o[0]))]
+        last_row_index: int | None = None
+        for kind, obj in page_items:
+            if kind == "line":
+                text, src = obj
+                self.items.append(Para(text, src))
+                self.lines.append(text)
+                continue
+            tr: _TableRows = obj
+            self.table_index += 1
+            rows, first = self._continue_table(p_no, tr, content)
+            last_row_index = self._add_rows(p_no, tr, rows, first, last_row_index)
+        if content and content[-1][0] == "table" and last_row_index is not None:
+            self.open_table = (content[-1][1], last_row_index)  # type: ignore[assignment]
+        elif content:
+            self.open_table = None
+
+    def _continue_table(
+        self, p_no: int, tr: _TableRows, content: list[tuple[str, object]]
+    ) -> tuple[list[list[Cell | None]], int]:
+        """Given a table, return its rows to add and the first's number (a continuation's cut)."""
+        rows = tr.rows
+        open_table = self.open_table
+        if not (
+            open_table is not None
+            and bool(content)
+            and content[0][1] is tr
+            and bool(rows)
+            and _compatible_columns(open_table[0].xs, tr.xs)
+        ):
+            tr.head = [_row_key(r) for r in rows[:_HEAD_ROWS]]
+            return rows, 1
+        first = 1
+        # Header rows Word repeats at the top of each page are left out.
+        tr.head = open_table[0].head
+        k = _repeated_head(tr.head, rows)
+        if k:
+            rows, first = rows[k:], first + k
+            self.notes.append(f"page {p_no}: {k} repeated table header row(s) left out")
+        if rows and self._join_split_row(p_no, open_table, tr, rows[0]):
+            rows, first = rows[1:], first + 1
+        return rows, first
+
+    def _join_split_row(
+        self, p_no: int, open_table: tuple[_TableRows, int], tr: _TableRows, row: list[Cell | None]
+    ) -> bool:
+        """Given the open table and the row continuing it, join a split row; return if done."""
+        # Compare the two halves on one grid: a page may lack a column that no cell of its
+        # rows starts in.
+        prev_tr, idx = open_table
+        grid = _union(prev_tr.xs, tr.xs)
+        prev_half = _regrid(prev_tr.rows[-1], prev_tr.xs, grid)
+        new_half = _regrid(row, tr.xs, grid)
+        if not _continues_row(prev_half, new_half):
+            return False
+        prev_row = self.items[idx]
+        assert isinstance(prev_row, Row)
+        joined = _make_row(_join_rows(prev_half, new_half), prev_row.source, prev_row.table)
+        self.items[idx] = joined
+        self.lines[idx] = _row_line(joined)  # lines[i] is always items[i]
+        self.notes.append(f"page {p_no}: a table row split over the page break was joined")
+        return True
+
+    def _add_rows(
+        self,
+        p_no: int,
+        tr: _TableRows,
+        rows: list[list[Cell | None]],
+        first: int,
+        last_row_index: int | None,
+    ) -> int | None:
+        """Given a table's rows from row ``first``, add them; return the last row's index."""
+        # The index is None after running text, unchanged when nothing is added.
+        items, lines = self.items, self.lines
+        prose = _text_runs(rows)
+        for i, cells in enumerate(rows):
+            src = f"page {p_no} table {tr.number} row {i + first}"
+            if i in prose:
+                text = next(c.text for c in cells if c is not None).strip()
+                if text:
+                    items.append(Para(text, src))
+                    lines.append(text)
+                last_row_index = None
+                continue
+            row = _make_row(cells, src, self.table_index)
+            if row.cells:
+                items.append(row)
+                lines.append(_row_line(row))
+                last_row_index = len(items) - 1
+        return last_row_index
+
+    def document(self) -> Document:
+        """Return the Document read, or the ReadError when no page or no text was read."""
+        if self.failed and not self.items:
+            raise ReadError("damaged_pdf_page", detail=self.failed[0])
+        if self.n_chars == 0:
+            raise ReadError("no_text_layer")
+        return Document(
+            items=self.items,
+            source_format="pdf",
+            text="\n".join(self.lines),
+            notes=self.notes,
+        )
 
 
 def _open_error(exc: Exception) -> ReadError:
@@ -338,32 +389,39 @@ def _chars_by_cell(
     if not tables:
         return [], chars
     grids = []
-    for cells, bbox in tables:
+    buckets: list[dict[Box, list[L.Char]]] = []
+    for cells, (x0, top, x1, bottom) in tables:
         xs = sorted({c[0] for c in cells})
         ys = sorted({c[1] for c in cells})
-        slot: dict[tuple[int, int], Box] = {}
+        n_y = len(ys)
+        # Grid slot (column × n_y + row) → the cell over it and the cell's characters.
+        lists: dict[Box, list[L.Char]] = {c: [] for c in cells}
+        slot: dict[int, tuple[Box, list[L.Char]]] = {}
         for c in cells:
             ix0, iy0 = bisect_left(xs, c[0]), bisect_left(ys, c[1])
             ix1, iy1 = bisect_left(xs, c[2]), bisect_left(ys, c[3])
             for ix in range(ix0, max(ix0 + 1, ix1)):
                 for iy in range(iy0, max(iy0 + 1, iy1)):
-                    slot[(ix, iy)] = c
-        grids.append((bbox, xs, ys, slot, {}))
+                    slot[ix * n_y + iy] = (c, lists[c])
+        grids.append((x0, top, x1, bottom, xs, ys, n_y, slot))
+        buckets.append(lists)
     outside: list[L.Char] = []
     for ch in chars:
-        h = (ch.x0 + ch.x1) / 2
-        v = (ch.top + ch.bottom) / 2
+        h = (ch[1] + ch[3]) / 2  # x0, x1
+        v = (ch[2] + ch[4]) / 2  # top, bottom
         inside = False
-        for (x0, top, x1, bottom), xs, ys, slot, out in grids:
+        for x0, top, x1, bottom, xs, ys, n_y, slot in grids:
             if not (x0 <= h < x1 and top <= v < bottom):
                 continue
             inside = True
-            cell = slot.get((bisect_right(xs, h) - 1, bisect_right(ys, v) - 1))
-            if cell is not None and cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
-                out.setdefault(cell, []).append(ch)
+            hit = slot.get((bisect_right(xs, h) - 1) * n_y + bisect_right(ys, v) - 1)
+            if hit is not None:
+                cell = hit[0]
+                if cell[0] <= h < cell[2] and cell[1] <= v < cell[3]:
+                    hit[1].append(ch)
         if not inside:
             outside.append(ch)
-    return [g[4] for g in grids], outside
+    return [{c: got for c, got in lists.items() if got} for lists in buckets], outside
 
 
 def _table_rows(
@@ -378,46 +436,52 @@ def _table_rows(
     cell further left covers, empty for positions a cell from an earlier row covers. A
     position no cell covers (a missing ruling line) keeps the text printed there."""
     xs = tuple(sorted({c[0] for c in cells}))
-    x_end = bbox[2]
     out: list[list[Cell | None]] = []
+    extract = L.extract_text
     for r, (row_box, row_cells) in enumerate(L.table_rows(cells), start=1):
-        top, bottom = row_box[1], row_box[3]
-        row: list[Cell | None] = []
         prefix = f"page {p_no} table {t_no} row {r} cell "
+        row: list[Cell | None] = []
+        spanning: list[Box] | None = None  # the cells across this row's top, in order
         for j, cell_box in enumerate(row_cells):
-            if cell_box is not None:
-                cell_chars = by_cell.get(cell_box)
-                text = clean_text(L.extract_text(cell_chars)) if cell_chars else ""
-                row.append(Cell(text, prefix + str(j + 1)))
+            if cell_box is None:
+                if spanning is None:
+                    y = row_box[1] + _TOL
+                    spanning = [c for c in cells if c[1] <= y and c[3] > y]
+                row.append(_uncelled(spanning, row_cells, xs, j, row_box, bbox, chars, prefix))
                 continue
-            src = prefix + str(j + 1)
-            x = xs[j]
-            cover = next(
-                (
-                    c
-                    for c in cells
-                    if c[0] <= x + _TOL
-                    and c[2] > x + _TOL
-                    and c[1] <= top + _TOL
-                    and c[3] > top + _TOL
-                ),
-                None,
-            )
-            if cover is not None and cover[0] < x - _TOL:
-                row.append(None)  # horizontal span: omitted
-            elif cover is not None:
-                row.append(Cell("", src))  # vertical span: empty
-            else:
-                # A hole: no ruled cell here. Keep whatever is printed in it.
-                x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), x_end)
-                hole = [
-                    ch
-                    for ch in chars
-                    if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
-                ]
-                row.append(Cell(clean_text(L.extract_text(hole)) if hole else "", src))
+            cell_chars = by_cell.get(cell_box)
+            text = clean_text(extract(cell_chars)) if cell_chars else ""
+            row.append(_new_tuple(Cell, (text, prefix + str(j + 1))))
         out.append(row)
     return _TableRows(out, xs, bbox[1], bbox[3], t_no)
+
+
+def _uncelled(
+    spanning: list[Box],
+    row_cells: list[Box | None],
+    xs: tuple[float, ...],
+    j: int,
+    row_box: Box,
+    bbox: Box,
+    chars: list[L.Char],
+    prefix: str,
+) -> Cell | None:
+    """The Cell at column ``j`` of a row where no cell starts: omitted (None) under a
+    horizontal span, empty under a vertical one, else (a hole: no ruled cell there)
+    whatever is printed in it. ``spanning``: the table's cells across the row's top."""
+    src = prefix + str(j + 1)
+    x = xs[j]
+    top, bottom = row_box[1], row_box[3]
+    cover = next((c for c in spanning if c[0] <= x + _TOL and c[2] > x + _TOL), None)
+    if cover is not None:
+        return None if cover[0] < x - _TOL else Cell("", src)
+    x1 = next((c[0] for c in row_cells if c is not None and c[0] > x), bbox[2])
+    hole = [
+        ch
+        for ch in chars
+        if x <= (ch.x0 + ch.x1) / 2 < x1 and top <= (ch.top + ch.bottom) / 2 < bottom
+    ]
+    return Cell(clean_text(L.extract_text(hole)) if hole else "", src)
 
 
 def _text_runs(rows: list[list[Cell | None]], min_run: int = 3) -> set[int]:

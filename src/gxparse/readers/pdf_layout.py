@@ -18,8 +18,9 @@ import bisect
 import ctypes
 import itertools
 import math
+import struct
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import pypdfium2.raw as pdfium_c
@@ -97,10 +98,18 @@ class View:
         return 0 < a * d and b * c <= 0
 
 
+class _Handle(ctypes.c_void_p):
+    """A pdfium handle returned as it is: ctypes converts the results of its plain types
+    to Python ints, which it would pass back truncated to a C int."""
+
+
 class _Calls:
-    """The pdfium functions called once per character, declared with plain pointer
-    arguments: ctypes converts those several times faster than pypdfium2's typed
-    pointers (the same library, already loaded by pypdfium2)."""
+    """The pdfium functions called once per character, path segment or page object
+    (the same library, already loaded by pypdfium2). The hot ones are declared without
+    argument types: ctypes then passes handles and ``byref`` pointers as they are and
+    Python ints as C ints, twice as fast as converting by declared types. Every pointer
+    handed to them is therefore a ctypes object, never a Python int (a page object's
+    address, returned as an int, is wrapped in ``c_void_p`` first)."""
 
     def __init__(self) -> None:
         from pypdfium2_raw import bindings
@@ -110,41 +119,84 @@ class _Calls:
 
         def declare(name: str, restype: Any, *argtypes: Any) -> Any:
             fn = lib[name]  # a new function object: pypdfium2's own stays as it is
-            fn.restype, fn.argtypes = restype, list(argtypes)
+            fn.restype, fn.argtypes = restype, (list(argtypes) if argtypes else None)
             return fn
 
-        self.loose_box = declare("FPDFText_GetLooseCharBox", i32, vp, i32, vp)
-        self.text_object = declare("FPDFText_GetTextObject", vp, vp, i32)
-        self.matrix = declare("FPDFText_GetMatrix", i32, vp, i32, vp)
-        self.font_size = declare("FPDFText_GetFontSize", f64, vp, i32)
-        self.is_generated = declare("FPDFText_IsGenerated", i32, vp, i32)
-        self.origin = declare("FPDFText_GetCharOrigin", i32, vp, i32, vp, vp)
+        self.loose_box = declare("FPDFText_GetLooseCharBox", i32)
+        # The text object's address, only compared: a plain int.
+        self.text_object = declare("FPDFText_GetTextObject", ctypes.c_size_t)
+        self.matrix = declare("FPDFText_GetMatrix", i32)
+        self.font_size = declare("FPDFText_GetFontSize", f64)
+        self.is_generated = declare("FPDFText_IsGenerated", i32)
+        self.origin = declare("FPDFText_GetCharOrigin", i32)
+        # Every page object is asked for its type; few are paths. Its address as a plain
+        # int and a declared argument cost less than a handle object per page object.
+        self.page_object = declare("FPDFPage_GetObject", ctypes.c_size_t)
         self.object_type = declare("FPDFPageObj_GetType", i32, vp)
-        self.page_object = declare("FPDFPage_GetObject", vp, vp, i32)
-        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32, vp, vp)
-        self.draw_mode = declare("FPDFPath_GetDrawMode", i32, vp, vp, vp)
-        self.count_segments = declare("FPDFPath_CountSegments", i32, vp)
-        self.segment = declare("FPDFPath_GetPathSegment", vp, vp, i32)
-        self.segment_point = declare("FPDFPathSegment_GetPoint", i32, vp, vp, vp)
-        self.segment_type = declare("FPDFPathSegment_GetType", i32, vp)
-        self.segment_close = declare("FPDFPathSegment_GetClose", i32, vp)
+        self.object_matrix = declare("FPDFPageObj_GetMatrix", i32)
+        self.draw_mode = declare("FPDFPath_GetDrawMode", i32)
+        self.count_segments = declare("FPDFPath_CountSegments", i32)
+        self.segment = declare("FPDFPath_GetPathSegment", _Handle)
+        self.segment_point = declare("FPDFPathSegment_GetPoint", i32)
+        self.segment_type = declare("FPDFPathSegment_GetType", i32)
+        self.segment_close = declare("FPDFPathSegment_GetClose", i32)
+        # An unsigned long index: declared, as a C int would not fill the register.
         self.form_count = declare("FPDFFormObj_CountObjects", i32, vp)
-        self.form_object = declare("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
+        self.form_object = declare("FPDFFormObj_GetObject", ctypes.c_size_t, vp, ctypes.c_ulong)
 
 
 _calls: _Calls | None = None
 _UNPRINTED = {c: "\n" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
-_new_char = tuple.__new__
+_new_char = _new_edge = tuple.__new__
+
+
+_CharInfo = tuple[bool, float, float, int, float]
+
+
+def _char_info(key: tuple[float, ...], view: View) -> _CharInfo:
+    """What the boxes of characters drawn with a matrix's linear part and a font size
+    (``key``) need (see :func:`page_chars`)."""
+    a, b, c, d, fs = key
+    scale = math.hypot(c, d)
+    if abs(b) < 1e-6 and abs(c) < 1e-6:
+        kind, size = (0 if d > 0 else 1), fs * abs(d)
+    elif abs(a) < 1e-6 and abs(d) < 1e-6:
+        kind, size = (2 if c < 0 else 3), fs * abs(c)
+    else:
+        kind, size = 4, fs * scale
+    vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
+    return (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
+
+
+# One call reads a pdfium struct's floats: FS_RECTF (left, top, right, bottom) and
+# FS_MATRIX's linear part (a, b, c, d).
+_RECT = struct.Struct("4f").unpack
+_LINEAR = struct.Struct("4f").unpack_from
 
 
 def page_chars(textpage: Any, view: View) -> list[Char]:
     """Given a pdfium text page, return its printed characters in content order (the
     spaces and line breaks pdfium generates between runs are left out). Each box spans
     the advance width and, from the baseline's descent, one font size (pdfminer's box)."""
+    text = _page_text(textpage)
+    if not text:
+        return []
+    return _text_chars(_get_calls(), textpage, text, view)
+
+
+def _get_calls() -> _Calls:
+    """Return the pdfium calls, declared on first use."""
     global _calls
+    if _calls is None:
+        _calls = _Calls()
+    return _calls
+
+
+def _page_text(textpage: Any) -> str:
+    """Given a pdfium text page, return its text: a character per index, unprinted ones "\\n"."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
-        return []
+        return ""
     buf = ctypes.create_string_buffer((n + 1) * 2)
     got = pdfium_c.FPDFText_GetText(
         textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
@@ -155,11 +207,12 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
     # A character without a Unicode value, or a control character, prints nothing: it is
     # dropped as pdfium's own line breaks are (pdfminer gives no character for them).
-    text = text.translate(_UNPRINTED)
-    if _calls is None:
-        _calls = _Calls()
-    calls = _calls
-    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+    return text.translate(_UNPRINTED)
+
+
+def _text_chars(calls: _Calls, textpage: Any, text: str, view: View) -> list[Char]:
+    """Given a text page and its text, return its printed characters with their boxes."""
+    tp = ctypes.c_void_p(ctypes.cast(textpage, ctypes.c_void_p).value)
     loose, generated = calls.loose_box, calls.is_generated
     get_matrix, font_size = calls.matrix, calls.font_size
     rect = pdfium_c.FS_RECTF()
@@ -171,33 +224,24 @@ def page_chars(textpage: Any, view: View) -> list[Char]:
     # Per matrix and font size: (upright, size, font size when the scale is not 1, how to
     # fix the box: 0 baseline up, 1 baseline down, 2 up to the left, 3 up to the right,
     # 4 other, size of a square).
-    known: dict[tuple[float, ...], tuple[bool, float, float, int, float]] = {}
+    known: dict[tuple[float, ...], _CharInfo] = {}
+    last_key: tuple[float, ...] = ()
+    info: _CharInfo = (True, 0.0, -1.0, 0, 0.0)  # set with last_key
     out: list[Char] = []
     append = out.append
     for i, ch in enumerate(text):
         if ch.isspace() and (ch in "\r\n" or generated(tp, i)):
             continue
-        if not loose(tp, i, rect_ref):
+        if not loose(tp, i, rect_ref) or not get_matrix(tp, i, matrix_ref):
             continue
-        if not get_matrix(tp, i, matrix_ref):
-            continue
-        fs = font_size(tp, i)
-        key = (matrix.a, matrix.b, matrix.c, matrix.d, fs)
-        info = known.get(key)
-        if info is None:
-            a, b, c, d = key[:4]
-            scale = math.hypot(c, d)
-            if abs(b) < 1e-6 and abs(c) < 1e-6:
-                kind, size = (0 if d > 0 else 1), fs * abs(d)
-            elif abs(a) < 1e-6 and abs(d) < 1e-6:
-                kind, size = (2 if c < 0 else 3), fs * abs(c)
-            else:
-                kind, size = 4, fs * scale
-            vertical_hint = fs if abs(scale - 1.0) > 0.01 else -1.0
-            info = (view.upright((a, b, c, d)), size, vertical_hint, kind, fs * scale)
-            known[key] = info
+        key = (*_LINEAR(matrix), font_size(tp, i))
+        if key != last_key:  # runs of characters share a matrix and font size
+            info = known.get(key)
+            if info is None:
+                info = known[key] = _char_info(key, view)
+            last_key = key
         upright, size, vertical_hint, kind, square = info
-        left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
+        left, high, right, low = _RECT(rect)
         # The loose box reaches from the descent to the font's ascent; pdfminer's from the
         # descent to one font size above it. Move the side away from the descent.
         if abs(right - left - vertical_hint) <= 1e-3 * vertical_hint:
@@ -242,37 +286,42 @@ def page_edges(page: Any, view: View) -> list[Edge]:
     share a y, else vertical); any other subpath gives one edge per axis-parallel segment
     between consecutive points (Bézier curves by their end points, a closed subpath back
     to its start). Paths inside form XObjects count, placed by the form's matrix."""
-    global _calls
-    if _calls is None:
-        _calls = _Calls()
-    calls = _calls
+    calls = _get_calls()
+    ctx = _PathContext(calls, view)
+    page_object, object_type = calls.page_object, calls.object_type
     out: list[Edge] = []
-    address = ctypes.cast(page, ctypes.c_void_p).value
-    buffers = _PathBuffers()
+    handle = ctypes.c_void_p(ctypes.cast(page, ctypes.c_void_p).value)
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = calls.page_object(address, i)
+        obj = page_object(handle, i)
         if obj:
-            kind = calls.object_type(obj)
-            if kind in _WANTED:
-                _object_edges(calls, buffers, obj, kind, None, view, out, 0)
+            kind = object_type(obj)
+            if kind == _PATH or kind == _FORM:
+                _object_edges(ctx, ctypes.c_void_p(obj), kind, None, out, 0)
     return out
 
 
-class _PathBuffers:
-    """The ctypes values pdfium writes a path's matrix, draw mode and points into, made
-    once per page."""
+class _PathContext:
+    """What reading a page's paths needs: the pdfium calls, the ctypes values pdfium
+    writes a path's matrix, draw mode and points into (made once per page), and the
+    page's view."""
 
-    def __init__(self) -> None:
+    def __init__(self, calls: _Calls, view: View) -> None:
+        self.calls = calls
         self.matrix = pdfium_c.FS_MATRIX()
         self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
-        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.xy = (ctypes.c_float * 2)()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.fill_ref, self.stroke_ref = ctypes.byref(self.fill), ctypes.byref(self.stroke)
-        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
+        self.x_ref, self.y_ref = ctypes.byref(self.xy, 0), ctypes.byref(self.xy, 4)
+        self.ctm = view.ctm
+        self.dx, self.h0 = view.dx, view.height + view.dtop
 
 
-_WANTED = (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM)
+_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+_MOVETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
 _MAX_FORM_DEPTH = 16
+_MATRIX = struct.Struct("6f").unpack  # FS_MATRIX: a, b, c, d, e, f
+_POINT = struct.Struct("2f").unpack  # a segment's point: x, y
 
 
 def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
@@ -290,38 +339,75 @@ def _compose(m1: Sequence[float], m0: Sequence[float]) -> tuple[float, ...]:
 
 
 def _object_edges(
-    calls: _Calls,
-    buffers: _PathBuffers,
-    obj: int,
+    ctx: _PathContext,
+    obj: ctypes.c_void_p,
     kind: int,
     parent: tuple[float, ...] | None,
-    view: View,
     out: list[Edge],
     depth: int,
 ) -> None:
-    matrix = buffers.matrix
-    if not calls.object_matrix(obj, buffers.matrix_ref):
+    """Given a path or form object (placed by ``parent``'s matrix), add its edges to ``out``."""
+    calls = ctx.calls
+    if not calls.object_matrix(obj, ctx.matrix_ref):
         return
-    m: tuple[float, ...] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+    m = _MATRIX(ctx.matrix)
     if parent is not None:
         m = _compose(m, parent)
-    if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+    if kind == _FORM:
         if depth < _MAX_FORM_DEPTH:
-            for j in range(calls.form_count(obj)):
-                child = calls.form_object(obj, j)
-                if child:
-                    child_kind = calls.object_type(child)
-                    if child_kind in _WANTED:
-                        _object_edges(calls, buffers, child, child_kind, m, view, out, depth + 1)
+            _form_edges(ctx, obj, m, out, depth)
         return
-    if calls.draw_mode(obj, buffers.fill_ref, buffers.stroke_ref) and not (
-        buffers.fill.value or buffers.stroke.value
+    if calls.draw_mode(obj, ctx.fill_ref, ctx.stroke_ref) and not (
+        ctx.fill.value or ctx.stroke.value
     ):
         return
+    _path_edges(_subpaths(ctx, obj, m), out)
+
+
+def _form_edges(
+    ctx: _PathContext, form: ctypes.c_void_p, m: tuple[float, ...], out: list[Edge], depth: int
+) -> None:
+    """Given a form object and its matrix ``m``, add the edges of its paths and forms."""
+    calls = ctx.calls
+    for j in range(calls.form_count(form)):
+        child = calls.form_object(form, j)
+        if child:
+            child_kind = calls.object_type(child)
+            if child_kind == _PATH or child_kind == _FORM:
+                _object_edges(ctx, ctypes.c_void_p(child), child_kind, m, out, depth + 1)
+
+
+def _path_edges(subpaths: list[list[tuple[float, float]]], out: list[Edge]) -> None:
+    """Given a path's subpaths (:func:`_subpaths`), add their edges to ``out``."""
+    for pts in subpaths:
+        if len(pts) < 2:
+            continue
+        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
+            (x0, t0), (x1, t1) = pts[0], pts[1]
+            out.append(
+                _new_edge(
+                    Edge,
+                    ("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1)),
+                )
+            )
+            continue
+        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
+            if x0 == x1:
+                out.append(_new_edge(Edge, ("v", x0, min(t0, t1), x1, max(t0, t1))))
+            elif t0 == t1:
+                out.append(_new_edge(Edge, ("h", min(x0, x1), t0, max(x0, x1), t1)))
+
+
+def _subpaths(
+    ctx: _PathContext, obj: ctypes.c_void_p, m: tuple[float, ...]
+) -> list[list[tuple[float, float]]]:
+    """A path's subpaths as points on the displayed page (Bézier curves by their end
+    points; a closed subpath ends back at its start)."""
+    calls = ctx.calls
     a, b, c, d, e, f = m
-    ca, cb, cc, cd, ce, cf = view.ctm
-    dx, h0 = view.dx, view.height + view.dtop
-    x, y, xr, yr = buffers.x, buffers.y, buffers.x_ref, buffers.y_ref
+    ca, cb, cc, cd, ce, cf = ctx.ctm
+    dx, h0 = ctx.dx, ctx.h0
+    xy, xr, yr = ctx.xy, ctx.x_ref, ctx.y_ref
     segment, get_point = calls.segment, calls.segment_point
     get_type, get_close = calls.segment_type, calls.segment_close
     subpaths: list[list[tuple[float, float]]] = []
@@ -332,39 +418,29 @@ def _object_edges(
         if not seg or not get_point(seg, xr, yr):
             continue
         t = get_type(seg)
-        ux = a * x.value + c * y.value + e
-        uy = b * x.value + d * y.value + f
+        x, y = _POINT(xy)
+        ux = a * x + c * y + e
+        uy = b * x + d * y + f
         p = (ca * ux + cc * uy + ce + dx, h0 - (cb * ux + cd * uy + cf))
-        if t == pdfium_c.FPDF_SEGMENT_MOVETO:
+        if t == _MOVETO:
             if current:
                 subpaths.append(current)
             current = [p]
             bezier = 0
-        elif t == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            continue  # a lone point: closing it adds nothing
+        if t == _BEZIERTO:
             bezier += 1
             if bezier % 3 == 0:  # two control points, then the end point
                 current.append(p)
         else:
             current.append(p)
             bezier = 0
-        if current and get_close(seg) and current[-1] != current[0]:
+        # Whether the segment closes the subpath, asked only when that adds a point.
+        if current and current[-1] != current[0] and get_close(seg):
             current.append(current[0])
     if current:
         subpaths.append(current)
-    for pts in subpaths:
-        if len(pts) < 2:
-            continue
-        if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
-            (x0, t0), (x1, t1) = pts[0], pts[1]
-            out.append(
-                Edge("h" if t0 == t1 else "v", min(x0, x1), min(t0, t1), max(x0, x1), max(t0, t1))
-            )
-            continue
-        for (x0, t0), (x1, t1) in itertools.pairwise(pts):
-            if x0 == x1:
-                out.append(Edge("v", x0, min(t0, t1), x1, max(t0, t1)))
-            elif t0 == t1:
-                out.append(Edge("h", min(x0, x1), t0, max(x0, x1), t1))
+    return subpaths
 
 
 # --- clustering ------------------------------------------------------------------------
@@ -399,41 +475,49 @@ def cluster(
 # --- tables ----------------------------------------------------------------------------
 
 
-def _length(e: Edge) -> float:
-    return (e.bottom - e.top) if e.orientation == "v" else (e.x1 - e.x0)
+# Per orientation: the field an edge's line is at, and the fields where it starts and
+# ends along that line (x0, top, x1, bottom are fields 1 to 4).
+_AXES = {"h": (2, 1, 3), "v": (1, 2, 4)}
 
 
 def merge_edges(edges: list[Edge], tolerance: float = TOLERANCE) -> list[Edge]:
     """Edges snapped to the average position of those within ``tolerance`` across, then
     joined where they meet or overlap along (gaps up to ``tolerance``), then the short ones
-    (under 3 points) dropped."""
-    v = [e for e in edges if e.orientation == "v" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
-    h = [e for e in edges if e.orientation == "h" and _length(e) >= EDGE_MIN_LENGTH_PREFILTER]
-    snapped: list[Edge] = []
-    for group in cluster(v, lambda e: e.x0, tolerance):
-        avg = sum(e.x0 for e in group) / len(group)
-        snapped += [e._replace(x0=avg, x1=e.x1 + (avg - e.x0)) for e in group]
-    for group in cluster(h, lambda e: e.top, tolerance):
-        avg = sum(e.top for e in group) / len(group)
-        snapped += [e._replace(top=avg, bottom=e.bottom + (avg - e.top)) for e in group]
-
-    def line_of(e: Edge) -> tuple[str, float]:
-        return (e.orientation, e.top if e.orientation == "h" else e.x0)
-
+    (under 3 points) dropped. Horizontal lines first, each orientation's lines in order."""
     out: list[Edge] = []
-    for (orientation, _), items in itertools.groupby(sorted(snapped, key=line_of), key=line_of):
-        lo, hi = ("x0", "x1") if orientation == "h" else ("top", "bottom")
-        group = sorted(items, key=attrgetter(lo))
-        joined = [group[0]]
-        for e in group[1:]:
-            last = joined[-1]
-            if getattr(e, lo) <= getattr(last, hi) + tolerance:
-                if getattr(e, hi) > getattr(last, hi):
-                    joined[-1] = last._replace(**{hi: getattr(e, hi)})
+    for orientation, (at, lo, hi) in _AXES.items():
+        kept = [
+            e for e in edges if e[0] == orientation and e[hi] - e[lo] >= EDGE_MIN_LENGTH_PREFILTER
+        ]
+        ids = _cluster_ids([e[at] for e in kept], tolerance)
+        lines: dict[int, list[Edge]] = {}
+        for e in kept:
+            lines.setdefault(ids[e[at]], []).append(e)
+        for k in sorted(lines):
+            group = lines[k]
+            avg = sum(e[at] for e in group) / len(group)
+            # Snapped: moved across to the line, the far side by as much (pdfplumber's).
+            if orientation == "h":
+                spans = [[e[1], e[3], e[4] + (avg - e[2])] for e in group]
             else:
-                joined.append(e)
-        out += joined
-    return [e for e in out if _length(e) >= EDGE_MIN_LENGTH]
+                spans = [[e[2], e[4], e[3] + (avg - e[1])] for e in group]
+            spans.sort(key=itemgetter(0))
+            joined = [spans[0]]
+            for span in spans[1:]:
+                last = joined[-1]
+                if span[0] <= last[1] + tolerance:
+                    if span[1] > last[1]:
+                        last[1] = span[1]
+                else:
+                    joined.append(span)
+            for start, end, far in joined:
+                if end - start < EDGE_MIN_LENGTH:
+                    continue
+                if orientation == "h":
+                    out.append(_new_edge(Edge, ("h", start, avg, end, far)))
+                else:
+                    out.append(_new_edge(Edge, ("v", avg, start, far, end)))
+    return out
 
 
 def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BBox]]:
@@ -442,101 +526,130 @@ def find_tables(edges: list[Edge], tolerance: float = TOLERANCE) -> list[list[BB
     whose sides run along edges, grouped into tables by shared corners (tables of a
     single cell left out)."""
     edges = merge_edges(edges, tolerance)
-    v_edges = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
-    h_edges = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    v_edges = sorted((e for e in edges if e[0] == "v"), key=lambda e: (e[1], e[2]))
+    h_edges = sorted((e for e in edges if e[0] == "h"), key=lambda e: (e[2], e[1]))
     # Each crossing's vertical and horizontal edges. pdfplumber keeps their boxes; an edge
-    # stands for its box here, since only edges of one orientation are ever compared.
-    crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]] = {}
-    h_tops = [h.top for h in h_edges]
+    # stands for its box here, since only edges of one orientation are ever compared. A
+    # set of edges is an int with one bit per distinct edge: sets meet where bits do.
+    bits: dict[Edge, int] = {}
+    for e in itertools.chain(v_edges, h_edges):
+        bits.setdefault(e, 1 << len(bits))
+    h_rows = [(h[2], h[1], h[3], bits[h]) for h in h_edges]  # top, x0, x1, bit
+    h_tops = [h[0] for h in h_rows]
+    crossings: dict[tuple[float, float], list[int]] = {}
     for v in v_edges:  # the horizontal edges at heights the vertical one reaches
-        lo = bisect.bisect_left(h_tops, v.top - tolerance)
-        hi = bisect.bisect_right(h_tops, v.bottom + tolerance)
-        for h in h_edges[lo:hi]:
+        _, x, top, _, bottom = v
+        v_bit = bits[v]
+        lo = bisect.bisect_left(h_tops, top - tolerance)
+        hi = bisect.bisect_right(h_tops, bottom + tolerance)
+        for h_top, h_x0, h_x1, h_bit in h_rows[lo:hi]:
             if (
-                v.top <= h.top + tolerance
-                and v.bottom >= h.top - tolerance
-                and v.x0 >= h.x0 - tolerance
-                and v.x0 <= h.x1 + tolerance
+                top <= h_top + tolerance
+                and bottom >= h_top - tolerance
+                and x >= h_x0 - tolerance
+                and x <= h_x1 + tolerance
             ):
-                vs, hs = crossings.setdefault((v.x0, h.top), (set(), set()))
-                vs.add(v)
-                hs.add(h)
-    cells = _cells(crossings)
-    return _group_cells(cells)
+                at = crossings.get((x, h_top))
+                if at is None:
+                    crossings[(x, h_top)] = [v_bit, h_bit]
+                else:
+                    at[0] |= v_bit
+                    at[1] |= h_bit
+    return _group_cells(_cells(crossings))
 
 
-def _cells(crossings: dict[tuple[float, float], tuple[set[Edge], set[Edge]]]) -> list[BBox]:
+def _cells(crossings: dict[tuple[float, float], list[int]]) -> list[BBox]:
+    """pdfplumber's smallest cells: for each crossing, in order of x then top, the first
+    crossing below it, then the first to its right, each joined to it by an edge, whose
+    corner closes the rectangle. The crossings are laid on the grid of their distinct x
+    and top values (column i, row j at ``i * n_rows + j``), searched by index."""
     points = sorted(crossings)
-    below: dict[float, list[tuple[float, float]]] = {}
-    right: dict[float, list[tuple[float, float]]] = {}
-    for p in points:  # sorted by x then top: each list is in the order of ``points``
-        below.setdefault(p[0], []).append(p)
-    for p in sorted(points, key=lambda p: (p[1], p[0])):
-        right.setdefault(p[1], []).append(p)
-    at_below = {p: i for col in below.values() for i, p in enumerate(col)}
-    at_right = {p: i for row in right.values() for i, p in enumerate(row)}
-
+    xs = sorted({p[0] for p in points})
+    ys = sorted({p[1] for p in points})
+    row_of = {y: j for j, y in enumerate(ys)}
+    n_rows = len(ys)
+    # A crossing's [vertical edge bits, horizontal edge bits], or None.
+    grid: list[Any] = [None] * (len(xs) * n_rows)
+    cols: list[list[int]] = [[] for _ in xs]  # per column, its crossings' rows, rising
+    i, last_x = -1, None
+    for p in points:
+        if p[0] != last_x:
+            i, last_x = i + 1, p[0]
+        j = row_of[p[1]]
+        grid[i * n_rows + j] = crossings[p]
+        cols[i].append(j)
+    rows: list[list[int]] = [[] for _ in ys]  # per row, its crossings' columns, rising
+    for i, col in enumerate(cols):
+        for j in col:
+            rows[j].append(i)
     out: list[BBox] = []
-    for pt in points:
-        # pdfplumber's search: the first point below, then the first to the right, each
-        # joined to ``pt`` by an edge, whose corner closes the rectangle. The points to the
-        # right are tested for an edge once each, and only as far as the search goes.
-        downs = below[pt[0]][at_below[pt] + 1 :]
-        rights = right[pt[1]][at_right[pt] + 1 :]
-        if not downs or not rights:
-            continue
-        v_at, h_at = crossings[pt]
-        joined: list[tuple[float, float]] = []  # the rights joined to pt, found so far
-        scanned = 0
-        found = None
-        for down in downs:
-            if v_at.isdisjoint(crossings[down][0]):
-                continue
-            k = 0
-            while True:
-                if k == len(joined):
-                    while scanned < len(rights) and h_at.isdisjoint(crossings[rights[scanned]][1]):
-                        scanned += 1
-                    if scanned == len(rights):
-                        break
-                    joined.append(rights[scanned])
-                    scanned += 1
-                r = joined[k]
-                k += 1
-                corner = (r[0], down[1])
-                at = crossings.get(corner)
-                if (
-                    at is not None
-                    and not at[0].isdisjoint(crossings[r][0])
-                    and not at[1].isdisjoint(crossings[down][1])
-                ):
-                    found = (pt[0], pt[1], corner[0], corner[1])
-                    break
-            if found:
-                break
-        if found:
-            out.append(found)
+    for i, col in enumerate(cols):
+        for k in range(len(col) - 1):
+            found = _cell_at(grid, n_rows, i, col[k], col[k + 1 :], rows[col[k]])
+            if found is not None:
+                out.append((xs[i], ys[col[k]], xs[found[0]], ys[found[1]]))
     return out
+
+
+def _cell_at(
+    grid: list[Any],
+    n_rows: int,
+    i: int,
+    j: int,
+    downs: list[int],
+    row: list[int],
+) -> tuple[int, int] | None:
+    """The far corner (column, row) of the smallest cell whose top left corner is the
+    crossing at column ``i``, row ``j`` (see :func:`_cells`): ``downs`` are the rows of
+    the crossings below it, ``row`` the columns of the crossings in its row. The
+    crossings to the right are tested for an edge once each, and only as far as the
+    search goes."""
+    scanned = bisect.bisect_right(row, i)
+    n_right = len(row)
+    if scanned == n_right:
+        return None
+    v_at, h_at = grid[i * n_rows + j]
+    joined: list[int] = []  # the columns to the right joined to the corner, found so far
+    for down in downs:
+        down_v, down_h = grid[i * n_rows + down]
+        if not v_at & down_v:
+            continue
+        k = 0
+        while True:
+            if k == len(joined):
+                while scanned < n_right and not h_at & grid[row[scanned] * n_rows + j][1]:
+                    scanned += 1
+                if scanned == n_right:
+                    break
+                joined.append(row[scanned])
+                scanned += 1
+            right = joined[k]
+            k += 1
+            at = grid[right * n_rows + down]
+            if at is not None and at[0] & grid[right * n_rows + j][0] and at[1] & down_h:
+                return (right, down)
+    return None
 
 
 def _group_cells(cells: list[BBox]) -> list[list[BBox]]:
     """Cells grouped as pdfplumber's ``cells_to_tables`` groups them (repeated passes
     adding the cells that share a corner with the group), groups of one cell dropped."""
-    remaining = list(cells)
+    # Each cell's corners as a set: the passes test and add them by their stored hashes.
+    remaining = [
+        (c, frozenset(((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3])))) for c in cells
+    ]
     tables: list[list[BBox]] = []
     corners: set[tuple[float, float]] = set()
     current: list[BBox] = []
     while remaining:
         before = len(current)
-        keep: list[BBox] = []
-        for cell in remaining:
-            x0, top, x1, bottom = cell
-            cc = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+        keep = []
+        for cell, cc in remaining:
             if not current or not corners.isdisjoint(cc):
                 corners.update(cc)
                 current.append(cell)
             else:
-                keep.append(cell)
+                keep.append((cell, cc))
         remaining = keep
         if len(current) == before:
             tables.append(current)
@@ -563,10 +676,11 @@ def table_rows(cells: list[BBox]) -> list[tuple[BBox, list[BBox | None]]]:
     xs = sorted({c[0] for c in cells})
     out: list[tuple[BBox, list[BBox | None]]] = []
     ordered = sorted(cells, key=lambda c: (c[1], c[0]))
-    for _, group in itertools.groupby(ordered, key=lambda c: c[1]):
+    for top, grp in itertools.groupby(ordered, key=itemgetter(1)):
+        group = list(grp)  # one top, x0 rising; one cell per (x0, top), a crossing
         at = {c[0]: c for c in group}
-        row = [at.get(x) for x in xs]
-        out.append((table_bbox([c for c in row if c is not None]), row))
+        box = (group[0][0], top, max([c[2] for c in group]), max([c[3] for c in group]))
+        out.append((box, [at.get(x) for x in xs]))
     return out
 
 
@@ -683,10 +797,40 @@ def extract_text(chars: list[Char], tol: float = TOLERANCE) -> str:
         text = chars[0].text
         return "" if text.isspace() else LIGATURES.get(text, text)
     tops = [c.top for c in chars]
-    if max(tops) - min(tops) <= tol and all(c.upright for c in chars):
-        return _one_line(chars, tol)
-    lines = cluster(extract_words(chars, tol), lambda w: w.top, tol)
-    return "\n".join(" ".join(w.text for w in line) for line in lines)
+    if all(c.upright for c in chars):
+        if max(tops) - min(tops) <= tol:
+            return _one_line(chars, tol)
+        text = _upright_lines(chars, tops, tol)
+        if text is not None:
+            return text
+    # The words clustered into lines by top (``cluster``, without its general machinery).
+    words = extract_words(chars, tol)
+    ids = _cluster_ids([w.top for w in words], tol)
+    lines: dict[int, list[str]] = {}
+    for w in words:
+        lines.setdefault(ids[w.top], []).append(w.text)
+    return "\n".join([" ".join(lines[k]) for k in sorted(lines)])
+
+
+def _upright_lines(chars: list[Char], tops: list[float], tol: float) -> str | None:
+    """:func:`extract_text` of upright characters when each line of characters (clustered
+    by top) has its tops within ``tol``: then no word's top strays from its line, the
+    lines of words are those of characters, and each is :func:`_one_line`. None when a
+    line's tops spread further (the general path decides)."""
+    ids = _cluster_ids(tops, tol)
+    rows: dict[int, list[Char]] = {}
+    for c in chars:
+        rows.setdefault(ids[c.top], []).append(c)
+    lines: list[str] = []
+    for k in sorted(rows):
+        row = rows[k]
+        row_tops = [c.top for c in row]
+        if max(row_tops) - min(row_tops) > tol:
+            return None
+        text = _one_line(row, tol)
+        if text:  # a line of blanks makes no word
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def _one_line(chars: list[Char], tol: float) -> str:
