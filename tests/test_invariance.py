@@ -11,6 +11,7 @@ comparison with the share of cells each lossy transformation keeps.
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -183,3 +184,52 @@ def test_the_same_web_page_printed_by_libreoffice(tmp_path: Path, target: str, s
         got = table_readings(parse_file(tmp_path / f"r{i}{suffix}"))
         reported = {k: v[:2] for k, v in ref.items() if v[0] == "reported"}
         assert {k: got.get(k, ("missing", None))[:2] for k in reported} == reported, name
+
+
+_CHROMIUM = next(
+    (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p),
+    None,
+)
+
+
+def _web_pages_with_tables() -> dict[str, bytes]:
+    """Web pages whose tables are real markup: generated ones of both templates, and the
+    real h23 page (an article body only) when ../shared is present."""
+    from gxsynth import documents
+
+    pages = {
+        f"generated-{t}": documents.to_html(random_spec(random.Random(7), template=t)).encode()
+        for t in ("2019", "2021")
+    }
+    real = SHARED / "real-reports" / "h23_pingtan2024.html"
+    if real.is_file():
+        pages["h23"] = b'<html><head><meta charset="utf-8"></head><body>' + real.read_bytes()
+    return pages
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_CHROMIUM is None, reason="headless Chromium is not installed")
+def test_the_same_web_page_printed_by_chromium(tmp_path: Path) -> None:
+    """A web page printed to PDF by headless Chromium, as sites make their PDFs: every cell
+    (status and value) and the body and year are the same as read from the page."""
+    pages = dict(_web_pages_with_tables())
+    names = [n for n in _PRINTED if n.startswith("seed/") or (SHARED / n).is_file()]
+    pages.update({f"paragraphs-{i}": _as_web_page(_text(n)) for i, n in enumerate(names)})
+    for name, page in pages.items():
+        src = tmp_path / f"{name}.html"
+        src.write_bytes(page)
+        pdf = tmp_path / f"{name}.pdf"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"]
+        subprocess.run(
+            [_CHROMIUM, *flags, f"--print-to-pdf={pdf}", src.as_uri()],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        ref, got = parse_file(src), parse_file(pdf)
+        want = {k: v[:2] for k, v in table_readings(ref).items() if v[0] == "reported"}
+        assert want, name
+        cells = table_readings(got)
+        assert {k: cells.get(k, ("missing", None))[:2] for k in want} == want, name
+        for fact in ("agency", "year"):
+            assert got.reports[fact].iloc[0] == ref.reports[fact].iloc[0], (name, fact)
