@@ -120,6 +120,14 @@ def test_a_transformation_that_moves_a_number_is_caught() -> None:
     assert _read(swapped) != ref
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+@pytest.mark.parametrize("name", _files())
+def test_the_same_text_in_another_encoding(name: str, encoding: str) -> None:
+    """The encodings Chinese sites serve text in: every cell as read from UTF-8."""
+    got = table_readings(parse_bytes(_text(name).encode(encoding), "report.txt"))
+    assert got == _clean(name)
+
+
 def _as_web_page(text: str) -> bytes:
     """The text as a site's web page prints it: each line its own paragraph."""
     import html

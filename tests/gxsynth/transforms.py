@@ -112,6 +112,14 @@ def punctuation_width(text: str, rng: random.Random) -> str:
     return text.translate(table)
 
 
+_FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def fullwidth_digits(text: str, rng: random.Random) -> str:
+    """Digits printed full-width ("１２" for "12"), as some sites' editors write them."""
+    return text.translate(_FULL_DIGITS)
+
+
 _SENTENCE_END = ("。", "；", "！", "？")
 
 
@@ -178,6 +186,7 @@ PRESERVING: dict[str, Transform] = {
     "zero_width": zero_width,
     "chrome": chrome,
     "punctuation_width": punctuation_width,
+    "fullwidth_digits": fullwidth_digits,
     "wrap_prose": wrap_prose,
 }
 LOSSY: dict[str, Transform] = {
