@@ -285,6 +285,51 @@ def test_disclosure_glued_single_cell_is_read_but_multi_cell_is_missing() -> Non
     ]
 
 
+_REGULATION_CELLS = [
+    (item, m)
+    for item in ("regulations", "normative_documents")
+    for m in ("issued", "repealed", "in_force")
+]
+
+
+def test_disclosure_values_under_header_words_only_where_columns_line_up() -> None:
+    # Laid out in columns (pdftotext -layout): 189 and 66 stand one above the other, under
+    # 现行有效件数; 38 under 本年制发件数. Read by the header words' columns.
+    laid_out = map_disclosure(
+        _rows(
+            "信息内容       本年制发件数  本年废止件数  现行有效件数",
+            "规章" + " " * 39 + "189",
+            "行政规范性文件   38" + " " * 24 + "66",
+        ),
+        "2021",
+    )
+    assert [laid_out.cells[k][:2] for k in _REGULATION_CELLS] == [
+        ("blank", None),
+        ("blank", None),
+        ("reported", Decimal(189)),
+        ("reported", Decimal(38)),
+        ("blank", None),
+        ("reported", Decimal(66)),
+    ]
+    # Tabs written as spaces, with a stray space: each row's numbers start where its label
+    # ends, so 189 and 38 both stand under 本年制发件数 without lining up. That is no column:
+    # which cells they are cannot be told (189 may be 现行有效件数's), so none is read.
+    gaps = map_disclosure(
+        _rows(
+            "信息内容  本年制发件数  本年废止件数  现行有效件数",
+            "规章       189",
+            "行政规范性文件  38    66",
+        ),
+        "2021",
+    )
+    assert {gaps.cells[k].status for k in _REGULATION_CELLS} == {"missing"}
+    assert [(u.text, u.source) for u in gaps.unplaced] == [
+        ("189", "line 2"),
+        ("38", "line 3"),
+        ("66", "line 3"),
+    ]
+
+
 def _total(v: list[Decimal]) -> bool:
     return v[-1] == sum(v[:-1])
 

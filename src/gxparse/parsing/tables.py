@@ -500,12 +500,16 @@ def _tabs_as_spaces(rows: Sequence[TableRow]) -> bool:
 
 def _columns_hold(rows: Sequence[TableRow]) -> bool:
     """Whether part 二's lines of text may be laid out in columns: no line that prints all
-    of its header's numbers prints one beside, rather than under, its header word. Text
-    whose tabs became spaces has no columns, only gaps; there a value's place beside a
-    header word says nothing."""
+    of its header's numbers prints one beside, rather than under, its header word, and the
+    numbers each header word stands over line up one above another (left-, right- or
+    centre-aligned). Text whose tabs became spaces has no columns, only gaps: each row's
+    numbers start wherever its label ends, and their place beside a header word says
+    nothing."""
     if _tabs_as_spaces(rows):
         return False
     header: list[tuple[int, int]] | None = None
+    headers = 0  # header lines seen: each starts a table of its own columns
+    column: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (table, column) -> spans
     for row in rows:
         if not row.spans:
             continue
@@ -515,17 +519,50 @@ def _columns_hold(rows: Sequence[TableRow]) -> bool:
                 for w, s, e in _header_words(row.spans, _MEASURES)
                 if _MEASURES.match(w, w) is not None
             ]
-            header = words or header
+            if words:
+                header, headers = words, headers + 1
             continue
-        if header is None or len(row.values) != len(header):
+        if header is None:
             continue
-        spans = [sp for sp in row.spans if parse_number(sp[0]) is not None]
-        if len(spans) != len(header):
-            continue
-        for (_, vs, ve), (hs, he) in zip(spans, header, strict=True):
-            if ve <= hs - _SLACK or vs >= he + _SLACK:
+        spans = [(vs, ve) for w, vs, ve in row.spans if parse_number(w) is not None]
+        if len(row.values) == len(spans) == len(header):
+            if any(_beside(sp, h) for sp, h in zip(spans, header, strict=True)):
                 return False
-    return True
+            cols = list(range(len(header)))
+        else:
+            cols = [_nearest(sp, header) for sp in spans]
+        for i, sp in zip(cols, spans, strict=True):
+            column.setdefault((headers, i), []).append(sp)
+    return all(_lined_up(spans) for spans in column.values())
+
+
+def _beside(value: tuple[int, int], head: tuple[int, int]) -> bool:
+    """A value that stands beside its header word, not under it."""
+    return value[1] <= head[0] - _SLACK or value[0] >= head[1] + _SLACK
+
+
+def _nearest(value: tuple[int, int], heads: Sequence[tuple[int, int]]) -> int:
+    """The header word a value stands nearest to (left, right or centre)."""
+    vs, ve = value
+    return min(
+        range(len(heads)),
+        key=lambda j: min(
+            abs(vs - heads[j][0]), abs(ve - heads[j][1]), abs(vs + ve - sum(heads[j])) / 2
+        ),
+    )
+
+
+def _lined_up(spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether values of one column stand one above another: their starts, their ends or
+    their centres agree."""
+    return any(
+        max(xs) - min(xs) <= _SLACK
+        for xs in (
+            [s for s, _ in spans],
+            [e for _, e in spans],
+            [(s + e) / 2 for s, e in spans],
+        )
+    )
 
 
 def _under_header(
