@@ -12,9 +12,10 @@ from gxparse.parsing.derive import application_equations, derive
 from gxparse.parsing.facts import find_published, find_title, level_of, normalise_agency
 from gxparse.parsing.glued import segment, split_run
 from gxparse.parsing.narrative import disclosure_figures, fee_figures, request_figures
-from gxparse.parsing.rows import from_cells, from_para, resolve_values
+from gxparse.parsing.rows import from_cells, from_para, resolve_values, table_rows
 from gxparse.parsing.sections import heading_part, sectionize
 from gxparse.parsing.tables import (
+    SEGMENT_KEYS,
     CellValue,
     detect_template,
     map_appeals,
@@ -477,6 +478,39 @@ def test_wrapped_fragments_do_not_rename_the_row_above(
     assert res.cells[(row, "total")] == CellValue("reported", Decimal(total), total, source)
     # Missing, not blank: the empty cells beside the fragments are the tail of a label.
     assert {res.cells[(lost, a)].status for a in T.APPLICANT_CODES} == {"missing"}
+
+
+def test_words_naming_the_next_row_are_not_the_tail_of_a_nameless_row_above() -> None:
+    # A crawler's line, its labels' line breaks kept as spaces (and row 1 lost): the labels
+    # are cut at the keys found, so "其他情形）" (which names no row) carries （二）'s
+    # numbers, and the words after them, 其他法 律行政 法规, are row 2's label cut in two.
+    # They name row 2 by themselves: never the end of the label above (which would give
+    # row 2 the numbers of （二）); row 2's five numbers for seven cells stay unplaced.
+    line = (
+        "（二）部分公开（区分处理的，只计这一情 形，不计其他情形） 1 0 0 0 0 0 1 "
+        "2.其他法 律行政 法规禁止公开 2 0 0 0 2 3.危及“三安全一稳定” 0 0 0 0 0 0 0"
+    )
+    rows = table_rows([Para(line, "line 1")], SEGMENT_KEYS["applications"])
+    res, _ = map_applications(rows, "2021")
+    assert {res.cells[("denied_law_prohibited", a)].status for a in T.APPLICANT_CODES} == {
+        "missing"
+    }
+    assert [u.text for u in res.unplaced] == ["2 0 0 0 2", "1 0 0 0 0 0 1"]
+
+
+def test_halves_of_a_label_wrapped_cell_by_cell_are_one_label() -> None:
+    # A Word table: the group's side label (（六）其他处理) and the row's label wrap in their
+    # own cells. The words below name the row (不再处理) and, joined cell by cell, continue
+    # the row's label above.
+    rows = _tab_rows(
+        "（六）\t1.申请人无正当理由逾\t3\t0\t0\t0\t0\t0\t3",
+        "其他处\t期不补正、行政机关不再\t\t\t\t\t\t\t",
+        "理\t处理其政府信息公开申请\t\t\t\t\t\t\t",
+    )
+    res, _ = map_applications(rows, "2021")
+    assert res.cells[("other_overdue_correction", "total")] == CellValue(
+        "reported", Decimal(3), "3", "line 1"
+    )
 
 
 def test_2021_report_with_undivided_other_row() -> None:

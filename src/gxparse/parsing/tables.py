@@ -950,12 +950,15 @@ def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
 def _names_its_own_row(above: TableRow, words: TableRow, matcher: _Matcher) -> bool:
     """Whether a line of words names a row by itself while the row above names none, and
     the two are not the halves of that row's label ("政府" + "集中采购" are; "行政处" +
-    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row)."""
+    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row). Halves are joined
+    as wrapped labels are, cell by cell ("（六） | 1.申请人无正当理由逾" + "其他处 | 期不补正…"
+    are halves of the row's label, beside the group's)."""
     idx = matcher.match(words.label, _last_piece(words))
     if idx is None or matcher.match(above.label, _last_piece(above)) is not None:
         return False
     label = label_key(strip_enumerators(matcher.entries[idx].zh))
-    return label_key(_last_piece(above)) + label_key(words.label) not in label
+    joined = _last_piece(_joined(above, words, above))
+    return label_key(strip_enumerators(joined)) not in label
 
 
 def join_wrapped_labels(
@@ -974,7 +977,8 @@ def join_wrapped_labels(
     cells: as many as the numbers, or ``width`` (the table's columns). With
     ``named_stays``, a line of words that names a row by itself is that row, not the end
     of a row above whose words name none ("行政处 0" then "行政强制": 行政处罚 cut, and
-    行政强制 printed empty)."""
+    行政强制 printed empty); without, it is still not that end, but its empty cells may
+    be the tail of its own wrapped label whose first line was lost: it keeps no cells."""
     matcher = matcher or _APP_ROWS
     out: list[TableRow] = []
     i = 0
@@ -1032,10 +1036,11 @@ def join_wrapped_labels(
             and not (named_stays and _names_its_own_row(out[-1], row, matcher))
         ):
             joined = _joined(out[-1], row, out[-1])
-            if _renames(out[-1], joined, matcher):
-                # The fragments add up to another row's name (its own line of numbers
-                # was lost): that row's label, not the end of this one. Its empty cells
-                # are the tail of a label's line, not that row's blanks: no cells.
+            if _renames(out[-1], joined, matcher) or _names_its_own_row(out[-1], row, matcher):
+                # The fragments add up to another row's name, or name one by themselves
+                # (its own line of numbers was lost): that row's label, not the end of
+                # this one. Its empty cells are the tail of a label's line, not that
+                # row's blanks: no cells.
                 out.append(TableRow(row.label, (), row.source, None, row.label_cells))
             else:
                 out[-1] = joined
