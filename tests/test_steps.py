@@ -24,7 +24,7 @@ from gxparse.parsing.tables import (
 )
 from gxparse.readers.decode import decode_bytes
 from gxparse.readers.detect import detect_format
-from gxparse.readers.document import Cell, Para, ReadError
+from gxparse.readers.document import Cell, Para, ReadError, Row
 from gxparse.readers.text import text_to_document
 
 
@@ -511,6 +511,46 @@ def test_halves_of_a_label_wrapped_cell_by_cell_are_one_label() -> None:
     assert res.cells[("other_overdue_correction", "total")] == CellValue(
         "reported", Decimal(3), "3", "line 1"
     )
+
+
+def _cell_rows(*cells: str) -> list:
+    """One row of a Word export, one cell per line (two table rows merged when the blank
+    line between them was lost)."""
+    return table_rows([Row(tuple(Cell(t, f"line {i}") for i, t in enumerate(cells, 1)), "line 1")])
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        # Seven numbers: the row is complete, whatever the empty cell before 总计 is.
+        (("19", "0", "0", "1", "4", "0", "24"), [19, 0, 0, 1, 4, 0, 24]),
+        # Six: a number was lost too, and the empty cell may be 总计's group column as well
+        # as this row's blank total: the row is not read.
+        (("19", "0", "0", "1", "0", "24"), None),
+    ],
+)
+def test_empty_cells_before_a_merged_rows_label_are_not_the_row_above(
+    numbers: tuple[str, ...], expected: list[int] | None
+) -> None:
+    rows = _cell_rows(
+        "", "（六）其他处理", *numbers, "", "（七）总计", "30", "1", "0", "0", "4", "0", "35"
+    )
+    res, _ = map_applications(rows, "2019")
+    got = [res.cells[("other", a)] for a in T.APPLICANT_CODES]
+    if expected is None:
+        assert {c.status for c in got} == {"missing"}
+        assert [u.text for u in res.unplaced] == list(numbers)
+    else:
+        assert [(c.status, c.value) for c in got] == [("reported", n) for n in expected]
+    assert [res.cells[("total_handled", a)].value for a in T.APPLICANT_CODES] == [
+        30,
+        1,
+        0,
+        0,
+        4,
+        0,
+        35,
+    ]
 
 
 def test_2021_report_with_undivided_other_row() -> None:
