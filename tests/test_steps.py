@@ -498,15 +498,17 @@ def test_words_naming_the_next_row_are_not_the_tail_of_a_nameless_row_above() ->
     assert [u.text for u in res.unplaced] == ["2 0 0 0 2", "1 0 0 0 0 0 1"]
 
 
-def test_halves_of_a_label_wrapped_cell_by_cell_are_one_label() -> None:
-    # A Word table: the group's side label (（六）其他处理) and the row's label wrap in their
-    # own cells. The words below name the row (不再处理) and, joined cell by cell, continue
-    # the row's label above.
-    rows = _tab_rows(
+@pytest.mark.parametrize("tabs", [True, False], ids=["tab-cells", "lines-of-text"])
+def test_halves_of_a_label_beside_a_side_label_are_one_label(tabs: bool) -> None:
+    # A Word table (and the same with its tabs turned into spaces): the group's side label
+    # (（六）其他处理) and the row's label wrap in their own cells. The words below name
+    # the row (不再处理) and, after the side label's piece, continue the row's label above.
+    lines = (
         "（六）\t1.申请人无正当理由逾\t3\t0\t0\t0\t0\t0\t3",
-        "其他处\t期不补正、行政机关不再\t\t\t\t\t\t\t",
+        "其他处\t期不补 正、行政机关不再\t\t\t\t\t\t\t",
         "理\t处理其政府信息公开申请\t\t\t\t\t\t\t",
     )
+    rows = _tab_rows(*lines) if tabs else _rows(*(ln.replace("\t", "  ") for ln in lines))
     res, _ = map_applications(rows, "2021")
     assert res.cells[("other_overdue_correction", "total")] == CellValue(
         "reported", Decimal(3), "3", "line 1"

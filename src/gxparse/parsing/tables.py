@@ -950,15 +950,16 @@ def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
 def _names_its_own_row(above: TableRow, words: TableRow, matcher: _Matcher) -> bool:
     """Whether a line of words names a row by itself while the row above names none, and
     the two are not the halves of that row's label ("政府" + "集中采购" are; "行政处" +
-    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row). Halves are joined
-    as wrapped labels are, cell by cell ("（六） | 1.申请人无正当理由逾" + "其他处 | 期不补正…"
-    are halves of the row's label, beside the group's)."""
+    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row). The halves may have
+    a group's side label between them ("（六） 1.申请人无正当理由逾" + "其他处 期不补正…"):
+    the words' cells after it continue the label above."""
     idx = matcher.match(words.label, _last_piece(words))
     if idx is None or matcher.match(above.label, _last_piece(above)) is not None:
         return False
     label = label_key(strip_enumerators(matcher.entries[idx].zh))
-    joined = _last_piece(_joined(above, words, above))
-    return label_key(strip_enumerators(joined)) not in label
+    head = label_key(strip_enumerators(_last_piece(above)))
+    cells = [label_key(c) for c in words.label_cells] or [label_key(words.label)]
+    return not any(head + "".join(cells[j:]) in label for j in range(len(cells)))
 
 
 def join_wrapped_labels(
