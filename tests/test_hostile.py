@@ -721,6 +721,24 @@ def test_subtotal_row_of_group_six_is_not_a_cell() -> None:
     assert "subtotal row" in notes(rt) and "（六）其他处理" in notes(rt)
 
 
+def test_a_report_with_numbers_left_unplaced_says_why_in_its_notes() -> None:
+    """Numbers that cannot be placed without guessing are listed, and the report's own
+    notes say which, where and why (one number for three columns; digits of three cells
+    run together), not only how many."""
+    text = text_of(spec())
+    text = text.replace("规章\t0\t0\t0", "规章\t7", 1)
+    text = text.replace("行政规范性文件\t4\t0\t16", "行政规范性文件4016", 1)
+    rt = parse_bytes(text.encode(), "ambiguous.txt")
+    lines = text.split("\n")
+    regs = next(i for i, line in enumerate(lines, 1) if line.startswith("规章"))
+    assert int(rt.reports["n_unplaced"].iloc[0]) == 2
+    assert notes(rt) == (
+        "2 number(s) in parts 二–四 could not be placed without guessing: "
+        f"7 at line {regs} (part 二 regulations: 1 cells for 3 columns), "
+        f"4016 at line {regs + 1} (part 二 normative_documents: digits of 3 cells run together)"
+    )
+
+
 def test_same_file_twice(tmp_path: Path) -> None:
     shutil.copy(SEED, tmp_path / "a_copy.txt")
     shutil.copy(SEED, tmp_path / "b_copy.txt")

@@ -18,9 +18,10 @@ from gxparse.parsing.facts import (
 )
 from gxparse.parsing.glued import segment, split_run
 from gxparse.parsing.narrative import disclosure_figures, fee_figures, request_figures
-from gxparse.parsing.rows import from_cells, from_para, resolve_values
+from gxparse.parsing.rows import from_cells, from_para, resolve_values, table_rows
 from gxparse.parsing.sections import heading_part, sectionize
 from gxparse.parsing.tables import (
+    SEGMENT_KEYS,
     CellValue,
     detect_template,
     map_appeals,
@@ -29,7 +30,7 @@ from gxparse.parsing.tables import (
 )
 from gxparse.readers.decode import decode_bytes
 from gxparse.readers.detect import detect_format
-from gxparse.readers.document import Cell, Para, ReadError
+from gxparse.readers.document import Cell, Para, ReadError, Row
 from gxparse.readers.text import text_to_document
 
 
@@ -291,6 +292,51 @@ def test_disclosure_glued_single_cell_is_read_but_multi_cell_is_missing() -> Non
     ]
 
 
+_REGULATION_CELLS = [
+    (item, m)
+    for item in ("regulations", "normative_documents")
+    for m in ("issued", "repealed", "in_force")
+]
+
+
+def test_disclosure_values_under_header_words_only_where_columns_line_up() -> None:
+    # Laid out in columns (pdftotext -layout): 189 and 66 stand one above the other, under
+    # 现行有效件数; 38 under 本年制发件数. Read by the header words' columns.
+    laid_out = map_disclosure(
+        _rows(
+            "信息内容       本年制发件数  本年废止件数  现行有效件数",
+            "规章" + " " * 39 + "189",
+            "行政规范性文件   38" + " " * 24 + "66",
+        ),
+        "2021",
+    )
+    assert [laid_out.cells[k][:2] for k in _REGULATION_CELLS] == [
+        ("blank", None),
+        ("blank", None),
+        ("reported", Decimal(189)),
+        ("reported", Decimal(38)),
+        ("blank", None),
+        ("reported", Decimal(66)),
+    ]
+    # Tabs written as spaces, with a stray space: each row's numbers start where its label
+    # ends, so 189 and 38 both stand under 本年制发件数 without lining up. That is no column:
+    # which cells they are cannot be told (189 may be 现行有效件数's), so none is read.
+    gaps = map_disclosure(
+        _rows(
+            "信息内容  本年制发件数  本年废止件数  现行有效件数",
+            "规章       189",
+            "行政规范性文件  38    66",
+        ),
+        "2021",
+    )
+    assert {gaps.cells[k].status for k in _REGULATION_CELLS} == {"missing"}
+    assert [(u.text, u.source) for u in gaps.unplaced] == [
+        ("189", "line 2"),
+        ("38", "line 3"),
+        ("66", "line 3"),
+    ]
+
+
 def _total(v: list[Decimal]) -> bool:
     return v[-1] == sum(v[:-1])
 
@@ -438,6 +484,81 @@ def test_wrapped_fragments_do_not_rename_the_row_above(
     assert res.cells[(row, "total")] == CellValue("reported", Decimal(total), total, source)
     # Missing, not blank: the empty cells beside the fragments are the tail of a label.
     assert {res.cells[(lost, a)].status for a in T.APPLICANT_CODES} == {"missing"}
+
+
+def test_words_naming_the_next_row_are_not_the_tail_of_a_nameless_row_above() -> None:
+    # A crawler's line, its labels' line breaks kept as spaces (and row 1 lost): the labels
+    # are cut at the keys found, so "其他情形）" (which names no row) carries （二）'s
+    # numbers, and the words after them, 其他法 律行政 法规, are row 2's label cut in two.
+    # They name row 2 by themselves: never the end of the label above (which would give
+    # row 2 the numbers of （二）); row 2's five numbers for seven cells stay unplaced.
+    line = (
+        "（二）部分公开（区分处理的，只计这一情 形，不计其他情形） 1 0 0 0 0 0 1 "
+        "2.其他法 律行政 法规禁止公开 2 0 0 0 2 3.危及“三安全一稳定” 0 0 0 0 0 0 0"
+    )
+    rows = table_rows([Para(line, "line 1")], SEGMENT_KEYS["applications"])
+    res, _ = map_applications(rows, "2021")
+    assert {res.cells[("denied_law_prohibited", a)].status for a in T.APPLICANT_CODES} == {
+        "missing"
+    }
+    assert [u.text for u in res.unplaced] == ["2 0 0 0 2", "1 0 0 0 0 0 1"]
+
+
+@pytest.mark.parametrize("tabs", [True, False], ids=["tab-cells", "lines-of-text"])
+def test_halves_of_a_label_beside_a_side_label_are_one_label(tabs: bool) -> None:
+    # A Word table (and the same with its tabs turned into spaces): the group's side label
+    # (（六）其他处理) and the row's label wrap in their own cells. The words below name
+    # the row (不再处理) and, after the side label's piece, continue the row's label above.
+    lines = (
+        "（六）\t1.申请人无正当理由逾\t3\t0\t0\t0\t0\t0\t3",
+        "其他处\t期不补 正、行政机关不再\t\t\t\t\t\t\t",
+        "理\t处理其政府信息公开申请\t\t\t\t\t\t\t",
+    )
+    rows = _tab_rows(*lines) if tabs else _rows(*(ln.replace("\t", "  ") for ln in lines))
+    res, _ = map_applications(rows, "2021")
+    assert res.cells[("other_overdue_correction", "total")] == CellValue(
+        "reported", Decimal(3), "3", "line 1"
+    )
+
+
+def _cell_rows(*cells: str) -> list:
+    """One row of a Word export, one cell per line (two table rows merged when the blank
+    line between them was lost)."""
+    return table_rows([Row(tuple(Cell(t, f"line {i}") for i, t in enumerate(cells, 1)), "line 1")])
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        # Seven numbers: the row is complete, whatever the empty cell before 总计 is.
+        (("19", "0", "0", "1", "4", "0", "24"), [19, 0, 0, 1, 4, 0, 24]),
+        # Six: a number was lost too, and the empty cell may be 总计's group column as well
+        # as this row's blank total: the row is not read.
+        (("19", "0", "0", "1", "0", "24"), None),
+    ],
+)
+def test_empty_cells_before_a_merged_rows_label_are_not_the_row_above(
+    numbers: tuple[str, ...], expected: list[int] | None
+) -> None:
+    rows = _cell_rows(
+        "", "（六）其他处理", *numbers, "", "（七）总计", "30", "1", "0", "0", "4", "0", "35"
+    )
+    res, _ = map_applications(rows, "2019")
+    got = [res.cells[("other", a)] for a in T.APPLICANT_CODES]
+    if expected is None:
+        assert {c.status for c in got} == {"missing"}
+        assert [u.text for u in res.unplaced] == list(numbers)
+    else:
+        assert [(c.status, c.value) for c in got] == [("reported", n) for n in expected]
+    assert [res.cells[("total_handled", a)].value for a in T.APPLICANT_CODES] == [
+        30,
+        1,
+        0,
+        0,
+        4,
+        0,
+        35,
+    ]
 
 
 def test_2021_report_with_undivided_other_row() -> None:

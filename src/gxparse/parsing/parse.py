@@ -375,6 +375,29 @@ def _unplaced_findings(report_id: str, unplaced: list[Unplaced]) -> list[tuple[A
     return out
 
 
+_NOTE_REASONS = 8  # reasons a note spells out; the findings list every one
+
+
+def _unplaced_note(unplaced: Sequence[Unplaced]) -> str:
+    """The note of a report with numbers left unplaced: how many, and why, each reason
+    with the numbers it left and where ("898989 at line 10 (part 二 normative_documents:
+    digits of 3 cells run together)"), so the report itself says why it is ambiguous. Each
+    reason is rendered from its code in English, like the other notes."""
+    groups: dict[tuple[str, Reason], list[str]] = {}
+    for u in unplaced:
+        groups.setdefault((u.source, u.reason), []).append(u.text)
+    why = [
+        f"{' '.join(texts)} at {source} ({reason.text('en')})"
+        for (source, reason), texts in list(groups.items())[:_NOTE_REASONS]
+    ]
+    if len(groups) > _NOTE_REASONS:
+        why.append(f"and {len(groups) - _NOTE_REASONS} more (the unplaced_number findings)")
+    return (
+        f"{len(unplaced)} number(s) in parts 二–四 could not be placed without guessing: "
+        + ", ".join(why)
+    )
+
+
 def _cut_at_end(result: TableResult, last: str) -> None:
     """A row label printed as the text's very last line, with nothing after it, was cut off
     (a truncated page): its cells are missing, not empty."""
@@ -590,20 +613,13 @@ def _figures(
     return figures
 
 
-def _notes(notes: list[str], missing_parts: list[str], n_unplaced: int) -> str:
+def _notes(notes: list[str], missing_parts: list[str], unplaced: Sequence[Unplaced]) -> str:
     """Given the readers' and mappers' notes, return the report's notes as one text, with
-    the parts not found and the count of unplaced numbers."""
+    the parts not found and the numbers left unplaced (see :func:`_unplaced_note`)."""
     return "; ".join(
         notes
         + [f"part {T.PART_BY_CODE[c].zh} not found" for c in missing_parts]
-        + (
-            [
-                f"{n_unplaced} number(s) in parts 二–四 could not be placed "
-                "without guessing (the unplaced_number findings say where and why)"
-            ]
-            if n_unplaced
-            else []
-        )
+        + ([_unplaced_note(unplaced)] if unplaced else [])
     )
 
 
@@ -658,7 +674,7 @@ def parse_document(
     notes = _notes(
         doc.notes + stream_notes + disclosure.notes + applications.notes + appeals.notes,
         missing_parts,
-        len(unplaced),
+        unplaced,
     )
     # Rows as tuples in COLUMNS order (see ReportTables: stored and pickled as columns).
     report = (

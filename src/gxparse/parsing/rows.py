@@ -335,21 +335,26 @@ def _row_shapes(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
 def _row_shapes_of(texts: tuple[str, ...]) -> tuple[tuple[int, int, _Shape], ...]:
     """The rows in one row's cells (see :func:`_merged_row_cuts`), as (start, end, shape)."""
     kinds = [_cell_kind(t) for t in texts]
-    bounds = (0, *_merged_row_cuts(kinds), len(texts))
+    bounds = (0, *_merged_row_cuts(kinds, texts), len(texts))
     return tuple((a, b, _shape_of(texts[a:b], kinds[a:b])) for a, b in itertools.pairwise(bounds))
 
 
-def _merged_row_cuts(kinds: list[int]) -> list[int]:
+def _merged_row_cuts(kinds: list[int], texts: tuple[str, ...]) -> list[int]:
     """Where words follow numbers: two table rows run together (a Word export that lost
     the blank line between them) are cut there, so the second row's numbers never go to
-    the first row's label."""
+    the first row's label. Empty cells just before the second row's label may pad that
+    label (its group column) as well as end the first row: they go with the label, so
+    the first row never counts them as its cells."""
     cuts: list[int] = []
     seen_number = False
     for i, k in enumerate(kinds):
         if k == _NUMBER:
             seen_number = True
         elif seen_number and k != _BLANK:
-            cuts.append(i)
+            cut = i
+            while not texts[cut - 1].strip():
+                cut -= 1
+            cuts.append(cut)
             seen_number = False
     return cuts
 

@@ -500,12 +500,16 @@ def _tabs_as_spaces(rows: Sequence[TableRow]) -> bool:
 
 def _columns_hold(rows: Sequence[TableRow]) -> bool:
     """Whether part 二's lines of text may be laid out in columns: no line that prints all
-    of its header's numbers prints one beside, rather than under, its header word. Text
-    whose tabs became spaces has no columns, only gaps; there a value's place beside a
-    header word says nothing."""
+    of its header's numbers prints one beside, rather than under, its header word, and the
+    numbers each header word stands over line up one above another (left-, right- or
+    centre-aligned). Text whose tabs became spaces has no columns, only gaps: each row's
+    numbers start wherever its label ends, and their place beside a header word says
+    nothing."""
     if _tabs_as_spaces(rows):
         return False
     header: list[tuple[int, int]] | None = None
+    headers = 0  # header lines seen: each starts a table of its own columns
+    column: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (table, column) -> spans
     for row in rows:
         if not row.spans:
             continue
@@ -515,17 +519,50 @@ def _columns_hold(rows: Sequence[TableRow]) -> bool:
                 for w, s, e in _header_words(row.spans, _MEASURES)
                 if _MEASURES.match(w, w) is not None
             ]
-            header = words or header
+            if words:
+                header, headers = words, headers + 1
             continue
-        if header is None or len(row.values) != len(header):
+        if header is None:
             continue
-        spans = [sp for sp in row.spans if parse_number(sp[0]) is not None]
-        if len(spans) != len(header):
-            continue
-        for (_, vs, ve), (hs, he) in zip(spans, header, strict=True):
-            if ve <= hs - _SLACK or vs >= he + _SLACK:
+        spans = [(vs, ve) for w, vs, ve in row.spans if parse_number(w) is not None]
+        if len(row.values) == len(spans) == len(header):
+            if any(_beside(sp, h) for sp, h in zip(spans, header, strict=True)):
                 return False
-    return True
+            cols = list(range(len(header)))
+        else:
+            cols = [_nearest(sp, header) for sp in spans]
+        for i, sp in zip(cols, spans, strict=True):
+            column.setdefault((headers, i), []).append(sp)
+    return all(_lined_up(spans) for spans in column.values())
+
+
+def _beside(value: tuple[int, int], head: tuple[int, int]) -> bool:
+    """A value that stands beside its header word, not under it."""
+    return value[1] <= head[0] - _SLACK or value[0] >= head[1] + _SLACK
+
+
+def _nearest(value: tuple[int, int], heads: Sequence[tuple[int, int]]) -> int:
+    """The header word a value stands nearest to (left, right or centre)."""
+    vs, ve = value
+    return min(
+        range(len(heads)),
+        key=lambda j: min(
+            abs(vs - heads[j][0]), abs(ve - heads[j][1]), abs(vs + ve - sum(heads[j])) / 2
+        ),
+    )
+
+
+def _lined_up(spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether values of one column stand one above another: their starts, their ends or
+    their centres agree."""
+    return any(
+        max(xs) - min(xs) <= _SLACK
+        for xs in (
+            [s for s, _ in spans],
+            [e for _, e in spans],
+            [(s + e) / 2 for s, e in spans],
+        )
+    )
 
 
 def _under_header(
@@ -913,12 +950,16 @@ def _names_group_of(theirs: int, own: int, matcher: _Matcher) -> bool:
 def _names_its_own_row(above: TableRow, words: TableRow, matcher: _Matcher) -> bool:
     """Whether a line of words names a row by itself while the row above names none, and
     the two are not the halves of that row's label ("政府" + "集中采购" are; "行政处" +
-    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row)."""
+    "行政强制" are not: 行政处罚 was cut, and 行政强制 is its own row). The halves may have
+    a group's side label between them ("（六） 1.申请人无正当理由逾" + "其他处 期不补正…"):
+    the words' cells after it continue the label above."""
     idx = matcher.match(words.label, _last_piece(words))
     if idx is None or matcher.match(above.label, _last_piece(above)) is not None:
         return False
     label = label_key(strip_enumerators(matcher.entries[idx].zh))
-    return label_key(_last_piece(above)) + label_key(words.label) not in label
+    head = label_key(strip_enumerators(_last_piece(above)))
+    cells = [label_key(c) for c in words.label_cells] or [label_key(words.label)]
+    return not any(head + "".join(cells[j:]) in label for j in range(len(cells)))
 
 
 def join_wrapped_labels(
@@ -937,7 +978,8 @@ def join_wrapped_labels(
     cells: as many as the numbers, or ``width`` (the table's columns). With
     ``named_stays``, a line of words that names a row by itself is that row, not the end
     of a row above whose words name none ("行政处 0" then "行政强制": 行政处罚 cut, and
-    行政强制 printed empty)."""
+    行政强制 printed empty); without, it is still not that end, but its empty cells may
+    be the tail of its own wrapped label whose first line was lost: it keeps no cells."""
     matcher = matcher or _APP_ROWS
     out: list[TableRow] = []
     i = 0
@@ -995,10 +1037,11 @@ def join_wrapped_labels(
             and not (named_stays and _names_its_own_row(out[-1], row, matcher))
         ):
             joined = _joined(out[-1], row, out[-1])
-            if _renames(out[-1], joined, matcher):
-                # The fragments add up to another row's name (its own line of numbers
-                # was lost): that row's label, not the end of this one. Its empty cells
-                # are the tail of a label's line, not that row's blanks: no cells.
+            if _renames(out[-1], joined, matcher) or _names_its_own_row(out[-1], row, matcher):
+                # The fragments add up to another row's name, or name one by themselves
+                # (its own line of numbers was lost): that row's label, not the end of
+                # this one. Its empty cells are the tail of a label's line, not that
+                # row's blanks: no cells.
                 out.append(TableRow(row.label, (), row.source, None, row.label_cells))
             else:
                 out[-1] = joined
