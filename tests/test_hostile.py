@@ -36,6 +36,11 @@ from gxparse import template as T
 from gxparse.parsing.parse import ReportTables, parse_bytes, parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Hang guards, not speed tests (speed is measured in benchmarks/): a reading that grows
+# quadratically or backtracks takes hours on these inputs, far beyond these bounds, while a
+# busy machine stays well within them.
+HANG_SECONDS = 120
 SEED = ROOT / "data" / "raw" / "004_8884def07ca5fc07.txt"
 
 
@@ -643,8 +648,7 @@ def test_hostile_file(case: Case, tmp_path: Path, seed_alone: Cells) -> None:
     finally:
         if case.max_mb is not None:
             tracemalloc.stop()
-    # Refusals (the guard) are fast; anything else within a generous bound.
-    assert elapsed < (10 if case.status == "failed" else 30), elapsed
+    assert elapsed < HANG_SECONDS, elapsed
     _check(case, rt)
     # The same file in a batch with a seed: its own result unchanged, the seed untouched.
     shutil.copy(SEED, tmp_path / SEED.name)
@@ -763,7 +767,7 @@ def test_100_mb_of_text_is_refused_fast(tmp_path: Path) -> None:
     assert error(rt) is not None
     assert error(rt).startswith("huge.txt: file too large (")
     assert "100.0 MB; the limit is " in error(rt)
-    assert elapsed < 10
+    assert elapsed < HANG_SECONDS
 
 
 def test_100_mb_of_text_is_refused_before_it_is_read(tmp_path: Path) -> None:
@@ -780,7 +784,7 @@ def test_100_mb_of_text_is_refused_before_it_is_read(tmp_path: Path) -> None:
     assert peak < 20 * 1024 * 1024, f"peak {peak / 2**20:.0f} MB to refuse a 100 MB file"
 
 
-def test_extremely_long_single_line_is_fast(tmp_path: Path) -> None:
+def test_extremely_long_single_line_does_not_hang(tmp_path: Path) -> None:
     path = tmp_path / "longline.txt"
     path.write_bytes(("字" * 100_000 + "\n" + text_of(spec())).encode())
     code = (
@@ -792,20 +796,20 @@ def test_extremely_long_single_line_is_fast(tmp_path: Path) -> None:
             [sys.executable, "-c", code, str(path)],
             capture_output=True,
             text=True,
-            timeout=5,
+            timeout=HANG_SECONDS,
             cwd=ROOT,
         )
     except subprocess.TimeoutExpired:
-        pytest.fail("a 100,000-character line took more than 5 s")
+        pytest.fail(f"a 100,000-character line took more than {HANG_SECONDS} s")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
 
-def test_long_line_inside_a_part_is_fast() -> None:
+def test_long_line_inside_a_part_does_not_hang() -> None:
     text = text_of(spec()).replace("主动公开政府信息", "主动公开政府信息" + "字" * 200_000, 1)
     start = time.perf_counter()
     rt = parse_bytes(text.encode(), "longprose.txt")
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < HANG_SECONDS
     assert status(rt) == "ok"
     assert table_cells(rt) == spec_cells(spec())
 
