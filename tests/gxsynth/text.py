@@ -850,7 +850,7 @@ def perturb(text: str, rng: random.Random, kinds: Iterable[str] = PERTURBATIONS)
                 new.append(ln)
         lines = new
     if "fullwidth" in kinds:
-        lines = [_fullwidth(ln) if rng.random() < 0.3 else ln for ln in lines]
+        lines = [fullwidth_line(ln) if rng.random() < 0.3 else ln for ln in lines]
     if "junk" in kinds:
         new = []
         page = 1
@@ -928,7 +928,7 @@ def _numbers_in_line(line: str, fn: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _fullwidth(line: str) -> str:
+def fullwidth_line(line: str) -> str:
     """Full-width digits; in aligned columns each wide digit takes one space back from the
     next run of 3+ spaces, so the columns stay where they were."""
     if _line_kind(line) != "space":

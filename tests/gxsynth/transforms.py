@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from gxparse import template as T
+from gxsynth.text import fullwidth_line
 
 Transform = Callable[[str, random.Random], str]
 
@@ -112,12 +113,11 @@ def punctuation_width(text: str, rng: random.Random) -> str:
     return text.translate(table)
 
 
-_FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
 def fullwidth_digits(text: str, rng: random.Random) -> str:
-    """Digits printed full-width ("１２" for "12"), as some sites' editors write them."""
-    return text.translate(_FULL_DIGITS)
+    """Digits printed full-width ("１２" for "12"), as some sites' editors write them. In
+    columns aligned with spaces each wide digit gives a space back, as whoever aligned the
+    columns saw them: the columns stay where they were."""
+    return "\n".join(fullwidth_line(line) for line in text.split("\n"))
 
 
 _SENTENCE_END = ("。", "；", "！", "？")
@@ -176,6 +176,8 @@ def split_tab_rows(text: str, rng: random.Random) -> str:
 
 
 PRESERVING: dict[str, Transform] = {
+    # First: the others turn the spaces that align columns into other spaces.
+    "fullwidth_digits": fullwidth_digits,
     "empty_lines": empty_lines,
     "indent_spaces": indent_spaces,
     "indent_ideographic": indent_ideographic,
@@ -186,7 +188,6 @@ PRESERVING: dict[str, Transform] = {
     "zero_width": zero_width,
     "chrome": chrome,
     "punctuation_width": punctuation_width,
-    "fullwidth_digits": fullwidth_digits,
     "wrap_prose": wrap_prose,
 }
 LOSSY: dict[str, Transform] = {
