@@ -20,6 +20,7 @@ from gxparse.parsing.glued import segment, split_run
 from gxparse.parsing.narrative import disclosure_figures, fee_figures, request_figures
 from gxparse.parsing.rows import from_cells, from_para, resolve_values, table_rows
 from gxparse.parsing.sections import heading_part, sectionize
+from gxparse.parsing.stream import read_stream
 from gxparse.parsing.tables import (
     SEGMENT_KEYS,
     CellValue,
@@ -492,6 +493,8 @@ def test_words_naming_the_next_row_are_not_the_tail_of_a_nameless_row_above() ->
     # numbers, and the words after them, 其他法 律行政 法规, are row 2's label cut in two.
     # They name row 2 by themselves: never the end of the label above (which would give
     # row 2 the numbers of （二）); row 2's five numbers for seven cells stay unplaced.
+    # "其他情形）" completes （二）'s own label (its enumeration kept with it), so （二）
+    # takes its numbers.
     line = (
         "（二）部分公开（区分处理的，只计这一情 形，不计其他情形） 1 0 0 0 0 0 1 "
         "2.其他法 律行政 法规禁止公开 2 0 0 0 2 3.危及“三安全一稳定” 0 0 0 0 0 0 0"
@@ -501,7 +504,48 @@ def test_words_naming_the_next_row_are_not_the_tail_of_a_nameless_row_above() ->
     assert {res.cells[("denied_law_prohibited", a)].status for a in T.APPLICANT_CODES} == {
         "missing"
     }
-    assert [u.text for u in res.unplaced] == ["2 0 0 0 2", "1 0 0 0 0 0 1"]
+    assert [u.text for u in res.unplaced] == ["2 0 0 0 2"]
+    assert [res.cells[("partially_granted", a)].value for a in T.APPLICANT_CODES] == [
+        Decimal(1),
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+    ]
+
+
+def test_a_row_keeps_its_own_number_when_a_crawler_line_is_cut_at_its_key() -> None:
+    # A crawler's line whose label breaks fall after the numbers: "2.其他" then its numbers,
+    # then the rest of its label. Cut at the key "其他", the "2." stays with it: the row is
+    # not （六）3.其他 (whose number is 3). Which row it is, nothing here says (row 1's label
+    # is broken too): its numbers stay unplaced.
+    line = (
+        "（三）不予公开 1.属于国 5 0 0 0 1 0 6 家秘密 2.其他 19 0 2 0 5 0 26 "
+        "法律行政法规禁止公开 3.危及“三安全一稳定” 74 1 19 28 0 0 122"
+    )
+    rows = table_rows([Para(line, "line 1")], SEGMENT_KEYS["applications"])
+    res, _ = map_applications(rows, "2021")
+    assert {res.cells[("other_other", a)].status for a in T.APPLICANT_CODES} == {"missing"}
+    assert [u.text for u in res.unplaced] == ["19 0 2 0 5 0 26"]
+
+
+def test_the_stream_ends_at_part_five() -> None:
+    # A crawler's line: part 四 lost two numbers, and the page's footer after parts 五 and
+    # 六 prints numbers of its own. They are no cells of part 四: its thirteen numbers for
+    # fifteen cells stay unplaced.
+    line = (
+        "## (四)政府信息公开行政复议、行政诉讼情况 | 行政复议 | 行政诉讼 | 结果维持 | 结果纠正 "
+        "| 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 | 结果维持 | 结果纠正 "
+        "| 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 "
+        "| 0 | 0 | 0 | 0 | 0 | 0 | 0 | 4 | 1 | 0 | 0 | 0 | 1 | ## (五)存在的主要问题及改进情况 "
+        "存在的问题:公开内容不够全面。改进情况:加强培训。 ## (六)其他需要报告的事项 "
+        "未收取信息处理费。 公安机关备案号: 11010502000001 网站标识码: 1234000001"
+    )
+    appeals = read_stream([Para(line, "line 1")], "2021").parts["appeals"]
+    assert {v.status for v in appeals.cells.values()} == {"missing"}
+    assert [u.text for u in appeals.unplaced] == ["0"] * 7 + ["4", "1", "0", "0", "0", "1"]
 
 
 @pytest.mark.parametrize("tabs", [True, False], ids=["tab-cells", "lines-of-text"])

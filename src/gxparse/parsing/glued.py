@@ -74,6 +74,19 @@ def runs_between_labels(text: str) -> int:
     return count
 
 
+_ENUMERATION_BEFORE = re.compile(
+    r"(?:[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}、"
+    # A digit right after another digit is the end of the row before's numbers ("02.").
+    r"|(?<![\d.．,，])\d\s*[.．、])\s*$"
+)
+
+
+def _enumeration_start(text: str, start: int) -> int:
+    """Where a label key's enumeration starts, if one stands right before it."""
+    m = _ENUMERATION_BEFORE.search(text, max(0, start - 8), start)
+    return m.start() if m else start
+
+
 def segment(text: str, keys: Sequence[str]) -> list[Segment]:
     """Cut ``text`` at every occurrence of a label key; return (label, run) per piece."""
     t = nfkc(text)
@@ -81,6 +94,9 @@ def segment(text: str, keys: Sequence[str]) -> list[Segment]:
     for k in keys:
         for m in re.finditer(re.escape(k), t):
             hits.append((m.start(), m.end()))
+    # A row's own enumeration printed just before its key ("2.其他", "（三）不予公开")
+    # belongs to its label, not to the tail of the row before.
+    hits = [(_enumeration_start(t, s), e) for s, e in hits]
     hits.sort()
     # Keep the longest key at each position and drop keys nested in an earlier hit.
     kept: list[tuple[int, int]] = []

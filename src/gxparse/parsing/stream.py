@@ -41,6 +41,7 @@ from gxparse.normalize import (
     parse_number,
     without_furniture,
 )
+from gxparse.parsing.sections import heading_part
 from gxparse.parsing.tables import CellValue, Key, TableResult, Unplaced
 from gxparse.readers.document import Item, Para
 from gxparse.reasons import Reason
@@ -328,6 +329,9 @@ class _StreamReader:
     def flush(self) -> None:
         """The numbers read since the last run go to the row that owns them, or wait."""
         values = self.values
+        if self.part == _PAST_TABLES:
+            self.owner, self.values = None, []
+            return
         if self.owner is None and values and self.part == "active_disclosure" and self.after_header:
             self.pending = values
         elif self.owner is not None and values:
@@ -350,6 +354,11 @@ class _StreamReader:
         if not self.run:
             return
         self.after_header = False
+        if self.part == _PAST_TABLES or _ends_tables(self.run):
+            # Part 五's or 六's heading: what follows is prose and the page's footer.
+            self.part = _PAST_TABLES
+            self.run.clear()
+            return
         named_part = _part_of(self.run)
         if named_part is not None and named_part != self.part:
             self.part = named_part
@@ -409,6 +418,17 @@ class _StreamReader:
         if entry.code in self.app_rows and (not eq_only or _follows(entry, self.last_row)):
             self.owner = ("applications", entry.code)
             self.last_row = hit[0]
+
+
+# The stream's state once a part after the tables has begun.
+_PAST_TABLES = "past_tables"
+_AFTER_TABLES = {p.code for p in T.PARTS[T.PARTS.index(T.PART_BY_CODE["appeals"]) + 1 :]}
+
+
+def _ends_tables(run: Sequence[Token]) -> bool:
+    """Whether a run of words is the heading of a part after the tables (五, 六)."""
+    part = heading_part("".join(t.text for t in run))
+    return part is not None and part.code in _AFTER_TABLES
 
 
 def _unplaced(values: Sequence[Token], part: str) -> list[Unplaced]:
