@@ -941,7 +941,7 @@ def fullwidth_line(line: str) -> str:
             debt -= take
             out.append(tok[take:])
         else:
-            debt += sum(c.isdigit() for c in tok)
+            debt += sum(c in "0123456789" for c in tok)  # digits already wide owe nothing
             out.append(tok.translate(_FULLWIDTH))
     return "".join(out)
 
