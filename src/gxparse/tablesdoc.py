@@ -4,10 +4,10 @@ The reference of the output tables is generated, so it can never disagree with t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from gxparse import contract as K
+from gxparse.templatedoc import write_doc
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
@@ -65,10 +65,7 @@ def render() -> str:
 
 
 def main() -> int:
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(), encoding="utf-8")
-    print(f"wrote {DOC}", file=sys.stderr)
-    return 0
+    return write_doc(DOC, render())
 
 
 if __name__ == "__main__":

@@ -123,11 +123,16 @@ def render() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def main() -> int:
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(), encoding="utf-8")
-    print(f"wrote {DOC}", file=sys.stderr)
+def write_doc(doc: Path, text: str) -> int:
+    """Write a generated doc (this one, docs/tables.md) and say so; the exit status."""
+    doc.parent.mkdir(exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+    print(f"wrote {doc}", file=sys.stderr)
     return 0
+
+
+def main() -> int:
+    return write_doc(DOC, render())
 
 
 if __name__ == "__main__":
