@@ -851,6 +851,16 @@ def test_copied_text_wording(year: int, whom: str) -> None:
     )
 
 
+def test_copied_text_names_part_six_as_a_part() -> None:
+    """Part 六's code "other" is also a part 三 row's: the finding names the part."""
+    f = run(
+        report(sections={"other": OVERVIEW}),
+        report("r2", agency="乙镇人民政府", sections={"other": OVERVIEW}),
+        copy_sections=("other",),
+    )
+    assert "“其他需要报告的事项”部分" in only(f, "copied_text")["message"].item()
+
+
 def test_copied_text_threshold_configurable():
     half = OVERVIEW[: len(OVERVIEW) // 2] + OTHER
     reps = (

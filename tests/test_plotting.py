@@ -198,6 +198,16 @@ def _heatmap() -> Figure:
     )
 
 
+def test_heatmap_legend_names_statuses_as_statuses() -> None:
+    """The status "corrected" is 已更正 (a part 四 result of the same code is 结果纠正)."""
+    df = pd.DataFrame({"report": ["甲镇"], "row": ["一"], "status": ["corrected"], "n": [""]})
+    fig = plotting.status_heatmap(df, row="row", col="report", title="状态", source=SOURCE)
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+    legend += [t.get_text() for lg in fig.legends for t in lg.texts]
+    assert template.label("status", "corrected") == "已更正"
+    assert "已更正" in legend and "结果纠正" not in legend
+
+
 def _flow() -> Figure:
     flow = pd.DataFrame(
         {

@@ -728,13 +728,6 @@ def stacked_shares(
     return _finish(fig, ax, title, source, subtitle, legend=True)
 
 
-def _legend_kind(status: str) -> str:
-    """The label kind the heatmap's legend reads a status code under."""
-    # Known bug, kept (issue 21 changes no figure): the old kindless label lookup found the
-    # part 四 result "corrected" (结果纠正) before the status (已更正).
-    return "result" if status == "corrected" else "status"
-
-
 def status_heatmap(
     df: pd.DataFrame,
     *,
@@ -814,7 +807,7 @@ def status_heatmap(
                     )
     present = [c for c in codes if c in set(df[status])] or codes[:1]
     handles = [
-        Patch(facecolor=STATUS_COLORS[c], edgecolor=GRID, label=template.label(_legend_kind(c), c))
+        Patch(facecolor=STATUS_COLORS[c], edgecolor=GRID, label=template.label("status", c))
         for c in present
     ]
     if np.isnan(grid).any():

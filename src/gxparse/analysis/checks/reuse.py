@@ -165,12 +165,8 @@ def similar_texts(
 
 def _section_label(section: str) -> str:
     """The label of a part named in a copied-text finding."""
-    # Known bug, kept (issue 21 changes no output): the old kindless label lookup read
-    # part 六's code "other" as part 三's row （六）其他处理. Only reached when
-    # ``copy_sections`` includes "other" (not the default).
-    kind = "row" if section == "other" else "part"
     try:
-        return T.label(kind, section)
+        return T.label("part", section)
     except KeyError:
         return section
 
